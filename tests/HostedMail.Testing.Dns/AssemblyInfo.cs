@@ -1,0 +1,1 @@
+namespace HostedMail.Testing.Dns;
