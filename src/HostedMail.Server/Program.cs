@@ -1,1 +1,3 @@
-return 0;
+using HostedMail.Server.Cli;
+
+return await HostedMailCli.RunAsync(args, Console.In, Console.Out, Console.Error);

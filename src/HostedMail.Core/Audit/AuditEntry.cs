@@ -1,0 +1,35 @@
+using System.Net;
+
+namespace HostedMail.Core.Audit;
+
+/// <summary>Who is making a change and from where; recorded with every change in the audit log.</summary>
+/// <param name="Name">For example <c>operator:cli</c> or <c>admin:alice@example.com</c>.</param>
+public sealed record Actor(string Name, IPAddress? RemoteAddress = null)
+{
+    public static Actor OperatorCli { get; } = new("operator:cli");
+}
+
+/// <summary>One audit log line: an action by an actor on a target, with optional details.</summary>
+public sealed record AuditEntry(
+    long? TenantId,
+    Actor Actor,
+    string Action,
+    string Target,
+    IReadOnlyDictionary<string, string>? Details = null);
+
+/// <summary>A stored audit log line.</summary>
+public sealed record AuditRecord(
+    long AuditId,
+    long? TenantId,
+    DateTimeOffset OccurredAt,
+    string Actor,
+    IPAddress? RemoteAddress,
+    string Action,
+    string Target,
+    IReadOnlyDictionary<string, string>? Details);
+
+/// <summary>Reads the audit log; entries are written by the stores together with each change.</summary>
+public interface IAuditLog
+{
+    Task<IReadOnlyList<AuditRecord>> ListAsync(long? tenantId, int limit, long? beforeAuditId, CancellationToken cancellationToken);
+}

@@ -1,0 +1,102 @@
+using HostedMail.Core.Aliases;
+using HostedMail.Core.Audit;
+using HostedMail.Core.Domains;
+using HostedMail.Core.Security;
+
+namespace HostedMail.Core.Mailboxes;
+
+/// <summary>Creates, changes and deletes mailboxes; owns address, password and quota rules.</summary>
+public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, DomainService domains, IPasswordHasher hasher)
+{
+    /// <summary>1 GiB unless a quota is given (plans set their own later).</summary>
+    public const long DefaultQuotaBytes = 1L << 30;
+
+    private readonly Lazy<string> dummyHash = new(() => hasher.Hash(Guid.NewGuid().ToString()));
+
+    public async Task<Mailbox> CreateAsync(long tenantId, string address, string password, long? quotaBytes, string? displayName, Actor actor, CancellationToken cancellationToken = default)
+    {
+        var parsed = MailAddress.Parse(address);
+        var domain = await domains.GetAsync(tenantId, parsed.Domain, cancellationToken);
+        CheckPassword(password, parsed.Value);
+        var quota = quotaBytes ?? DefaultQuotaBytes;
+        if (quota <= 0)
+        {
+            throw HostedMailException.Invalid("quota must be positive");
+        }
+
+        if (displayName is not null && (displayName.Length > 200 || displayName.Any(char.IsControl)))
+        {
+            throw HostedMailException.Invalid("display name must be at most 200 printable characters");
+        }
+
+        if (await aliases.FindAsync(tenantId, parsed.Value, cancellationToken) is not null)
+        {
+            throw HostedMailException.Conflict($"{parsed.Value} is already an alias");
+        }
+
+        var mailbox = new NewMailbox(tenantId, domain.DomainId, parsed.Value, displayName, hasher.Hash(password), quota);
+        var audit = new AuditEntry(tenantId, actor, "mailbox.create", parsed.Value, new Dictionary<string, string> { ["quota_bytes"] = quota.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        return await store.CreateAsync(mailbox, DefaultFolder.All, audit, cancellationToken);
+    }
+
+    public async Task SetPasswordAsync(long tenantId, string address, string password, Actor actor, CancellationToken cancellationToken = default)
+    {
+        var mailbox = await GetAsync(tenantId, address, cancellationToken);
+        CheckPassword(password, mailbox.Address);
+        await store.SetPasswordHashAsync(tenantId, mailbox.MailboxId, hasher.Hash(password), new AuditEntry(tenantId, actor, "mailbox.set-password", mailbox.Address), cancellationToken);
+    }
+
+    public async Task DeleteAsync(long tenantId, string address, Actor actor, CancellationToken cancellationToken = default)
+    {
+        var mailbox = await GetAsync(tenantId, address, cancellationToken);
+        await store.DeleteAsync(tenantId, mailbox.MailboxId, new AuditEntry(tenantId, actor, "mailbox.delete", mailbox.Address), cancellationToken);
+    }
+
+    public async Task<Mailbox> GetAsync(long tenantId, string address, CancellationToken cancellationToken = default)
+    {
+        var parsed = MailAddress.Parse(address);
+        return await store.FindAsync(tenantId, parsed.Value, cancellationToken)
+            ?? throw HostedMailException.NotFound($"unknown mailbox {parsed.Value}");
+    }
+
+    public Task<IReadOnlyList<Mailbox>> ListAsync(long? tenantId, long? domainId = null, CancellationToken cancellationToken = default) =>
+        store.ListAsync(tenantId, domainId, cancellationToken);
+
+    /// <summary>
+    /// Checks a login. Unknown address, disabled mailbox and wrong password look the same to the
+    /// caller, so a login cannot be used to probe which addresses exist.
+    /// </summary>
+    public async Task<Mailbox?> AuthenticateAsync(string address, string password, CancellationToken cancellationToken = default)
+    {
+        if (MailAddress.TryParse(address, allowCatchAll: false, out var parsed) is not null)
+        {
+            return null;
+        }
+
+        var mailbox = await store.FindForLoginAsync(parsed!.Value, cancellationToken);
+        var hash = mailbox is null ? null : await store.GetPasswordHashAsync(mailbox.TenantId, mailbox.MailboxId, cancellationToken);
+        if (mailbox is null || hash is null)
+        {
+            // Spend the same hashing work as a real check so response time does not reveal the address exists.
+            hasher.Verify(dummyHash.Value, password);
+            return null;
+        }
+
+        var check = hasher.Verify(hash, password);
+        if (check == PasswordCheck.SuccessRehashNeeded)
+        {
+            await store.SetPasswordHashAsync(mailbox.TenantId, mailbox.MailboxId, hasher.Hash(password), null, cancellationToken);
+        }
+
+        return check == PasswordCheck.Failed ? null : mailbox;
+    }
+
+    private static void CheckPassword(string password, string address)
+    {
+        var problem = PasswordPolicy.Check(password ?? string.Empty, address);
+        if (problem is not null)
+        {
+            throw HostedMailException.Invalid(problem);
+        }
+    }
+}

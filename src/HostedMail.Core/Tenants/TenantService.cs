@@ -1,0 +1,47 @@
+using System.Globalization;
+using HostedMail.Core.Audit;
+
+namespace HostedMail.Core.Tenants;
+
+/// <summary>Creates and finds tenants; owns the rules for tenant names and plans.</summary>
+public sealed class TenantService(ITenantStore store)
+{
+    public const string DefaultPlan = "free";
+    public const int MaximumNameLength = 100;
+
+    public Task<Tenant> CreateAsync(string name, string? plan, Actor actor, CancellationToken cancellationToken = default)
+    {
+        var cleanName = (name ?? string.Empty).Trim();
+        if (cleanName.Length == 0)
+        {
+            throw HostedMailException.Invalid("tenant name must not be empty");
+        }
+
+        if (cleanName.Length > MaximumNameLength || cleanName.Any(char.IsControl))
+        {
+            throw HostedMailException.Invalid($"tenant name must be at most {MaximumNameLength} printable characters");
+        }
+
+        // A purely numeric name would be ambiguous with a tenant id wherever a tenant is referenced.
+        if (cleanName.All(char.IsAsciiDigit))
+        {
+            throw HostedMailException.Invalid("tenant name must not be a number");
+        }
+
+        var cleanPlan = string.IsNullOrWhiteSpace(plan) ? DefaultPlan : plan.Trim().ToLowerInvariant();
+        var audit = new AuditEntry(null, actor, "tenant.create", cleanName, new Dictionary<string, string> { ["plan"] = cleanPlan });
+        return store.CreateAsync(cleanName, cleanPlan, audit, cancellationToken);
+    }
+
+    /// <summary>Finds a tenant by id (digits) or by name; throws NotFound when there is none.</summary>
+    public async Task<Tenant> GetAsync(string reference, CancellationToken cancellationToken = default)
+    {
+        var trimmed = (reference ?? string.Empty).Trim();
+        var tenant = long.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+            ? await store.GetAsync(id, cancellationToken)
+            : await store.FindByNameAsync(trimmed, cancellationToken);
+        return tenant ?? throw HostedMailException.NotFound($"unknown tenant '{trimmed}'");
+    }
+
+    public Task<IReadOnlyList<Tenant>> ListAsync(CancellationToken cancellationToken = default) => store.ListAsync(cancellationToken);
+}

@@ -1,0 +1,39 @@
+using System.CommandLine;
+using System.Globalization;
+using HostedMail.Core.Audit;
+using HostedMail.Core.Tenants;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HostedMail.Server.Cli;
+
+internal static class TenantCommands
+{
+    public static Command Create(CliContext context)
+    {
+        var name = new Argument<string>("name") { Description = "The tenant's name (unique)" };
+        var plan = new Option<string?>("--plan") { Description = "Plan name (default: free)" };
+        var create = new Command("create", "Create a tenant") { name, plan };
+        create.SetAction((parse, ct) => context.RunAsync(async services =>
+        {
+            var tenant = await services.GetRequiredService<TenantService>().CreateAsync(parse.GetValue(name)!, parse.GetValue(plan), Actor.OperatorCli, ct);
+            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"created tenant {tenant.TenantId} '{tenant.Name}' (plan {tenant.Plan})"));
+        }));
+
+        var list = new Command("list", "List tenants");
+        list.SetAction((_, ct) => context.RunAsync(async services =>
+        {
+            var tenants = await services.GetRequiredService<TenantService>().ListAsync(ct);
+            Table.Write(context.Out, ["ID", "NAME", "PLAN", "STATE", "CREATED"], tenants.Select(t => (IReadOnlyList<string>)
+                [t.TenantId.ToString(CultureInfo.InvariantCulture), t.Name, t.Plan, t.State.ToString().ToLowerInvariant(), t.CreatedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)]));
+        }));
+
+        return new Command("tenant", "Manage tenants") { create, list };
+    }
+
+    /// <summary>The --tenant option every scoped command takes: a tenant id or name.</summary>
+    public static Option<string> TenantOption(bool required) => new("--tenant", "-t")
+    {
+        Description = "Tenant id or name",
+        Required = required,
+    };
+}

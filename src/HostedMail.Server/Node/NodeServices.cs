@@ -1,0 +1,27 @@
+using HostedMail.Core.Aliases;
+using HostedMail.Core.Domains;
+using HostedMail.Core.Mailboxes;
+using HostedMail.Core.Security;
+using HostedMail.Core.Tenants;
+using HostedMail.Identity;
+using HostedMail.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HostedMail.Server.Node;
+
+/// <summary>The composition shared by <c>serve</c> and the operator commands.</summary>
+internal static class NodeServices
+{
+    public static IServiceCollection AddHostedMailCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddHostedMailStorage(configuration.ConnectionString());
+        var iterations = configuration.GetValue("Security:PasswordHashIterations", Pbkdf2PasswordHasher.DefaultIterations);
+        services.AddSingleton<IPasswordHasher>(new Pbkdf2PasswordHasher(iterations));
+        services.AddSingleton<TenantService>();
+        services.AddSingleton<DomainService>();
+        services.AddSingleton<MailboxService>();
+        services.AddSingleton<AliasService>();
+        return services;
+    }
+}

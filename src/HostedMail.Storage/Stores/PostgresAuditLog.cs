@@ -1,0 +1,21 @@
+using System.Net;
+using System.Text.Json;
+using HostedMail.Core.Audit;
+using Npgsql;
+
+namespace HostedMail.Storage.Stores;
+
+internal sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
+{
+    public async Task<IReadOnlyList<AuditRecord>> ListAsync(long? tenantId, int limit, long? beforeAuditId, CancellationToken cancellationToken) =>
+        await Db.QueryAsync(dataSource, """
+            SELECT audit_id, tenant_id, occurred_at, actor, remote_addr, action, target, details::text FROM audit_log
+            WHERE (@tenant_id::bigint IS NULL OR tenant_id = @tenant_id) AND (@before::bigint IS NULL OR audit_id < @before)
+            ORDER BY audit_id DESC LIMIT @limit
+            """, Map, cancellationToken, ("tenant_id", tenantId), ("before", beforeAuditId), ("limit", Math.Clamp(limit, 1, 1000)));
+
+    private static AuditRecord Map(NpgsqlDataReader r) => new(
+        r.GetInt64(0), Db.Nullable<long>(r, 1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3),
+        r.IsDBNull(4) ? null : r.GetFieldValue<IPAddress>(4), r.GetString(5), r.GetString(6),
+        r.IsDBNull(7) ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(7)));
+}

@@ -1,0 +1,43 @@
+using HostedMail.Core;
+using HostedMail.Core.Audit;
+using HostedMail.Core.Tenants;
+using Npgsql;
+
+namespace HostedMail.Storage.Stores;
+
+internal sealed class PostgresTenantStore(NpgsqlDataSource dataSource) : ITenantStore
+{
+    private const string Columns = "tenant_id, name, plan, state, created_at";
+
+    public async Task<Tenant> CreateAsync(string name, string plan, AuditEntry audit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            var tenant = (await Db.QueryAsync(connection, transaction, $"INSERT INTO tenants (name, plan) VALUES (@name, @plan) RETURNING {Columns}", Map, cancellationToken,
+                ("name", name), ("plan", plan)))[0];
+            await Db.InsertAuditAsync(connection, transaction, audit with { TenantId = tenant.TenantId }, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return tenant;
+        }
+        catch (PostgresException ex) when (Db.IsUniqueViolation(ex))
+        {
+            throw HostedMailException.Conflict($"a tenant named '{name}' already exists");
+        }
+    }
+
+    public async Task<Tenant?> GetAsync(long tenantId, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync(dataSource, $"SELECT {Columns} FROM tenants WHERE tenant_id = @id", Map, cancellationToken, ("id", tenantId))).FirstOrDefault();
+
+    public async Task<Tenant?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync(dataSource, $"SELECT {Columns} FROM tenants WHERE lower(name) = lower(@name)", Map, cancellationToken, ("name", name))).FirstOrDefault();
+
+    public async Task<IReadOnlyList<Tenant>> ListAsync(CancellationToken cancellationToken) =>
+        await Db.QueryAsync(dataSource, $"SELECT {Columns} FROM tenants ORDER BY tenant_id", Map, cancellationToken);
+
+    private static Tenant Map(NpgsqlDataReader r) => new(
+        r.GetInt64(0), r.GetString(1), r.GetString(2),
+        r.GetString(3) == "suspended" ? TenantState.Suspended : TenantState.Active,
+        r.GetFieldValue<DateTimeOffset>(4));
+}

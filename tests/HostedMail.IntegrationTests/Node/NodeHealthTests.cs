@@ -1,0 +1,103 @@
+using System.Net;
+using System.Text.Json;
+using HostedMail.IntegrationTests.Cli;
+using HostedMail.Server.Node;
+using HostedMail.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace HostedMail.IntegrationTests.Node;
+
+public sealed class NodeHealthTests
+{
+    [Fact]
+    public async Task HealthzAndReadyzAnswer200OnAMigratedDatabase()
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync();
+        await using var node = await StartAsync(database.ConnectionString);
+        using var http = new HttpClient { BaseAddress = node.Address };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode);
+        var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("ready", JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task ReadyzIs503WithTheReasonWhileMigrationsArePending()
+    {
+        await using var database = await TestDatabase.CreateEmptyAsync();
+        await using var node = await StartAsync(database.ConnectionString, migrate: false);
+        using var http = new HttpClient { BaseAddress = node.Address };
+        var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        var reason = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement.GetProperty("reason").GetString();
+        Assert.Contains("0001_create_schema.sql", reason, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task ReadyzIs503WhenTheDatabaseIsUnreachable()
+    {
+        await using var node = await StartAsync("Host=127.0.0.1;Port=1;Username=postgres;Database=none;Timeout=2", migrate: false);
+        using var http = new HttpClient { BaseAddress = node.Address };
+        var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.StartsWith("database unreachable", JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServeStopsWithAnErrorNamingAMigrationThatChanged()
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync();
+        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var tamper = new NpgsqlCommand("UPDATE schema_migrations SET sha256 = repeat('0', 64) WHERE version = 1", connection);
+            await tamper.ExecuteNonQueryAsync();
+        }
+
+        var result = await new CliRunner(database.ConnectionString).RunAsync("serve");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error: migration 0001_create_schema.sql was changed after it was applied", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServeMigratesAFreshDatabaseAtStart()
+    {
+        await using var database = await TestDatabase.CreateEmptyAsync();
+        await using var node = await StartAsync(database.ConnectionString, migrate: true);
+        using var http = new HttpClient { BaseAddress = node.Address };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode);
+    }
+
+    private static async Task<RunningNode> StartAsync(string connectionString, bool migrate = true)
+    {
+        var app = NodeHost.Build(new Dictionary<string, string?>
+        {
+            ["Database:ConnectionString"] = connectionString,
+            ["Http:Urls"] = "http://127.0.0.1:0",
+        });
+        if (migrate)
+        {
+            await NodeHost.MigrateOnStartAsync(app, CancellationToken.None);
+        }
+
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new RunningNode(app, new Uri(address));
+    }
+
+    private sealed class RunningNode(WebApplication app, Uri address) : IAsyncDisposable
+    {
+        public Uri Address { get; } = address;
+
+        public async ValueTask DisposeAsync()
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+}
