@@ -69,12 +69,19 @@ internal static class DnsName
         return true;
     }
 
-    /// <summary>Turns one wire label into text; bytes outside printable ASCII and the dot are escaped as \DDD (RFC 4343 section 2.1).</summary>
+    /// <summary>Turns one wire label into text: UTF-8 as sent, so names built by <see cref="TryEncode"/> round-trip;
+    /// only the dot, the backslash and control octets are escaped as \DDD (RFC 4343 section 2.1).</summary>
     public static void AppendLabel(StringBuilder builder, ReadOnlySpan<byte> label)
     {
+        if (label.IndexOfAny(SearchValues) < 0 && !label.ContainsAnyInRange((byte)0, (byte)0x1F))
+        {
+            builder.Append(Encoding.UTF8.GetString(label));
+            return;
+        }
+
         foreach (var b in label)
         {
-            if (b is (byte)'.' or (byte)'\\' || b <= 0x20 || b >= 0x7F)
+            if (b is (byte)'.' or (byte)'\\' or < 0x20 or 0x7F)
             {
                 builder.Append('\\').Append(((int)b).ToString("D3", System.Globalization.CultureInfo.InvariantCulture));
             }
@@ -84,4 +91,6 @@ internal static class DnsName
             }
         }
     }
+
+    private static readonly System.Buffers.SearchValues<byte> SearchValues = System.Buffers.SearchValues.Create([(byte)'.', (byte)'\\', 0x7F]);
 }
