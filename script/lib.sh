@@ -97,7 +97,8 @@ dev_pg_ensure() {
 
 # Builds the node into .data/bin (Release) and prints the path of the executable's dll.
 build_node() {
-  dotnet build "$ROOT/src/HostedMail.Server/HostedMail.Server.csproj" -c Release -o "$ROOT/.data/bin" -v quiet -nologo >&2 \
-    || die "build failed"
+  mkdir -p "$ROOT/.data"
+  dotnet build "$ROOT/src/HostedMail.Server/HostedMail.Server.csproj" -c Release -o "$ROOT/.data/bin" -v quiet -nologo \
+    > "$ROOT/.data/build.log" 2>&1 || { cat "$ROOT/.data/build.log" >&2; die "build failed"; }
   echo "$ROOT/.data/bin/hostedmail.dll"
 }
