@@ -1,0 +1,280 @@
+using System.Buffers;
+using System.Collections;
+using System.Globalization;
+using System.Text;
+
+namespace HostedMail.Mime;
+
+/// <summary>One MIME parameter, with RFC 2231 continuations joined and charsets decoded.</summary>
+public sealed record MimeParameter(string Name, string Value);
+
+/// <summary>The parameters of a Content-Type or Content-Disposition header, in order, looked up case-insensitively.</summary>
+public sealed class ParameterList : IReadOnlyList<MimeParameter>
+{
+    private readonly List<MimeParameter> _items;
+
+    internal ParameterList(List<MimeParameter> items) => _items = items;
+
+    /// <summary>An empty list.</summary>
+    public static ParameterList Empty { get; } = new([]);
+
+    /// <inheritdoc/>
+    public int Count => _items.Count;
+
+    /// <inheritdoc/>
+    public MimeParameter this[int index] => _items[index];
+
+    /// <summary>Returns the value of the first parameter with this name, or null.</summary>
+    public string? this[string name]
+    {
+        get
+        {
+            foreach (MimeParameter p in _items)
+            {
+                if (p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return p.Value;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public IEnumerator<MimeParameter> GetEnumerator() => _items.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private sealed class Segment
+    {
+        public required string Name { get; init; }
+
+        public SortedDictionary<int, (string Value, bool Encoded)> Parts { get; } = [];
+
+        public bool HasRfc2231 { get; set; }
+    }
+
+    /// <summary>Parses "; name=value" parameters starting at index <paramref name="start"/> of the tokens (RFC 2045 section 5.1, RFC 2231).</summary>
+    internal static ParameterList Parse(string text, int start)
+    {
+        var segments = new List<Segment>();
+        var byName = new Dictionary<string, Segment>(StringComparer.OrdinalIgnoreCase);
+        int i = start;
+        int guard = 0;
+        while (i < text.Length && guard++ < 1000)
+        {
+            // Find the next ';' that starts a parameter.
+            int semi = NextSemicolon(text, i);
+            if (semi < 0)
+            {
+                break;
+            }
+
+            i = semi + 1;
+            int eq = text.IndexOf('=', i);
+            int nextSemi = NextSemicolon(text, i);
+            if (eq < 0 || (nextSemi >= 0 && nextSemi < eq))
+            {
+                continue;
+            }
+
+            string rawName = HeaderLexer.StripComments(text[i..eq]).Trim();
+            if (rawName.Length == 0 || rawName.Contains(' ', StringComparison.Ordinal))
+            {
+                i = eq + 1;
+                continue;
+            }
+
+            i = eq + 1;
+            string value = ReadValue(text, ref i);
+            AddSegment(rawName, value, segments, byName);
+        }
+
+        var items = new List<MimeParameter>(segments.Count);
+        foreach (Segment s in segments)
+        {
+            items.Add(new MimeParameter(s.Name, Join(s)));
+        }
+
+        return new ParameterList(items);
+    }
+
+    private static int NextSemicolon(string s, int from)
+    {
+        int i = from;
+        while (i < s.Length)
+        {
+            char c = s[i];
+            if (c == ';')
+            {
+                return i;
+            }
+
+            if (c == '"')
+            {
+                HeaderLexer.ReadQuoted(s, ref i);
+                continue;
+            }
+
+            if (c == '(')
+            {
+                HeaderLexer.ReadComment(s, ref i);
+                continue;
+            }
+
+            i++;
+        }
+
+        return -1;
+    }
+
+    private static string ReadValue(string s, ref int i)
+    {
+        while (i < s.Length && s[i] is ' ' or '\t' or '\r' or '\n')
+        {
+            i++;
+        }
+
+        if (i < s.Length && s[i] == '"')
+        {
+            string q = HeaderLexer.ReadQuoted(s, ref i);
+            return q;
+        }
+
+        // Unquoted values with spaces are illegal but common ("name=my file.pdf"); take up to ';'.
+        int start = i;
+        int semi = NextSemicolon(s, i);
+        int end = semi < 0 ? s.Length : semi;
+        i = end;
+        return HeaderLexer.StripComments(s[start..end]).Trim();
+    }
+
+    private static void AddSegment(string rawName, string value, List<Segment> segments, Dictionary<string, Segment> byName)
+    {
+        // RFC 2231 section 3/4: name*N, name*N*, name*.
+        string name = rawName;
+        int index = 0;
+        bool encoded = false;
+        int star = rawName.IndexOf('*', StringComparison.Ordinal);
+        if (star > 0)
+        {
+            name = rawName[..star];
+            string rest = rawName[(star + 1)..];
+            if (rest.EndsWith('*'))
+            {
+                encoded = true;
+                rest = rest[..^1];
+            }
+            else if (rest.Length == 0)
+            {
+                encoded = true;
+            }
+
+            if (rest.Length > 0 && !int.TryParse(rest, NumberStyles.None, CultureInfo.InvariantCulture, out index))
+            {
+                name = rawName;
+                index = 0;
+                encoded = false;
+            }
+        }
+
+        if (!byName.TryGetValue(name, out Segment? seg))
+        {
+            seg = new Segment { Name = name };
+            byName[name] = seg;
+            segments.Add(seg);
+        }
+
+        // RFC 2231 forms win over a plain "name=" sent alongside them for older readers.
+        bool rfc2231 = star > 0 && name.Length != rawName.Length;
+        if (rfc2231 && !seg.HasRfc2231)
+        {
+            seg.Parts.Clear();
+            seg.HasRfc2231 = true;
+        }
+        else if (!rfc2231 && seg.HasRfc2231)
+        {
+            return;
+        }
+
+        if (index < 10000)
+        {
+            seg.Parts.TryAdd(index, (value, encoded));
+        }
+    }
+
+    private static string Join(Segment seg)
+    {
+        if (seg.Parts.Count == 1 && seg.Parts.TryGetValue(0, out var only) && !only.Encoded)
+        {
+            // RFC 2047 words in parameters are illegal (RFC 2047 section 5) but Outlook and others send them.
+            return EncodedWords.Decode(only.Value);
+        }
+
+        string? charset = null;
+        var bytes = new ArrayBufferWriter<byte>();
+        var sb = new StringBuilder();
+        bool first = true;
+        foreach ((int _, (string value, bool encoded)) in seg.Parts)
+        {
+            string v = value;
+            if (encoded && first)
+            {
+                // charset'language'value
+                int q1 = v.IndexOf('\'', StringComparison.Ordinal);
+                int q2 = q1 < 0 ? -1 : v.IndexOf('\'', q1 + 1);
+                if (q2 > 0)
+                {
+                    charset = v[..q1];
+                    v = v[(q2 + 1)..];
+                }
+            }
+
+            first = false;
+            if (encoded)
+            {
+                PercentDecode(v, bytes);
+            }
+            else
+            {
+                FlushBytes(sb, bytes, charset);
+                sb.Append(v);
+            }
+        }
+
+        FlushBytes(sb, bytes, charset);
+        return sb.ToString();
+    }
+
+    private static void FlushBytes(StringBuilder sb, ArrayBufferWriter<byte> bytes, string? charset)
+    {
+        if (bytes.WrittenCount > 0)
+        {
+            sb.Append(Charsets.Decode(bytes.WrittenSpan, charset));
+            bytes.Clear();
+        }
+    }
+
+    private static void PercentDecode(string v, ArrayBufferWriter<byte> output)
+    {
+        for (int i = 0; i < v.Length; i++)
+        {
+            char c = v[i];
+            if (c == '%' && i + 2 < v.Length && byte.TryParse(v.AsSpan(i + 1, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out byte b))
+            {
+                output.GetSpan(1)[0] = b;
+                output.Advance(1);
+                i += 2;
+                continue;
+            }
+
+            Span<byte> dest = output.GetSpan(4);
+            output.Advance(Encoding.UTF8.GetBytes(v.AsSpan(i, char.IsHighSurrogate(c) && i + 1 < v.Length ? 2 : 1), dest));
+            if (char.IsHighSurrogate(c) && i + 1 < v.Length)
+            {
+                i++;
+            }
+        }
+    }
+}

@@ -1,0 +1,226 @@
+namespace HostedMail.Mime;
+
+/// <summary>Produces IMAP ENVELOPE, BODY and BODYSTRUCTURE data for a message (RFC 9051 section 7.5.2, RFC 3501 section 7.4.2).</summary>
+public static class ImapBodyStructure
+{
+    /// <summary>The ENVELOPE data item value: a parenthesised list.</summary>
+    public static byte[] Envelope(MimeMessage message, bool utf8Quoted = false)
+    {
+        var w = new ImapWriter(utf8Quoted);
+        WriteEnvelope(w, message);
+        return w.ToArray();
+    }
+
+    /// <summary>The BODYSTRUCTURE (extensible, with extension data) or BODY (non-extensible) value.</summary>
+    public static byte[] BodyStructure(MimeMessage message, bool extensible = true, bool utf8Quoted = false)
+    {
+        var w = new ImapWriter(utf8Quoted);
+        WriteBody(w, message.Root, extensible);
+        return w.ToArray();
+    }
+
+    /// <summary>Writes ENVELOPE: date, subject, from, sender, reply-to, to, cc, bcc, in-reply-to, message-id.</summary>
+    public static void WriteEnvelope(ImapWriter w, MimeMessage message)
+    {
+        HeaderList h = message.Headers;
+        w.Open();
+        // Values are the raw (unfolded, not RFC 2047-decoded) header values; clients decode.
+        w.NString(h.GetValue("Date"));
+        w.NString(h.GetValue("Subject"));
+        IReadOnlyList<MailAddress> from = message.GetAddresses("From");
+        WriteAddresses(w, from);
+        // RFC 9051 section 7.5.2: sender and reply-to default to from when absent.
+        IReadOnlyList<MailAddress> sender = message.GetAddresses("Sender");
+        WriteAddresses(w, sender.Count > 0 ? sender : from);
+        IReadOnlyList<MailAddress> replyTo = message.GetAddresses("Reply-To");
+        WriteAddresses(w, replyTo.Count > 0 ? replyTo : from);
+        WriteAddresses(w, message.GetAddresses("To"));
+        WriteAddresses(w, message.GetAddresses("Cc"));
+        WriteAddresses(w, message.GetAddresses("Bcc"));
+        w.NString(h.GetValue("In-Reply-To"));
+        w.NString(h.GetValue("Message-ID"));
+        w.Close();
+    }
+
+    private static void WriteAddresses(ImapWriter w, IReadOnlyList<MailAddress> list)
+    {
+        if (list.Count == 0)
+        {
+            w.Nil();
+            return;
+        }
+
+        w.Open();
+        foreach (MailAddress a in list)
+        {
+            if (a is MailboxAddress m)
+            {
+                WriteMailbox(w, m);
+            }
+            else if (a is GroupAddress g)
+            {
+                // RFC 9051 section 7.5.2: group start (NIL NIL "name" NIL), members, end (NIL NIL NIL NIL).
+                w.Open();
+                w.Nil();
+                w.Nil();
+                w.NString(g.RawDisplayName ?? string.Empty);
+                w.Nil();
+                w.Close();
+                foreach (MailboxAddress member in g.Members)
+                {
+                    WriteMailbox(w, member);
+                }
+
+                w.Open();
+                w.Nil();
+                w.Nil();
+                w.Nil();
+                w.Nil();
+                w.Close();
+            }
+        }
+
+        w.Close();
+    }
+
+    private static void WriteMailbox(ImapWriter w, MailboxAddress m)
+    {
+        w.Open();
+        w.NString(m.RawDisplayName);
+        w.NString(m.Route);
+        w.NString(m.LocalPart);
+        // A NIL host would mean a group marker, so a missing domain is an empty string.
+        w.NString(m.Domain);
+        w.Close();
+    }
+
+    /// <summary>Writes the body structure of an entity.</summary>
+    public static void WriteBody(ImapWriter w, MimeEntity e, bool extensible)
+    {
+        ContentType type = e.ContentType;
+        if (e.IsMultipart)
+        {
+            w.Open();
+            if (e.Children.Count == 0)
+            {
+                // A multipart must have at least one part (RFC 9051 body-type-mpart); a broken one
+                // gets an empty text/plain part, as established servers do.
+                w.Open();
+                w.NString("text");
+                w.NString("plain");
+                w.Open();
+                w.NString("charset");
+                w.NString("us-ascii");
+                w.Close();
+                w.Nil();
+                w.Nil();
+                w.NString("7bit");
+                w.Number(0);
+                w.Number(0);
+                w.Close();
+            }
+
+            foreach (MimeEntity child in e.Children)
+            {
+                w.Adjacent();
+                WriteBody(w, child, extensible);
+            }
+
+            w.NString(type.MediaSubtype);
+            if (extensible)
+            {
+                WriteParameters(w, type.Parameters);
+                WriteExtension(w, e);
+            }
+
+            w.Close();
+            return;
+        }
+
+        w.Open();
+        w.NString(type.MediaType);
+        w.NString(type.MediaSubtype);
+        WriteParameters(w, type.Parameters);
+        w.NString(e.Headers.GetValue("Content-ID"));
+        w.NString(e.Headers.GetValue("Content-Description"));
+        w.NString(e.Headers.GetValue("Content-Transfer-Encoding") is { Length: > 0 } cte ? cte : "7bit");
+        w.Number(e.BodyLength);
+        if (e.Message is not null)
+        {
+            // body-type-msg: envelope, body, lines (RFC 9051 also covers message/global).
+            WriteEnvelope(w, e.Message);
+            WriteBody(w, e.Message.Root, extensible);
+            w.Number(e.BodyLines);
+        }
+        else if (type.IsText)
+        {
+            w.Number(e.BodyLines);
+        }
+
+        if (extensible)
+        {
+            w.NString(e.Headers.GetValue("Content-MD5"));
+            WriteExtension(w, e);
+        }
+
+        w.Close();
+    }
+
+    private static void WriteExtension(ImapWriter w, MimeEntity e)
+    {
+        ContentDisposition? d = e.ContentDisposition;
+        if (d is null)
+        {
+            w.Nil();
+        }
+        else
+        {
+            w.Open();
+            w.NString(d.Disposition);
+            WriteParameters(w, d.Parameters);
+            w.Close();
+        }
+
+        string? language = e.Headers.GetValue("Content-Language");
+        string[] languages = language is null ? [] : HeaderLexer.StripComments(language).Split([',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        if (languages.Length == 0)
+        {
+            w.Nil();
+        }
+        else if (languages.Length == 1)
+        {
+            w.NString(languages[0]);
+        }
+        else
+        {
+            w.Open();
+            foreach (string l in languages)
+            {
+                w.NString(l);
+            }
+
+            w.Close();
+        }
+
+        string? location = e.Headers.GetValue("Content-Location");
+        w.NString(location is null ? null : string.Concat(location.Where(c => !char.IsWhiteSpace(c))));
+    }
+
+    private static void WriteParameters(ImapWriter w, ParameterList parameters)
+    {
+        if (parameters.Count == 0)
+        {
+            w.Nil();
+            return;
+        }
+
+        w.Open();
+        foreach (MimeParameter p in parameters)
+        {
+            w.NString(p.Name);
+            w.NString(p.Value);
+        }
+
+        w.Close();
+    }
+}

@@ -1,0 +1,189 @@
+using System.Buffers;
+
+namespace HostedMail.Mime;
+
+/// <summary>Outcome of a BINARY fetch (RFC 3516).</summary>
+public enum BinaryFetchStatus
+{
+    /// <summary>The decoded bytes are returned.</summary>
+    Ok,
+
+    /// <summary>The section does not exist in this message.</summary>
+    NotFound,
+
+    /// <summary>The part uses a transfer encoding the server cannot decode; answer NO [UNKNOWN-CTE] (RFC 3516 section 4.3).</summary>
+    UnknownEncoding,
+}
+
+/// <summary>Returns the exact bytes of BODY[section]&lt;partial&gt; and BINARY[section] fetches (RFC 9051 section 6.4.5, RFC 3516).</summary>
+public static class ImapFetch
+{
+    /// <summary>Returns the bytes of BODY[section] (with its partial range applied), or null when the section does not exist.</summary>
+    public static ReadOnlyMemory<byte>? Section(MimeMessage message, ImapSection section)
+    {
+        ReadOnlyMemory<byte>? full = SectionWithoutPartial(message, section);
+        return full is null ? null : (ReadOnlyMemory<byte>?)ApplyPartial(full.Value, section);
+    }
+
+    /// <summary>Returns the decoded content of BINARY[section] with its partial range applied.</summary>
+    public static BinaryFetchStatus Binary(MimeMessage message, ImapSection section, out ReadOnlyMemory<byte> bytes)
+    {
+        bytes = ReadOnlyMemory<byte>.Empty;
+        if (section.Kind != ImapSectionKind.Full)
+        {
+            return BinaryFetchStatus.NotFound;
+        }
+
+        if (section.Part.Count == 0)
+        {
+            bytes = ApplyPartial(message.Raw, section);
+            return BinaryFetchStatus.Ok;
+        }
+
+        MimeEntity? e = Resolve(message, section.Part, out _);
+        if (e is null)
+        {
+            return BinaryFetchStatus.NotFound;
+        }
+
+        ContentEncoding cte = e.ContentEncoding;
+        if (cte is ContentEncoding.Unknown or ContentEncoding.UuEncode)
+        {
+            return BinaryFetchStatus.UnknownEncoding;
+        }
+
+        bytes = ApplyPartial(e.GetDecodedBody(), section);
+        return BinaryFetchStatus.Ok;
+    }
+
+    private static ReadOnlyMemory<byte> ApplyPartial(ReadOnlyMemory<byte> bytes, ImapSection section)
+    {
+        if (section.PartialStart is not long start)
+        {
+            return bytes;
+        }
+
+        // RFC 9051 section 6.4.5: a start past the end gives an empty string.
+        if (start >= bytes.Length)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        long length = Math.Min(section.PartialLength ?? long.MaxValue, bytes.Length - start);
+        return bytes.Slice((int)start, (int)length);
+    }
+
+    private static ReadOnlyMemory<byte>? SectionWithoutPartial(MimeMessage message, ImapSection section)
+    {
+        MimeEntity? part = null;
+        if (section.Part.Count > 0)
+        {
+            part = Resolve(message, section.Part, out _);
+            if (part is null)
+            {
+                return null;
+            }
+        }
+
+        switch (section.Kind)
+        {
+            case ImapSectionKind.Full:
+                return part is null ? message.Raw : part.RawBody;
+            case ImapSectionKind.Mime:
+                return part!.RawHeader;
+            default:
+                // HEADER / HEADER.FIELDS / TEXT of a part apply to the message it carries
+                // (RFC 9051 section 6.4.5: only for message/rfc822 parts).
+                MimeMessage? m = part is null ? message : part.Message;
+                if (m is null)
+                {
+                    return null;
+                }
+
+                return section.Kind switch
+                {
+                    ImapSectionKind.Header => m.Root.RawHeader,
+                    ImapSectionKind.Text => m.Root.RawBody,
+                    ImapSectionKind.HeaderFields => FilterHeaders(m.Root, section.Fields, include: true),
+                    _ => FilterHeaders(m.Root, section.Fields, include: false),
+                };
+        }
+    }
+
+    /// <summary>Finds the entity a part path names; null when it does not exist.</summary>
+    public static MimeEntity? Resolve(MimeMessage message, IReadOnlyList<int> path, out MimeMessage? container)
+    {
+        container = message;
+        MimeEntity? current = null;
+        MimeMessage? currentMessage = message;
+        foreach (int n in path)
+        {
+            MimeEntity scope;
+            if (current is null || current.Message is not null)
+            {
+                // Stepping into a message: its root is part 1 unless it is a multipart.
+                MimeMessage m = current is null ? currentMessage! : current.Message!;
+                container = m;
+                scope = m.Root;
+                if (!scope.IsMultipart)
+                {
+                    if (n != 1)
+                    {
+                        return null;
+                    }
+
+                    current = scope;
+                    continue;
+                }
+            }
+            else if (current.IsMultipart)
+            {
+                scope = current;
+            }
+            else
+            {
+                return null;
+            }
+
+            if (n > scope.Children.Count)
+            {
+                return null;
+            }
+
+            current = scope.Children[n - 1];
+        }
+
+        return current;
+    }
+
+    private static ReadOnlyMemory<byte> FilterHeaders(MimeEntity entity, IReadOnlyList<string> names, bool include)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        foreach (Header h in entity.Headers)
+        {
+            bool listed = false;
+            foreach (string n in names)
+            {
+                if (h.Is(n))
+                {
+                    listed = true;
+                    break;
+                }
+            }
+
+            if (listed == include)
+            {
+                output.Write(h.Raw.Span);
+                // A last field without a line break still needs one before the empty line.
+                if (h.Raw.Span[^1] != '\n')
+                {
+                    output.Write("\r\n"u8);
+                }
+            }
+        }
+
+        // RFC 9051 section 6.4.5: the subset is followed by the blank line that ends a header.
+        output.Write("\r\n"u8);
+        return output.WrittenMemory;
+    }
+}
