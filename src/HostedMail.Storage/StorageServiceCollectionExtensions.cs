@@ -2,6 +2,7 @@ using HostedMail.Core.Aliases;
 using HostedMail.Core.Audit;
 using HostedMail.Core.Domains;
 using HostedMail.Core.Mailboxes;
+using HostedMail.Core.Messages;
 using HostedMail.Core.Tenants;
 using HostedMail.Storage.Migrations;
 using HostedMail.Storage.Stores;
@@ -23,6 +24,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IMailboxStore, PostgresMailboxStore>();
         services.AddSingleton<IAliasStore, PostgresAliasStore>();
         services.AddSingleton<IAuditLog, PostgresAuditLog>();
+        services.AddSingleton<IMessageStore, PostgresMessageStore>();
         return services;
     }
 }

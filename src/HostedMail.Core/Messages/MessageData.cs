@@ -1,0 +1,37 @@
+using System.Security.Cryptography;
+
+namespace HostedMail.Core.Messages;
+
+/// <summary>
+/// The raw bytes of one message, their SHA-256 (the blob key), and the views IMAP serves from
+/// cache so FETCH ENVELOPE/BODYSTRUCTURE and SORT never re-parse the blob.
+/// </summary>
+public sealed class MessageData
+{
+    public MessageData(ReadOnlyMemory<byte> bytes, MessageSummary summary)
+    {
+        Bytes = bytes;
+        Summary = summary;
+        Sha256 = SHA256.HashData(bytes.Span);
+    }
+
+    public ReadOnlyMemory<byte> Bytes { get; }
+
+    public byte[] Sha256 { get; }
+
+    public long Size => Bytes.Length;
+
+    public MessageSummary Summary { get; }
+}
+
+/// <summary>What is cached per message at delivery: IMAP ENVELOPE and BODYSTRUCTURE strings and sort keys.</summary>
+public sealed record MessageSummary(
+    string? Envelope,
+    string? BodyStructure,
+    string? Subject,
+    DateTimeOffset? SentDate,
+    string? FromAddress,
+    string? MessageId)
+{
+    public static MessageSummary Empty { get; } = new(null, null, null, null, null, null);
+}
