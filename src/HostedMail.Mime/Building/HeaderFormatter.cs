@@ -13,7 +13,8 @@ internal static class HeaderFormatter
     {
         string clean = value.Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
         bool needsEncoding = (!utf8 && !Ascii.IsValid(clean)) || clean.Contains("=?", StringComparison.Ordinal) || HasOverlongWord(clean);
-        IEnumerable<string> pieces = needsEncoding ? EncodedWords.EncodeWords(clean) : clean.Split(' ');
+        // RFC 2047 section 2: lines holding encoded words are at most 76 characters, the name included.
+        IEnumerable<string> pieces = needsEncoding ? EncodedWords.EncodeWords(clean, firstWordMax: 76 - name.Length - 2) : clean.Split(' ');
         Fold(sb, name, pieces);
     }
 
@@ -64,7 +65,8 @@ internal static class HeaderFormatter
     {
         if ((!utf8 && !Ascii.IsValid(phrase)) || phrase.Contains("=?", StringComparison.Ordinal) || HasOverlongWord(phrase))
         {
-            pieces.AddRange(EncodedWords.EncodeWords(phrase, phrase: true));
+            // The first word may share the first line with a field name up to "Reply-To: ".
+            pieces.AddRange(EncodedWords.EncodeWords(phrase, phrase: true, firstWordMax: 66));
             return;
         }
 

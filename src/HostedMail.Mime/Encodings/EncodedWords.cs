@@ -152,8 +152,8 @@ public static class EncodedWords
         }
     }
 
-    /// <summary>Encodes text as a run of UTF-8 encoded words of at most 75 characters each, separated by folding whitespace (RFC 2047 section 2).</summary>
-    public static IReadOnlyList<string> EncodeWords(string text, bool phrase = false)
+    /// <summary>Encodes text as a run of UTF-8 encoded words of at most 75 characters each (RFC 2047 section 2); the first may be shorter so that it fits after the field name on a 76-character line.</summary>
+    public static IReadOnlyList<string> EncodeWords(string text, bool phrase = false, int firstWordMax = 75)
     {
         var words = new List<string>();
         int nonAscii = 0;
@@ -169,7 +169,7 @@ public static class EncodedWords
         bool useQ = nonAscii * 3 < text.Length;
         const string prefixB = "=?utf-8?B?";
         const string prefixQ = "=?utf-8?Q?";
-        const int maxWord = 75;
+        int maxWord = Math.Clamp(firstWordMax, 24, 75);
         var chunk = new StringBuilder();
         int i = 0;
         while (i < text.Length)
@@ -181,6 +181,7 @@ public static class EncodedWords
             {
                 words.Add(EncodeOne(chunk.ToString(), useQ, phrase));
                 chunk.Clear();
+                maxWord = 75;
                 continue;
             }
 
