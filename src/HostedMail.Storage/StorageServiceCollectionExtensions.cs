@@ -25,6 +25,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IAliasStore, PostgresAliasStore>();
         services.AddSingleton<IAuditLog, PostgresAuditLog>();
         services.AddSingleton<IMessageStore, PostgresMessageStore>();
+        services.AddSingleton<IFolderStore, PostgresFolderStore>();
         return services;
     }
 }
