@@ -273,3 +273,42 @@ public class ParserTests
         Assert.Equal("a & b c", string.Join(' ', TextExtraction.HtmlToText("<style>x{}</style><b>a</b> &amp; <!-- c --> b<script>evil()</script> c").Split(' ', StringSplitOptions.RemoveEmptyEntries)));
     }
 }
+
+public class HostileInputTests
+{
+    public static TheoryData<string> Patterns() => new() { "=?a?b? ", "=?utf-8?q?", "; x*=", "((((", "\"", "<<<<@", "[", "=?a?q?x?= " };
+
+    [Theory]
+    [MemberData(nameof(Patterns))]
+    public void HostileHeaderValuesDecodeInLinearTime(string pattern)
+    {
+        string value = string.Concat(Enumerable.Repeat(pattern, (512 * 1024) / pattern.Length)) + "?=";
+        string text = $"Subject: {value}\nFrom: {value}\nContent-Type: text/plain; {value}\nDate: {value}\nMessage-ID: {value}\n\nbody";
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        MimeMessage m = TestUtil.Parse(text);
+        _ = (m.Subject, m.From, m.Root.ContentType.Parameters.Count, m.Date, m.MessageId, m.GetImapEnvelope(), m.GetImapBodyStructure());
+        Assert.Equal("body", m.Root.GetText());
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), sw.Elapsed.ToString());
+    }
+
+    [Fact]
+    public void ManyBoundaryLikeLinesWithDeepNestingParseInLinearTime()
+    {
+        var sb = new System.Text.StringBuilder();
+        for (int i = 0; i < 60; i++)
+        {
+            sb.Append("Content-Type: multipart/mixed; boundary=b").Append(i).Append("\n\n--b").Append(i).Append('\n');
+        }
+
+        sb.Append('\n');
+        for (int i = 0; i < 200_000; i++)
+        {
+            sb.Append("--b1x\n");
+        }
+
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        MimeMessage m = TestUtil.Parse(sb.ToString());
+        Assert.Equal(61, m.Entities.Count());
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), sw.Elapsed.ToString());
+    }
+}

@@ -20,15 +20,16 @@ public static class EncodedWords
         int i = 0;
         int literalStart = 0;
         bool lastWasWord = false;
+        var closes = new CloseFinder(text);
         while (i < text.Length)
         {
             int p = text.IndexOf("=?", i, StringComparison.Ordinal);
-            if (p < 0)
+            if (p < 0 || closes.NoneLeft)
             {
                 break;
             }
 
-            if (!TryParseWord(text, p, out int end, out string charset, out char enc, out int textStart, out int textEnd))
+            if (!TryParseWord(text, p, ref closes, out int end, out string charset, out char enc, out int textStart, out int textEnd))
             {
                 i = p + 2;
                 continue;
@@ -70,14 +71,40 @@ public static class EncodedWords
         charset = null;
     }
 
-    private static bool TryParseWord(string s, int p, out int end, out string charset, out char enc, out int textStart, out int textEnd)
+    /// <summary>Finds "?=" after a position, reusing the previous answer, so that many "=?" openers cost linear time in total.</summary>
+    private struct CloseFinder(string text)
+    {
+        private int _searchedFrom = int.MaxValue;
+        private int _found = -1;
+
+        public bool NoneLeft { get; private set; }
+
+        public int Find(int from)
+        {
+            // The first "?=" at or after an earlier start is also the first after any later start up to it.
+            if (from >= _searchedFrom && from <= _found)
+            {
+                return _found;
+            }
+
+            _searchedFrom = from;
+            _found = text.IndexOf("?=", from, StringComparison.Ordinal);
+            NoneLeft = _found < 0;
+            return _found;
+        }
+    }
+
+    // Lenient bound on the length of one encoded word (RFC 2047 says 75); keeps hostile input linear.
+    private const int MaxWordLength = 500;
+
+    private static bool TryParseWord(string s, int p, ref CloseFinder closes, out int end, out string charset, out char enc, out int textStart, out int textEnd)
     {
         end = textStart = textEnd = 0;
         charset = string.Empty;
         enc = '\0';
         int q1 = p + 2;
         int q2 = q1;
-        while (q2 < s.Length && s[q2] != '?')
+        while (q2 < s.Length && s[q2] != '?' && q2 - q1 < 80)
         {
             char c = s[q2];
             if (c <= ' ' || c >= 0x7F || c is '(' or ')' or '<' or '>' or '@' or ',' or ';' or ':' or '"' or '/' or '[' or ']' or '.' or '=')
@@ -100,8 +127,13 @@ public static class EncodedWords
         }
 
         textStart = q2 + 3;
-        int close = s.IndexOf("?=", textStart, StringComparison.Ordinal);
-        if (close < 0)
+        if (textStart > s.Length)
+        {
+            return false;
+        }
+
+        int close = closes.Find(textStart);
+        if (close < 0 || close - p > MaxWordLength)
         {
             return false;
         }

@@ -60,21 +60,17 @@ public sealed class ParameterList : IReadOnlyList<MimeParameter>
     {
         var segments = new List<Segment>();
         var byName = new Dictionary<string, Segment>(StringComparer.OrdinalIgnoreCase);
-        int i = start;
-        int guard = 0;
-        while (i < text.Length && guard++ < 1000)
+        // Each parameter is the text between two top-level semicolons; scanning only that segment
+        // keeps the work linear however the value is malformed.
+        int semi = NextSemicolon(text, start);
+        while (semi >= 0 && semi < text.Length && segments.Count < 1000)
         {
-            // Find the next ';' that starts a parameter.
-            int semi = NextSemicolon(text, i);
-            if (semi < 0)
-            {
-                break;
-            }
-
-            i = semi + 1;
-            int eq = text.IndexOf('=', i);
-            int nextSemi = NextSemicolon(text, i);
-            if (eq < 0 || (nextSemi >= 0 && nextSemi < eq))
+            int i = semi + 1;
+            int next = NextSemicolon(text, i);
+            int segmentEnd = next < 0 ? text.Length : next;
+            int eq = text.IndexOf('=', i, segmentEnd - i);
+            semi = next;
+            if (eq < 0)
             {
                 continue;
             }
@@ -82,12 +78,11 @@ public sealed class ParameterList : IReadOnlyList<MimeParameter>
             string rawName = HeaderLexer.StripComments(text[i..eq]).Trim();
             if (rawName.Length == 0 || rawName.Contains(' ', StringComparison.Ordinal))
             {
-                i = eq + 1;
                 continue;
             }
 
-            i = eq + 1;
-            string value = ReadValue(text, ref i);
+            int v = eq + 1;
+            string value = ReadValue(text, ref v, segmentEnd);
             AddSegment(rawName, value, segments, byName);
         }
 
@@ -129,7 +124,7 @@ public sealed class ParameterList : IReadOnlyList<MimeParameter>
         return -1;
     }
 
-    private static string ReadValue(string s, ref int i)
+    private static string ReadValue(string s, ref int i, int segmentEnd)
     {
         while (i < s.Length && s[i] is ' ' or '\t' or '\r' or '\n')
         {
@@ -144,10 +139,8 @@ public sealed class ParameterList : IReadOnlyList<MimeParameter>
 
         // Unquoted values with spaces are illegal but common ("name=my file.pdf"); take up to ';'.
         int start = i;
-        int semi = NextSemicolon(s, i);
-        int end = semi < 0 ? s.Length : semi;
-        i = end;
-        return HeaderLexer.StripComments(s[start..end]).Trim();
+        i = segmentEnd;
+        return HeaderLexer.StripComments(s[start..segmentEnd]).Trim();
     }
 
     private static void AddSegment(string rawName, string value, List<Segment> segments, Dictionary<string, Segment> byName)
