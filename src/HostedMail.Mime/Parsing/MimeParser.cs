@@ -16,6 +16,7 @@ internal sealed class MimeParser
     private readonly MimeParserOptions _options;
     private readonly List<byte[]> _boundaries = [];
     private readonly int _maxDepth;
+    private readonly Dictionary<uint, string> _names = [];
     private int _parts;
 
     private MimeParser(ReadOnlyMemory<byte> memory, MimeParserOptions options)
@@ -437,8 +438,49 @@ internal sealed class MimeParser
             Issues |= MimeIssues.EightBitHeader;
         }
 
-        string name = HeaderNames.Get(data[fieldStart..colon].TrimEnd(" \t"u8));
+        string name = Name(data[fieldStart..colon].TrimEnd(" \t"u8));
         headers.Add(new Header(name, _memory[fieldStart..end], colon + 1 - fieldStart, fieldStart));
+    }
+
+    // Field names repeat (Received, X-...); one string per distinct name per message, not per field.
+    private string Name(ReadOnlySpan<byte> bytes)
+    {
+        uint hash = 2166136261;
+        foreach (byte b in bytes)
+        {
+            hash = (hash ^ b) * 16777619;
+        }
+
+        if (_names.TryGetValue(hash, out string? known) && Same(bytes, known))
+        {
+            return known;
+        }
+
+        string name = HeaderNames.Get(bytes);
+        if (_names.Count < 1024)
+        {
+            _names[hash] = name;
+        }
+
+        return name;
+    }
+
+    private static bool Same(ReadOnlySpan<byte> bytes, string s)
+    {
+        if (bytes.Length != s.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] != s[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     // The colon of a field line, or -1 when the line is not a header field (RFC 5322 section 2.2:
