@@ -18,7 +18,7 @@ public sealed class MimeMessage
     /// <summary>Parses a message; never throws on malformed input and runs in time linear in its size.</summary>
     public static MimeMessage Parse(ReadOnlyMemory<byte> bytes, MimeParserOptions? options = null) => MimeParser.Parse(bytes, options);
 
-    /// <summary>Parses a message from a string (each char must be a byte; for tests and tools).</summary>
+    /// <summary>Parses a message given as text, encoded as UTF-8 (for tests and tools).</summary>
     public static MimeMessage Parse(string text, MimeParserOptions? options = null) => Parse(Encoding.UTF8.GetBytes(text), options);
 
     /// <summary>Reads a stream to its end and parses it; fails with <see cref="InvalidDataException"/> only when the stream is longer than <paramref name="maxBytes"/>.</summary>
