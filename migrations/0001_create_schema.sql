@@ -111,8 +111,8 @@ CREATE TABLE messages (
     flags          integer     NOT NULL DEFAULT 0,
     keywords       text[]      NOT NULL DEFAULT '{}',
     -- Cached IMAP views and sort keys, filled at delivery so FETCH and SORT never re-parse.
-    envelope       text,
-    body_structure text,
+    envelope       bytea,
+    body_structure bytea,
     subject        text,
     sent_date      timestamptz,
     from_address   text,

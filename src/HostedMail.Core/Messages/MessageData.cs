@@ -24,10 +24,10 @@ public sealed class MessageData
     public MessageSummary Summary { get; }
 }
 
-/// <summary>What is cached per message at delivery: IMAP ENVELOPE and BODYSTRUCTURE strings and sort keys.</summary>
+/// <summary>What is cached per message at delivery: the IMAP ENVELOPE and BODYSTRUCTURE bytes (RFC 9051 section 7.5.2) and sort keys.</summary>
 public sealed record MessageSummary(
-    string? Envelope,
-    string? BodyStructure,
+    byte[]? Envelope,
+    byte[]? BodyStructure,
     string? Subject,
     DateTimeOffset? SentDate,
     string? FromAddress,

@@ -171,6 +171,18 @@ public sealed class MessageStoreTests(DatabaseFixture database) : IClassFixture<
         Assert.Single(await folders.ListMessagesAsync(victim.TenantId, victim.MailboxId, folderId, 1, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task MalformedMailWithNulBytesAndEightBitHeadersIsStoredWithItsCachedViews()
+    {
+        var mailbox = await CreateMailboxAsync("malformed");
+        var raw = Encoding.Latin1.GetBytes("From: \"J\u00f6rg\0\" <j@example.org>\r\nSubject: caf\u00e9\0 \r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\nno end");
+        var message = MessageParsing.Prepare(raw);
+        Assert.StartsWith("(NIL ", Encoding.UTF8.GetString(message.Summary.Envelope!), StringComparison.Ordinal);
+        var result = await store.StoreAsync(Request(message, Inbox(mailbox)), CancellationToken.None);
+        Assert.Equal(1, result.Deliveries[0].Uid);
+        Assert.Equal(Convert.ToHexString(message.Summary.BodyStructure!), await QueryAsync($"SELECT upper(encode(body_structure, 'hex')) FROM messages WHERE mailbox_id = {mailbox.MailboxId}"));
+    }
+
     private static StoreRequest Request(MessageData message, MailboxDelivery delivery) => new(message, [delivery], []);
 
     private static MailboxDelivery Inbox(Mailbox mailbox, MessageFlags flags = MessageFlags.None) =>
