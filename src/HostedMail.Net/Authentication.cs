@@ -1,0 +1,111 @@
+using System.Net;
+
+namespace HostedMail.Net;
+
+/// <summary>Outcome of an authentication attempt.</summary>
+public enum AuthStatus
+{
+    /// <summary>Credentials are valid.</summary>
+    Succeeded,
+    /// <summary>Unknown user or wrong password (answer without saying which): SMTP 535 5.7.8, IMAP NO [AUTHENTICATIONFAILED], POP3 -ERR [AUTH].</summary>
+    Failed,
+    /// <summary>Too many failures from this address or for this user; try after <see cref="AuthResult.RetryAfter"/>: SMTP 454 4.7.0, IMAP NO [UNAVAILABLE], POP3 -ERR [SYS/TEMP].</summary>
+    LockedOut,
+    /// <summary>The verifier could not decide (database down): SMTP 454 4.7.0, IMAP NO [UNAVAILABLE].</summary>
+    TemporaryFailure,
+}
+
+/// <summary>Result of authentication.</summary>
+/// <param name="Status">What happened.</param>
+/// <param name="Subject">On success, the canonical identity the verifier resolved (mailbox id or address).</param>
+/// <param name="Principal">On success, whatever object the verifier wants the session to get back (the mailbox); opaque here.</param>
+/// <param name="RetryAfter">For <see cref="AuthStatus.LockedOut"/>, how long until the lockout ends.</param>
+public sealed record AuthResult(AuthStatus Status, string? Subject = null, object? Principal = null, TimeSpan? RetryAfter = null)
+{
+    /// <summary>A plain failure.</summary>
+    public static AuthResult Failed { get; } = new(AuthStatus.Failed);
+
+    /// <summary>A temporary failure.</summary>
+    public static AuthResult TemporaryFailure { get; } = new(AuthStatus.TemporaryFailure);
+}
+
+/// <summary>Facts about one client connection, as the session and the verifier see them.</summary>
+/// <param name="ConnectionId">Kestrel's connection id, for log scopes.</param>
+/// <param name="ListenerName">The listener ("smtp", "submission", "imaps", ...).</param>
+/// <param name="RemoteEndPoint">The client: from the PROXY header when the listener uses one, else the socket peer.</param>
+/// <param name="LocalEndPoint">The address the client connected to.</param>
+/// <param name="IsTls">Whether the connection is encrypted now (implicit TLS or after STARTTLS).</param>
+/// <param name="TlsServerName">The SNI name the client sent, if any.</param>
+/// <param name="TlsProtocol">Negotiated TLS version, e.g. "Tls13", or null.</param>
+/// <param name="TlsCipherSuite">Negotiated cipher suite name, or null (for the Received header, RFC 8314 section 4.3).</param>
+public sealed record ConnectionInfo(
+    string ConnectionId,
+    string ListenerName,
+    IPEndPoint RemoteEndPoint,
+    IPEndPoint? LocalEndPoint,
+    bool IsTls = false,
+    string? TlsServerName = null,
+    string? TlsProtocol = null,
+    string? TlsCipherSuite = null);
+
+/// <summary>
+/// Checks a username and password against the store (implemented over the database, with a
+/// slow password hash, outside this project). Return <see cref="AuthResult.Failed"/> for unknown
+/// users too, after comparable work, so timing does not reveal which users exist.
+/// </summary>
+public interface ICredentialVerifier
+{
+    /// <summary>Verifies; must not throw for wrong credentials, only for cancellation.</summary>
+    ValueTask<AuthResult> VerifyAsync(string username, string password, ConnectionInfo connection, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The one entry point sessions use to check credentials: authorisation identity rule, lockout,
+/// growing delay, cache of recent successes, then the verifier. Shared by SMTP, IMAP and POP3.
+/// </summary>
+/// <remarks>
+/// Implementation notes: the delay is awaited before verifying (on the injected TimeProvider), so
+/// an attacker's guesses slow down without a thread being held. A lockout answers without
+/// asking the verifier, which also keeps a locked-out flood off the database and the CPU.
+/// </remarks>
+public sealed class MailAuthenticator(ICredentialVerifier verifier, AuthPenaltyTracker penalties, VerifiedCredentialCache cache, TimeProvider timeProvider)
+{
+    /// <summary>Authenticates SASL credentials for a connection.</summary>
+    public async ValueTask<AuthResult> AuthenticateAsync(SaslCredentials credentials, ConnectionInfo connection, CancellationToken cancellationToken)
+    {
+        // RFC 4616 section 2: an authzid different from the authcid asks to act as someone else.
+        // Nobody may do that here (no admin impersonation), so it fails like bad credentials.
+        if (credentials.AuthorizationIdentity is { } authzid && !authzid.Equals(credentials.Username, StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthResult.Failed;
+        }
+        var address = connection.RemoteEndPoint.Address;
+        var decision = penalties.Check(address, credentials.Username);
+        if (decision.LockedFor is { } lockedFor)
+        {
+            return new AuthResult(AuthStatus.LockedOut, RetryAfter: lockedFor);
+        }
+        if (decision.Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(decision.Delay, timeProvider, cancellationToken);
+        }
+        if (cache.TryGet(credentials.Username, credentials.Password, out var cached))
+        {
+            penalties.RecordSuccess(address, credentials.Username);
+            return cached;
+        }
+        var epoch = cache.Epoch;
+        var result = await verifier.VerifyAsync(credentials.Username, credentials.Password, connection, cancellationToken);
+        switch (result.Status)
+        {
+            case AuthStatus.Succeeded:
+                penalties.RecordSuccess(address, credentials.Username);
+                cache.Add(credentials.Username, credentials.Password, result, epoch);
+                break;
+            case AuthStatus.Failed:
+                penalties.RecordFailure(address, credentials.Username);
+                break;
+        }
+        return result;
+    }
+}

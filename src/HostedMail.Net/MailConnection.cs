@@ -1,0 +1,192 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace HostedMail.Net;
+
+/// <summary>
+/// One client connection as a session sees it: a PipeReader/PipeWriter pair that STARTTLS swaps
+/// for TLS ones, the real client address, and the signals to stop.
+/// </summary>
+/// <remarks>
+/// Implementation notes:
+/// <list type="bullet">
+/// <item>The session alone reads <see cref="Input"/> and writes <see cref="Output"/>; after
+/// <see cref="StartTlsAsync"/> it must fetch both again (the old ones are the raw transport).</item>
+/// <item>STARTTLS: the session advances past its STARTTLS line, writes and flushes its "ready"
+/// reply, then calls <see cref="StartTlsAsync"/>, which throws away every plaintext byte already
+/// received (RFC 3207 section 4.2 and the CVE-2011-0411 family of injection bugs). Bytes that
+/// arrive later than that are fed to the TLS handshake and make it fail. All session state must
+/// then be reset by the session.</item>
+/// </list>
+/// </remarks>
+public sealed class MailConnection : IAsyncDisposable
+{
+    private readonly ConnectionContext _context;
+    private readonly ServerCertificateSelector? _certificates;
+    private readonly TimeProvider _timeProvider;
+    private readonly CancellationTokenSource _closeRequested;
+    private SslStream? _ssl;
+
+    internal MailConnection(ConnectionContext context, MailListener listener, ServerCertificateSelector? certificates, TimeProvider timeProvider)
+    {
+        _context = context;
+        _certificates = certificates;
+        _timeProvider = timeProvider;
+        Listener = listener;
+        Input = context.Transport.Input;
+        Output = context.Transport.Output;
+        var lifetime = context.Features.Get<IConnectionLifetimeNotificationFeature>();
+        _closeRequested = CancellationTokenSource.CreateLinkedTokenSource(
+            listener.ShutdownRequested,
+            lifetime?.ConnectionClosedRequested ?? CancellationToken.None);
+        var remote = context.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.IPv6None, 0);
+        Info = new ConnectionInfo(context.ConnectionId, listener.Options.Name, remote, context.LocalEndPoint as IPEndPoint);
+    }
+
+    /// <summary>The listener this connection came in on.</summary>
+    public MailListener Listener { get; }
+
+    /// <summary>What is known about the connection; replaced after the PROXY header and after TLS.</summary>
+    public ConnectionInfo Info { get; private set; }
+
+    /// <summary>Bytes from the client (decrypted once TLS is up).</summary>
+    public PipeReader Input { get; private set; }
+
+    /// <summary>Bytes to the client (encrypted once TLS is up). Flush after each reply or batch of pipelined replies.</summary>
+    public PipeWriter Output { get; private set; }
+
+    /// <summary>Whether a certificate is available, i.e. whether to advertise STARTTLS/STLS.</summary>
+    public bool CanStartTls => _ssl is null && _certificates is { HasCertificates: true };
+
+    /// <summary>
+    /// Cancelled when the node or listener shuts down: finish the current command or transaction,
+    /// then answer 421 / * BYE / -ERR and close. Do not pass it to a store commit.
+    /// </summary>
+    public CancellationToken CloseRequested => _closeRequested.Token;
+
+    /// <summary>Cancelled when the client has gone (the transport closed).</summary>
+    public CancellationToken ConnectionClosed => _context.ConnectionClosed;
+
+    /// <summary>The TimeProvider for the session's timeouts.</summary>
+    public TimeProvider TimeProvider => _timeProvider;
+
+    /// <summary>
+    /// Upgrades to TLS in place (STARTTLS, STLS) after discarding buffered plaintext; returns how many
+    /// plaintext bytes were discarded (log them: a non-zero count is an injection attempt or a
+    /// broken client). Throws on handshake failure or timeout: end the session without a reply.
+    /// </summary>
+    public async ValueTask<long> StartTlsAsync(CancellationToken cancellationToken)
+    {
+        if (!CanStartTls)
+        {
+            throw new InvalidOperationException("TLS is already active or no certificate is configured.");
+        }
+        var discarded = DiscardBuffered(Input);
+        await HandshakeAsync(cancellationToken);
+        return discarded;
+    }
+
+    /// <summary>Closes the connection at once (hostile client, fatal error).</summary>
+    public void Abort() => _context.Abort(new ConnectionAbortedException("Closed by the session."));
+
+    internal async ValueTask HandshakeAsync(CancellationToken cancellationToken)
+    {
+        var certificates = _certificates ?? throw new InvalidOperationException("No TLS certificate is configured.");
+        var stream = new DuplexPipeStream(_context.Transport.Input, _context.Transport.Output);
+        var ssl = new SslStream(stream, leaveInnerStreamOpen: true);
+        using var timeout = new CancellationTokenSource(Listener.Options.TlsHandshakeTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken, ConnectionClosed);
+        try
+        {
+            string? serverName = null;
+            await ssl.AuthenticateAsServerAsync(
+                (_, hello, _, _) =>
+                {
+                    serverName = string.IsNullOrEmpty(hello.ServerName) ? null : hello.ServerName;
+                    return ValueTask.FromResult(certificates.CreateOptions(serverName));
+                },
+                null,
+                linked.Token);
+            _ssl = ssl;
+            Input = PipeReader.Create(ssl, new StreamPipeReaderOptions(leaveOpen: true));
+            Output = PipeWriter.Create(ssl, new StreamPipeWriterOptions(leaveOpen: true));
+            Info = Info with
+            {
+                IsTls = true,
+                TlsServerName = serverName,
+                TlsProtocol = ssl.SslProtocol.ToString(),
+                TlsCipherSuite = ssl.NegotiatedCipherSuite.ToString(),
+            };
+        }
+        catch
+        {
+            await ssl.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Reads and applies the PROXY header; false when it is missing, invalid or late (close the connection).</summary>
+    internal async ValueTask<bool> ReadProxyHeaderAsync()
+    {
+        using var timeout = new CancellationTokenSource(Listener.Options.ProxyHeaderTimeout, _timeProvider);
+        try
+        {
+            while (true)
+            {
+                var result = await Input.ReadAsync(timeout.Token);
+                var buffer = result.Buffer;
+                var reader = new SequenceReader<byte>(buffer);
+                var status = ProxyProtocolParser.TryParse(ref reader, out var header);
+                if (status == ProxyParseStatus.Complete)
+                {
+                    Input.AdvanceTo(reader.Position);
+                    if (header is { IsLocal: false, Source: { } source })
+                    {
+                        Info = Info with { RemoteEndPoint = source, LocalEndPoint = header.Destination ?? Info.LocalEndPoint };
+                    }
+                    return true;
+                }
+                Input.AdvanceTo(buffer.Start, buffer.End);
+                if (status == ProxyParseStatus.Invalid || result.IsCompleted)
+                {
+                    return false;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static long DiscardBuffered(PipeReader reader)
+    {
+        long discarded = 0;
+        while (reader.TryRead(out var result))
+        {
+            discarded += result.Buffer.Length;
+            reader.AdvanceTo(result.Buffer.End);
+            if (result.Buffer.IsEmpty || result.IsCompleted)
+            {
+                break;
+            }
+        }
+        return discarded;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_ssl is not null)
+        {
+            await Input.CompleteAsync();
+            await Output.CompleteAsync();
+            await _ssl.DisposeAsync();
+        }
+        _closeRequested.Dispose();
+    }
+}

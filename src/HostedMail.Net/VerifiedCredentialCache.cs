@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace HostedMail.Net;
+
+/// <summary>Settings of the verified-credential cache.</summary>
+public sealed class CredentialCacheOptions
+{
+    /// <summary>How long a verified username+password is trusted without asking the verifier. Also bounds how long a changed password keeps working on nodes that missed the invalidation.</summary>
+    public TimeSpan TimeToLive { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>Most entries kept.</summary>
+    public int MaxEntries { get; set; } = 20_000;
+}
+
+/// <summary>
+/// Remembers recent successful verifications so that clients that log in again and again
+/// (phones polling IMAP, POP3 every minute, SMTP per message) do not each cost a slow password
+/// hash. Entries are keyed by HMAC-SHA256(random per-process key, username NUL password):
+/// neither the password nor an unkeyed hash of it is ever stored, and the key dies with the
+/// process.
+/// </summary>
+/// <remarks>
+/// Implementation notes: <see cref="Invalidate"/> must be called when a password or app password
+/// changes or a mailbox is disabled (on every node, through LISTEN/NOTIFY). An
+/// invalidation during a verification in flight wins: <see cref="Add"/> ignores results whose
+/// <see cref="Epoch"/> is older than the last invalidation.
+/// </remarks>
+public sealed class VerifiedCredentialCache(CredentialCacheOptions options, TimeProvider timeProvider)
+{
+    private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
+    private readonly ConcurrentDictionary<UInt128, Entry> _entries = new();
+    private long _epoch;
+
+    /// <summary>Entries kept (for tests and metrics).</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Read before verifying and pass to <see cref="Add"/>.</summary>
+    public long Epoch => Interlocked.Read(ref _epoch);
+
+    /// <summary>Gets a cached success for exactly this username and password.</summary>
+    public bool TryGet(string username, string password, out AuthResult result)
+    {
+        result = AuthResult.Failed;
+        if (!_entries.TryGetValue(Key(username, password), out var entry))
+        {
+            return false;
+        }
+        if (entry.Expires <= timeProvider.GetUtcNow())
+        {
+            _entries.TryRemove(Key(username, password), out _);
+            return false;
+        }
+        result = entry.Result;
+        return true;
+    }
+
+    /// <summary>Caches a success (only successes are cached: caching failures would let a password change lag).</summary>
+    public void Add(string username, string password, AuthResult result, long epoch)
+    {
+        if (result.Status != AuthStatus.Succeeded || options.TimeToLive <= TimeSpan.Zero)
+        {
+            return;
+        }
+        var now = timeProvider.GetUtcNow();
+        if (_entries.Count >= options.MaxEntries)
+        {
+            Sweep(now);
+        }
+        _entries[Key(username, password)] = new Entry(username, result, now + options.TimeToLive);
+        // An invalidation that ran while the verifier worked must win.
+        if (epoch != Epoch)
+        {
+            Invalidate(username);
+        }
+    }
+
+    /// <summary>Forgets every entry of <paramref name="username"/> (password change, app password revoked, mailbox disabled).</summary>
+    public void Invalidate(string username)
+    {
+        Interlocked.Increment(ref _epoch);
+        foreach (var (key, entry) in _entries)
+        {
+            if (entry.Username.Equals(username, StringComparison.OrdinalIgnoreCase)
+                || (entry.Result.Subject is { } subject && subject.Equals(username, StringComparison.OrdinalIgnoreCase)))
+            {
+                _entries.TryRemove(key, out _);
+            }
+        }
+    }
+
+    /// <summary>Forgets everything.</summary>
+    public void Clear()
+    {
+        Interlocked.Increment(ref _epoch);
+        _entries.Clear();
+    }
+
+    private void Sweep(DateTimeOffset now)
+    {
+        foreach (var (key, entry) in _entries)
+        {
+            if (entry.Expires <= now)
+            {
+                _entries.TryRemove(key, out _);
+            }
+        }
+        if (_entries.Count >= options.MaxEntries)
+        {
+            // All live: dropping everything is cheap and only costs some re-verifications.
+            _entries.Clear();
+        }
+    }
+
+    private UInt128 Key(string username, string password)
+    {
+        var input = Encoding.UTF8.GetBytes(username + "\0" + password);
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(_key, input, mac);
+        CryptographicOperations.ZeroMemory(input);
+        // 128 bits of the MAC are plenty to tell entries apart.
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(mac);
+    }
+
+    private sealed record Entry(string Username, AuthResult Result, DateTimeOffset Expires);
+}
