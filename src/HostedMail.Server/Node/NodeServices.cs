@@ -1,4 +1,5 @@
 using HostedMail.Core.Aliases;
+using HostedMail.Core.Delivery;
 using HostedMail.Core.Domains;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Security;
@@ -22,6 +23,9 @@ internal static class NodeServices
         services.AddSingleton<DomainService>();
         services.AddSingleton<MailboxService>();
         services.AddSingleton<AliasService>();
+        services.AddSingleton<DkimKeyService>();
+        services.AddSingleton<RecipientResolver>();
+        services.AddSingleton(TimeProvider.System);
         return services;
     }
 }

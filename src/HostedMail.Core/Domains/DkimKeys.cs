@@ -1,0 +1,39 @@
+using System.Globalization;
+using System.Security.Cryptography;
+
+namespace HostedMail.Core.Domains;
+
+/// <summary>A domain's DKIM private key (PEM) and the selector it is published under.</summary>
+public sealed record DkimKey(long TenantId, long DomainId, string DomainName, string Selector, string PrivateKeyPem, DateTimeOffset CreatedAt);
+
+/// <summary>DKIM key persistence.</summary>
+public interface IDkimKeyStore
+{
+    /// <summary>The newest active key of the domain, if any.</summary>
+    Task<DkimKey?> FindActiveAsync(long tenantId, long domainId, CancellationToken cancellationToken);
+
+    /// <summary>Stores the key unless the domain already has an active one; returns the active key either way.</summary>
+    Task<DkimKey> AddIfNoneActiveAsync(long tenantId, long domainId, string selector, string privateKeyPem, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Gives each domain a DKIM key, created on first use (RSA-2048, RFC 8301 section 3.2) so adding a
+/// domain stays fast and a key exists by the time mail is signed or records are shown.
+/// </summary>
+public sealed class DkimKeyService(IDkimKeyStore store, TimeProvider timeProvider)
+{
+    public async Task<DkimKey> GetOrCreateAsync(long tenantId, long domainId, CancellationToken cancellationToken = default)
+    {
+        var existing = await store.FindActiveAsync(tenantId, domainId, cancellationToken);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        using var rsa = RSA.Create(2048);
+        return await store.AddIfNoneActiveAsync(tenantId, domainId, NewSelector(), rsa.ExportPkcs8PrivateKeyPem(), cancellationToken);
+    }
+
+    /// <summary>"hm" and the year and month: readable, and a rotation the next month gets a new name.</summary>
+    private string NewSelector() => "hm" + timeProvider.GetUtcNow().ToString("yyyyMM", CultureInfo.InvariantCulture);
+}

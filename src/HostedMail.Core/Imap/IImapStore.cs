@@ -1,0 +1,132 @@
+using HostedMail.Core.Messages;
+
+namespace HostedMail.Core.Imap;
+
+/// <summary>
+/// What an IMAP session needs beyond <see cref="IFolderStore"/>: folder management, flag changes with
+/// MODSEQ (RFC 7162), COPY/MOVE with UIDPLUS results (RFC 4315), APPEND into a given folder, change
+/// queries for sessions and QRESYNC, SEARCH/SORT over an index, and quota (RFC 9208).
+/// Every method is scoped by tenant and mailbox: a folder id of another mailbox behaves as absent.
+/// </summary>
+public interface IImapStore
+{
+    /// <summary>The folder with this id in this mailbox, or null.</summary>
+    Task<Folder?> GetFolderAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken);
+
+    /// <summary>Creates a folder (no parents); throws Conflict when the name exists.</summary>
+    Task<Folder> CreateFolderAsync(long tenantId, long mailboxId, string name, string? specialUse, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a folder and its messages (usage and blob references follow); false when it did not exist.</summary>
+    Task<bool> DeleteFolderAsync(long tenantId, long mailboxId, string name, CancellationToken cancellationToken);
+
+    /// <summary>Renames a folder and every folder under it ('/' hierarchy); throws Conflict when a target exists, NotFound when the source does not.</summary>
+    Task RenameFolderAsync(long tenantId, long mailboxId, string from, string to, CancellationToken cancellationToken);
+
+    /// <summary>Sets the subscribed mark; false when the folder does not exist.</summary>
+    Task<bool> SetSubscribedAsync(long tenantId, long mailboxId, string name, bool subscribed, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The UIDs a session selected at the folder state (<paramref name="uidNext"/>, <paramref name="highestModSeq"/>)
+    /// sees: messages below that UIDNEXT, plus those expunged after that MODSEQ (the session reports them later).
+    /// </summary>
+    Task<uint[]> ListUidsAsync(long tenantId, long mailboxId, long folderId, long uidNext, long highestModSeq, CancellationToken cancellationToken);
+
+    /// <summary>Everything that changed after <paramref name="sinceModSeq"/>, read in one snapshot; null when the folder is gone.</summary>
+    Task<FolderChanges?> GetChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken);
+
+    /// <summary>UIDs expunged after a MODSEQ (QRESYNC VANISHED (EARLIER), RFC 7162 section 3.2.5.2).</summary>
+    Task<IReadOnlyList<long>> ListVanishedAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken);
+
+    /// <summary>Metadata (and cached ENVELOPE/BODYSTRUCTURE when asked) of these UIDs, in UID order; missing UIDs are skipped.</summary>
+    Task<IReadOnlyList<ImapMessage>> FetchAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long> uids, bool withCachedViews, CancellationToken cancellationToken);
+
+    /// <summary>Changes flags and keywords of these UIDs in one transaction with one new MODSEQ (RFC 7162 section 3.1.3).</summary>
+    Task<FlagStoreResult> StoreFlagsAsync(long tenantId, long mailboxId, long folderId, FlagStoreRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Copies (or moves) messages into another folder of the same mailbox; UIDs in source order (RFC 4315 COPYUID).</summary>
+    Task<CopyResult> CopyAsync(long tenantId, long mailboxId, long sourceFolderId, IReadOnlyList<long> uids, long targetFolderId, bool move, CancellationToken cancellationToken);
+
+    /// <summary>Stores a message into a folder with flags and date; the OK may follow only once this returns (it has committed).</summary>
+    Task<AppendResult> AppendAsync(long tenantId, long mailboxId, long folderId, MessageData message, MessageFlags flags, IReadOnlyList<string> keywords, DateTimeOffset internalDate, CancellationToken cancellationToken);
+
+    /// <summary>Expunges messages flagged \Deleted, all of them or only those among <paramref name="uids"/> (UID EXPUNGE).</summary>
+    Task<IReadOnlyList<ExpungedMessage>> ExpungeDeletedAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long>? uids, CancellationToken cancellationToken);
+
+    /// <summary>UIDs matching a query, sorted as asked (UID order when <paramref name="sort"/> is empty).</summary>
+    Task<IReadOnlyList<long>> SearchAsync(long tenantId, long mailboxId, long folderId, SearchKey query, IReadOnlyList<SortKey> sort, CancellationToken cancellationToken);
+
+    /// <summary>Rows for THREAD (RFC 5256): UID, subject, sent date, Message-ID, In-Reply-To and References, for the matching messages.</summary>
+    Task<IReadOnlyList<ThreadRow>> ThreadRowsAsync(long tenantId, long mailboxId, long folderId, SearchKey query, CancellationToken cancellationToken);
+
+    /// <summary>Number of messages flagged \Deleted (STATUS DELETED, RFC 9051 section 6.3.11).</summary>
+    Task<int> CountDeletedAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken);
+
+    /// <summary>Storage used and allowed, in bytes (RFC 9208 STORAGE is in KiB).</summary>
+    Task<QuotaUsage> GetQuotaAsync(long tenantId, long mailboxId, CancellationToken cancellationToken);
+}
+
+/// <summary>One message's state as IMAP reports it.</summary>
+public sealed record ImapMessage(
+    long Uid,
+    long ModSeq,
+    MessageFlags Flags,
+    IReadOnlyList<string> Keywords,
+    long Size,
+    DateTimeOffset InternalDate,
+    byte[] BlobSha256,
+    byte[]? Envelope,
+    byte[]? BodyStructure);
+
+/// <summary>A message's flags at a MODSEQ.</summary>
+public sealed record FlagState(long Uid, long ModSeq, MessageFlags Flags, IReadOnlyList<string> Keywords);
+
+/// <summary>The folder row now, messages changed or added after a MODSEQ (UID order), and UIDs expunged after it.</summary>
+public sealed record FolderChanges(long UidNext, long HighestModSeq, int MessageCount, IReadOnlyList<FlagState> Changed, IReadOnlyList<long> Vanished);
+
+/// <summary>How STORE combines the given flags with the current ones (RFC 9051 section 6.4.6).</summary>
+public enum FlagStoreMode
+{
+    Replace,
+    Add,
+    Remove,
+}
+
+/// <summary>A STORE: which UIDs, how, what, and the CONDSTORE UNCHANGEDSINCE guard (null when absent).</summary>
+public sealed record FlagStoreRequest(IReadOnlyList<long> Uids, FlagStoreMode Mode, MessageFlags Flags, IReadOnlyList<string> Keywords, long? UnchangedSince);
+
+/// <summary>Every message STORE found, with whether it changed, and the UIDs refused by UNCHANGEDSINCE ([MODIFIED], RFC 7162 section 3.1.3).</summary>
+public sealed record FlagStoreResult(IReadOnlyList<StoredFlags> Messages, IReadOnlyList<long> Modified);
+
+/// <summary>A message after STORE.</summary>
+public sealed record StoredFlags(long Uid, long ModSeq, MessageFlags Flags, IReadOnlyList<string> Keywords, bool Changed);
+
+/// <summary>COPYUID data (RFC 4315 section 3): the target's UIDVALIDITY and source/target UIDs pairwise.</summary>
+public sealed record CopyResult(long UidValidity, IReadOnlyList<long> SourceUids, IReadOnlyList<long> TargetUids, IReadOnlyList<ExpungedMessage> Expunged);
+
+/// <summary>APPENDUID data (RFC 4315 section 3).</summary>
+public sealed record AppendResult(long UidValidity, long Uid, long ModSeq);
+
+/// <summary>Mailbox storage usage and limit in bytes.</summary>
+public sealed record QuotaUsage(long UsedBytes, long LimitBytes);
+
+/// <summary>What THREAD needs of one message.</summary>
+public sealed record ThreadRow(long Uid, string Subject, DateTimeOffset Date, string? MessageId, string? InReplyTo, string? References);
+
+/// <summary>The store refused a change because the mailbox quota would be exceeded (IMAP [OVERQUOTA], RFC 9208 section 4.3).</summary>
+public sealed class QuotaExceededException : Exception
+{
+    public QuotaExceededException()
+        : base("mailbox quota exceeded")
+    {
+    }
+
+    public QuotaExceededException(string message)
+        : base(message)
+    {
+    }
+
+    public QuotaExceededException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
