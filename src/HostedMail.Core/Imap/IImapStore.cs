@@ -53,7 +53,7 @@ public interface IImapStore
     Task<IReadOnlyList<ExpungedMessage>> ExpungeDeletedAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long>? uids, CancellationToken cancellationToken);
 
     /// <summary>UIDs matching a query, sorted as asked (UID order when <paramref name="sort"/> is empty).</summary>
-    Task<IReadOnlyList<long>> SearchAsync(long tenantId, long mailboxId, long folderId, SearchKey query, IReadOnlyList<SortKey> sort, CancellationToken cancellationToken);
+    Task<IReadOnlyList<long>> SearchAsync(long tenantId, long mailboxId, long folderId, SearchKey query, IReadOnlyList<SortCriterion> sort, CancellationToken cancellationToken);
 
     /// <summary>Rows for THREAD (RFC 5256): UID, subject, sent date, Message-ID, In-Reply-To and References, for the matching messages.</summary>
     Task<IReadOnlyList<ThreadRow>> ThreadRowsAsync(long tenantId, long mailboxId, long folderId, SearchKey query, CancellationToken cancellationToken);

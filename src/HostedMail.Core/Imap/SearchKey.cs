@@ -79,4 +79,4 @@ public enum SortField
 }
 
 /// <summary>A SORT criterion with its REVERSE modifier.</summary>
-public sealed record SortKey(SortField Field, bool Reverse);
+public sealed record SortCriterion(SortField Field, bool Reverse);

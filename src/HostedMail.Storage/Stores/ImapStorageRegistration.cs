@@ -1,0 +1,15 @@
+using HostedMail.Core.Imap;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HostedMail.Storage.Stores;
+
+/// <summary>Registers the IMAP stores (called from <see cref="StorageServiceCollectionExtensions.AddHostedMailStorage"/>).</summary>
+internal static class ImapStorageRegistration
+{
+    public static IServiceCollection AddImapStores(this IServiceCollection services)
+    {
+        services.AddSingleton<IImapStore, PostgresImapStore>();
+        services.AddSingleton<IFolderChangeFeed, PostgresFolderChangeFeed>();
+        return services;
+    }
+}

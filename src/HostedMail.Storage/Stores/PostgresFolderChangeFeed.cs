@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using HostedMail.Core.Imap;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace HostedMail.Storage.Stores;
+
+/// <summary>
+/// One LISTEN connection per node on the folder channel, fanned out to the subscribed sessions
+/// (ARCHITECTURE.md, "Cross-node push"). Started by the first subscription; reconnects with a
+/// growing delay and then tells every subscriber to resynchronise, since NOTIFYs sent while it
+/// was away are lost.
+/// </summary>
+internal sealed class PostgresFolderChangeFeed(NpgsqlDataSource dataSource, TimeProvider? timeProvider = null, ILogger<PostgresFolderChangeFeed>? logger = null)
+    : IFolderChangeFeed, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<(long Tenant, long Folder), Subscription[]> _subscribers = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _startLock = new();
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
+    private Task? _loop;
+
+    public IDisposable Subscribe(long tenantId, long folderId, Action<long> onChange)
+    {
+        var subscription = new Subscription(this, (tenantId, folderId), onChange);
+        _subscribers.AddOrUpdate(subscription.Key, _ => [subscription], (_, existing) => [.. existing, subscription]);
+        if (_loop is null)
+        {
+            lock (_startLock)
+            {
+                _loop ??= Task.Run(ListenLoopAsync);
+            }
+        }
+
+        return subscription;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _stop.Dispose();
+    }
+
+    private void Remove(Subscription subscription)
+    {
+        while (_subscribers.TryGetValue(subscription.Key, out var existing))
+        {
+            var without = existing.Where(s => s != subscription).ToArray();
+            var done = without.Length == 0
+                ? _subscribers.TryRemove(new KeyValuePair<(long, long), Subscription[]>(subscription.Key, existing))
+                : _subscribers.TryUpdate(subscription.Key, without, existing);
+            if (done)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ListenLoopAsync()
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(_stop.Token);
+                connection.Notification += (_, e) => Dispatch(e.Payload);
+                await using (var listen = new NpgsqlCommand($"LISTEN {PostgresMessageStore.FolderChannel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(_stop.Token);
+                }
+
+                delay = TimeSpan.FromMilliseconds(100);
+                // Anything that changed before LISTEN took effect was not heard: everyone re-checks.
+                foreach (var subscriptions in _subscribers.Values)
+                {
+                    foreach (var s in subscriptions)
+                    {
+                        s.Invoke(long.MaxValue);
+                    }
+                }
+
+                while (!_stop.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(_stop.Token);
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
+            {
+                _logger.LogWarning(ex, "Folder change feed lost its connection; reconnecting in {Delay}", delay);
+                await Task.Delay(delay, _time, _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
+    }
+
+    private void Dispatch(string payload)
+    {
+        // Payload: tenant:folder:modseq (PostgresMessageStore.DeliverSql and the IMAP store).
+        var parts = payload.Split(':');
+        if (parts.Length != 3
+            || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var tenant)
+            || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var folder)
+            || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var modSeq))
+        {
+            return;
+        }
+
+        if (_subscribers.TryGetValue((tenant, folder), out var subscriptions))
+        {
+            foreach (var s in subscriptions)
+            {
+                s.Invoke(modSeq);
+            }
+        }
+    }
+
+    private sealed class Subscription(PostgresFolderChangeFeed feed, (long, long) key, Action<long> onChange) : IDisposable
+    {
+        private int _disposed;
+
+        public (long Tenant, long Folder) Key { get; } = key;
+
+        public void Invoke(long modSeq)
+        {
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                onChange(modSeq);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                feed.Remove(this);
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Text;
+using HostedMail.Core.Imap;
+using HostedMail.Core.Messages;
+using HostedMail.Mime;
+using Npgsql;
+
+namespace HostedMail.Storage.Stores;
+
+// SEARCH and SORT: the SearchKey tree becomes one WHERE clause with parameters (never spliced
+// input). Header and text keys read message_text, which APPEND fills; messages delivered before
+// their text was indexed are indexed here on first need.
+internal sealed partial class PostgresImapStore
+{
+    private const int IndexBatch = 200;
+
+    public async Task<IReadOnlyList<long>> SearchAsync(long tenantId, long mailboxId, long folderId, SearchKey query, IReadOnlyList<SortCriterion> sort, CancellationToken cancellationToken)
+    {
+        var builder = new SearchSqlBuilder();
+        var where = builder.Build(query);
+        var order = new StringBuilder();
+        foreach (var key in sort)
+        {
+            order.Append(SortExpression(key.Field)).Append(key.Reverse ? " DESC" : " ASC").Append(", ");
+        }
+
+        order.Append("m.uid");
+        if (builder.NeedsText || sort.Any(k => k.Field is SortField.To or SortField.Cc or SortField.DisplayTo))
+        {
+            await IndexTextAsync(tenantId, mailboxId, folderId, cancellationToken);
+        }
+
+        var sql = $"""
+            SELECT m.uid FROM messages m
+            WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id AND {where}
+            ORDER BY {order}
+            """;
+        var parameters = builder.Parameters.Prepend(("folder_id", (object?)folderId)).Prepend(("mailbox_id", mailboxId)).Prepend(("tenant_id", tenantId)).ToArray();
+        return await Db.QueryAsync(dataSource, sql, r => r.GetInt64(0), cancellationToken, parameters);
+    }
+
+    public async Task<IReadOnlyList<ThreadRow>> ThreadRowsAsync(long tenantId, long mailboxId, long folderId, SearchKey query, CancellationToken cancellationToken)
+    {
+        await IndexTextAsync(tenantId, mailboxId, folderId, cancellationToken);
+        var builder = new SearchSqlBuilder();
+        var where = builder.Build(query);
+        var sql = $"""
+            SELECT m.uid, coalesce(m.subject, ''), coalesce(m.sent_date, m.internal_date), m.message_id_hdr,
+                   substring(t.headers from '(?:^|\n)in-reply-to: *([^\n]*)'), substring(t.headers from '(?:^|\n)references: *([^\n]*)')
+            FROM messages m LEFT JOIN message_text t ON t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256
+            WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id AND {where}
+            ORDER BY m.uid
+            """;
+        var parameters = builder.Parameters.Prepend(("folder_id", (object?)folderId)).Prepend(("mailbox_id", mailboxId)).Prepend(("tenant_id", tenantId)).ToArray();
+        return await Db.QueryAsync(dataSource, sql, r => new ThreadRow(r.GetInt64(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2),
+            Db.NullableString(r, 3), Db.NullableString(r, 4), Db.NullableString(r, 5)), cancellationToken, parameters);
+    }
+
+    private static string SortExpression(SortField field) => field switch
+    {
+        SortField.Arrival => "m.internal_date",
+        SortField.Date => "coalesce(m.sent_date, m.internal_date)",
+        SortField.From or SortField.DisplayFrom => "lower(coalesce(m.from_address, ''))",
+        SortField.Size => "m.size",
+        // RFC 5256 section 2.1 base subject, approximately: reply/forward prefixes and [blob]s removed.
+        SortField.Subject => @"lower(regexp_replace(coalesce(m.subject, ''), '^(\s*((re|fwd?|fw)(\[[0-9]+\])?:|\[[^]]*\])\s*)+', '', 'i'))",
+        SortField.To or SortField.DisplayTo => HeaderSortExpression("to"),
+        SortField.Cc => HeaderSortExpression("cc"),
+        _ => "m.uid",
+    };
+
+    private static string HeaderSortExpression(string field) =>
+        $"(SELECT lower(coalesce(substring(t.headers from '(?:^|\\n){field}: *([^\\n]*)'), '')) FROM message_text t WHERE t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256)";
+
+    /// <summary>Fills message_text for messages of the folder that lack it (delivered before indexing, or by another path).</summary>
+    private async Task IndexTextAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var missing = await Db.QueryAsync(dataSource, """
+                SELECT DISTINCT m.blob_sha256 FROM messages m
+                WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id
+                  AND NOT EXISTS (SELECT 1 FROM message_text t WHERE t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256)
+                LIMIT @limit
+                """, r => r.GetFieldValue<byte[]>(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("limit", IndexBatch));
+            if (missing.Count == 0)
+            {
+                return;
+            }
+
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            foreach (var sha in missing)
+            {
+                var bytes = await folders.ReadBlobAsync(tenantId, sha, cancellationToken) ?? [];
+                var (headers, body) = MessageText.Extract(MimeMessage.Parse(bytes));
+                await InsertTextAsync(connection, null, tenantId, sha, headers, body, cancellationToken);
+            }
+
+            if (missing.Count < IndexBatch)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Turns a SearchKey tree into SQL over messages m, collecting parameters.</summary>
+    private sealed class SearchSqlBuilder
+    {
+        private readonly List<(string, object?)> _parameters = [];
+
+        public IReadOnlyList<(string Name, object? Value)> Parameters => _parameters;
+
+        public bool NeedsText { get; private set; }
+
+        public string Build(SearchKey key) => key switch
+        {
+            AndKey a => a.Keys.Count == 0 ? "TRUE" : "(" + string.Join(" AND ", a.Keys.Select(Build)) + ")",
+            OrKey o => $"({Build(o.Left)} OR {Build(o.Right)})",
+            NotKey n => $"(NOT {Build(n.Key)})",
+            AllKey => "TRUE",
+            NoneKey => "FALSE",
+            UidSetKey u => UidSet(u),
+            FlagKey f => $"(m.flags & {(int)f.Flag} {(f.IsSet ? "<>" : "=")} 0)",
+            KeywordKey k => $"({(k.IsSet ? string.Empty : "NOT ")}{Add(k.Keyword)} = ANY(m.keywords))",
+            SizeKey s => $"(m.size {(s.Larger ? ">" : "<")} {Add(s.Size)})",
+            DateKey d => Date(d),
+            AgeKey a => $"(m.internal_date {(a.Older ? "<=" : ">")} now() - make_interval(secs => {Add((double)a.Seconds)}))",
+            HeaderKey h => Header(h),
+            TextKey t => Text(t),
+            ModSeqKey m => $"(m.modseq >= {Add(m.ModSeq)})",
+            _ => throw new NotSupportedException("search key " + key.GetType().Name),
+        };
+
+        private string UidSet(UidSetKey key)
+        {
+            if (key.Ranges.Count == 0)
+            {
+                return "FALSE";
+            }
+
+            if (key.Ranges.Count == 1)
+            {
+                return $"(m.uid BETWEEN {Add(key.Ranges[0].Start)} AND {Add(key.Ranges[0].End)})";
+            }
+
+            var lows = Add(key.Ranges.Select(r => r.Start).ToArray());
+            var highs = Add(key.Ranges.Select(r => r.End).ToArray());
+            return $"EXISTS (SELECT 1 FROM unnest({lows}::bigint[], {highs}::bigint[]) r(lo, hi) WHERE m.uid BETWEEN r.lo AND r.hi)";
+        }
+
+        private string Date(DateKey d)
+        {
+            // RFC 9051 section 6.4.4: dates compare by calendar day, disregarding time and zone; the
+            // original zone is not kept, so days are UTC days.
+            var column = d.SentDate ? "coalesce(m.sent_date, m.internal_date)" : "m.internal_date";
+            var op = d.Comparison switch { DateComparison.Before => "<", DateComparison.On => "=", _ => ">=" };
+            return $"(({column} AT TIME ZONE 'UTC')::date {op} {Add(d.Date)})";
+        }
+
+        private string Header(HeaderKey h)
+        {
+            NeedsText = true;
+            var pattern = "(^|\n)" + RegexEscape(h.Field.ToLowerInvariant()) + ":" + (h.Value.Length == 0 ? string.Empty : "[^\n]*" + RegexEscape(h.Value));
+            return $"EXISTS (SELECT 1 FROM message_text t WHERE t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256 AND t.headers ~* {Add(pattern)})";
+        }
+
+        private string Text(TextKey t)
+        {
+            NeedsText = true;
+            var like = Add("%" + EscapeLike(t.Value) + "%");
+            var condition = t.BodyOnly ? $"t.body ILIKE {like}" : $"(t.body ILIKE {like} OR t.headers ILIKE {like})";
+            return $"EXISTS (SELECT 1 FROM message_text t WHERE t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256 AND {condition})";
+        }
+
+        private string Add(object value)
+        {
+            var name = "p" + _parameters.Count.ToString(CultureInfo.InvariantCulture);
+            _parameters.Add((name, value));
+            return "@" + name;
+        }
+
+        private static string RegexEscape(string value)
+        {
+            var sb = new StringBuilder(value.Length * 2);
+            foreach (var c in value)
+            {
+                if (!char.IsAsciiLetterOrDigit(c) && c < 128 && c != ' ')
+                {
+                    sb.Append('\\');
+                }
+
+                sb.Append(c);
+            }
+
+            return sb.ToString();
+        }
+    }
+}

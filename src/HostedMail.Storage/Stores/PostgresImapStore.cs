@@ -1,0 +1,476 @@
+using HostedMail.Core;
+using HostedMail.Core.Imap;
+using HostedMail.Core.Messages;
+using HostedMail.Mime;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace HostedMail.Storage.Stores;
+
+/// <summary>The IMAP side of the folder store: folder management, flags with MODSEQ, COPY/MOVE, APPEND, change queries, SEARCH, quota.</summary>
+// Implementation notes:
+// - Every mutation runs in a transaction that first locks the folder row(s) (FOR UPDATE, in
+//   folder_id order), then reads the messages: statements after the lock see every earlier
+//   commit, so concurrent STOREs cannot lose each other's changes, and MODSEQ, UIDNEXT and the
+//   counters change with the messages.
+// - MODSEQ comes from the locked folder row, so MODSEQs of a folder commit in order: a session
+//   that has seen MODSEQ n has seen every change up to n (the change query relies on it).
+// - Each mutation NOTIFYs 'tenant:folder:modseq' on the channel PostgresMessageStore uses; the
+//   notification is delivered at commit.
+// - Blob rows are locked after folder rows here but before them at delivery; the rare deadlock
+//   this allows is retried (PostgresException.IsTransient).
+internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFolderStore folders) : IImapStore
+{
+    private const string FolderColumns = "tenant_id, folder_id, mailbox_id, name, special_use, subscribed, uid_validity, uid_next, highest_modseq, message_count, unseen_count, total_size";
+    private const string NotifySql = $"SELECT pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || @modseq::text)";
+    private const string LockFolderSql = "SELECT highest_modseq FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id FOR UPDATE";
+
+    private const string ChangesSql = """
+        WITH f AS (SELECT uid_next, highest_modseq, message_count FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id)
+        SELECT 2 AS kind, uid_next, highest_modseq, message_count, NULL::text[] FROM f
+        UNION ALL
+        SELECT 0, m.uid, m.modseq, m.flags, m.keywords FROM messages m
+        WHERE m.tenant_id = @tenant_id AND m.folder_id = @folder_id AND m.modseq > @since AND EXISTS (SELECT 1 FROM f)
+        UNION ALL
+        SELECT 1, e.uid, e.modseq, 0, NULL FROM expunged_messages e
+        WHERE e.tenant_id = @tenant_id AND e.folder_id = @folder_id AND e.modseq > @since AND EXISTS (SELECT 1 FROM f)
+        """;
+
+    private const string StoreFlagsSql = """
+        WITH target AS (
+            SELECT m.message_id, m.uid, m.modseq, m.flags AS old_flags, m.keywords AS old_keywords,
+                CASE @mode WHEN 0 THEN @flags WHEN 1 THEN m.flags | @flags ELSE m.flags & ~@flags END AS new_flags,
+                CASE @mode WHEN 0 THEN @keywords::text[]
+                           WHEN 1 THEN m.keywords || ARRAY(SELECT k FROM unnest(@keywords::text[]) k WHERE NOT k = ANY(m.keywords))
+                           ELSE ARRAY(SELECT k FROM unnest(m.keywords) k WHERE NOT k = ANY(@keywords::text[])) END AS new_keywords,
+                (@unchanged_since::bigint IS NULL OR m.modseq <= @unchanged_since) AS allowed
+            FROM messages m
+            WHERE m.tenant_id = @tenant_id AND m.folder_id = @folder_id AND m.uid = ANY(@uids)
+        ), t AS (
+            SELECT *, (new_flags <> old_flags OR NOT (new_keywords @> old_keywords AND old_keywords @> new_keywords)) AS changed FROM target
+        ), bump AS (
+            UPDATE folders SET highest_modseq = highest_modseq + 1,
+                unseen_count = unseen_count + (SELECT coalesce(sum(CASE WHEN old_flags & 1 = 1 AND new_flags & 1 = 0 THEN 1
+                                                                        WHEN old_flags & 1 = 0 AND new_flags & 1 = 1 THEN -1 ELSE 0 END), 0)
+                                               FROM t WHERE changed AND allowed)
+            WHERE tenant_id = @tenant_id AND folder_id = @folder_id AND EXISTS (SELECT 1 FROM t WHERE changed AND allowed)
+            RETURNING highest_modseq
+        ), upd AS (
+            UPDATE messages m SET flags = t.new_flags, keywords = t.new_keywords, modseq = bump.highest_modseq
+            FROM t, bump
+            WHERE m.tenant_id = @tenant_id AND m.message_id = t.message_id AND t.changed AND t.allowed
+            RETURNING m.uid, m.modseq, m.flags, m.keywords
+        )
+        SELECT uid, modseq, flags, keywords, true, false FROM upd
+        UNION ALL
+        SELECT uid, modseq, old_flags, old_keywords, false, NOT allowed FROM t WHERE NOT (changed AND allowed)
+        ORDER BY 1
+        """;
+
+    private const string CopySql = """
+        WITH src AS (
+            SELECT uid, blob_sha256, size, internal_date, flags, keywords, envelope, body_structure, subject, sent_date, from_address, message_id_hdr,
+                   row_number() OVER (ORDER BY uid) AS rn
+            FROM messages WHERE tenant_id = @tenant_id AND folder_id = @source AND uid = ANY(@uids)
+        ), cnt AS (
+            SELECT count(*) AS n, coalesce(sum(size), 0) AS s, count(*) FILTER (WHERE flags & 1 = 0) AS unseen FROM src
+        ), d AS (
+            UPDATE folders f SET uid_next = f.uid_next + cnt.n, highest_modseq = f.highest_modseq + 1, message_count = f.message_count + cnt.n,
+                unseen_count = f.unseen_count + cnt.unseen, total_size = f.total_size + cnt.s
+            FROM cnt WHERE f.tenant_id = @tenant_id AND f.mailbox_id = @mailbox_id AND f.folder_id = @target AND cnt.n > 0
+            RETURNING f.uid_next - cnt.n AS first_uid, f.highest_modseq AS modseq
+        ), ins AS (
+            INSERT INTO messages (tenant_id, mailbox_id, folder_id, uid, modseq, blob_sha256, size, internal_date, flags, keywords,
+                                  envelope, body_structure, subject, sent_date, from_address, message_id_hdr)
+            SELECT @tenant_id, @mailbox_id, @target, d.first_uid + src.rn - 1, d.modseq, src.blob_sha256, src.size, src.internal_date, src.flags, src.keywords,
+                   src.envelope, src.body_structure, src.subject, src.sent_date, src.from_address, src.message_id_hdr
+            FROM src, d
+        ), refs AS (
+            UPDATE blobs b SET ref_count = b.ref_count + g.n
+            FROM (SELECT blob_sha256, count(*) AS n FROM src GROUP BY blob_sha256) g, d
+            WHERE b.tenant_id = @tenant_id AND b.sha256 = g.blob_sha256
+        ), usage AS (
+            UPDATE mailboxes mb SET used_bytes = mb.used_bytes + cnt.s FROM cnt, d WHERE mb.tenant_id = @tenant_id AND mb.mailbox_id = @mailbox_id
+        )
+        SELECT src.uid, d.first_uid + src.rn - 1, d.modseq FROM src, d ORDER BY src.uid
+        """;
+
+    // As PostgresFolderStore's expunge, optionally only for messages flagged \Deleted (bit 8).
+    private const string ExpungeSql = $"""
+        WITH gone AS (
+            DELETE FROM messages m
+            WHERE m.tenant_id = @tenant_id AND m.folder_id = @folder_id AND (@uids::bigint[] IS NULL OR m.uid = ANY(@uids))
+              AND (NOT @only_deleted OR m.flags & 8 <> 0)
+            RETURNING m.uid, m.size, m.flags, m.blob_sha256
+        ), bump AS (
+            UPDATE folders SET highest_modseq = highest_modseq + 1,
+                message_count = message_count - (SELECT count(*) FROM gone),
+                unseen_count = unseen_count - (SELECT count(*) FROM gone WHERE flags & 1 = 0),
+                total_size = total_size - (SELECT coalesce(sum(size), 0) FROM gone)
+            WHERE tenant_id = @tenant_id AND folder_id = @folder_id AND EXISTS (SELECT 1 FROM gone)
+            RETURNING highest_modseq
+        ), logged AS (
+            INSERT INTO expunged_messages (tenant_id, folder_id, uid, modseq)
+            SELECT @tenant_id, @folder_id, gone.uid, bump.highest_modseq FROM gone, bump
+            ON CONFLICT (tenant_id, folder_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq, expunged_at = now()
+        ), usage AS (
+            UPDATE mailboxes SET used_bytes = used_bytes - (SELECT coalesce(sum(size), 0) FROM gone)
+            WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND EXISTS (SELECT 1 FROM gone)
+        ), refs AS (
+            UPDATE blobs b SET ref_count = b.ref_count - g.n
+            FROM (SELECT blob_sha256, count(*) AS n FROM gone GROUP BY blob_sha256) g
+            WHERE b.tenant_id = @tenant_id AND b.sha256 = g.blob_sha256
+        )
+        SELECT gone.uid, bump.highest_modseq, pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || bump.highest_modseq::text)
+        FROM gone, bump ORDER BY gone.uid
+        """;
+
+    private const string AppendSql = """
+        WITH f AS (
+            UPDATE folders SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1, message_count = message_count + 1,
+                unseen_count = unseen_count + CASE WHEN (@flags & 1) = 0 THEN 1 ELSE 0 END, total_size = total_size + @size
+            WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id
+            RETURNING uid_validity, uid_next - 1 AS uid, highest_modseq AS modseq
+        ), m AS (
+            UPDATE mailboxes SET used_bytes = used_bytes + @size WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND EXISTS (SELECT 1 FROM f)
+        ), ins AS (
+            INSERT INTO messages (tenant_id, mailbox_id, folder_id, uid, modseq, blob_sha256, size, internal_date, flags, keywords,
+                                  envelope, body_structure, subject, sent_date, from_address, message_id_hdr)
+            SELECT @tenant_id, @mailbox_id, @folder_id, f.uid, f.modseq, @sha, @size, @internal_date, @flags, @keywords,
+                   @envelope, @body_structure, @subject, @sent_date, @from_address, @message_id
+            FROM f
+        )
+        SELECT uid_validity, uid, modseq FROM f
+        """;
+
+    public async Task<Folder?> GetFolderAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync(dataSource, $"SELECT {FolderColumns} FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id",
+            MapFolder, cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId))).FirstOrDefault();
+
+    public async Task<Folder> CreateFolderAsync(long tenantId, long mailboxId, string name, string? specialUse, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await Db.QueryAsync(dataSource, $"""
+                INSERT INTO folders (tenant_id, mailbox_id, name, special_use) VALUES (@tenant_id, @mailbox_id, @name, @special_use)
+                RETURNING {FolderColumns}
+                """, MapFolder, cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name), ("special_use", specialUse)))[0];
+        }
+        catch (PostgresException ex) when (Db.IsUniqueViolation(ex))
+        {
+            throw HostedMailException.Conflict("the folder already exists");
+        }
+    }
+
+    public Task<bool> DeleteFolderAsync(long tenantId, long mailboxId, string name, CancellationToken cancellationToken) =>
+        InTransactionAsync(async (connection, transaction) =>
+        {
+            var locked = await Db.QueryAsync(connection, transaction, "SELECT folder_id, highest_modseq FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name FOR UPDATE",
+                r => (Id: r.GetInt64(0), ModSeq: r.GetInt64(1)), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name));
+            if (locked.Count == 0)
+            {
+                return false;
+            }
+
+            var folderId = locked[0].Id;
+            await Db.ExecuteAsync(connection, transaction, """
+                WITH gone AS (
+                    SELECT blob_sha256, count(*) AS n, sum(size) AS s FROM messages WHERE tenant_id = @tenant_id AND folder_id = @folder_id GROUP BY blob_sha256
+                ), refs AS (
+                    UPDATE blobs b SET ref_count = b.ref_count - g.n FROM gone g WHERE b.tenant_id = @tenant_id AND b.sha256 = g.blob_sha256
+                ), usage AS (
+                    UPDATE mailboxes SET used_bytes = used_bytes - (SELECT coalesce(sum(s), 0) FROM gone) WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id
+                )
+                DELETE FROM folders WHERE tenant_id = @tenant_id AND folder_id = @folder_id
+                """, cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId));
+            await NotifyAsync(connection, transaction, tenantId, folderId, locked[0].ModSeq + 1, cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    public Task RenameFolderAsync(long tenantId, long mailboxId, string from, string to, CancellationToken cancellationToken) =>
+        InTransactionAsync<bool>(async (connection, transaction) =>
+        {
+            var prefix = EscapeLike(from) + "/%";
+            var moving = await Db.QueryAsync(connection, transaction, "SELECT folder_id FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND (name = @from OR name LIKE @prefix) FOR UPDATE",
+                r => r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("from", from), ("prefix", prefix));
+            if (moving.Count == 0)
+            {
+                throw HostedMailException.NotFound("no such folder");
+            }
+
+            try
+            {
+                await Db.ExecuteAsync(connection, transaction, """
+                    UPDATE folders SET name = @to || substr(name, length(@from) + 1)
+                    WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND (name = @from OR name LIKE @prefix)
+                    """, cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("from", from), ("to", to), ("prefix", prefix));
+            }
+            catch (PostgresException ex) when (Db.IsUniqueViolation(ex))
+            {
+                throw HostedMailException.Conflict("the target folder already exists");
+            }
+
+            return true;
+        }, cancellationToken);
+
+    public async Task<bool> SetSubscribedAsync(long tenantId, long mailboxId, string name, bool subscribed, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync(dataSource, "UPDATE folders SET subscribed = @subscribed WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name RETURNING 1",
+            r => r.GetInt32(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name), ("subscribed", subscribed))).Count > 0;
+
+    public async Task<uint[]> ListUidsAsync(long tenantId, long mailboxId, long folderId, long uidNext, long highestModSeq, CancellationToken cancellationToken)
+    {
+        var uids = await Db.QueryAsync(dataSource, """
+            WITH f AS (SELECT folder_id FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id)
+            SELECT m.uid FROM messages m JOIN f USING (folder_id) WHERE m.tenant_id = @tenant_id AND m.uid < @uid_next
+            UNION
+            SELECT e.uid FROM expunged_messages e JOIN f USING (folder_id) WHERE e.tenant_id = @tenant_id AND e.uid < @uid_next AND e.modseq > @modseq
+            ORDER BY 1
+            """, r => (uint)r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uid_next", uidNext), ("modseq", highestModSeq));
+        return [.. uids];
+    }
+
+    public async Task<FolderChanges?> GetChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken)
+    {
+        long uidNext = 0, modSeq = 0;
+        var count = -1;
+        var changed = new List<FlagState>();
+        var vanished = new List<long>();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Db.Command(connection, null, ChangesSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("since", sinceModSeq));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            switch (reader.GetInt32(0))
+            {
+                case 2:
+                    (uidNext, modSeq, count) = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt32(3));
+                    break;
+                case 0:
+                    changed.Add(new FlagState(reader.GetInt64(1), reader.GetInt64(2), (MessageFlags)reader.GetInt32(3), reader.GetFieldValue<string[]>(4)));
+                    break;
+                default:
+                    vanished.Add(reader.GetInt64(1));
+                    break;
+            }
+        }
+
+        if (count < 0)
+        {
+            return null;
+        }
+
+        changed.Sort((a, b) => a.Uid.CompareTo(b.Uid));
+        vanished.Sort();
+        return new FolderChanges(uidNext, modSeq, count, changed, vanished);
+    }
+
+    public async Task<IReadOnlyList<long>> ListVanishedAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken) =>
+        await Db.QueryAsync(dataSource, """
+            SELECT e.uid FROM expunged_messages e JOIN folders f ON f.tenant_id = e.tenant_id AND f.folder_id = e.folder_id AND f.mailbox_id = @mailbox_id
+            WHERE e.tenant_id = @tenant_id AND e.folder_id = @folder_id AND e.modseq > @since ORDER BY e.uid
+            """, r => r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("since", sinceModSeq));
+
+    public async Task<IReadOnlyList<ImapMessage>> FetchAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long> uids, bool withCachedViews, CancellationToken cancellationToken)
+    {
+        var views = withCachedViews ? "envelope, body_structure" : "NULL::bytea, NULL::bytea";
+        return await Db.QueryAsync(dataSource, $"""
+            SELECT uid, modseq, flags, keywords, size, internal_date, blob_sha256, {views} FROM messages
+            WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND uid = ANY(@uids) ORDER BY uid
+            """, r => new ImapMessage(r.GetInt64(0), r.GetInt64(1), (MessageFlags)r.GetInt32(2), r.GetFieldValue<string[]>(3), r.GetInt64(4),
+                r.GetFieldValue<DateTimeOffset>(5), r.GetFieldValue<byte[]>(6), r.IsDBNull(7) ? null : r.GetFieldValue<byte[]>(7), r.IsDBNull(8) ? null : r.GetFieldValue<byte[]>(8)),
+            cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uids", uids.ToArray()));
+    }
+
+    public Task<FlagStoreResult> StoreFlagsAsync(long tenantId, long mailboxId, long folderId, FlagStoreRequest request, CancellationToken cancellationToken) =>
+        InTransactionAsync(async (connection, transaction) =>
+        {
+            if (!await LockFolderAsync(connection, transaction, tenantId, mailboxId, folderId, cancellationToken))
+            {
+                return new FlagStoreResult([], []);
+            }
+
+            await using var command = Db.Command(connection, transaction, StoreFlagsSql, ("tenant_id", tenantId), ("folder_id", folderId), ("uids", request.Uids.ToArray()),
+                ("mode", (int)request.Mode), ("flags", (int)request.Flags));
+            command.Parameters.Add(new NpgsqlParameter("keywords", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = request.Keywords.Distinct(StringComparer.Ordinal).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("unchanged_since", NpgsqlDbType.Bigint) { Value = (object?)request.UnchangedSince ?? DBNull.Value });
+            var messages = new List<StoredFlags>();
+            var modified = new List<long>();
+            long newModSeq = 0;
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var stored = new StoredFlags(reader.GetInt64(0), reader.GetInt64(1), (MessageFlags)reader.GetInt32(2), reader.GetFieldValue<string[]>(3), reader.GetBoolean(4));
+                    if (reader.GetBoolean(5))
+                    {
+                        modified.Add(stored.Uid);
+                    }
+                    else
+                    {
+                        messages.Add(stored);
+                    }
+
+                    if (stored.Changed)
+                    {
+                        newModSeq = stored.ModSeq;
+                    }
+                }
+            }
+
+            if (newModSeq > 0)
+            {
+                await NotifyAsync(connection, transaction, tenantId, folderId, newModSeq, cancellationToken);
+            }
+
+            return new FlagStoreResult(messages, modified);
+        }, cancellationToken);
+
+    public Task<CopyResult> CopyAsync(long tenantId, long mailboxId, long sourceFolderId, IReadOnlyList<long> uids, long targetFolderId, bool move, CancellationToken cancellationToken) =>
+        InTransactionAsync(async (connection, transaction) =>
+        {
+            var ids = new[] { sourceFolderId, targetFolderId }.Distinct().Order().ToArray();
+            var locked = await Db.QueryAsync(connection, transaction, """
+                SELECT folder_id, uid_validity FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = ANY(@ids) ORDER BY folder_id FOR UPDATE
+                """, r => (Id: r.GetInt64(0), UidValidity: r.GetInt64(1)), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("ids", ids));
+            if (locked.Count != ids.Length)
+            {
+                throw HostedMailException.NotFound("no such folder");
+            }
+
+            var uidArray = uids.ToArray();
+            if (!move)
+            {
+                var usage = await Db.QueryAsync(connection, transaction, """
+                    SELECT mb.used_bytes, mb.quota_bytes,
+                           (SELECT coalesce(sum(size), 0)::bigint FROM messages WHERE tenant_id = @tenant_id AND folder_id = @source AND uid = ANY(@uids))
+                    FROM mailboxes mb WHERE mb.tenant_id = @tenant_id AND mb.mailbox_id = @mailbox_id
+                    """, r => (Used: r.GetInt64(0), Quota: r.GetInt64(1), Adding: r.GetInt64(2)), cancellationToken,
+                    ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("source", sourceFolderId), ("uids", uidArray));
+                if (usage.Count == 0 || (usage[0].Adding > 0 && usage[0].Used + usage[0].Adding > usage[0].Quota))
+                {
+                    throw new QuotaExceededException();
+                }
+            }
+
+            var pairs = await Db.QueryAsync(connection, transaction, CopySql, r => (Source: r.GetInt64(0), Target: r.GetInt64(1), ModSeq: r.GetInt64(2)), cancellationToken,
+                ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("source", sourceFolderId), ("target", targetFolderId), ("uids", uidArray));
+            if (pairs.Count > 0)
+            {
+                await NotifyAsync(connection, transaction, tenantId, targetFolderId, pairs[0].ModSeq, cancellationToken);
+            }
+
+            IReadOnlyList<ExpungedMessage> expunged = [];
+            if (move && pairs.Count > 0)
+            {
+                expunged = await ExpungeAsync(connection, transaction, tenantId, mailboxId, sourceFolderId, pairs.Select(p => p.Source).ToArray(), onlyDeleted: false, cancellationToken);
+            }
+
+            var uidValidity = locked.First(l => l.Id == targetFolderId).UidValidity;
+            return new CopyResult(uidValidity, pairs.Select(p => p.Source).ToList(), pairs.Select(p => p.Target).ToList(), expunged);
+        }, cancellationToken);
+
+    public Task<AppendResult> AppendAsync(long tenantId, long mailboxId, long folderId, MessageData message, MessageFlags flags, IReadOnlyList<string> keywords, DateTimeOffset internalDate, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var parsed = MimeMessage.Parse(message.Bytes);
+        var (headers, body) = MessageText.Extract(parsed);
+        return InTransactionAsync(async (connection, transaction) =>
+        {
+            // Blob first, then folder and mailbox rows: the lock order of delivery (PostgresMessageStore).
+            await Db.ExecuteAsync(connection, transaction, """
+                INSERT INTO blobs (tenant_id, sha256, size, data, ref_count) VALUES (@tenant_id, @sha, @size, @data, 1)
+                ON CONFLICT (tenant_id, sha256) DO UPDATE SET ref_count = blobs.ref_count + 1
+                """, cancellationToken, ("tenant_id", tenantId), ("sha", message.Sha256), ("size", message.Size), ("data", message.Bytes.ToArray()));
+            if (!await LockFolderAsync(connection, transaction, tenantId, mailboxId, folderId, cancellationToken))
+            {
+                throw HostedMailException.NotFound("no such folder");
+            }
+
+            var usage = await Db.QueryAsync(connection, transaction, "SELECT used_bytes, quota_bytes FROM mailboxes WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id FOR UPDATE",
+                r => (Used: r.GetInt64(0), Quota: r.GetInt64(1)), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId));
+            if (usage.Count == 0 || usage[0].Used + message.Size > usage[0].Quota)
+            {
+                throw new QuotaExceededException();
+            }
+
+            var s = message.Summary;
+            var result = (await Db.QueryAsync(connection, transaction, AppendSql, r => new AppendResult(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)), cancellationToken,
+                ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("flags", (int)flags), ("size", message.Size), ("sha", message.Sha256),
+                ("internal_date", internalDate), ("keywords", keywords.Distinct(StringComparer.Ordinal).ToArray()), ("envelope", s.Envelope), ("body_structure", s.BodyStructure),
+                ("subject", s.Subject), ("sent_date", s.SentDate), ("from_address", s.FromAddress), ("message_id", s.MessageId)))[0];
+            await InsertTextAsync(connection, transaction, tenantId, message.Sha256, headers, body, cancellationToken);
+            await NotifyAsync(connection, transaction, tenantId, folderId, result.ModSeq, cancellationToken);
+            return result;
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<ExpungedMessage>> ExpungeDeletedAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long>? uids, CancellationToken cancellationToken) =>
+        InTransactionAsync(async (connection, transaction) =>
+        {
+            if (!await LockFolderAsync(connection, transaction, tenantId, mailboxId, folderId, cancellationToken))
+            {
+                return (IReadOnlyList<ExpungedMessage>)[];
+            }
+
+            return await ExpungeAsync(connection, transaction, tenantId, mailboxId, folderId, uids?.ToArray(), onlyDeleted: true, cancellationToken);
+        }, cancellationToken);
+
+    public async Task<int> CountDeletedAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync(dataSource, "SELECT count(*)::int FROM messages WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND flags & 8 <> 0",
+            r => r.GetInt32(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId)))[0];
+
+    public async Task<QuotaUsage> GetQuotaAsync(long tenantId, long mailboxId, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync(dataSource, "SELECT used_bytes, quota_bytes FROM mailboxes WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id",
+            r => new QuotaUsage(r.GetInt64(0), r.GetInt64(1)), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId))).FirstOrDefault() ?? new QuotaUsage(0, 0);
+
+    private static async Task<IReadOnlyList<ExpungedMessage>> ExpungeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted, CancellationToken cancellationToken)
+    {
+        await using var command = Db.Command(connection, transaction, ExpungeSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("only_deleted", onlyDeleted));
+        command.Parameters.Add(new NpgsqlParameter("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = (object?)uids ?? DBNull.Value });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<ExpungedMessage>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new ExpungedMessage(reader.GetInt64(0), reader.GetInt64(1)));
+        }
+
+        return list;
+    }
+
+    private static async Task<bool> LockFolderAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync(connection, transaction, LockFolderSql, r => r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId))).Count > 0;
+
+    private static Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long folderId, long modSeq, CancellationToken cancellationToken) =>
+        Db.ExecuteAsync(connection, transaction, NotifySql, cancellationToken, ("tenant_id", tenantId), ("folder_id", folderId), ("modseq", modSeq));
+
+    private static Task InsertTextAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long tenantId, byte[] sha256, string headers, string body, CancellationToken cancellationToken) =>
+        Db.ExecuteAsync(connection, transaction, """
+            INSERT INTO message_text (tenant_id, blob_sha256, headers, body) VALUES (@tenant_id, @sha, @headers, @body)
+            ON CONFLICT (tenant_id, blob_sha256) DO NOTHING
+            """, cancellationToken, ("tenant_id", tenantId), ("sha", sha256), ("headers", headers), ("body", body));
+
+    private async Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                var result = await work(connection, transaction);
+                await transaction.CommitAsync(cancellationToken);
+                return result;
+            }
+            catch (PostgresException ex) when (ex.IsTransient && attempt < 4)
+            {
+                // Deadlock or serialisation failure: the transaction rolled back; run it again.
+            }
+        }
+    }
+
+    private static string EscapeLike(string value) => value.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
+
+    private static Folder MapFolder(NpgsqlDataReader r) => new(
+        r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), Db.NullableString(r, 4), r.GetBoolean(5),
+        r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt32(9), r.GetInt32(10), r.GetInt64(11));
+}
