@@ -26,6 +26,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IAuditLog, PostgresAuditLog>();
         services.AddSingleton<IMessageStore, PostgresMessageStore>();
         services.AddSingleton<IFolderStore, PostgresFolderStore>();
+        services.AddImapStores();
         services.AddSingleton<IDkimKeyStore, PostgresDkimKeyStore>();
         return services;
     }
