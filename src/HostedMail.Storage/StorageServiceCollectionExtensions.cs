@@ -28,6 +28,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IFolderStore, PostgresFolderStore>();
         services.AddImapStores();
         services.AddSingleton<IDkimKeyStore, PostgresDkimKeyStore>();
+        services.AddSingleton<IMaildropLock, PostgresMaildropLock>();
         return services;
     }
 }
