@@ -28,6 +28,11 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IFolderStore, PostgresFolderStore>();
         services.AddImapStores();
         services.AddSingleton<IDkimKeyStore, PostgresDkimKeyStore>();
+        services.AddSingleton<HostedMail.Core.Accounts.IAccountStore, PostgresAccountStore>();
+        services.AddSingleton<HostedMail.Core.ApiTokens.IApiTokenStore, PostgresApiTokenStore>();
+        services.AddSingleton<HostedMail.Core.AppPasswords.IAppPasswordStore, PostgresAppPasswordStore>();
+        services.AddSingleton<HostedMail.Core.Directory.ITenantDirectoryStore, PostgresTenantDirectoryStore>();
+        services.AddSingleton<IDomainHealthStore, PostgresDomainHealthStore>();
         services.AddSingleton<IMaildropLock, PostgresMaildropLock>();
         return services;
     }

@@ -1,4 +1,5 @@
 using HostedMail.Core.Aliases;
+using HostedMail.Core.AppPasswords;
 using HostedMail.Core.Audit;
 using HostedMail.Core.Domains;
 using HostedMail.Core.Security;
@@ -6,7 +7,7 @@ using HostedMail.Core.Security;
 namespace HostedMail.Core.Mailboxes;
 
 /// <summary>Creates, changes and deletes mailboxes; owns address, password and quota rules.</summary>
-public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, DomainService domains, IPasswordHasher hasher)
+public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, DomainService domains, IPasswordHasher hasher, IAppPasswordStore? appPasswords = null, TimeProvider? timeProvider = null)
 {
     /// <summary>1 GiB unless a quota is given (plans set their own later).</summary>
     public const long DefaultQuotaBytes = 1L << 30;
@@ -80,6 +81,13 @@ public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, Dom
             // Spend the same hashing work as a real check so response time does not reveal the address exists.
             hasher.Verify(dummyHash.Value, password);
             return null;
+        }
+
+        // An app password (random, stored as SHA-256) is one index lookup; a match skips the slow hash.
+        if (appPasswords is not null && AppPasswordService.HashCandidate(password) is { } candidate
+            && await appPasswords.UseAsync(mailbox.TenantId, mailbox.MailboxId, candidate, (timeProvider ?? TimeProvider.System).GetUtcNow(), cancellationToken))
+        {
+            return mailbox;
         }
 
         var check = hasher.Verify(hash, password);
