@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text;
+
+namespace HostedMail.Imap.Protocol;
+
+/// <summary>
+/// An IMAP sequence-set (RFC 9051 section 9): inclusive ranges where <see cref="Star"/> stands for
+/// "*" (the largest number in use), or "$" (RFC 5182 SEARCHRES: the saved search result).
+/// </summary>
+internal sealed record SequenceSet(IReadOnlyList<(uint Start, uint End)> Ranges, bool IsSaved = false)
+{
+    public const uint Star = uint.MaxValue;
+
+    public static SequenceSet Saved { get; } = new([], true);
+
+    /// <summary>Ranges with "*" replaced by <paramref name="largest"/> and each range ordered low to high.</summary>
+    public IEnumerable<(uint Low, uint High)> Resolve(uint largest)
+    {
+        foreach (var (start, end) in Ranges)
+        {
+            var a = start == Star ? largest : start;
+            var b = end == Star ? largest : end;
+            yield return a <= b ? (a, b) : (b, a);
+        }
+    }
+
+    /// <summary>Formats ascending numbers compactly ("1:3,7,9:10"), as COPYUID and ESEARCH want.</summary>
+    public static string Format(IEnumerable<long> numbers)
+    {
+        var sb = new StringBuilder();
+        long start = -1, previous = -1;
+        foreach (var n in numbers)
+        {
+            if (start < 0)
+            {
+                start = previous = n;
+                continue;
+            }
+
+            if (n == previous + 1)
+            {
+                previous = n;
+                continue;
+            }
+
+            Append(sb, start, previous);
+            start = previous = n;
+        }
+
+        if (start >= 0)
+        {
+            Append(sb, start, previous);
+        }
+
+        return sb.ToString();
+    }
+
+    private static void Append(StringBuilder sb, long start, long end)
+    {
+        if (sb.Length > 0)
+        {
+            sb.Append(',');
+        }
+
+        sb.Append(start.ToString(CultureInfo.InvariantCulture));
+        if (end != start)
+        {
+            sb.Append(':').Append(end.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using HostedMail.Core.Imap;
+using HostedMail.Core.Messages;
+using HostedMail.Net;
+using Microsoft.Extensions.Logging;
+
+namespace HostedMail.Imap.Server;
+
+/// <summary>Kestrel connection handler for IMAP listeners: one <see cref="ImapSession"/> per connection.</summary>
+public sealed class ImapConnectionHandler(
+    MailNetServices net,
+    IFolderStore folders,
+    IImapStore store,
+    IFolderChangeFeed feed,
+    MailAuthenticator authenticator,
+    ImapServerOptions options,
+    ILoggerFactory loggerFactory) : MailConnectionHandler(net)
+{
+    private readonly ImapServices _services = new(folders, store, feed, authenticator, options, loggerFactory);
+
+    protected override Task RunSessionAsync(MailConnection connection) => new ImapSession(connection, _services).RunAsync();
+
+    protected override async ValueTask RejectAsync(MailConnection connection, ConnectionRejection rejection)
+    {
+        var text = rejection == ConnectionRejection.ShuttingDown ? "* BYE [UNAVAILABLE] Server shutting down\r\n" : "* BYE [UNAVAILABLE] Too many connections, try later\r\n";
+        await connection.Output.WriteAsync(System.Text.Encoding.ASCII.GetBytes(text));
+    }
+}

@@ -1,0 +1,29 @@
+namespace HostedMail.Imap.Server;
+
+/// <summary>Every limit and timeout of the IMAP server (configuration section "Imap").</summary>
+public sealed class ImapServerOptions
+{
+    /// <summary>Longest command line in octets, literals excluded (RFC 9051 section 4: at least 8192 recommended).</summary>
+    public int MaxLineLength { get; set; } = 65_536;
+
+    /// <summary>Largest literal and so largest APPEND (advertised as APPENDLIMIT, RFC 7889).</summary>
+    public long MaxLiteralSize { get; set; } = 64L << 20;
+
+    /// <summary>Largest whole command (lines and literals together, MULTIAPPEND included).</summary>
+    public long MaxCommandSize { get; set; } = 128L << 20;
+
+    /// <summary>Autologout timer for authenticated sessions (RFC 9051 section 5.4: at least 30 minutes).</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How long a client may take to log in.</summary>
+    public TimeSpan UnauthenticatedTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Allow LOGIN and AUTHENTICATE without TLS (development and tests only; LOGINDISABLED otherwise, RFC 9051 section 6.2.3).</summary>
+    public bool AllowPlaintextAuthentication { get; set; }
+
+    /// <summary>Failed logins after which the connection is closed.</summary>
+    public int MaxAuthenticationFailures { get; set; } = 3;
+
+    /// <summary>Messages read from the store per FETCH round trip.</summary>
+    public int FetchBatchSize { get; set; } = 500;
+}

@@ -1,0 +1,285 @@
+using HostedMail.Core.Imap;
+using HostedMail.Core.Messages;
+using HostedMail.Imap.Protocol;
+using HostedMail.Mime;
+
+namespace HostedMail.Imap.Server;
+
+// FETCH (RFC 9051 section 6.4.5), BINARY (RFC 3516), CHANGEDSINCE/VANISHED (RFC 7162), and the
+// sequence-set resolution every message command shares.
+internal sealed partial class ImapSession
+{
+    private static readonly ImapSection HeaderSection = ParseSection("HEADER");
+    private static readonly ImapSection TextSection = ParseSection("TEXT");
+    private static readonly ImapSection WholeSection = ParseSection(string.Empty);
+
+    private static ImapSection ParseSection(string text)
+    {
+        return ImapSection.TryParse(text, out var section) ? section : throw new InvalidOperationException("bad built-in section " + text);
+    }
+
+    /// <summary>The messages a set names, as (sequence number, UID) in ascending order, without duplicates.</summary>
+    private async Task<List<(int Seq, uint Uid)>> ResolveAsync(SequenceSet set, bool uid)
+    {
+        var selected = Selected;
+        await EnsureMapAsync(selected);
+        var result = new SortedDictionary<int, uint>();
+        if (set.IsSaved)
+        {
+            // RFC 5182 section 2.1: "$" is the saved result, as UIDs, minus expunged messages.
+            foreach (var u in _savedSearch)
+            {
+                var seq = selected.SequenceOf((uint)u);
+                if (seq > 0)
+                {
+                    result[seq] = (uint)u;
+                }
+            }
+        }
+        else if (uid)
+        {
+            foreach (var (low, high) in set.Resolve(selected.MaxUid))
+            {
+                var i = selected.Uids.BinarySearch(low);
+                for (i = i < 0 ? ~i : i; i < selected.Uids.Count && selected.Uids[i] <= high; i++)
+                {
+                    result[i + 1] = selected.Uids[i];
+                }
+            }
+        }
+        else if (selected.Count > 0)
+        {
+            foreach (var (low, high) in set.Resolve((uint)selected.Count))
+            {
+                if (high > selected.Count || low == 0)
+                {
+                    throw ImapCommandException.Bad("Invalid message sequence number");
+                }
+
+                for (var seq = (int)low; seq <= (int)high; seq++)
+                {
+                    result[seq] = selected.UidAt(seq);
+                }
+            }
+        }
+
+        return result.Select(kv => (kv.Key, kv.Value)).ToList();
+    }
+
+    private async Task<string?> HandleFetchAsync(FetchCommand command)
+    {
+        var selected = Selected;
+        var items = command.Items.ToList();
+        if (command.Uid && !items.Any(i => i.Kind == FetchKind.Uid))
+        {
+            items.Insert(0, new FetchItem(FetchKind.Uid));
+        }
+
+        if (command.ChangedSince is not null && !items.Any(i => i.Kind == FetchKind.ModSeq))
+        {
+            items.Add(new FetchItem(FetchKind.ModSeq));
+        }
+
+        if (items.Any(i => i.Kind == FetchKind.ModSeq))
+        {
+            _condStore = true;
+        }
+
+        if (command.Vanished && (!command.Uid || !_qresync))
+        {
+            throw ImapCommandException.Bad("VANISHED needs UID FETCH and QRESYNC enabled");
+        }
+
+        var targets = await ResolveAsync(command.Set, command.Uid);
+        if (command.Vanished)
+        {
+            var vanished = await _services.Store.ListVanishedAsync(TenantId, MailboxId, selected.FolderId, command.ChangedSince!.Value, _connection.ConnectionClosed);
+            var requested = command.Set.IsSaved ? [] : command.Set.Resolve(selected.MaxUid).ToList();
+            var matching = vanished.Where(u => requested.Any(r => u >= r.Low && u <= r.High)).ToList();
+            if (matching.Count > 0)
+            {
+                _w.Ascii("* VANISHED (EARLIER) ").Ascii(SequenceSet.Format(matching)).Crlf();
+            }
+        }
+
+        var needViews = items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.BodyStructure);
+        var needBlob = items.Any(i => i.Kind is FetchKind.Section or FetchKind.Binary or FetchKind.BinarySize or FetchKind.Rfc822 or FetchKind.Rfc822Header or FetchKind.Rfc822Text or FetchKind.Body);
+        var setsSeen = !selected.ReadOnly && items.Any(i => (i.Kind is FetchKind.Section or FetchKind.Binary && !i.Peek) || i.Kind is FetchKind.Rfc822 or FetchKind.Rfc822Text);
+        foreach (var batch in targets.Chunk(_options.FetchBatchSize))
+        {
+            var messages = await _services.Store.FetchAsync(TenantId, MailboxId, selected.FolderId, batch.Select(t => (long)t.Uid).ToList(), needViews, _connection.ConnectionClosed);
+            if (command.ChangedSince is { } since)
+            {
+                messages = messages.Where(m => m.ModSeq > since).ToList();
+            }
+
+            var seenNow = new Dictionary<long, StoredFlags>();
+            if (setsSeen)
+            {
+                var unseen = messages.Where(m => (m.Flags & MessageFlags.Seen) == 0).Select(m => m.Uid).ToList();
+                if (unseen.Count > 0)
+                {
+                    var stored = await _services.Store.StoreFlagsAsync(TenantId, MailboxId, selected.FolderId, new FlagStoreRequest(unseen, FlagStoreMode.Add, MessageFlags.Seen, [], null), _connection.ConnectionClosed);
+                    foreach (var s in stored.Messages.Where(s => s.Changed))
+                    {
+                        seenNow[s.Uid] = s;
+                        selected.OwnReports[(uint)s.Uid] = s.ModSeq;
+                    }
+                }
+            }
+
+            foreach (var message in messages)
+            {
+                var seq = selected.SequenceOf((uint)message.Uid);
+                if (seq == 0)
+                {
+                    continue;
+                }
+
+                var current = seenNow.TryGetValue(message.Uid, out var s) ? message with { Flags = s.Flags, Keywords = s.Keywords, ModSeq = s.ModSeq } : message;
+                var blob = needBlob ? await _services.Folders.ReadBlobAsync(TenantId, message.BlobSha256, _connection.ConnectionClosed) ?? [] : null;
+                WriteFetch(seq, current, items, blob, seenNow.ContainsKey(message.Uid));
+                if (blob is not null)
+                {
+                    await FlushAsync();
+                }
+            }
+
+            await FlushAsync();
+        }
+
+        return command.Uid ? "UID FETCH completed" : "FETCH completed";
+    }
+
+    private void WriteFetch(int seq, ImapMessage message, List<FetchItem> items, byte[]? blob, bool flagsChanged)
+    {
+        MimeMessage? parsed = null;
+        MimeMessage Parsed() => parsed ??= MimeMessage.Parse(blob ?? []);
+        _w.Ascii("* ").Number(seq).Ascii(" FETCH (");
+        var first = true;
+        void Next()
+        {
+            if (!first)
+            {
+                _w.Space();
+            }
+
+            first = false;
+        }
+
+        foreach (var item in items)
+        {
+            Next();
+            switch (item.Kind)
+            {
+                case FetchKind.Uid:
+                    _w.Ascii("UID ").Number(message.Uid);
+                    break;
+                case FetchKind.Flags:
+                    _w.Ascii("FLAGS ");
+                    WriteFlags(message.Flags, message.Keywords);
+                    break;
+                case FetchKind.InternalDate:
+                    _w.Ascii("INTERNALDATE \"").Ascii(ImapDates.Format(message.InternalDate)).Ascii("\"");
+                    break;
+                case FetchKind.Rfc822Size:
+                    _w.Ascii("RFC822.SIZE ").Number(message.Size);
+                    break;
+                case FetchKind.ModSeq:
+                    _w.Ascii("MODSEQ (").Number(message.ModSeq).Ascii(")");
+                    break;
+                case FetchKind.Envelope:
+                    _w.Ascii("ENVELOPE ").Raw(message.Envelope ?? Parsed().GetImapEnvelope());
+                    break;
+                case FetchKind.BodyStructure:
+                    _w.Ascii("BODYSTRUCTURE ").Raw(message.BodyStructure ?? Parsed().GetImapBodyStructure());
+                    break;
+                case FetchKind.Body:
+                    _w.Ascii("BODY ").Raw(Parsed().GetImapBodyStructure(extensible: false));
+                    break;
+                case FetchKind.Rfc822:
+                    _w.Ascii("RFC822 ").Literal(blob);
+                    break;
+                case FetchKind.Rfc822Header:
+                    _w.Ascii("RFC822.HEADER ");
+                    WriteSectionData(ImapFetch.Section(Parsed(), HeaderSection));
+                    break;
+                case FetchKind.Rfc822Text:
+                    _w.Ascii("RFC822.TEXT ");
+                    WriteSectionData(ImapFetch.Section(Parsed(), TextSection));
+                    break;
+                case FetchKind.Section:
+                    var section = item.Section!;
+                    _w.Ascii("BODY[").Ascii(section.ToString()).Ascii("]");
+                    if (section.PartialStart is { } start)
+                    {
+                        _w.Ascii("<").Number(start).Ascii(">");
+                    }
+
+                    _w.Space();
+                    var whole = section.Part.Count == 0 && section.Kind == ImapSectionKind.Full && section.PartialStart is null;
+                    WriteSectionData(whole ? blob : ImapFetch.Section(Parsed(), section));
+                    break;
+                case FetchKind.Binary:
+                case FetchKind.BinarySize:
+                    WriteBinary(item, Parsed());
+                    break;
+            }
+        }
+
+        if (flagsChanged && !items.Any(i => i.Kind == FetchKind.Flags))
+        {
+            // RFC 9051 section 6.4.5: an implicit \Seen is reported with the data.
+            Next();
+            _w.Ascii("FLAGS ");
+            WriteFlags(message.Flags, message.Keywords);
+        }
+
+        _w.Ascii(")").Crlf();
+    }
+
+    private void WriteSectionData(ReadOnlyMemory<byte>? data)
+    {
+        if (data is null)
+        {
+            _w.Ascii("NIL");
+            return;
+        }
+
+        _w.Literal(data.Value.Span);
+    }
+
+    private void WriteBinary(FetchItem item, MimeMessage message)
+    {
+        var section = item.Section!;
+        var full = section with { PartialStart = null, PartialLength = null };
+        var status = ImapFetch.Binary(message, item.Kind == FetchKind.BinarySize ? full : section, out var bytes);
+        if (status == BinaryFetchStatus.UnknownEncoding)
+        {
+            throw ImapCommandException.No("UNKNOWN-CTE", "Cannot decode this part's content transfer encoding");
+        }
+
+        var parts = string.Join('.', section.Part);
+        if (item.Kind == FetchKind.BinarySize)
+        {
+            _w.Ascii("BINARY.SIZE[").Ascii(parts).Ascii("] ").Number(status == BinaryFetchStatus.Ok ? bytes.Length : 0);
+            return;
+        }
+
+        _w.Ascii("BINARY[").Ascii(parts).Ascii("]");
+        if (section.PartialStart is { } start)
+        {
+            _w.Ascii("<").Number(start).Ascii(">");
+        }
+
+        _w.Space();
+        if (status != BinaryFetchStatus.Ok)
+        {
+            _w.Ascii("NIL");
+            return;
+        }
+
+        // RFC 3516 section 4.2: literal8 when the decoded data holds NUL.
+        _w.Literal(bytes.Span, binary: bytes.Span.Contains((byte)0));
+    }
+}

@@ -1,0 +1,456 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using HostedMail.Core;
+using HostedMail.Core.Messages;
+using HostedMail.Imap.Protocol;
+
+namespace HostedMail.Imap.Server;
+
+// Folder commands: SELECT/EXAMINE, CLOSE/UNSELECT, CREATE, DELETE, RENAME, SUBSCRIBE,
+// LIST/LSUB (RFC 5258, RFC 5819, RFC 6154), STATUS, GETQUOTA/GETQUOTAROOT/SETQUOTA (RFC 9208).
+internal sealed partial class ImapSession
+{
+    private static readonly string[] SpecialUses = [@"\Archive", @"\Drafts", @"\Junk", @"\Sent", @"\Trash"];
+
+    private async Task<string?> HandleSelectAsync(SelectCommand command)
+    {
+        if (_selected is not null)
+        {
+            Deselect();
+            if (_qresync)
+            {
+                // RFC 7162 section 3.2.11.
+                _w.Ascii("* OK [CLOSED] Previous mailbox is now closed").Crlf();
+            }
+        }
+
+        if (command.Qresync is not null && !_qresync)
+        {
+            throw ImapCommandException.Bad("QRESYNC is not enabled");
+        }
+
+        _condStore |= command.CondStore;
+        var folder = await GetFolderAsync(command.Mailbox);
+        var selected = new SelectedFolder(folder, command.Verb == ImapVerb.Examine);
+        selected.Subscription = _services.Feed.Subscribe(TenantId, folder.FolderId, selected.Signal);
+        _selected = selected;
+        _state = ImapSessionState.Selected;
+
+        _w.Ascii("* ").Number(folder.MessageCount).Ascii(" EXISTS").Crlf();
+        if (!_rev2)
+        {
+            _w.Ascii("* 0 RECENT").Crlf();
+        }
+
+        _w.Ascii(@"* FLAGS (\Answered \Flagged \Deleted \Seen \Draft)").Crlf();
+        _w.Ascii(selected.ReadOnly ? "* OK [PERMANENTFLAGS ()] Read-only mailbox" : @"* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted").Crlf();
+        _w.Ascii("* OK [UIDVALIDITY ").Number(folder.UidValidity).Ascii("] UIDs valid").Crlf();
+        _w.Ascii("* OK [UIDNEXT ").Number(folder.UidNext).Ascii("] Predicted next UID").Crlf();
+        _w.Ascii("* OK [HIGHESTMODSEQ ").Number(folder.HighestModSeq).Ascii("] Highest").Crlf();
+        if (_rev2)
+        {
+            // RFC 9051 section 6.3.2: the mailbox name as the server knows it.
+            _w.Ascii("* LIST () \"/\" ");
+            WriteMailboxName(folder.Name);
+            _w.Crlf();
+        }
+
+        if (command.Qresync is { } q && q.UidValidity == folder.UidValidity)
+        {
+            await WriteQresyncAsync(selected, q);
+        }
+
+        return (selected.ReadOnly ? "[READ-ONLY] " : "[READ-WRITE] ") + (command.Verb == ImapVerb.Examine ? "EXAMINE" : "SELECT") + " completed";
+    }
+
+    /// <summary>RFC 7162 section 3.2.5.1: VANISHED (EARLIER) and FETCH for what changed since the client's MODSEQ.</summary>
+    private async Task WriteQresyncAsync(SelectedFolder selected, QresyncParameters q)
+    {
+        await EnsureMapAsync(selected);
+        var changes = await _services.Store.GetChangesAsync(TenantId, MailboxId, selected.FolderId, q.ModSeq, _connection.ConnectionClosed);
+        if (changes is null)
+        {
+            return;
+        }
+
+        var vanished = changes.Vanished.Where(uid => uid < selected.SelectUidNext && (q.KnownUids is null || InSet(q.KnownUids, uid, selected))).ToList();
+        if (vanished.Count > 0)
+        {
+            _w.Ascii("* VANISHED (EARLIER) ").Ascii(SequenceSet.Format(vanished)).Crlf();
+        }
+
+        foreach (var change in changes.Changed)
+        {
+            var seq = selected.SequenceOf((uint)change.Uid);
+            if (seq > 0)
+            {
+                _w.Ascii("* ").Number(seq).Ascii(" FETCH (UID ").Number(change.Uid).Ascii(" FLAGS ");
+                WriteFlags(change.Flags, change.Keywords);
+                _w.Ascii(" MODSEQ (").Number(change.ModSeq).Ascii("))").Crlf();
+            }
+        }
+    }
+
+    private static bool InSet(SequenceSet set, long uid, SelectedFolder selected) =>
+        set.Resolve(selected.MaxUid).Any(r => uid >= r.Low && uid <= r.High);
+
+    private async Task EnsureMapAsync(SelectedFolder selected)
+    {
+        if (!selected.IsLoaded)
+        {
+            selected.Load(await _services.Store.ListUidsAsync(TenantId, MailboxId, selected.FolderId, selected.SelectUidNext, selected.SelectModSeq, _connection.ConnectionClosed));
+        }
+    }
+
+    private void Deselect()
+    {
+        _selected?.Dispose();
+        _selected = null;
+        _state = ImapSessionState.Authenticated;
+    }
+
+    private async Task<string?> HandleCloseAsync(ImapCommand command)
+    {
+        var selected = Selected;
+        if (command.Verb == ImapVerb.Close && !selected.ReadOnly)
+        {
+            // RFC 9051 section 6.4.1: expunge silently, no EXPUNGE responses.
+            await _services.Store.ExpungeDeletedAsync(TenantId, MailboxId, selected.FolderId, null, _connection.ConnectionClosed);
+        }
+
+        Deselect();
+        return command.Verb == ImapVerb.Close ? "CLOSE completed" : "UNSELECT completed";
+    }
+
+    private async Task<string?> HandleCreateAsync(CreateCommand command)
+    {
+        var name = ToStorageName(command.Mailbox);
+        CheckNewName(name);
+        if (name == "INBOX")
+        {
+            throw ImapCommandException.No("ALREADYEXISTS", "INBOX always exists");
+        }
+
+        string? specialUse = null;
+        if (command.SpecialUse.Count > 0)
+        {
+            var use = SpecialUses.FirstOrDefault(s => s.Equals(command.SpecialUse[0], StringComparison.OrdinalIgnoreCase));
+            if (command.SpecialUse.Count > 1 || use is null)
+            {
+                throw ImapCommandException.No("USEATTR", "Unsupported special-use attribute");
+            }
+
+            specialUse = use;
+        }
+
+        await CreateParentsAsync(name);
+        await _services.Store.CreateFolderAsync(TenantId, MailboxId, name, specialUse, _connection.ConnectionClosed);
+        return "CREATE completed";
+    }
+
+    /// <summary>RFC 9051 section 6.3.4: superior names needed for a new name are created too.</summary>
+    private async Task CreateParentsAsync(string name)
+    {
+        var existing = (await _services.Folders.ListFoldersAsync(TenantId, MailboxId, _connection.ConnectionClosed)).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        var slash = name.IndexOf('/', StringComparison.Ordinal);
+        while (slash > 0)
+        {
+            var parent = name[..slash];
+            if (!existing.Contains(parent))
+            {
+                try
+                {
+                    await _services.Store.CreateFolderAsync(TenantId, MailboxId, parent, null, _connection.ConnectionClosed);
+                }
+                catch (HostedMailException ex) when (ex.Error == HostedMailError.Conflict)
+                {
+                    // Created meanwhile by another session: fine.
+                }
+            }
+
+            slash = name.IndexOf('/', slash + 1);
+        }
+    }
+
+    private static void CheckNewName(string name)
+    {
+        if (name.Length == 0 || name.Length > 500 || name.StartsWith('/') || name.Contains("//", StringComparison.Ordinal)
+            || name.Contains('*', StringComparison.Ordinal) || name.Contains('%', StringComparison.Ordinal) || name.Any(char.IsControl))
+        {
+            throw ImapCommandException.No("CANNOT", "Invalid mailbox name");
+        }
+    }
+
+    private async Task<string?> HandleDeleteAsync(MailboxCommand command)
+    {
+        var name = ToStorageName(command.Mailbox);
+        if (name == "INBOX")
+        {
+            throw ImapCommandException.No("CANNOT", "INBOX cannot be deleted");
+        }
+
+        var folder = await GetFolderAsync(command.Mailbox);
+        if (_selected?.FolderId == folder.FolderId)
+        {
+            Deselect();
+        }
+
+        if (!await _services.Store.DeleteFolderAsync(TenantId, MailboxId, name, _connection.ConnectionClosed))
+        {
+            throw ImapCommandException.No("NONEXISTENT", "No such mailbox");
+        }
+
+        return "DELETE completed";
+    }
+
+    private async Task<string?> HandleRenameAsync(RenameCommand command)
+    {
+        var from = ToStorageName(command.From);
+        var to = ToStorageName(command.To);
+        CheckNewName(to);
+        if (to == "INBOX" || to.StartsWith(from + "/", StringComparison.Ordinal))
+        {
+            throw ImapCommandException.No("CANNOT", "Cannot rename to that name");
+        }
+
+        var source = await GetFolderAsync(command.From);
+        if (await _services.Folders.GetFolderAsync(TenantId, MailboxId, to, _connection.ConnectionClosed) is not null)
+        {
+            throw ImapCommandException.No("ALREADYEXISTS", "Target mailbox exists");
+        }
+
+        await CreateParentsAsync(to);
+        if (from == "INBOX")
+        {
+            // RFC 9051 section 6.3.6: renaming INBOX moves its messages to the new name and leaves INBOX empty.
+            var target = await _services.Store.CreateFolderAsync(TenantId, MailboxId, to, null, _connection.ConnectionClosed);
+            var uids = await _services.Store.SearchAsync(TenantId, MailboxId, source.FolderId, Core.Imap.AllKey.Instance, [], _connection.ConnectionClosed);
+            if (uids.Count > 0)
+            {
+                await _services.Store.CopyAsync(TenantId, MailboxId, source.FolderId, uids, target.FolderId, move: true, _connection.ConnectionClosed);
+            }
+
+            MarkDirty(source.FolderId);
+            return "RENAME completed";
+        }
+
+        await _services.Store.RenameFolderAsync(TenantId, MailboxId, from, to, _connection.ConnectionClosed);
+        return "RENAME completed";
+    }
+
+    private async Task<string?> HandleSubscribeAsync(MailboxCommand command)
+    {
+        var subscribe = command.Verb == ImapVerb.Subscribe;
+        if (!await _services.Store.SetSubscribedAsync(TenantId, MailboxId, ToStorageName(command.Mailbox), subscribe, _connection.ConnectionClosed))
+        {
+            throw ImapCommandException.No("NONEXISTENT", "No such mailbox");
+        }
+
+        return subscribe ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed";
+    }
+
+    private async Task<string?> HandleListAsync(ListCommand command)
+    {
+        var lsub = command.Verb == ImapVerb.Lsub;
+        var verb = lsub ? "LSUB" : "LIST";
+        if (command.Patterns.Count == 1 && command.Patterns[0].Length == 0 && !lsub)
+        {
+            // RFC 9051 section 6.3.9: an empty pattern asks for the delimiter and root.
+            _w.Ascii("* LIST (\\Noselect) \"/\" \"\"").Crlf();
+            return "LIST completed";
+        }
+
+        var folders = await _services.Folders.ListFoldersAsync(TenantId, MailboxId, _connection.ConnectionClosed);
+        var byName = folders.ToDictionary(f => f.Name, StringComparer.Ordinal);
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var f in folders)
+        {
+            names.Add(f.Name);
+            for (var slash = f.Name.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = f.Name.IndexOf('/', slash + 1))
+            {
+                names.Add(f.Name[..slash]);
+            }
+        }
+
+        var regexes = command.Patterns.Select(p => PatternRegex(ToPatternName(command.Reference + p))).ToList();
+        var ordered = names.OrderBy(n => n == "INBOX" ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal);
+        foreach (var name in ordered)
+        {
+            var matchName = name == "INBOX" || name.StartsWith("INBOX/", StringComparison.Ordinal) ? name : name;
+            if (!regexes.Any(r => r.IsMatch(matchName)))
+            {
+                continue;
+            }
+
+            byName.TryGetValue(name, out var folder);
+            var hasChildren = names.Any(n => n.StartsWith(name + "/", StringComparison.Ordinal));
+            var subscribedChild = folders.Any(f => f.Subscribed && f.Name.StartsWith(name + "/", StringComparison.Ordinal));
+            var subscribed = folder?.Subscribed == true;
+            if (lsub || command.SelectSubscribed)
+            {
+                if (!subscribed && !(command.RecursiveMatch && subscribedChild) && !(lsub && subscribedChild && folder is null))
+                {
+                    continue;
+                }
+            }
+            else if (folder is null && !hasChildren)
+            {
+                continue;
+            }
+
+            if (command.SelectSpecialUse && folder?.SpecialUse is null)
+            {
+                continue;
+            }
+
+            var attributes = new List<string>();
+            if (folder is null)
+            {
+                attributes.Add(_rev2 || command.Extended ? @"\NonExistent" : @"\Noselect");
+            }
+
+            if (!lsub)
+            {
+                attributes.Add(hasChildren ? @"\HasChildren" : @"\HasNoChildren");
+            }
+
+            if (subscribed && (command.ReturnSubscribed || command.SelectSubscribed || _rev2) && !lsub)
+            {
+                attributes.Add(@"\Subscribed");
+            }
+
+            if (folder?.SpecialUse is { } use)
+            {
+                attributes.Add(use);
+            }
+
+            _w.Ascii("* ").Ascii(verb).Ascii(" (").Ascii(string.Join(' ', attributes)).Ascii(") \"/\" ");
+            WriteMailboxName(name);
+            if (command.RecursiveMatch && !subscribed && subscribedChild)
+            {
+                _w.Ascii(" (\"CHILDINFO\" (\"SUBSCRIBED\"))");
+            }
+
+            _w.Crlf();
+            if (command.ReturnStatus is { } items && folder is not null)
+            {
+                await WriteStatusAsync(folder, items);
+            }
+        }
+
+        return verb + " completed";
+    }
+
+    private string ToPatternName(string pattern)
+    {
+        if (!_utf8 && ModifiedUtf7.TryDecode(pattern, out var decoded))
+        {
+            pattern = decoded;
+        }
+
+        // INBOX is case-insensitive (RFC 9051 section 5.1), also as the start of a pattern.
+        if (pattern.Length >= 5 && pattern[..5].Equals("INBOX", StringComparison.OrdinalIgnoreCase) && (pattern.Length == 5 || pattern[5] is '/' or '*' or '%'))
+        {
+            pattern = "INBOX" + pattern[5..];
+        }
+
+        return pattern;
+    }
+
+    private static Regex PatternRegex(string pattern)
+    {
+        var sb = new StringBuilder("^");
+        foreach (var c in pattern)
+        {
+            sb.Append(c switch
+            {
+                '*' => ".*",
+                '%' => "[^/]*",
+                _ => Regex.Escape(c.ToString()),
+            });
+        }
+
+        return new Regex(sb.Append('$').ToString(), RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromSeconds(1));
+    }
+
+    private async Task<string?> HandleStatusAsync(StatusCommand command)
+    {
+        var folder = await GetFolderAsync(command.Mailbox);
+        await WriteStatusAsync(folder, command.Items);
+        return "STATUS completed";
+    }
+
+    private async Task WriteStatusAsync(Folder folder, IReadOnlyList<string> items)
+    {
+        _w.Ascii("* STATUS ");
+        WriteMailboxName(folder.Name);
+        _w.Ascii(" (");
+        var first = true;
+        foreach (var item in items)
+        {
+            long value = item switch
+            {
+                "MESSAGES" => folder.MessageCount,
+                "UIDNEXT" => folder.UidNext,
+                "UIDVALIDITY" => folder.UidValidity,
+                "UNSEEN" => folder.UnseenCount,
+                "SIZE" => folder.TotalSize,
+                "HIGHESTMODSEQ" => folder.HighestModSeq,
+                "RECENT" => 0,
+                "APPENDLIMIT" => _options.MaxLiteralSize,
+                "DELETED" => await _services.Store.CountDeletedAsync(TenantId, MailboxId, folder.FolderId, _connection.ConnectionClosed),
+                _ => throw ImapCommandException.Bad("Unknown STATUS item " + item),
+            };
+            if (item == "HIGHESTMODSEQ")
+            {
+                _condStore = true;
+            }
+
+            if (!first)
+            {
+                _w.Space();
+            }
+
+            first = false;
+            _w.Ascii(item).Space().Number(value);
+        }
+
+        _w.Ascii(")").Crlf();
+    }
+
+    private async Task<string?> HandleQuotaAsync(QuotaCommand command)
+    {
+        switch (command.Verb)
+        {
+            case ImapVerb.SetQuota:
+                throw ImapCommandException.No("NOPERM", "Quotas are set by the administrator");
+            case ImapVerb.GetQuotaRoot:
+                await GetFolderAsync(command.Argument);
+                _w.Ascii("* QUOTAROOT ");
+                WriteMailboxName(ToStorageName(command.Argument));
+                _w.Ascii(" \"\"").Crlf();
+                break;
+            default:
+                if (command.Argument.Length != 0)
+                {
+                    throw ImapCommandException.No("NONEXISTENT", "No such quota root");
+                }
+
+                break;
+        }
+
+        var quota = await _services.Store.GetQuotaAsync(TenantId, MailboxId, _connection.ConnectionClosed);
+        // RFC 9208 section 5.1: STORAGE in units of 1024 octets.
+        _w.Ascii("* QUOTA \"\" (STORAGE ").Number((quota.UsedBytes + 1023) / 1024).Space().Number(quota.LimitBytes / 1024).Ascii(")").Crlf();
+        return command.Verb == ImapVerb.GetQuota ? "GETQUOTA completed" : "GETQUOTAROOT completed";
+    }
+
+    /// <summary>Makes the next synchronisation look at a folder this session changed, if it is the selected one.</summary>
+    private void MarkDirty(long folderId)
+    {
+        if (_selected?.FolderId == folderId)
+        {
+            _selected.Dirty = true;
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using HostedMail.Core.Imap;
+using HostedMail.Core.Messages;
+using HostedMail.Imap.Protocol;
+
+namespace HostedMail.Imap.Server;
+
+// STORE (RFC 9051 section 6.4.6, RFC 7162 UNCHANGEDSINCE), COPY/MOVE (RFC 6851, RFC 4315
+// COPYUID), EXPUNGE and UID EXPUNGE, APPEND (RFC 3502 MULTIAPPEND, RFC 4315 APPENDUID).
+internal sealed partial class ImapSession
+{
+    private async Task<string?> HandleStoreAsync(StoreCommand command)
+    {
+        var selected = Selected;
+        if (selected.ReadOnly)
+        {
+            throw ImapCommandException.No("READ-ONLY", "Mailbox is read-only");
+        }
+
+        if (command.UnchangedSince is not null)
+        {
+            _condStore = true;
+        }
+
+        var targets = await ResolveAsync(command.Set, command.Uid);
+        if (targets.Count == 0)
+        {
+            return command.Uid ? "UID STORE completed" : "STORE completed";
+        }
+
+        var result = await _services.Store.StoreFlagsAsync(TenantId, MailboxId, selected.FolderId,
+            new FlagStoreRequest(targets.Select(t => (long)t.Uid).ToList(), command.Mode, command.Flags, command.Keywords, command.UnchangedSince), _connection.ConnectionClosed);
+        foreach (var message in result.Messages)
+        {
+            var uid = (uint)message.Uid;
+            if (message.Changed)
+            {
+                selected.OwnReports[uid] = message.ModSeq;
+            }
+
+            // RFC 7162 section 3.1.3: with UNCHANGEDSINCE, changed messages are reported even when .SILENT.
+            if (command.Silent && !(message.Changed && command.UnchangedSince is not null))
+            {
+                continue;
+            }
+
+            var seq = selected.SequenceOf(uid);
+            _w.Ascii("* ").Number(seq).Ascii(" FETCH (");
+            if (command.Uid || _condStore)
+            {
+                _w.Ascii("UID ").Number(uid).Space();
+            }
+
+            if (!command.Silent)
+            {
+                _w.Ascii("FLAGS ");
+                WriteFlags(message.Flags, message.Keywords);
+            }
+
+            if (_condStore)
+            {
+                _w.Ascii(command.Silent ? "MODSEQ (" : " MODSEQ (").Number(message.ModSeq).Ascii(")");
+            }
+
+            _w.Ascii(")").Crlf();
+        }
+
+        if (result.Modified.Count > 0)
+        {
+            var numbers = command.Uid ? result.Modified : result.Modified.Select(u => (long)selected.SequenceOf((uint)u)).Order().ToList();
+            return "[MODIFIED " + SequenceSet.Format(numbers) + "] Conditional STORE failed";
+        }
+
+        return command.Uid ? "UID STORE completed" : "STORE completed";
+    }
+
+    private async Task<string?> HandleCopyAsync(CopyCommand command)
+    {
+        var selected = Selected;
+        var move = command.Verb == ImapVerb.Move;
+        if (move && selected.ReadOnly)
+        {
+            throw ImapCommandException.No("READ-ONLY", "Mailbox is read-only");
+        }
+
+        var target = await GetFolderAsync(command.Mailbox, "TRYCREATE");
+        var targets = await ResolveAsync(command.Set, command.Uid);
+        var verb = (command.Uid ? "UID " : string.Empty) + (move ? "MOVE" : "COPY");
+        if (targets.Count == 0)
+        {
+            return verb + " completed";
+        }
+
+        var result = await _services.Store.CopyAsync(TenantId, MailboxId, selected.FolderId, targets.Select(t => (long)t.Uid).ToList(), target.FolderId, move, _connection.ConnectionClosed);
+        MarkDirty(target.FolderId);
+        if (result.SourceUids.Count == 0)
+        {
+            return verb + " completed";
+        }
+
+        var copyUid = "[COPYUID " + result.UidValidity + " " + SequenceSet.Format(result.SourceUids) + " " + SequenceSet.Format(result.TargetUids) + "]";
+        if (!move)
+        {
+            return copyUid + " " + verb + " completed";
+        }
+
+        // RFC 6851 section 4.3: COPYUID in an untagged OK, then the expunges, then the tagged OK.
+        _w.Ascii("* OK ").Ascii(copyUid).Ascii(" Moved").Crlf();
+        foreach (var uid in result.SourceUids)
+        {
+            selected.PendingExpunges.Add((uint)uid);
+        }
+
+        return verb + " completed";
+    }
+
+    private async Task<string?> HandleExpungeAsync(ExpungeCommand command)
+    {
+        var selected = Selected;
+        if (selected.ReadOnly)
+        {
+            throw ImapCommandException.No("READ-ONLY", "Mailbox is read-only");
+        }
+
+        List<long>? uids = null;
+        if (command.UidSet is { } set)
+        {
+            uids = (await ResolveAsync(set, uid: true)).Select(t => (long)t.Uid).ToList();
+            if (uids.Count == 0)
+            {
+                return "UID EXPUNGE completed";
+            }
+        }
+
+        var expunged = await _services.Store.ExpungeDeletedAsync(TenantId, MailboxId, selected.FolderId, uids, _connection.ConnectionClosed);
+        foreach (var e in expunged)
+        {
+            if (selected.SequenceOf((uint)e.Uid) > 0)
+            {
+                selected.PendingExpunges.Add((uint)e.Uid);
+            }
+        }
+
+        return uids is null ? "EXPUNGE completed" : "UID EXPUNGE completed";
+    }
+
+    private async Task<string?> HandleAppendAsync(AppendCommand command)
+    {
+        var folder = await GetFolderAsync(command.Mailbox, "TRYCREATE");
+        var uids = new List<long>();
+        long uidValidity = 0;
+        foreach (var message in command.Messages)
+        {
+            if (message.Data.Length == 0)
+            {
+                throw ImapCommandException.No("CANNOT", "Empty message");
+            }
+
+            if (message.Data.Length > _options.MaxLiteralSize)
+            {
+                throw ImapCommandException.No("TOOBIG", "Message too large");
+            }
+
+            // The literal lives in the command buffer, which the next command reuses: copy it.
+            var data = MessageParsing.Prepare(message.Data.ToArray());
+            var result = await _services.Store.AppendAsync(TenantId, MailboxId, folder.FolderId, data, message.Flags, message.Keywords,
+                message.InternalDate ?? _time.GetUtcNow(), _connection.ConnectionClosed);
+            uids.Add(result.Uid);
+            uidValidity = result.UidValidity;
+        }
+
+        MarkDirty(folder.FolderId);
+        return "[APPENDUID " + uidValidity + " " + SequenceSet.Format(uids) + "] APPEND completed";
+    }
+}

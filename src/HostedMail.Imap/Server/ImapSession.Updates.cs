@@ -1,0 +1,147 @@
+using System.Buffers;
+using HostedMail.Imap.Protocol;
+
+namespace HostedMail.Imap.Server;
+
+// Untagged updates for the selected folder (RFC 9051 section 7.5.1, RFC 7162 section 3.2.10) and IDLE (RFC 2177).
+internal sealed partial class ImapSession
+{
+    /// <summary>
+    /// Reports what changed in the selected folder since the session last looked: FETCH for flag
+    /// changes, EXPUNGE (or VANISHED) when <paramref name="allowExpunge"/>, then EXISTS.
+    /// </summary>
+    private async Task SendUpdatesAsync(bool allowExpunge)
+    {
+        var selected = _selected;
+        if (selected is null)
+        {
+            return;
+        }
+
+        var added = 0;
+        if (selected.Dirty)
+        {
+            selected.Dirty = false;
+            await EnsureMapAsync(selected);
+            var changes = await _services.Store.GetChangesAsync(TenantId, MailboxId, selected.FolderId, selected.KnownModSeq, _connection.ConnectionClosed)
+                ?? throw new ImapSessionEndException("[NONEXISTENT] The selected mailbox was deleted");
+            foreach (var uid in changes.Vanished)
+            {
+                if (uid <= uint.MaxValue && selected.SequenceOf((uint)uid) > 0)
+                {
+                    selected.PendingExpunges.Add((uint)uid);
+                }
+            }
+
+            foreach (var change in changes.Changed)
+            {
+                var uid = (uint)change.Uid;
+                if (change.Uid >= selected.KnownUidNext && uid > selected.MaxUid)
+                {
+                    selected.Uids.Add(uid);
+                    added++;
+                    continue;
+                }
+
+                var seq = selected.SequenceOf(uid);
+                if (seq == 0 || selected.PendingExpunges.Contains(uid)
+                    || (selected.OwnReports.TryGetValue(uid, out var reported) && reported >= change.ModSeq))
+                {
+                    continue;
+                }
+
+                _w.Ascii("* ").Number(seq).Ascii(" FETCH (UID ").Number(uid).Ascii(" FLAGS ");
+                WriteFlags(change.Flags, change.Keywords);
+                if (_condStore)
+                {
+                    _w.Ascii(" MODSEQ (").Number(change.ModSeq).Ascii(")");
+                }
+
+                _w.Ascii(")").Crlf();
+            }
+
+            selected.OwnReports.Clear();
+            selected.KnownModSeq = Math.Max(selected.KnownModSeq, changes.HighestModSeq);
+            selected.KnownUidNext = Math.Max(selected.KnownUidNext, changes.UidNext);
+        }
+
+        if (allowExpunge && selected.PendingExpunges.Count > 0)
+        {
+            if (_qresync)
+            {
+                _w.Ascii("* VANISHED ").Ascii(SequenceSet.Format(selected.PendingExpunges.Select(u => (long)u))).Crlf();
+                foreach (var uid in selected.PendingExpunges)
+                {
+                    selected.Uids.RemoveAt(selected.SequenceOf(uid) - 1);
+                }
+            }
+            else
+            {
+                // Highest first, so each number is still right when the client reads it.
+                foreach (var uid in selected.PendingExpunges.Reverse())
+                {
+                    var seq = selected.SequenceOf(uid);
+                    _w.Ascii("* ").Number(seq).Ascii(" EXPUNGE").Crlf();
+                    selected.Uids.RemoveAt(seq - 1);
+                }
+            }
+
+            selected.PendingExpunges.Clear();
+        }
+
+        if (added > 0)
+        {
+            _w.Ascii("* ").Number(selected.Count).Ascii(" EXISTS").Crlf();
+        }
+    }
+
+    private async Task<string?> HandleIdleAsync(ImapCommand command)
+    {
+        _w.Ascii("+ idling").Crlf();
+        await FlushAsync();
+        using var timeout = new CancellationTokenSource(_options.IdleTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _connection.CloseRequested);
+        var read = _input.ReadAsync(linked.Token).AsTask();
+        try
+        {
+            while (true)
+            {
+                await SendUpdatesAsync(allowExpunge: true);
+                await FlushAsync();
+                var changed = _selected?.WaitForChangeAsync() ?? Task.Delay(Timeout.Infinite, linked.Token);
+                if (await Task.WhenAny(read, changed) != read)
+                {
+                    continue;
+                }
+
+                var result = await read;
+                var buffer = result.Buffer;
+                var reader = new SequenceReader<byte>(buffer);
+                var status = ImapFraming.TryReadLine(ref reader, 1024, out var line);
+                if (status == FrameStatus.Incomplete && !result.IsCompleted)
+                {
+                    _input.AdvanceTo(buffer.Start, buffer.End);
+                    read = _input.ReadAsync(linked.Token).AsTask();
+                    continue;
+                }
+
+                if (status != FrameStatus.Line)
+                {
+                    _input.AdvanceTo(buffer.End);
+                    throw new ImapSessionEndException(result.IsCompleted ? "Connection closed" : "[TOOBIG] Line too long");
+                }
+
+                var done = line.Length == 4 && System.Text.Encoding.ASCII.GetString(line.ToArray()).Equals("DONE", StringComparison.OrdinalIgnoreCase);
+                _input.AdvanceTo(reader.Position);
+                await SendUpdatesAsync(allowExpunge: true);
+                _w.Ascii(command.Tag).Ascii(done ? " OK IDLE terminated" : " BAD Expected DONE").Crlf();
+                await FlushAsync();
+                return null;
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            throw new ImapSessionEndException("Autologout; idle for too long");
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using HostedMail.Core.Messages;
+
+namespace HostedMail.Imap.Server;
+
+/// <summary>
+/// The selected folder as one session sees it: the message sequence number map (UIDs in order,
+/// RFC 9051 section 2.3.1.2), the MODSEQ and UIDNEXT the session has reported up to, and the
+/// expunges not yet reported. Change notifications only set <see cref="Dirty"/> and wake IDLE.
+/// </summary>
+// Implementation notes:
+// - The map is loaded lazily (SELECT costs O(1)): it is the folder as of SELECT's snapshot, i.e.
+//   UIDs below that UIDNEXT still present plus those expunged after that MODSEQ, which the next
+//   synchronisation reports as EXPUNGE like any other.
+// - Only the session's own task touches the map; the feed callback touches Dirty and the signal.
+internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
+{
+    private readonly Lock _signalLock = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private List<uint>? _uids;
+    private volatile bool _dirty;
+
+    public Folder Folder { get; } = folder;
+
+    public long FolderId => Folder.FolderId;
+
+    public bool ReadOnly { get; } = readOnly;
+
+    /// <summary>UIDNEXT and HIGHESTMODSEQ of the snapshot SELECT answered from (the map's basis).</summary>
+    public long SelectUidNext { get; } = folder.UidNext;
+
+    public long SelectModSeq { get; } = folder.HighestModSeq;
+
+    public long KnownModSeq { get; set; } = folder.HighestModSeq;
+
+    public long KnownUidNext { get; set; } = folder.UidNext;
+
+    /// <summary>EXISTS count before the map is loaded.</summary>
+    public int InitialCount { get; } = folder.MessageCount;
+
+    public bool IsLoaded => _uids is not null;
+
+    public int Count => _uids?.Count ?? InitialCount;
+
+    public List<uint> Uids => _uids ?? throw new InvalidOperationException("map not loaded");
+
+    /// <summary>UIDs expunged in the store, still in the map because EXPUNGE could not be sent yet.</summary>
+    public SortedSet<uint> PendingExpunges { get; } = [];
+
+    /// <summary>(UID, MODSEQ) of flag changes this session already reported itself.</summary>
+    public Dictionary<uint, long> OwnReports { get; } = [];
+
+    public IDisposable? Subscription { get; set; }
+
+    public bool Dirty
+    {
+        get => _dirty;
+        set => _dirty = value;
+    }
+
+    public void Load(uint[] uids) => _uids = [.. uids];
+
+    /// <summary>1-based sequence number of a UID, or 0.</summary>
+    public int SequenceOf(uint uid)
+    {
+        var i = Uids.BinarySearch(uid);
+        return i >= 0 ? i + 1 : 0;
+    }
+
+    public uint UidAt(int sequence) => Uids[sequence - 1];
+
+    public uint MaxUid => Uids.Count == 0 ? 0 : Uids[^1];
+
+    /// <summary>Called by the change feed (any thread).</summary>
+    public void Signal(long modSeq)
+    {
+        if (modSeq <= KnownModSeq && modSeq != long.MaxValue)
+        {
+            return;
+        }
+
+        _dirty = true;
+        lock (_signalLock)
+        {
+            _changed.TrySetResult();
+        }
+    }
+
+    /// <summary>A task that completes at the next change signal (IDLE waits on it).</summary>
+    public Task WaitForChangeAsync()
+    {
+        lock (_signalLock)
+        {
+            if (_changed.Task.IsCompleted)
+            {
+                _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            return _dirty ? Task.CompletedTask : _changed.Task;
+        }
+    }
+
+    public void Dispose() => Subscription?.Dispose();
+}

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using HostedMail.Core.Audit;
+using HostedMail.Core.Domains;
+using HostedMail.Core.Mailboxes;
+using HostedMail.Core.Messages;
+using HostedMail.Core.Security;
+using HostedMail.Core.Tenants;
+using HostedMail.Identity;
+using HostedMail.Imap.Server;
+using HostedMail.Net;
+using HostedMail.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace HostedMail.Imap.Tests;
+
+/// <summary>
+/// One node for the tests: Kestrel with an "imap" listener (plaintext, STARTTLS) and an "imaps"
+/// listener (implicit TLS) on port 0, composed with AddImap/ListenImap as the node does, over a
+/// test database. Two of them on one database stand for two hostedmail processes.
+/// </summary>
+public sealed class ImapTestNode : IAsyncDisposable
+{
+    public const string Password = "a long enough password";
+
+    private static readonly Lazy<X509Certificate2> SharedCertificate = new(() => CreateCertificate("localhost"));
+    private static int _counter;
+
+    private readonly WebApplication _app;
+
+    private ImapTestNode(WebApplication app)
+    {
+        _app = app;
+        var listeners = app.Services.GetRequiredService<ImapListeners>();
+        Port = listeners.PortOf("imap");
+        TlsPort = listeners.PortOf("imaps");
+    }
+
+    public int Port { get; }
+
+    public int TlsPort { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static X509Certificate2 Certificate => SharedCertificate.Value;
+
+    public static async Task<ImapTestNode> StartAsync(string connectionString, bool allowPlaintext = true, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Imap:AllowPlaintextAuthentication"] = allowPlaintext ? "true" : "false",
+            ["Imap:Listeners:imap:EndPoints:0"] = "127.0.0.1:0",
+            ["Imap:Listeners:imaps:EndPoints:0"] = "127.0.0.1:0",
+            ["Imap:Listeners:imaps:ImplicitTls"] = "true",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+        var services = builder.Services;
+        services.AddHostedMailStorage(connectionString);
+        // A low PBKDF2 count: the tests exercise the protocol, not the hash's cost.
+        services.AddSingleton<IPasswordHasher>(new Pbkdf2PasswordHasher(1000));
+        services.AddSingleton<TenantService>();
+        services.AddSingleton<DomainService>();
+        services.AddSingleton<MailboxService>();
+        services.AddMailNet(new ServerCertificateSelector([Certificate]), new AuthPenaltyOptions { FreeFailures = 1000, AddressLockoutThreshold = 10_000, UsernameLockoutThreshold = 1000 });
+        services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
+        services.AddImap(builder.Configuration);
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.WebHost.ConfigureKestrel(k => k.ListenImap());
+        var app = builder.Build();
+        await app.StartAsync();
+        return new ImapTestNode(app);
+    }
+
+    /// <summary>A new tenant, verified domain and mailbox with a unique name; returns the mailbox.</summary>
+    public async Task<Mailbox> CreateMailboxAsync(string name, long? quotaBytes = null)
+    {
+        name = name + Interlocked.Increment(ref _counter) + Environment.ProcessId;
+        var tenant = await Services.GetRequiredService<TenantService>().CreateAsync(name + "-co", null, Actor.OperatorCli);
+        await Services.GetRequiredService<DomainService>().AddAsync(tenant.TenantId, name + ".example", Actor.OperatorCli, operatorVerified: true);
+        return await Services.GetRequiredService<MailboxService>().CreateAsync(tenant.TenantId, $"{name}@{name}.example", Password, quotaBytes, null, Actor.OperatorCli);
+    }
+
+    /// <summary>Delivers a message to the mailbox's INBOX (as SMTP does) and returns its UID.</summary>
+    public async Task<long> DeliverAsync(Mailbox mailbox, string message)
+    {
+        var data = MessageParsing.Prepare(Encoding.UTF8.GetBytes(message.ReplaceLineEndings("\r\n")));
+        var result = await Services.GetRequiredService<IMessageStore>().StoreAsync(
+            new StoreRequest(data, [new MailboxDelivery(mailbox.TenantId, mailbox.MailboxId, null, MessageFlags.None, [], DateTimeOffset.UtcNow)], []),
+            CancellationToken.None);
+        return result.Deliveries[0].Uid;
+    }
+
+    public static string Message(string subject, string body = "Hello there.", string from = "ann@sender.example", string to = "bob@example.com", string? extraHeaders = null) =>
+        $"From: Ann <{from}>\r\nTo: {to}\r\nSubject: {subject}\r\nDate: Sat, 21 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{Guid.NewGuid():N}@sender.example>\r\n{extraHeaders}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n";
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private static X509Certificate2 CreateCertificate(string name)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName(name);
+        san.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        var now = DateTimeOffset.UtcNow;
+        return request.CreateSelfSigned(now.AddDays(-1), now.AddDays(7));
+    }
+}
