@@ -297,6 +297,9 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
         await store.DeleteAsync(tenantId, userId, new AuditEntry(tenantId, actor, "user.remove", user.Email), cancellationToken);
     }
 
+    public async Task<PortalUser?> FindUserByEmailAsync(string email, CancellationToken cancellationToken = default) =>
+        TryNormalizeEmail(email) is { } clean ? await store.FindByEmailAsync(clean, cancellationToken) : null;
+
     public Task<PortalUser?> GetUserAsync(long tenantId, long userId, CancellationToken cancellationToken = default) => store.GetAsync(tenantId, userId, cancellationToken);
 
     public Task<IReadOnlyList<PortalUser>> ListUsersAsync(long tenantId, CancellationToken cancellationToken = default) => store.ListAsync(tenantId, cancellationToken);

@@ -1,0 +1,85 @@
+using System.Text.Encodings.Web;
+using HostedMail.Core.Accounts;
+using HostedMail.Core.ApiTokens;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace HostedMail.Portal.Auth;
+
+/// <summary>
+/// Authenticates portal requests by a personal API token (<c>Authorization: Bearer hmt_...</c>)
+/// or by the session cookie. Both are random secrets looked up by SHA-256 in PostgreSQL, so any
+/// node accepts them and revocation takes effect on the next request.
+/// </summary>
+internal sealed class PortalAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    AccountService accounts,
+    ApiTokenService tokens,
+    PortalOptions portal)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    // Implementation notes:
+    // - Why not ASP.NET Core's cookie handler and Identity's SignInManager: their cookies and
+    //   tokens are Data Protection payloads, which need a key ring shared by every node, and
+    //   cannot be listed or revoked one by one. A server-side session row does both.
+    // - A request that sends a bearer token is judged by it alone: a bad token fails even when a
+    //   valid cookie is present, so automation never silently runs as a browser session.
+    public const string SchemeName = "HostedMail";
+
+    public static string CookieName(PortalOptions options) => options.SecureCookies ? "__Host-hm_session" : "hm_session";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var authorization = Request.Headers.Authorization.ToString();
+        if (authorization.Length > 0)
+        {
+            if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                return AuthenticateResult.Fail("unsupported authorization scheme");
+            }
+
+            var found = await tokens.AuthenticateAsync(authorization["Bearer ".Length..].Trim(), Context.RequestAborted);
+            if (found is not { } f)
+            {
+                return AuthenticateResult.Fail("invalid, expired or revoked token");
+            }
+
+            var principal = PortalCaller.ToPrincipal(f.User, CallerKind.ApiToken, f.Token.TokenId, f.Token.Scopes, null, SchemeName);
+            return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+        }
+
+        if (Request.Cookies[CookieName(portal)] is not { Length: > 0 } cookie)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var session = await accounts.ResolveSessionAsync(cookie, Context.RequestAborted);
+        if (session is not { } s)
+        {
+            return AuthenticateResult.Fail("session ended");
+        }
+
+        var sessionPrincipal = PortalCaller.ToPrincipal(s.User, CallerKind.Session, s.Session.SessionId, [], s.Session.CsrfToken, SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(sessionPrincipal, SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var bearer = Request.Headers.Authorization.Count > 0;
+        if (bearer)
+        {
+            // RFC 6750 section 3.
+            Response.Headers.WWWAuthenticate = "Bearer realm=\"hostedmail\", error=\"invalid_token\"";
+        }
+
+        return Problems.Write(Context, StatusCodes.Status401Unauthorized, "authentication required",
+            bearer ? "The API token is invalid, expired or revoked." : "Sign in, or send a personal API token as 'Authorization: Bearer ...'.");
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        Problems.Write(Context, StatusCodes.Status403Forbidden, "forbidden", "Your role or token scopes do not allow this.");
+}

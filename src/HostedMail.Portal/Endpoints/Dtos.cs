@@ -1,0 +1,91 @@
+using HostedMail.Core.Accounts;
+using HostedMail.Core.Aliases;
+using HostedMail.Core.ApiTokens;
+using HostedMail.Core.AppPasswords;
+using HostedMail.Core.Audit;
+using HostedMail.Core.Domains;
+using HostedMail.Core.Mailboxes;
+using HostedMail.Core.Plans;
+
+namespace HostedMail.Portal.Endpoints;
+
+// The JSON shapes of the API. Ids are numbers; times are RFC 3339 (UTC); names are camelCase.
+
+internal sealed record UserDto(long Id, string Email, string? DisplayName, string Role, bool EmailConfirmed, bool TwoFactorEnabled, bool PasswordSet, DateTimeOffset CreatedAt)
+{
+    public static UserDto From(PortalUser u) => new(u.UserId, u.Email, u.DisplayName, AccountService.RoleName(u.Role), u.EmailConfirmedAt is not null, u.TotpEnabled, u.HasPassword, u.CreatedAt);
+}
+
+internal sealed record SessionInfoDto(UserDto User, long TenantId, string TenantName, string AuthenticatedBy, string? CsrfToken, IReadOnlyList<string>? Scopes);
+
+internal sealed record SessionDto(long Id, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, DateTimeOffset ExpiresAt, string? RemoteAddress, string? UserAgent, bool Current)
+{
+    public static SessionDto From(PortalSession s, long currentId) =>
+        new(s.SessionId, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.RemoteAddress?.ToString(), s.UserAgent, s.SessionId == currentId);
+}
+
+internal sealed record ApiTokenDto(long Id, string Name, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt)
+{
+    public static ApiTokenDto From(ApiToken t) => new(t.TokenId, t.Name, t.Prefix, t.Scopes, t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt);
+}
+
+internal sealed record CreatedApiTokenDto(ApiTokenDto Token, string Secret);
+
+internal sealed record DnsRecordDto(string Type, string Name, string Value);
+
+internal sealed record DomainDto(long Id, string Name, string DisplayName, string State, DateTimeOffset? VerifiedAt, string? VerifiedBy, DnsRecordDto VerificationRecord, DateTimeOffset CreatedAt, DomainHealthDto? Health)
+{
+    public static DomainDto From(Domain d, DomainHealth? health) => new(
+        d.DomainId, d.Name, DomainName.ToUnicode(d.Name), d.State == DomainState.Verified ? "verified" : "pending", d.VerifiedAt,
+        d.VerifiedBy switch { DomainVerifiedBy.Dns => "dns", DomainVerifiedBy.Operator => "operator", _ => null },
+        new DnsRecordDto("TXT", d.VerificationRecordName, d.VerificationRecordValue), d.CreatedAt,
+        health is null ? null : new DomainHealthDto(health.LastCheckedAt, health.NextCheckAt, Status(health.MxStatus), health.MxProblemSince, health.FailedChecks));
+
+    public static string? Status(RecordStatus? s) => s switch
+    {
+        RecordStatus.Ok => "ok",
+        RecordStatus.Missing => "missing",
+        RecordStatus.Wrong => "wrong",
+        RecordStatus.Unknown => "unknown",
+        _ => null,
+    };
+}
+
+/// <param name="MxProblemSince">Set while the domain's MX does not point here: mail is going elsewhere.</param>
+internal sealed record DomainHealthDto(DateTimeOffset? LastCheckedAt, DateTimeOffset NextCheckAt, string? MxStatus, DateTimeOffset? MxProblemSince, int FailedChecks);
+
+internal sealed record VerificationResultDto(DomainDto Domain, bool Verified, string? Status, IReadOnlyList<string> Found, string Expected, string? Error);
+
+internal sealed record RecordCheckDto(string Kind, string Type, string Name, string Expected, string Status, IReadOnlyList<string> Found, bool Required, string Purpose, string? Note);
+
+internal sealed record DomainRecordsDto(long DomainId, string Domain, IReadOnlyList<RecordCheckDto> Records, string ZoneFile);
+
+internal sealed record DkimKeyDto(string Selector, string DnsName, string DnsValue, DateTimeOffset CreatedAt, bool Signing);
+
+internal sealed record MailboxDto(long Id, long DomainId, string Address, string? DisplayName, long QuotaBytes, long UsedBytes, string State, DateTimeOffset CreatedAt)
+{
+    public static MailboxDto From(Mailbox m) => new(m.MailboxId, m.DomainId, m.Address, m.DisplayName, m.QuotaBytes, m.UsedBytes, m.State == MailboxState.Active ? "active" : "disabled", m.CreatedAt);
+}
+
+internal sealed record AppPasswordDto(long Id, string Name, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt)
+{
+    public static AppPasswordDto From(AppPassword a) => new(a.AppPasswordId, a.Name, a.CreatedAt, a.LastUsedAt);
+}
+
+internal sealed record CreatedAppPasswordDto(AppPasswordDto AppPassword, string Password);
+
+internal sealed record AliasDto(long Id, long DomainId, string Address, bool CatchAll, IReadOnlyList<string> Targets, DateTimeOffset CreatedAt)
+{
+    public static AliasDto From(Alias a) => new(a.AliasId, a.DomainId, a.Address, a.IsCatchAll, a.Targets, a.CreatedAt);
+}
+
+internal sealed record AuditDto(long Id, DateTimeOffset OccurredAt, string Actor, string? RemoteAddress, string Action, string Target, IReadOnlyDictionary<string, string>? Details)
+{
+    public static AuditDto From(AuditRecord r) => new(r.AuditId, r.OccurredAt, r.Actor, r.RemoteAddress?.ToString(), r.Action, r.Target, r.Details);
+}
+
+internal sealed record PageDto<T>(IReadOnlyList<T> Items, long? NextBefore);
+
+internal sealed record ListDto<T>(IReadOnlyList<T> Items, int Total);
+
+internal sealed record TenantDto(long Id, string Name, string Plan, string State, DateTimeOffset CreatedAt, PlanLimits Limits, TenantUsage Usage);

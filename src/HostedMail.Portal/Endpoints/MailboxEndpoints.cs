@@ -1,0 +1,170 @@
+using System.Globalization;
+using HostedMail.Core;
+using HostedMail.Core.AppPasswords;
+using HostedMail.Core.Audit;
+using HostedMail.Core.Directory;
+using HostedMail.Core.Domains;
+using HostedMail.Core.Mailboxes;
+using HostedMail.Core.Plans;
+using HostedMail.Core.Security;
+using HostedMail.Core.Tenants;
+using HostedMail.Portal.Auth;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace HostedMail.Portal.Endpoints;
+
+internal sealed record CreateMailboxBody(string? Address, string? Password, long? QuotaBytes, string? DisplayName);
+
+internal sealed record UpdateMailboxBody(long? QuotaBytes, string? DisplayName, bool? Enabled);
+
+internal sealed record MailboxPasswordBody(string? Password);
+
+internal sealed record CreateAppPasswordBody(string? Name);
+
+/// <summary>Mailboxes (with usage) and their app passwords.</summary>
+internal static class MailboxEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var mailboxes = api.MapGroup("/mailboxes").WithTags("Mailboxes");
+        mailboxes.MapGet("/", ListAsync).Require(Area.Mailboxes, write: false)
+            .WithSummary("Mailboxes with quota and usage; ?domainId= filters, ?offset=&limit= pages.");
+        mailboxes.MapPost("/", CreateAsync).Require(Area.Mailboxes, write: true);
+        mailboxes.MapGet("/{id:long}", GetAsync).Require(Area.Mailboxes, write: false);
+        mailboxes.MapPatch("/{id:long}", UpdateAsync).Require(Area.Mailboxes, write: true)
+            .WithSummary("Changes quota, display name, or enabled (a disabled mailbox cannot log in; its mail is kept).");
+        mailboxes.MapPut("/{id:long}/password", SetPasswordAsync).Require(Area.Mailboxes, write: true);
+        mailboxes.MapDelete("/{id:long}", DeleteAsync).Require(Area.Mailboxes, write: true)
+            .WithSummary("Deletes the mailbox with its folders and messages.");
+        mailboxes.MapGet("/{id:long}/app-passwords", ListAppPasswordsAsync).Require(Area.Mailboxes, write: false);
+        mailboxes.MapPost("/{id:long}/app-passwords", CreateAppPasswordAsync).Require(Area.Mailboxes, write: true)
+            .WithSummary("Creates an app password for one mail client; the password is in this response only.");
+        mailboxes.MapDelete("/{id:long}/app-passwords/{appPasswordId:long}", DeleteAppPasswordAsync).Require(Area.Mailboxes, write: true);
+    }
+
+    private static async Task<Mailbox> LoadAsync(ITenantDirectoryStore directory, PortalCaller caller, long id, CancellationToken ct) =>
+        await directory.FindMailboxAsync(caller.TenantId, id, ct) ?? throw HostedMailException.NotFound("no such mailbox");
+
+    private static async Task<IResult> ListAsync(PortalCaller caller, MailboxService mailboxes, ITenantDirectoryStore directory, long? domainId, int? offset, int? limit, CancellationToken ct)
+    {
+        if (domainId is { } d && await directory.FindDomainAsync(caller.TenantId, d, ct) is null)
+        {
+            return Problems.Result(404, "not found", "no such domain");
+        }
+
+        var all = await mailboxes.ListAsync(caller.TenantId, domainId, ct);
+        var page = all.Skip(Math.Max(0, offset ?? 0)).Take(Math.Clamp(limit ?? 500, 1, 1000)).Select(MailboxDto.From).ToArray();
+        return Results.Ok(new ListDto<MailboxDto>(page, all.Count));
+    }
+
+    private static async Task<IResult> CreateAsync(CreateMailboxBody body, PortalCaller caller, MailboxService mailboxes, TenantService tenants, ITenantDirectoryStore directory, PortalOptions options, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string>();
+        if (MailAddress.TryParse(body.Address, allowCatchAll: false, out var address) is { } addressProblem)
+        {
+            errors["address"] = addressProblem;
+        }
+        else if (PasswordPolicy.Check(body.Password ?? string.Empty, address!.Value) is { } passwordProblem)
+        {
+            errors["password"] = passwordProblem;
+        }
+
+        if (body.QuotaBytes is <= 0)
+        {
+            errors["quotaBytes"] = "quota must be positive";
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var tenant = await tenants.GetAsync(caller.TenantId.ToString(CultureInfo.InvariantCulture), ct);
+        PlanEnforcer.CheckAddMailbox(options.Plans.For(tenant.Plan), await directory.GetUsageAsync(caller.TenantId, ct), body.QuotaBytes ?? MailboxService.DefaultQuotaBytes);
+        var mailbox = await mailboxes.CreateAsync(caller.TenantId, address!.Value, body.Password!, body.QuotaBytes, body.DisplayName, caller.Actor, ct);
+        return Results.Created($"/api/v1/mailboxes/{mailbox.MailboxId}", MailboxDto.From(mailbox));
+    }
+
+    private static async Task<IResult> GetAsync(long id, PortalCaller caller, ITenantDirectoryStore directory, CancellationToken ct) =>
+        Results.Ok(MailboxDto.From(await LoadAsync(directory, caller, id, ct)));
+
+    private static async Task<IResult> UpdateAsync(long id, UpdateMailboxBody body, PortalCaller caller, ITenantDirectoryStore directory, TenantService tenants, PortalOptions options, CancellationToken ct)
+    {
+        var mailbox = await LoadAsync(directory, caller, id, ct);
+        var errors = new Dictionary<string, string>();
+        if (body.QuotaBytes is <= 0)
+        {
+            errors["quotaBytes"] = "quota must be positive";
+        }
+
+        if (body.DisplayName is { } name && (name.Length > 200 || name.Any(char.IsControl)))
+        {
+            errors["displayName"] = "display name must be at most 200 printable characters";
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        if (body.QuotaBytes is { } quota && quota > mailbox.QuotaBytes)
+        {
+            var tenant = await tenants.GetAsync(caller.TenantId.ToString(CultureInfo.InvariantCulture), ct);
+            var usage = await directory.GetUsageAsync(caller.TenantId, ct);
+            PlanEnforcer.CheckStorage(options.Plans.For(tenant.Plan), usage.QuotaBytesAllocated - mailbox.QuotaBytes + quota);
+        }
+
+        var details = new Dictionary<string, string>();
+        if (body.QuotaBytes is { } q)
+        {
+            details["quota_bytes"] = q.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (body.Enabled is { } enabled)
+        {
+            details["enabled"] = enabled ? "true" : "false";
+        }
+
+        var state = body.Enabled switch { true => MailboxState.Active, false => MailboxState.Disabled, null => (MailboxState?)null };
+        var updated = await directory.UpdateMailboxAsync(caller.TenantId, mailbox.MailboxId, new MailboxUpdate(body.QuotaBytes, body.DisplayName, state),
+            new AuditEntry(caller.TenantId, caller.Actor, "mailbox.update", mailbox.Address, details), ct) ?? throw HostedMailException.NotFound("no such mailbox");
+        return Results.Ok(MailboxDto.From(updated));
+    }
+
+    private static async Task<IResult> SetPasswordAsync(long id, MailboxPasswordBody body, PortalCaller caller, ITenantDirectoryStore directory, MailboxService mailboxes, CancellationToken ct)
+    {
+        var mailbox = await LoadAsync(directory, caller, id, ct);
+        if (PasswordPolicy.Check(body.Password ?? string.Empty, mailbox.Address) is { } problem)
+        {
+            return Problems.Validation("password", problem);
+        }
+
+        await mailboxes.SetPasswordAsync(caller.TenantId, mailbox.Address, body.Password!, caller.Actor, ct);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> DeleteAsync(long id, PortalCaller caller, ITenantDirectoryStore directory, MailboxService mailboxes, CancellationToken ct)
+    {
+        var mailbox = await LoadAsync(directory, caller, id, ct);
+        await mailboxes.DeleteAsync(caller.TenantId, mailbox.Address, caller.Actor, ct);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> ListAppPasswordsAsync(long id, PortalCaller caller, ITenantDirectoryStore directory, AppPasswordService appPasswords, CancellationToken ct) =>
+        Results.Ok((await appPasswords.ListAsync(await LoadAsync(directory, caller, id, ct), ct)).Select(AppPasswordDto.From).ToArray());
+
+    private static async Task<IResult> CreateAppPasswordAsync(long id, CreateAppPasswordBody body, PortalCaller caller, ITenantDirectoryStore directory, AppPasswordService appPasswords, CancellationToken ct)
+    {
+        var mailbox = await LoadAsync(directory, caller, id, ct);
+        var (created, password) = await appPasswords.CreateAsync(mailbox, body.Name ?? string.Empty, caller.Actor, ct);
+        return Results.Created($"/api/v1/mailboxes/{mailbox.MailboxId}/app-passwords/{created.AppPasswordId}", new CreatedAppPasswordDto(AppPasswordDto.From(created), password));
+    }
+
+    private static async Task<IResult> DeleteAppPasswordAsync(long id, long appPasswordId, PortalCaller caller, ITenantDirectoryStore directory, AppPasswordService appPasswords, CancellationToken ct)
+    {
+        var mailbox = await LoadAsync(directory, caller, id, ct);
+        return await appPasswords.DeleteAsync(mailbox, appPasswordId, caller.Actor, ct) ? Results.NoContent() : Problems.Result(404, "not found", "no such app password");
+    }
+}

@@ -1,0 +1,88 @@
+using HostedMail.Core.Accounts;
+using HostedMail.Core.Audit;
+using HostedMail.Core.Directory;
+using HostedMail.Core.Tenants;
+using HostedMail.Portal.Auth;
+using HostedMail.Portal.Mail;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace HostedMail.Portal.Endpoints;
+
+internal sealed record InviteUserBody(string? Email, string? DisplayName, string? Role);
+
+internal sealed record SetRoleBody(string? Role);
+
+/// <summary>The tenant with its plan and usage, its portal users, and its audit log.</summary>
+internal static class TenantEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/tenant", GetTenantAsync).Require(Area.Tenant, write: false).WithTags("Tenant")
+            .WithSummary("The tenant, its plan's limits and what it uses.");
+
+        var users = api.MapGroup("/users").WithTags("Users");
+        users.MapGet("/", ListUsersAsync).Require(Area.Users, write: false);
+        users.MapPost("/", InviteAsync).Require(Area.Users, write: true)
+            .WithSummary("Adds a person with a role; they get a mail to choose a password.");
+        users.MapPatch("/{id:long}", SetRoleAsync).Require(Area.Users, write: true);
+        users.MapDelete("/{id:long}", RemoveAsync).Require(Area.Users, write: true);
+
+        api.MapGet("/audit", ListAuditAsync).Require(Area.Audit, write: false).WithTags("Audit")
+            .WithSummary("Who changed what, when and from where; newest first. Page with ?before=<nextBefore>.");
+    }
+
+    private static async Task<IResult> GetTenantAsync(PortalCaller caller, TenantService tenants, ITenantDirectoryStore directory, PortalOptions options, CancellationToken ct)
+    {
+        var tenant = await tenants.GetAsync(caller.TenantId.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
+        var usage = await directory.GetUsageAsync(caller.TenantId, ct);
+        return Results.Ok(new TenantDto(tenant.TenantId, tenant.Name, tenant.Plan, tenant.State == TenantState.Active ? "active" : "suspended", tenant.CreatedAt, options.Plans.For(tenant.Plan), usage));
+    }
+
+    private static async Task<IResult> ListUsersAsync(PortalCaller caller, AccountService accounts, CancellationToken ct) =>
+        Results.Ok((await accounts.ListUsersAsync(caller.TenantId, ct)).Select(UserDto.From).ToArray());
+
+    private static async Task<IResult> InviteAsync(InviteUserBody body, PortalCaller caller, AccountService accounts, IPortalMail mail, PortalOptions options, CancellationToken ct)
+    {
+        if (AccountService.ParseRole(body.Role) is not { } role)
+        {
+            return Problems.Validation("role", "role must be owner, admin, billing or read_only");
+        }
+
+        var (user, token) = await accounts.InviteAsync(caller.TenantId, body.Email ?? string.Empty, body.DisplayName, role, caller.Role, caller.Actor, ct);
+        await mail.SendAsync(caller.TenantId, user.Email, "You have been added to a HostedMail tenant",
+            $"{caller.Email} added you to their HostedMail tenant as {AccountService.RoleName(role)}.\n\nChoose your password:\n{AccountEndpoints.Link(options, "reset-password", token)}\n", ct);
+        return Results.Created($"/api/v1/users/{user.UserId}", UserDto.From(user));
+    }
+
+    private static async Task<IResult> SetRoleAsync(long id, SetRoleBody body, PortalCaller caller, AccountService accounts, CancellationToken ct)
+    {
+        if (AccountService.ParseRole(body.Role) is not { } role)
+        {
+            return Problems.Validation("role", "role must be owner, admin, billing or read_only");
+        }
+
+        return Results.Ok(UserDto.From(await accounts.SetRoleAsync(caller.TenantId, id, role, caller.Role, caller.Actor, ct)));
+    }
+
+    private static async Task<IResult> RemoveAsync(long id, PortalCaller caller, AccountService accounts, CancellationToken ct)
+    {
+        await accounts.RemoveUserAsync(caller.TenantId, id, caller.Role, caller.Actor, ct);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> ListAuditAsync(PortalCaller caller, IAuditLog audit, int? limit, long? before, CancellationToken ct)
+    {
+        var size = Math.Clamp(limit ?? 50, 1, 200);
+        if (limit is < 1 or > 200)
+        {
+            return Problems.Validation("limit", "limit must be between 1 and 200");
+        }
+
+        // Ask for one more than the page to know whether another page follows.
+        var rows = await audit.ListAsync(caller.TenantId, size + 1, before, ct);
+        var page = rows.Take(size).Select(AuditDto.From).ToArray();
+        return Results.Ok(new PageDto<AuditDto>(page, rows.Count > size ? page[^1].Id : null));
+    }
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using HostedMail.Core.Accounts;
+using HostedMail.Core.ApiTokens;
+using HostedMail.Core.AppPasswords;
+using HostedMail.Core.Domains;
+using HostedMail.Portal.Auth;
+using HostedMail.Portal.ClientConfig;
+using HostedMail.Portal.Dns;
+using HostedMail.Portal.Endpoints;
+using HostedMail.Portal.Mail;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace HostedMail.Portal;
+
+/// <summary>Wires the tenant portal into a node: <see cref="AddPortal"/> on the services, <see cref="MapPortalApi"/> on the app.</summary>
+public static class PortalExtensions
+{
+    /// <summary>Registers the portal's services; needs the Core services and stores (<c>AddHostedMailCore</c>) too.</summary>
+    public static IServiceCollection AddPortal(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = PortalOptions.FromConfiguration(configuration);
+        services.AddSingleton(options);
+        services.AddSingleton(options.Accounts);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<AccountService>();
+        services.AddSingleton<ApiTokenService>();
+        services.AddSingleton<AppPasswordService>();
+        services.TryAddSingleton(_ => PortalDns.Create(options));
+        services.TryAddSingleton<IDomainOwnershipProbe, DnsOwnershipProbe>();
+        services.AddSingleton<DomainRecordChecker>();
+        services.AddSingleton<DomainMonitor>();
+        services.TryAddSingleton<IPortalMail, PortalMailer>();
+        if (options.DomainMonitorEnabled)
+        {
+            services.AddHostedService<DomainMonitorService>();
+        }
+
+        services.AddAuthentication(PortalAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, PortalAuthenticationHandler>(PortalAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddProblemDetails();
+        services.AddRateLimiter(limiter =>
+        {
+            // Per client address and per node: a cheap first line; the per-account lockout in the
+            // database is what holds across nodes.
+            limiter.AddPolicy(AccountEndpoints.LoginLimit, http => PerAddress(http, options.LoginPerMinute, TimeSpan.FromMinutes(1)));
+            limiter.AddPolicy(AccountEndpoints.SignUpLimit, http => PerAddress(http, options.SignUpPerHour, TimeSpan.FromHours(1)));
+            limiter.AddPolicy(AccountEndpoints.ResetLimit, http => PerAddress(http, options.PasswordResetPerHour, TimeSpan.FromHours(1)));
+            limiter.OnRejected = async (context, ct) =>
+            {
+                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry))
+                {
+                    context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                }
+
+                await Problems.Write(context.HttpContext, StatusCodes.Status429TooManyRequests, "too many requests", "Too many attempts from this address; wait and try again.");
+            };
+        });
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "HostedMail tenant portal API";
+            document.Info.Description = "Sign-up, sessions and API tokens; domains with DNS verification; mailboxes, app passwords, aliases; audit. Errors are RFC 9457 problem details.";
+            return Task.CompletedTask;
+        }));
+        return services;
+    }
+
+    /// <summary>Maps <c>/api/v1</c>, its OpenAPI document, client autoconfiguration and the MTA-STS policy.</summary>
+    public static WebApplication MapPortalApi(this WebApplication app)
+    {
+        Problems.UseProblemBodies(app);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1", StringComparison.OrdinalIgnoreCase), branch => branch.Use((context, next) =>
+        {
+            // Answers carry account data and one-time secrets: never cache them (RFC 9111 section 5.2.2.5).
+            context.Response.Headers.CacheControl = "no-store";
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            return next(context);
+        }));
+
+        var api = app.MapGroup("/api/v1").RequireAuthorization().WithProblemMapping();
+        AccountEndpoints.Map(api);
+        TenantEndpoints.Map(api);
+        DomainEndpoints.Map(api);
+        MailboxEndpoints.Map(api);
+        AliasEndpoints.Map(api);
+        app.MapOpenApi("/api/{documentName}/openapi.json").AllowAnonymous();
+        ClientConfigEndpoints.Map(app);
+        return app;
+    }
+
+    private static RateLimitPartition<string> PerAddress(HttpContext http, int permits, TimeSpan window) =>
+        RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, permits), Window = window, QueueLimit = 0 });
+}
