@@ -75,7 +75,9 @@ public sealed class Pop3TestNode : IAsyncDisposable
         services.AddSingleton<TenantService>();
         services.AddSingleton<DomainService>();
         services.AddSingleton<MailboxService>();
-        services.AddMailNet(new ServerCertificateSelector([Certificate]));
+        // Penalties are tested in HostedMail.Net; here a few deliberate failures from 127.0.0.1
+        // must not slow down or lock out the other tests.
+        services.AddMailNet(new ServerCertificateSelector([Certificate]), new AuthPenaltyOptions { FreeFailures = 1000, AddressLockoutThreshold = 10_000, UsernameLockoutThreshold = 1000 });
         services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
         services.AddPop3(builder.Configuration);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));

@@ -11,7 +11,7 @@ namespace HostedMail.Pop3.Tests;
 /// </summary>
 public sealed class RawClient : IAsyncDisposable
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly TcpClient _tcp;
     private readonly byte[] _buffer = new byte[64 * 1024];
     private readonly List<byte> _pending = [];

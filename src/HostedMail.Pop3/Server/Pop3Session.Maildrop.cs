@@ -91,12 +91,13 @@ internal sealed partial class Pop3Session
     {
         if (number < 1 || number > _messages.Length)
         {
-            throw new Pop3CommandException(null, "No such message");
+            // Not a bad command: clients probe numbers, and a message can vanish between sessions.
+            throw new Pop3CommandException(null, "No such message", countsAsBad: false);
         }
 
         if (_deleted[number - 1])
         {
-            throw new Pop3CommandException(null, "Message already deleted");
+            throw new Pop3CommandException(null, "Message already deleted", countsAsBad: false);
         }
 
         return number - 1;

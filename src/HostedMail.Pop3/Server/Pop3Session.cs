@@ -39,7 +39,8 @@ internal sealed record Pop3Services(
 // - DELE only marks. Removal happens in the UPDATE state after QUIT, in one
 //   IFolderStore.ExpungeAsync call (one transaction with counters, expunge log and NOTIFY), so a
 //   dropped connection, an idle timeout or a node shutdown deletes nothing (RFC 1939 section 6).
-// - Replies are buffered and flushed when the next read would wait (RFC 2449 PIPELINING).
+// - Replies are buffered and flushed when the next read would wait (RFC 2449 PIPELINING),
+//   and while a large RETR is being written.
 // - After STLS every plaintext byte still buffered is discarded by MailConnection and the
 //   session forgets the USER name (RFC 2595 section 4 and 3207-style injection defence).
 // - Messages are not marked \Seen by RETR: POP3 has no flags, and a client that downloads the
@@ -154,23 +155,26 @@ internal sealed partial class Pop3Session
     {
         using var timeout = new CancellationTokenSource(_options.IdleTimeout, _connection.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _connection.CloseRequested);
+        var mustWait = false;
         while (true)
         {
-            var result = await _input.ReadAsync(linked.Token);
+            // Replies go out when the next read would wait: a pipelined group (RFC 2449
+            // PIPELINING) is answered in one write, and nothing waits in our buffer while the
+            // client waits for it.
+            if (mustWait || !_input.TryRead(out var result))
+            {
+                await FlushAsync();
+                result = await _input.ReadAsync(linked.Token);
+            }
+
+            mustWait = false;
             var buffer = result.Buffer;
             var reader = new SequenceReader<byte>(buffer);
             var status = Pop3CommandParser.TryParse(ref reader, _options.MaxLineLength, out var command, out var error);
             switch (status)
             {
                 case Pop3ParseStatus.Complete:
-                    var pipelined = reader.Remaining > 0;
                     _input.AdvanceTo(reader.Position);
-                    if (!pipelined)
-                    {
-                        // Nothing more buffered: the client is waiting for our replies.
-                        await FlushAsync();
-                    }
-
                     return command;
                 case Pop3ParseStatus.SyntaxError:
                     _input.AdvanceTo(reader.Position);
@@ -187,7 +191,7 @@ internal sealed partial class Pop3Session
                         return null;
                     }
 
-                    await FlushAsync();
+                    mustWait = true;
                     break;
             }
         }
