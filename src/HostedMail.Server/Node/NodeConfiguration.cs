@@ -4,7 +4,8 @@ namespace HostedMail.Server.Node;
 
 /// <summary>
 /// The node's configuration: <c>appsettings.json</c> beside the executable, then environment
-/// variables <c>HOSTEDMAIL__SECTION__KEY</c>, then explicit overrides (tests).
+/// variables <c>HOSTEDMAIL__SECTION__KEY</c>. Explicit overrides (tests) replace the file: a
+/// test node must not pick up the development ports and paths of <c>appsettings.json</c>.
 /// </summary>
 internal static class NodeConfiguration
 {
@@ -12,13 +13,13 @@ internal static class NodeConfiguration
 
     public static IConfigurationBuilder AddHostedMailSources(this IConfigurationBuilder builder, IReadOnlyDictionary<string, string?>? overrides)
     {
-        builder.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
-        builder.AddEnvironmentVariables(EnvironmentPrefix);
         if (overrides is not null)
         {
-            builder.AddInMemoryCollection(overrides);
+            return builder.AddInMemoryCollection(overrides);
         }
 
+        builder.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+        builder.AddEnvironmentVariables(EnvironmentPrefix);
         return builder;
     }
 

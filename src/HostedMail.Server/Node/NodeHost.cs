@@ -20,8 +20,10 @@ internal static class NodeHost
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        builder.WebHost.UseUrls((builder.Configuration["Http:Urls"] ?? "http://127.0.0.1:8080").Split(';', StringSplitOptions.RemoveEmptyEntries));
         builder.Services.AddHostedMailCore(builder.Configuration);
+        builder.Services.AddMailServers(builder.Configuration);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            MailListeners.Configure(kestrel, builder.Configuration, kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("HostedMail.Node")));
 
         var app = builder.Build();
         MapHealth(app);

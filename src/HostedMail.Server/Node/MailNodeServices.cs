@@ -1,0 +1,45 @@
+using System.Net;
+using HostedMail.Dns;
+using HostedMail.Net;
+using HostedMail.Smtp.Server;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HostedMail.Server.Node;
+
+/// <summary>The mail side of a node: DNS, TLS certificates, authentication, and the protocol servers.</summary>
+internal static class MailNodeServices
+{
+    public static IServiceCollection AddMailServers(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<IDnsResolver>(sp => new DnsResolver(DnsOptions(configuration), sp.GetRequiredService<TimeProvider>()));
+
+        var certificates = configuration.GetSection("Tls:Certificates").Get<List<PemCertificateOptions>>() ?? [];
+        var penalties = configuration.GetSection("Auth:Penalties").Get<AuthPenaltyOptions>();
+        var cache = configuration.GetSection("Auth:CredentialCache").Get<CredentialCacheOptions>();
+        services.AddMailNet(certificates.Count > 0 ? ServerCertificateSelector.FromPemFiles(certificates) : null, penalties, cache);
+        services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
+        services.AddSingleton<MailListenerRegistry>();
+
+        services.AddSmtp(configuration);
+        return services;
+    }
+
+    /// <summary>Upstream resolvers from <c>Dns:Servers</c> ("ip" or "ip:port"), else /etc/resolv.conf.</summary>
+    private static DnsResolverOptions DnsOptions(IConfiguration configuration)
+    {
+        var servers = configuration.GetSection("Dns:Servers").Get<List<string>>() ?? [];
+        if (servers.Count == 0)
+        {
+            return DnsResolverOptions.FromResolvConf();
+        }
+
+        var options = new DnsResolverOptions();
+        foreach (var server in servers)
+        {
+            options.Servers.Add(IPEndPoint.TryParse(server, out var endpoint) && endpoint.Port != 0 ? endpoint : new IPEndPoint(IPAddress.Parse(server), 53));
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,21 @@
+using HostedMail.Net;
+using HostedMail.Smtp.Protocol;
+
+namespace HostedMail.Smtp.Server;
+
+/// <summary>Runs one <see cref="SmtpSession"/> per connection; the listener's name tells the role.</summary>
+internal sealed class SmtpConnectionHandler(MailNetServices net, SmtpServices services) : MailConnectionHandler(net)
+{
+    protected override Task RunSessionAsync(MailConnection connection)
+    {
+        var role = connection.Listener.Options.Name.StartsWith("submission", StringComparison.Ordinal) ? SmtpRole.Submission : SmtpRole.Mx;
+        return new SmtpSession(connection, role, services).RunAsync();
+    }
+
+    protected override async ValueTask RejectAsync(MailConnection connection, ConnectionRejection rejection)
+    {
+        var reply = rejection == ConnectionRejection.ShuttingDown ? SmtpReplies.ShuttingDown : SmtpReplies.TooManyConnections;
+        reply.WriteTo(connection.Output);
+        await connection.Output.FlushAsync();
+    }
+}

@@ -1,0 +1,15 @@
+using HostedMail.Core.Delivery;
+using HostedMail.Net;
+using Microsoft.Extensions.Logging;
+
+namespace HostedMail.Smtp.Server;
+
+/// <summary>What every SMTP session needs, built once per node.</summary>
+internal sealed record SmtpServices(
+    SmtpServerOptions Options,
+    MailAuthenticator Authenticator,
+    RecipientResolver Recipients,
+    SenderAuthorization Senders,
+    InboundMessageHandler Inbound,
+    SubmissionMessageHandler Submission,
+    ILogger<SmtpSession> Logger);
