@@ -155,6 +155,15 @@ internal sealed partial class ImapSession
     {
         MimeMessage? parsed = null;
         MimeMessage Parsed() => parsed ??= MimeMessage.Parse(blob ?? []);
+        // RFC 3516 section 4.3: [UNKNOWN-CTE] fails the command; find out before writing anything.
+        foreach (var item in items.Where(i => i.Kind is FetchKind.Binary or FetchKind.BinarySize))
+        {
+            if (ImapFetch.Binary(Parsed(), item.Section! with { PartialStart = null, PartialLength = null }, out _) == BinaryFetchStatus.UnknownEncoding)
+            {
+                throw ImapCommandException.No("UNKNOWN-CTE", "Cannot decode this part's content transfer encoding");
+            }
+        }
+
         _w.Ascii("* ").Number(seq).Ascii(" FETCH (");
         var first = true;
         void Next()

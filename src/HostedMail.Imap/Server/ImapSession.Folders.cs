@@ -380,8 +380,16 @@ internal sealed partial class ImapSession
         return "STATUS completed";
     }
 
+    private static readonly string[] StatusItems = ["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "HIGHESTMODSEQ", "RECENT", "APPENDLIMIT", "DELETED"];
+
     private async Task WriteStatusAsync(Folder folder, IReadOnlyList<string> items)
     {
+        // Check first: nothing may be half-written when the command fails.
+        if (items.FirstOrDefault(i => !StatusItems.Contains(i)) is { } unknown)
+        {
+            throw ImapCommandException.Bad("Unknown STATUS item " + unknown);
+        }
+
         _w.Ascii("* STATUS ");
         WriteMailboxName(folder.Name);
         _w.Ascii(" (");

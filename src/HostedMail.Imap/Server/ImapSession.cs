@@ -110,6 +110,12 @@ internal sealed partial class ImapSession
         {
             ImapLog.SessionEnded(_logger, "connection closed");
         }
+        catch (Exception ex)
+        {
+            // STYLE.md sessions rule 6: anything unexpected is logged, answered with BYE, and ends the session.
+            ImapLog.CommandFailed(_logger, ex, "session");
+            await TryByeAsync("[SERVERBUG] Internal error");
+        }
         finally
         {
             _selected?.Dispose();

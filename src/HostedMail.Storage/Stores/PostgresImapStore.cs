@@ -396,7 +396,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             var s = message.Summary;
             var result = (await Db.QueryAsync(connection, transaction, AppendSql, r => new AppendResult(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)), cancellationToken,
                 ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("flags", (int)flags), ("size", message.Size), ("sha", message.Sha256),
-                ("internal_date", internalDate), ("keywords", keywords.Distinct(StringComparer.Ordinal).ToArray()), ("envelope", s.Envelope), ("body_structure", s.BodyStructure),
+                ("internal_date", internalDate.ToUniversalTime()), ("keywords", keywords.Distinct(StringComparer.Ordinal).ToArray()), ("envelope", s.Envelope), ("body_structure", s.BodyStructure),
                 ("subject", s.Subject), ("sent_date", s.SentDate), ("from_address", s.FromAddress), ("message_id", s.MessageId)))[0];
             await InsertTextAsync(connection, transaction, tenantId, message.Sha256, headers, body, cancellationToken);
             await NotifyAsync(connection, transaction, tenantId, folderId, result.ModSeq, cancellationToken);
