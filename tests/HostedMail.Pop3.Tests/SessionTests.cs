@@ -299,6 +299,20 @@ public sealed class SessionTests(Pop3Cluster cluster) : IClassFixture<Pop3Cluste
         }
     }
 
+    [Fact]
+    public async Task AnIdleSessionIsLoggedOutWithoutRemovingItsDeletedMessages()
+    {
+        // RFC 1939 section 3 asks for at least 10 minutes; a node with a short timer shows the behaviour.
+        await using var node = await Pop3TestNode.StartAsync(cluster.ConnectionString, overrides: new Dictionary<string, string?> { ["Pop3:IdleTimeout"] = "00:00:01" });
+        var mailbox = await node.CreateMailboxAsync("idle");
+        await node.DeliverAsync(mailbox, Message1);
+        await using var client = await LoginAsync(node.Port, mailbox);
+        Assert.Equal("+OK Message 1 deleted", await client.CommandAsync("DELE 1"));
+        Assert.Equal("-ERR Disconnected for inactivity", await client.ReadLineAsync());
+        Assert.Null(await client.ReadLineAsync());
+        Assert.Equal(1, (await node.InboxAsync(mailbox)).MessageCount);
+    }
+
     private static async Task<RawClient> LoginRetryingWhileInUseAsync(int port, Mailbox mailbox)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
