@@ -1,3 +1,4 @@
+using HostedMail.Portal;
 using HostedMail.Storage.Migrations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -22,11 +23,13 @@ internal static class NodeHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddHostedMailCore(builder.Configuration);
         builder.Services.AddMailServers(builder.Configuration);
+        builder.Services.AddPortal(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel =>
             MailListeners.Configure(kestrel, builder.Configuration, kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("HostedMail.Node")));
 
         var app = builder.Build();
         MapHealth(app);
+        app.MapPortalApi();
         return app;
     }
 
