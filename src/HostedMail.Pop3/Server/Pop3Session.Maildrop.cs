@@ -157,6 +157,8 @@ internal sealed partial class Pop3Session
     {
         var index = Lookup(command.Message!.Value);
         var message = _messages[index];
+        // TODO(pop3): IFolderStore.ReadBlobAsync returns the whole blob; a streaming read would
+        // keep large messages out of memory (the writes below are already sliced and flushed).
         var blob = await _services.Folders.ReadBlobAsync(_mailbox!.TenantId, message.BlobSha256, _connection.ConnectionClosed)
             ?? throw new Pop3CommandException(null, "Message is no longer available", countsAsBad: false);
 

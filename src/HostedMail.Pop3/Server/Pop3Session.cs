@@ -286,6 +286,8 @@ internal sealed partial class Pop3Session
         Pop3Response.Line(_output, "PIPELINING");
         // RFC 2449 section 6.7: we never delete messages on our own.
         Pop3Response.Line(_output, "EXPIRE NEVER");
+        // TODO(pop3): LOGIN-DELAY is advertised but not enforced; enforcing needs the last login
+        // time per mailbox shared by all nodes (a column or a table), not node memory.
         if (_options.LoginDelay is { } delay)
         {
             Pop3Response.Line(_output, FormattableString.Invariant($"LOGIN-DELAY {(long)delay.TotalSeconds}"));
