@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using HostedMail.Testing;
+
+namespace HostedMail.Imap.Tests;
+
+/// <summary>Two nodes on one database, and mailboxes that must never see each other.</summary>
+public sealed class ClusterAndIsolationTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task ADeliveryThroughNodeAAppearsInAnIdleSessionOnNodeB()
+    {
+        await using var a = await ImapTestNode.StartAsync(database.ConnectionString);
+        await using var b = await ImapTestNode.StartAsync(database.ConnectionString);
+        var mailbox = await a.CreateMailboxAsync("cluster");
+        await using var client = await ImapClient.LoginAsync(b.Port, mailbox.Address);
+        await client.CommandAsync("SELECT INBOX");
+        await client.SendAsync("A3 IDLE\r\n");
+        Assert.Equal("+ idling", await client.ReadLineAsync());
+
+        var clock = Stopwatch.StartNew();
+        await a.DeliverAsync(mailbox, ImapTestNode.Message("through node A"));
+        Assert.Equal("* 1 EXISTS", await client.ReadLineAsync());
+        clock.Stop();
+
+        // And a flag change made through node A's IMAP arrives as FETCH on node B.
+        await using var other = await ImapClient.LoginAsync(a.Port, mailbox.Address);
+        await other.CommandAsync("SELECT INBOX");
+        await other.CommandAsync("STORE 1 +FLAGS.SILENT (\\Flagged)");
+        Assert.Equal("* 1 FETCH (UID 1 FLAGS (\\Flagged))", await client.ReadLineAsync());
+        await client.SendAsync("DONE\r\n");
+        Assert.Equal("A3 OK IDLE terminated", await client.ReadLineAsync());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"delivery to EXISTS took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task AMailboxNeverSeesAnotherMailboxsFoldersInAnyTenant()
+    {
+        await using var node = await ImapTestNode.StartAsync(database.ConnectionString);
+        var alice = await node.CreateMailboxAsync("alice");
+        var mallory = await node.CreateMailboxAsync("mallory");
+        await node.DeliverAsync(alice, ImapTestNode.Message("alice private", "secret words"));
+        await using (var owner = await ImapClient.LoginAsync(node.Port, alice.Address))
+        {
+            Assert.Equal(["A2 OK CREATE completed"], await owner.CommandAsync("CREATE AlicePrivate"));
+        }
+
+        await using var client = await ImapClient.LoginAsync(node.Port, mallory.Address);
+        var list = await client.CommandAsync("LIST \"\" *");
+        Assert.DoesNotContain(list, l => l.Contains("AlicePrivate", StringComparison.Ordinal));
+        Assert.Equal(["A3 NO [NONEXISTENT] No such mailbox"], await client.CommandAsync("SELECT AlicePrivate"));
+        Assert.Equal(["A4 NO [NONEXISTENT] No such mailbox"], await client.CommandAsync("STATUS AlicePrivate (MESSAGES)"));
+        Assert.Equal(["A5 NO [NONEXISTENT] No such mailbox"], await client.CommandAsync($"STATUS \"../{alice.Address}/INBOX\" (MESSAGES)"));
+        Assert.Equal(["A6 NO [NONEXISTENT] No such mailbox"], await client.CommandAsync("DELETE AlicePrivate"));
+        Assert.Equal(["A7 NO [NONEXISTENT] No such mailbox"], await client.CommandAsync("RENAME AlicePrivate Mine"));
+        Assert.Equal(["A8 NO [TRYCREATE] No such mailbox"], await client.CommandAsync("APPEND AlicePrivate {3+}\r\nabc"));
+
+        // Mallory's own INBOX is empty: her FETCH and SEARCH see nothing of Alice's.
+        var select = await client.CommandAsync("SELECT INBOX");
+        Assert.Equal("* 0 EXISTS", select[0]);
+        Assert.Equal(["A10 OK UID FETCH completed"], await client.CommandAsync("UID FETCH 1:* (BODY.PEEK[])"));
+        Assert.Equal(["* SEARCH", "A11 OK UID SEARCH completed"], await client.CommandAsync("UID SEARCH TEXT secret"));
+        Assert.Equal(["A12 NO [TRYCREATE] No such mailbox"], await client.CommandAsync("COPY 1 AlicePrivate"));
+
+        // Alice still has her message and folder.
+        await using var alice2 = await ImapClient.LoginAsync(node.Port, alice.Address);
+        Assert.Equal("* STATUS INBOX (MESSAGES 1)", (await alice2.CommandAsync("STATUS INBOX (MESSAGES)"))[0]);
+        Assert.Equal("* STATUS AlicePrivate (MESSAGES 0)", (await alice2.CommandAsync("STATUS AlicePrivate (MESSAGES)"))[0]);
+    }
+}
