@@ -75,17 +75,22 @@ public sealed class MailConnection : IAsyncDisposable
     public TimeProvider TimeProvider => _timeProvider;
 
     /// <summary>
-    /// Upgrades to TLS in place (STARTTLS, STLS) after discarding buffered plaintext; returns how many
-    /// plaintext bytes were discarded (log them: a non-zero count is an injection attempt or a
-    /// broken client). Throws on handshake failure or timeout: end the session without a reply.
+    /// Upgrades to TLS in place (STARTTLS, STLS): discards the plaintext buffered behind the
+    /// command, then writes and flushes <paramref name="readyResponse"/> (the protocol's "go ahead"
+    /// line, e.g. SMTP 220), then does the handshake. The order matters: a client sends its TLS
+    /// hello as soon as it reads the response, so anything discarded after the response went out
+    /// could be the hello itself; anything buffered before it is an injection attempt (RFC 3207
+    /// section 4.2, RFC 2595 section 3.1). Returns how many plaintext bytes were discarded (log a
+    /// non-zero count). Throws on handshake failure or timeout: end the session without a reply.
     /// </summary>
-    public async ValueTask<long> StartTlsAsync(CancellationToken cancellationToken)
+    public async ValueTask<long> StartTlsAsync(ReadOnlyMemory<byte> readyResponse, CancellationToken cancellationToken)
     {
         if (!CanStartTls)
         {
             throw new InvalidOperationException("TLS is already active or no certificate is configured.");
         }
         var discarded = DiscardBuffered(Input);
+        await Output.WriteAsync(readyResponse, cancellationToken);
         await HandshakeAsync(cancellationToken);
         return discarded;
     }

@@ -47,8 +47,7 @@ public sealed class EchoHandler(MailNetServices services) : MailConnectionHandle
             connection.Input.AdvanceTo(buffer.GetPosition(1, lf.Value));
             if (line == "STARTTLS")
             {
-                await Write(connection, "220 go ahead");
-                LastDiscarded = await connection.StartTlsAsync(default);
+                LastDiscarded = await connection.StartTlsAsync(Encoding.ASCII.GetBytes("220 go ahead\r\n"), default);
                 continue;
             }
             if (line == "QUIT")

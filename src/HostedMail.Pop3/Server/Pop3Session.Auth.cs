@@ -24,12 +24,13 @@ internal sealed partial class Pop3Session
             throw new Pop3CommandException(Pop3ResponseCode.SysTemp, "TLS not available");
         }
 
-        Pop3Response.Ok(_output, "Begin TLS negotiation");
+        // Flush earlier pipelined responses first; the +OK goes out through StartTlsAsync, after
+        // the buffered plaintext is discarded, so the client's TLS hello is never thrown away.
         await FlushAsync();
         long discarded;
         try
         {
-            discarded = await _connection.StartTlsAsync(_connection.ConnectionClosed);
+            discarded = await _connection.StartTlsAsync("+OK Begin TLS negotiation\r\n"u8.ToArray(), _connection.ConnectionClosed);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -8,6 +8,8 @@ namespace HostedMail.Smtp.Server;
 
 internal sealed partial class SmtpSession
 {
+    private static readonly ReadOnlyMemory<byte> ReadyToStartTls = SmtpReplies.ReadyToStartTls.Encoded.ToArray();
+
     private async Task HandleStartTlsAsync()
     {
         RequireGreeting();
@@ -21,12 +23,10 @@ internal sealed partial class SmtpSession
             throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.ServiceNotAvailable, new EnhancedStatusCode(4, 7, 0), "TLS not available"));
         }
 
-        Write(SmtpReplies.ReadyToStartTls);
-        await FlushAsync();
         long discarded;
         try
         {
-            discarded = await _connection.StartTlsAsync(_connection.ConnectionClosed);
+            discarded = await _connection.StartTlsAsync(ReadyToStartTls, _connection.ConnectionClosed);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
