@@ -73,10 +73,10 @@ internal sealed partial class ImapSession
             throw ImapCommandException.Bad("STARTTLS not available");
         }
 
-        _w.Ascii(command.Tag).Ascii(" OK Begin TLS negotiation now").Crlf();
         await FlushAsync();
-        // RFC 9051 section 6.2.1: plaintext sent after STARTTLS is discarded, never run.
-        var discarded = await _connection.StartTlsAsync(_connection.ConnectionClosed);
+        // RFC 9051 section 6.2.1: plaintext sent after STARTTLS is discarded, never run. The tagged
+        // OK goes out through StartTlsAsync, after the discard, so the TLS hello is never lost.
+        var discarded = await _connection.StartTlsAsync(System.Text.Encoding.ASCII.GetBytes(command.Tag + " OK Begin TLS negotiation now\r\n"), _connection.ConnectionClosed);
         if (discarded > 0)
         {
             ImapLog.PlaintextDiscarded(_logger, discarded);
