@@ -34,6 +34,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<HostedMail.Core.Directory.ITenantDirectoryStore, PostgresTenantDirectoryStore>();
         services.AddSingleton<IDomainHealthStore, PostgresDomainHealthStore>();
         services.AddSingleton<IMaildropLock, PostgresMaildropLock>();
+        services.AddSingleton<HostedMail.Core.Outbound.IOutboundQueue, PostgresOutboundQueue>();
         return services;
     }
 }

@@ -71,9 +71,9 @@ internal sealed partial class SmtpClientConnection : IAsyncDisposable
 
     public string? TlsCipher => (stream as SslStream)?.NegotiatedCipherSuite.ToString();
 
-    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    public TimeSpan DataTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan DataTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     public static async Task<SmtpClientConnection> ConnectAsync(string hostName, IPEndPoint endPoint, TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
     {

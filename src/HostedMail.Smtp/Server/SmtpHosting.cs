@@ -4,6 +4,7 @@ using HostedMail.MailAuth.Dkim;
 using HostedMail.MailAuth.Dmarc;
 using HostedMail.MailAuth.Spf;
 using HostedMail.Net;
+using HostedMail.Smtp.Outbound;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -34,6 +35,7 @@ public static class SmtpHosting
             sp.GetRequiredService<ILogger<SmtpSession>>()));
         services.AddSingleton<SmtpConnectionHandler>();
         services.AddSingleton(new MailProtocolBinding("smtp", (listen, listener) => listen.UseMailListener<SmtpConnectionHandler>(listener)));
+        services.AddOutbound(configuration);
         return services;
     }
 }
