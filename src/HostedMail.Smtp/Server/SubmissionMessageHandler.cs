@@ -2,6 +2,7 @@ using System.Text;
 using HostedMail.Core.Delivery;
 using HostedMail.Core.Domains;
 using HostedMail.Core.Messages;
+using HostedMail.Core.Outbound;
 using HostedMail.MailAuth.Dkim;
 using HostedMail.Mime;
 using HostedMail.Smtp.Protocol;
@@ -21,6 +22,7 @@ internal sealed class SubmissionMessageHandler(
     DkimKeyService dkimKeys,
     DkimSigner signer,
     IMessageStore store,
+    SendingLimiter limits,
     TimeProvider timeProvider,
     ILogger<SubmissionMessageHandler> logger)
 {
@@ -75,6 +77,12 @@ internal sealed class SubmissionMessageHandler(
             }
 
             remote.AddRange(recipient.Local.ExternalForwards.Select(e => new OutboundRecipient(e, null, null)));
+        }
+
+        // Sending limits (issue 7) count messages to remote recipients; RFC 3463 section 3.8: 4.7.x is a policy refusal that may pass later.
+        if (remote.Count > 0 && await limits.CheckAsync(mailbox.TenantId, mailbox.MailboxId, cancellationToken) is { } limit)
+        {
+            return new SmtpReply(SmtpReplyCode.LocalError, new EnhancedStatusCode(4, 7, 1), $"Sending limit reached: {limit}; try again later");
         }
 
         var parameters = message.Transaction.Parameters;
