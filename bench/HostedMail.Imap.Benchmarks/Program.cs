@@ -34,8 +34,9 @@ builder.Logging.ClearProviders();
 builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
 {
     ["Imap:AllowPlaintextAuthentication"] = "true",
-    ["Imap:Listeners:imap:EndPoints:0"] = "127.0.0.1:0",
-    ["Imap:Listeners:imap:MaxConnectionsPerAddress"] = "100000",
+    ["Mail:Listeners:imap:Protocol"] = "imap",
+    ["Mail:Listeners:imap:Endpoint"] = "127.0.0.1:0",
+    ["Mail:Listeners:imap:MaxConnectionsPerAddress"] = "100000",
 });
 builder.Services.AddHostedMailStorage(database.ConnectionString + ";Maximum Pool Size=50");
 builder.Services.AddSingleton<IPasswordHasher>(new Pbkdf2PasswordHasher(1000));
@@ -45,10 +46,10 @@ builder.Services.AddSingleton<MailboxService>();
 builder.Services.AddMailNet(null, new AuthPenaltyOptions { FreeFailures = 1_000_000 });
 builder.Services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
 builder.Services.AddImap(builder.Configuration);
-builder.WebHost.ConfigureKestrel(k => k.ListenImap());
+builder.WebHost.ConfigureKestrel(k => k.BindMailListeners(builder.Configuration));
 await using var app = builder.Build();
 await app.StartAsync();
-var port = app.Services.GetRequiredService<ImapListeners>().PortOf("imap");
+var port = app.Services.GetRequiredService<MailListenerRegistry>().EndPoint("imap").Port;
 
 var tenant = await app.Services.GetRequiredService<TenantService>().CreateAsync("bench-co", null, Actor.OperatorCli);
 await app.Services.GetRequiredService<DomainService>().AddAsync(tenant.TenantId, "bench.example", Actor.OperatorCli, operatorVerified: true);

@@ -109,6 +109,7 @@ public static class MailListenerExtensions
         services.AddSingleton(sp => new AuthPenaltyTracker(penalties ?? new AuthPenaltyOptions(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new VerifiedCredentialCache(credentialCache ?? new CredentialCacheOptions(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<MailAuthenticator>();
+        services.AddSingleton<MailListenerRegistry>();
         return services;
     }
 

@@ -23,7 +23,7 @@ namespace HostedMail.Imap.Tests;
 
 /// <summary>
 /// One node for the tests: Kestrel with an "imap" listener (plaintext, STARTTLS) and an "imaps"
-/// listener (implicit TLS) on port 0, composed with AddImap/ListenImap as the node does, over a
+/// listener (implicit TLS) on port 0, composed with AddImap/BindMailListeners as the node does, over a
 /// test database. Two of them on one database stand for two hostedmail processes.
 /// </summary>
 public sealed class ImapTestNode : IAsyncDisposable
@@ -38,9 +38,9 @@ public sealed class ImapTestNode : IAsyncDisposable
     private ImapTestNode(WebApplication app)
     {
         _app = app;
-        var listeners = app.Services.GetRequiredService<ImapListeners>();
-        Port = listeners.PortOf("imap");
-        TlsPort = listeners.PortOf("imaps");
+        var listeners = app.Services.GetRequiredService<MailListenerRegistry>();
+        Port = listeners.EndPoint("imap").Port;
+        TlsPort = listeners.EndPoint("imaps").Port;
     }
 
     public int Port { get; }
@@ -58,9 +58,13 @@ public sealed class ImapTestNode : IAsyncDisposable
         var settings = new Dictionary<string, string?>
         {
             ["Imap:AllowPlaintextAuthentication"] = allowPlaintext ? "true" : "false",
-            ["Imap:Listeners:imap:EndPoints:0"] = "127.0.0.1:0",
-            ["Imap:Listeners:imaps:EndPoints:0"] = "127.0.0.1:0",
-            ["Imap:Listeners:imaps:ImplicitTls"] = "true",
+            ["Mail:Listeners:imap:Protocol"] = "imap",
+            ["Mail:Listeners:imap:Endpoint"] = "127.0.0.1:0",
+            ["Mail:Listeners:imap:MaxConnectionsPerAddress"] = "5000",
+            ["Mail:Listeners:imaps:Protocol"] = "imap",
+            ["Mail:Listeners:imaps:Endpoint"] = "127.0.0.1:0",
+            ["Mail:Listeners:imaps:ImplicitTls"] = "true",
+            ["Mail:Listeners:imaps:MaxConnectionsPerAddress"] = "5000",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -79,7 +83,7 @@ public sealed class ImapTestNode : IAsyncDisposable
         services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
         services.AddImap(builder.Configuration);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
-        builder.WebHost.ConfigureKestrel(k => k.ListenImap());
+        builder.WebHost.ConfigureKestrel(k => k.BindMailListeners(builder.Configuration));
         var app = builder.Build();
         await app.StartAsync();
         return new ImapTestNode(app);

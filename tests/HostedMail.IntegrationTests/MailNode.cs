@@ -1,5 +1,6 @@
 using System.Net;
 using HostedMail.IntegrationTests.Cli;
+using HostedMail.Net;
 using HostedMail.Server.Node;
 using HostedMail.Testing;
 using HostedMail.Testing.Dns;

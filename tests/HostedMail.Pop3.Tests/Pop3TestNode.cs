@@ -23,7 +23,7 @@ namespace HostedMail.Pop3.Tests;
 
 /// <summary>
 /// One "node" for the tests: Kestrel with the POP3 listeners ("pop3" plain with STLS, "pop3s"
-/// implicit TLS) on port 0, composed with AddPop3/ListenPop3 exactly as the node does, over a
+/// implicit TLS) on port 0, composed with AddPop3/BindMailListeners exactly as the node does, over a
 /// test database. Several nodes on one database stand for several hostedmail processes.
 /// </summary>
 public sealed class Pop3TestNode : IAsyncDisposable
@@ -37,9 +37,9 @@ public sealed class Pop3TestNode : IAsyncDisposable
     private Pop3TestNode(WebApplication app)
     {
         _app = app;
-        var listeners = app.Services.GetRequiredService<Pop3Listeners>();
-        Port = listeners.PortOf("pop3");
-        TlsPort = listeners.PortOf("pop3s");
+        var listeners = app.Services.GetRequiredService<MailListenerRegistry>();
+        Port = listeners.EndPoint("pop3").Port;
+        TlsPort = listeners.EndPoint("pop3s").Port;
     }
 
     public int Port { get; }
@@ -58,9 +58,13 @@ public sealed class Pop3TestNode : IAsyncDisposable
         {
             ["Pop3:Hostname"] = "pop.test",
             ["Pop3:AllowPlaintextAuthentication"] = allowPlaintext ? "true" : "false",
-            ["Pop3:Listeners:pop3:EndPoints:0"] = "127.0.0.1:0",
-            ["Pop3:Listeners:pop3s:EndPoints:0"] = "127.0.0.1:0",
-            ["Pop3:Listeners:pop3s:ImplicitTls"] = "true",
+            ["Mail:Listeners:pop3:Protocol"] = "pop3",
+            ["Mail:Listeners:pop3:Endpoint"] = "127.0.0.1:0",
+            ["Mail:Listeners:pop3:MaxConnectionsPerAddress"] = "1000",
+            ["Mail:Listeners:pop3s:Protocol"] = "pop3",
+            ["Mail:Listeners:pop3s:Endpoint"] = "127.0.0.1:0",
+            ["Mail:Listeners:pop3s:ImplicitTls"] = "true",
+            ["Mail:Listeners:pop3s:MaxConnectionsPerAddress"] = "1000",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -81,7 +85,7 @@ public sealed class Pop3TestNode : IAsyncDisposable
         services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
         services.AddPop3(builder.Configuration);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
-        builder.WebHost.ConfigureKestrel(k => k.ListenPop3());
+        builder.WebHost.ConfigureKestrel(k => k.BindMailListeners(builder.Configuration));
         var app = builder.Build();
         await app.StartAsync();
         return new Pop3TestNode(app);

@@ -1,6 +1,8 @@
 using System.Net;
 using HostedMail.Dns;
 using HostedMail.Net;
+using HostedMail.Imap.Server;
+using HostedMail.Pop3.Server;
 using HostedMail.Smtp.Server;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,9 +21,10 @@ internal static class MailNodeServices
         var cache = configuration.GetSection("Auth:CredentialCache").Get<CredentialCacheOptions>();
         services.AddMailNet(certificates.Count > 0 ? ServerCertificateSelector.FromPemFiles(certificates) : null, penalties, cache);
         services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
-        services.AddSingleton<MailListenerRegistry>();
 
         services.AddSmtp(configuration);
+        services.AddImap(configuration);
+        services.AddPop3(configuration);
         return services;
     }
 

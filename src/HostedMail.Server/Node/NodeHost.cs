@@ -1,4 +1,7 @@
+using System.Net;
+using HostedMail.Net;
 using HostedMail.Portal;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using HostedMail.Storage.Migrations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -25,7 +28,10 @@ internal static class NodeHost
         builder.Services.AddMailServers(builder.Configuration);
         builder.Services.AddPortal(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel =>
-            MailListeners.Configure(kestrel, builder.Configuration, kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("HostedMail.Node")));
+        {
+            ListenHttp(kestrel, builder.Configuration);
+            kestrel.BindMailListeners(builder.Configuration);
+        });
 
         var app = builder.Build();
         MapHealth(app);
@@ -45,6 +51,17 @@ internal static class NodeHost
         if (applied.Count > 0)
         {
             app.Logger.LogInformation("Applied migrations {Migrations}", string.Join(", ", applied));
+        }
+    }
+
+    /// <summary>Binds <c>Http:Urls</c> (";"-separated); explicit Kestrel endpoints replace UseUrls.</summary>
+    private static void ListenHttp(KestrelServerOptions kestrel, ConfigurationManager configuration)
+    {
+        foreach (var url in (configuration["Http:Urls"] ?? "http://127.0.0.1:8080").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var uri = new Uri(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal));
+            var address = uri.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(uri.Host.Trim('[', ']'));
+            kestrel.Listen(address, uri.Port);
         }
     }
 

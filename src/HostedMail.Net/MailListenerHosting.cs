@@ -1,16 +1,15 @@
 using System.Net;
-using HostedMail.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace HostedMail.Server.Node;
+namespace HostedMail.Net;
 
-/// <summary>One configured mail listener (section <c>Mail:Listeners:NAME</c>).</summary>
-internal sealed class MailListenerSettings
+/// <summary>One configured mail listener (configuration section <c>Mail:Listeners:NAME</c>).</summary>
+public sealed class MailListenerSettings
 {
-    /// <summary>"smtp", "imap" or "pop3": which protocol binding serves it.</summary>
+    /// <summary>"smtp", "imap" or "pop3": the <see cref="MailProtocolBinding"/> that serves it.</summary>
     public string Protocol { get; set; } = "";
 
     /// <summary>"address:port", e.g. "0.0.0.0:25" or "[::]:993"; port 0 picks a free port (tests).</summary>
@@ -29,19 +28,21 @@ internal sealed class MailListenerSettings
     public bool Enabled { get; set; } = true;
 }
 
-/// <summary>Binds HTTP and the configured mail listeners on Kestrel.</summary>
-internal static class MailListeners
+/// <summary>Binds the configured mail listeners on Kestrel, each through its protocol's binding.</summary>
+public static class MailListenerHosting
 {
-    public static void Configure(KestrelServerOptions kestrel, IConfiguration configuration, ILogger logger)
+    /// <summary>
+    /// Binds every listener of <c>Mail:Listeners</c>; call inside <c>ConfigureKestrel</c>. Needs
+    /// <see cref="MailListenerExtensions.AddMailNet"/> and the protocols' <see cref="MailProtocolBinding"/>s.
+    /// An implicit-TLS listener without a certificate is skipped with a warning.
+    /// </summary>
+    public static KestrelServerOptions BindMailListeners(this KestrelServerOptions kestrel, IConfiguration configuration)
     {
-        foreach (var url in (configuration["Http:Urls"] ?? "http://127.0.0.1:8080").Split(';', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var uri = new Uri(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal));
-            kestrel.Listen(ResolveEndPoint(uri.Host, uri.Port));
-        }
-
-        var bindings = kestrel.ApplicationServices.GetServices<MailProtocolBinding>().ToDictionary(b => b.Protocol, StringComparer.OrdinalIgnoreCase);
-        var hasCertificates = kestrel.ApplicationServices.GetRequiredService<MailNetServices>().Certificates?.HasCertificates == true;
+        var services = kestrel.ApplicationServices;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("HostedMail.Net.MailListenerHosting");
+        var bindings = services.GetServices<MailProtocolBinding>().ToDictionary(b => b.Protocol, StringComparer.OrdinalIgnoreCase);
+        var hasCertificates = services.GetRequiredService<MailNetServices>().Certificates?.HasCertificates == true;
+        var registry = services.GetRequiredService<MailListenerRegistry>();
         foreach (var section in configuration.GetSection("Mail:Listeners").GetChildren())
         {
             var settings = new MailListenerSettings();
@@ -76,30 +77,38 @@ internal static class MailListeners
             }
 
             var listener = new MailListener(options);
-            var registry = kestrel.ApplicationServices.GetRequiredService<MailListenerRegistry>();
             kestrel.Listen(IPEndPoint.Parse(settings.Endpoint), listen =>
             {
                 binding.Bind(listen, listener);
                 registry.Add(section.Key, listener, listen);
             });
         }
-    }
 
-    private static IPEndPoint ResolveEndPoint(string host, int port) =>
-        host == "localhost" ? new IPEndPoint(IPAddress.Loopback, port) : new IPEndPoint(IPAddress.Parse(host.Trim('[', ']')), port);
+        return kestrel;
+    }
 }
 
-/// <summary>The mail listeners this node bound; after start, each one's real endpoint (port 0 resolved).</summary>
-internal sealed class MailListenerRegistry
+/// <summary>The mail listeners a node bound; after start, each one's real endpoint (port 0 resolved).</summary>
+public sealed class MailListenerRegistry : IDisposable
 {
     private readonly Dictionary<string, (MailListener Listener, ListenOptions Options)> _listeners = new(StringComparer.OrdinalIgnoreCase);
 
-    public void Add(string name, MailListener listener, ListenOptions options) => _listeners[name] = (listener, options);
+    internal void Add(string name, MailListener listener, ListenOptions options) => _listeners[name] = (listener, options);
 
+    /// <summary>The names of the bound listeners.</summary>
     public IReadOnlyCollection<string> Names => _listeners.Keys;
 
     /// <summary>The bound endpoint of a listener (valid once the server started).</summary>
     public IPEndPoint EndPoint(string name) => _listeners[name].Options.IPEndPoint!;
 
+    /// <summary>The listener, e.g. to request its shutdown.</summary>
     public MailListener Listener(string name) => _listeners[name].Listener;
+
+    public void Dispose()
+    {
+        foreach (var (listener, _) in _listeners.Values)
+        {
+            listener.Dispose();
+        }
+    }
 }
