@@ -29,9 +29,9 @@ public static class OutboundHosting
     /// Builds a queue processor from a node's services with its own clock and node name: the
     /// node's worker uses it, and tests drive one (or two, as two nodes) with a manual clock.
     /// </summary>
-    internal static OutboundQueueProcessor CreateProcessor(IServiceProvider services, TimeProvider timeProvider, string node)
+    internal static OutboundQueueProcessor CreateProcessor(IServiceProvider services, TimeProvider timeProvider, string node, OutboundOptions? options = null)
     {
-        var options = services.GetRequiredService<OutboundOptions>();
+        options ??= services.GetRequiredService<OutboundOptions>();
         var smtp = services.GetRequiredService<SmtpServerOptions>();
         var dns = services.GetRequiredService<IDnsResolver>();
         var queue = services.GetRequiredService<IOutboundQueue>();

@@ -21,7 +21,11 @@ internal sealed class OutboundWorker(OutboundOptions options, OutboundQueueProce
         {
             try
             {
-                await processor.ProcessDueAsync(stoppingToken);
+                // Enabled is read every round, so the worker can be paused at run time (tests drive their own processors).
+                if (options.Enabled)
+                {
+                    await processor.ProcessDueAsync(stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -5,8 +5,16 @@ using HostedMail.Testing.Dns;
 namespace HostedMail.IntegrationTests.Outbound;
 
 /// <summary>Retries, bounces and the delivery log, against a scripted SMTP peer on loopback, with time moved by hand.</summary>
-public sealed class DeliveryFailureTests(MailNode node) : IClassFixture<MailNode>
+public sealed class DeliveryFailureTests : IClassFixture<MailNode>
 {
+    private readonly MailNode node;
+
+    public DeliveryFailureTests(MailNode node)
+    {
+        this.node = node;
+        OutboundTestKit.PauseNodeWorker(node);
+    }
+
     [Fact]
     public async Task FourHundredThenSuccessIsRetriedOnScheduleAndDeliveredOnce()
     {

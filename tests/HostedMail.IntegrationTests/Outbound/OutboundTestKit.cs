@@ -10,6 +10,9 @@ namespace HostedMail.IntegrationTests.Outbound;
 /// <summary>Shared steps of the outbound tests: route a test domain to a loopback peer, queue a message, build a processor with a manual clock.</summary>
 internal static class OutboundTestKit
 {
+    /// <summary>The node's own worker runs on the system clock; these tests drive processors with a manual clock instead.</summary>
+    public static void PauseNodeWorker(MailNode node) => node.Services.GetRequiredService<OutboundOptions>().Enabled = false;
+
     /// <summary>MX of <paramref name="domain"/> is mx.<paramref name="domain"/> at 127.0.0.1.</summary>
     public static void RouteToLoopback(MailNode node, string domain)
     {
