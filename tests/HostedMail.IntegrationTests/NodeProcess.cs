@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace HostedMail.IntegrationTests;
+
+/// <summary>
+/// The real <c>hostedmail serve</c> executable in its own process, for tests that must kill a
+/// node (SIGKILL) or run several nodes as separate processes.
+/// </summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly Process process;
+
+    private NodeProcess(Process process) => this.process = process;
+
+    public static async Task<NodeProcess> StartAsync(IReadOnlyDictionary<string, string> settings, int httpPort)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(ExecutablePath());
+        start.ArgumentList.Add("serve");
+        foreach (var (key, value) in settings)
+        {
+            start.Environment["HOSTEDMAIL__" + key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant()] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the node");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var node = new NodeProcess(process);
+        using var http = new HttpClient();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            deadline.Token.ThrowIfCancellationRequested();
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"the node exited with {process.ExitCode} before it was ready");
+            }
+
+            try
+            {
+                if ((await http.GetAsync(new Uri($"http://127.0.0.1:{httpPort}/readyz"), deadline.Token)).IsSuccessStatusCode)
+                {
+                    return node;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100, deadline.Token);
+        }
+    }
+
+    /// <summary>Kills the node at once, as a crash or the OOM killer would.</summary>
+    public async Task KillAsync()
+    {
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            await KillAsync();
+        }
+
+        process.Dispose();
+    }
+
+    /// <summary>A TCP port nobody listens on now.</summary>
+    public static int FreePort()
+    {
+        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
+    }
+
+    /// <summary>The node's build output next to this test build (same configuration).</summary>
+    private static string ExecutablePath()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "HostedMail.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        var path = Path.Combine(directory?.FullName ?? throw new InvalidOperationException("HostedMail.sln not found above the test output"),
+            "src", "HostedMail.Server", "bin", configuration, "net10.0", "hostedmail.dll");
+        return File.Exists(path) ? path : throw new InvalidOperationException($"{path} is missing: build the solution first (script/test does)");
+    }
+}
