@@ -7,38 +7,6 @@ internal sealed class PostgresFolderStore(NpgsqlDataSource dataSource) : IFolder
 {
     private const string FolderColumns = "tenant_id, folder_id, mailbox_id, name, special_use, subscribed, uid_validity, uid_next, highest_modseq, message_count, unseen_count, total_size";
 
-    // One statement: delete the rows, log them with a fresh MODSEQ, fix counters, usage and blob
-    // references, and notify, so a concurrent reader sees all of it or none of it.
-    private const string ExpungeSql = $"""
-        WITH f AS (
-            SELECT folder_id FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id FOR UPDATE
-        ), gone AS (
-            DELETE FROM messages m USING f
-            WHERE m.tenant_id = @tenant_id AND m.folder_id = f.folder_id AND m.uid = ANY(@uids)
-            RETURNING m.uid, m.size, m.flags, m.blob_sha256
-        ), bump AS (
-            UPDATE folders SET highest_modseq = highest_modseq + 1,
-                message_count = message_count - (SELECT count(*) FROM gone),
-                unseen_count = unseen_count - (SELECT count(*) FROM gone WHERE flags & 1 = 0),
-                total_size = total_size - (SELECT coalesce(sum(size), 0) FROM gone)
-            WHERE tenant_id = @tenant_id AND folder_id = @folder_id AND EXISTS (SELECT 1 FROM gone)
-            RETURNING highest_modseq
-        ), logged AS (
-            INSERT INTO expunged_messages (tenant_id, folder_id, uid, modseq)
-            SELECT @tenant_id, @folder_id, gone.uid, bump.highest_modseq FROM gone, bump
-            ON CONFLICT (tenant_id, folder_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq, expunged_at = now()
-        ), usage AS (
-            UPDATE mailboxes SET used_bytes = used_bytes - (SELECT coalesce(sum(size), 0) FROM gone)
-            WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND EXISTS (SELECT 1 FROM gone)
-        ), refs AS (
-            UPDATE blobs b SET ref_count = b.ref_count - g.n
-            FROM (SELECT blob_sha256, count(*) AS n FROM gone GROUP BY blob_sha256) g
-            WHERE b.tenant_id = @tenant_id AND b.sha256 = g.blob_sha256
-        )
-        SELECT gone.uid, bump.highest_modseq, pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || bump.highest_modseq::text)
-        FROM gone, bump ORDER BY gone.uid
-        """;
-
     public async Task<IReadOnlyList<Folder>> ListFoldersAsync(long tenantId, long mailboxId, CancellationToken cancellationToken) =>
         await Db.QueryAsync(dataSource, $"SELECT {FolderColumns} FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id ORDER BY name", MapFolder, cancellationToken,
             ("tenant_id", tenantId), ("mailbox_id", mailboxId));
@@ -66,8 +34,16 @@ internal sealed class PostgresFolderStore(NpgsqlDataSource dataSource) : IFolder
             return [];
         }
 
-        return await Db.QueryAsync(dataSource, ExpungeSql, r => new ExpungedMessage(r.GetInt64(0), r.GetInt64(1)), cancellationToken,
-            ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uids", uids.ToArray()));
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (!await FolderExpunge.LockFolderAsync(connection, transaction, tenantId, mailboxId, folderId, cancellationToken))
+        {
+            return [];
+        }
+
+        var expunged = await FolderExpunge.ExecuteAsync(connection, transaction, tenantId, mailboxId, folderId, uids.ToArray(), onlyDeleted: false, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return expunged;
     }
 
     private static Folder MapFolder(NpgsqlDataReader r) => new(

@@ -23,8 +23,6 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
 {
     private const string FolderColumns = "tenant_id, folder_id, mailbox_id, name, special_use, subscribed, uid_validity, uid_next, highest_modseq, message_count, unseen_count, total_size";
     private const string NotifySql = $"SELECT pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || @modseq::text)";
-    private const string LockFolderSql = "SELECT highest_modseq FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id FOR UPDATE";
-
     private const string ChangesSql = """
         WITH f AS (SELECT uid_next, highest_modseq, message_count FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id)
         SELECT 2 AS kind, uid_next, highest_modseq, message_count, NULL::text[] FROM f
@@ -93,36 +91,6 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             UPDATE mailboxes mb SET used_bytes = mb.used_bytes + cnt.s FROM cnt, d WHERE mb.tenant_id = @tenant_id AND mb.mailbox_id = @mailbox_id
         )
         SELECT src.uid, d.first_uid + src.rn - 1, d.modseq FROM src, d ORDER BY src.uid
-        """;
-
-    // As PostgresFolderStore's expunge, optionally only for messages flagged \Deleted (bit 8).
-    private const string ExpungeSql = $"""
-        WITH gone AS (
-            DELETE FROM messages m
-            WHERE m.tenant_id = @tenant_id AND m.folder_id = @folder_id AND (@uids::bigint[] IS NULL OR m.uid = ANY(@uids))
-              AND (NOT @only_deleted OR m.flags & 8 <> 0)
-            RETURNING m.uid, m.size, m.flags, m.blob_sha256
-        ), bump AS (
-            UPDATE folders SET highest_modseq = highest_modseq + 1,
-                message_count = message_count - (SELECT count(*) FROM gone),
-                unseen_count = unseen_count - (SELECT count(*) FROM gone WHERE flags & 1 = 0),
-                total_size = total_size - (SELECT coalesce(sum(size), 0) FROM gone)
-            WHERE tenant_id = @tenant_id AND folder_id = @folder_id AND EXISTS (SELECT 1 FROM gone)
-            RETURNING highest_modseq
-        ), logged AS (
-            INSERT INTO expunged_messages (tenant_id, folder_id, uid, modseq)
-            SELECT @tenant_id, @folder_id, gone.uid, bump.highest_modseq FROM gone, bump
-            ON CONFLICT (tenant_id, folder_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq, expunged_at = now()
-        ), usage AS (
-            UPDATE mailboxes SET used_bytes = used_bytes - (SELECT coalesce(sum(size), 0) FROM gone)
-            WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND EXISTS (SELECT 1 FROM gone)
-        ), refs AS (
-            UPDATE blobs b SET ref_count = b.ref_count - g.n
-            FROM (SELECT blob_sha256, count(*) AS n FROM gone GROUP BY blob_sha256) g
-            WHERE b.tenant_id = @tenant_id AND b.sha256 = g.blob_sha256
-        )
-        SELECT gone.uid, bump.highest_modseq, pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || bump.highest_modseq::text)
-        FROM gone, bump ORDER BY gone.uid
         """;
 
     private const string AppendSql = """
@@ -423,22 +391,11 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         (await Db.QueryAsync(dataSource, "SELECT used_bytes, quota_bytes FROM mailboxes WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id",
             r => new QuotaUsage(r.GetInt64(0), r.GetInt64(1)), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId))).FirstOrDefault() ?? new QuotaUsage(0, 0);
 
-    private static async Task<IReadOnlyList<ExpungedMessage>> ExpungeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted, CancellationToken cancellationToken)
-    {
-        await using var command = Db.Command(connection, transaction, ExpungeSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("only_deleted", onlyDeleted));
-        command.Parameters.Add(new NpgsqlParameter("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = (object?)uids ?? DBNull.Value });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var list = new List<ExpungedMessage>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new ExpungedMessage(reader.GetInt64(0), reader.GetInt64(1)));
-        }
+    private static Task<bool> LockFolderAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
+        FolderExpunge.LockFolderAsync(connection, transaction, tenantId, mailboxId, folderId, cancellationToken);
 
-        return list;
-    }
-
-    private static async Task<bool> LockFolderAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
-        (await Db.QueryAsync(connection, transaction, LockFolderSql, r => r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId))).Count > 0;
+    private static Task<IReadOnlyList<ExpungedMessage>> ExpungeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted, CancellationToken cancellationToken) =>
+        FolderExpunge.ExecuteAsync(connection, transaction, tenantId, mailboxId, folderId, uids, onlyDeleted, cancellationToken);
 
     private static Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long folderId, long modSeq, CancellationToken cancellationToken) =>
         Db.ExecuteAsync(connection, transaction, NotifySql, cancellationToken, ("tenant_id", tenantId), ("folder_id", folderId), ("modseq", modSeq));

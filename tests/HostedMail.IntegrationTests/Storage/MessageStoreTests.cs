@@ -134,6 +134,62 @@ public sealed class MessageStoreTests(DatabaseFixture database) : IClassFixture<
         }
     }
 
+    [Fact]
+    public async Task ExpungeRemovesMessagesAndKeepsCountersUsageReferencesAndTheLogExact()
+    {
+        var mailbox = await CreateMailboxAsync("expunge");
+        var folders = services.GetRequiredService<IFolderStore>();
+        for (var i = 0; i < 4; i++)
+        {
+            await store.StoreAsync(Request(Message($"m{i}"), Inbox(mailbox, i == 0 ? MessageFlags.Seen : MessageFlags.None)), CancellationToken.None);
+        }
+
+        var inbox = (await folders.GetFolderAsync(mailbox.TenantId, mailbox.MailboxId, "INBOX", CancellationToken.None))!;
+        var listed = await folders.ListMessagesAsync(mailbox.TenantId, mailbox.MailboxId, inbox.FolderId, 1, CancellationToken.None);
+        Assert.Equal([1L, 2, 3, 4], listed.Select(m => m.Uid));
+        Assert.Equal("From: a@example.org\r\nSubject: m2\r\n\r\nm2\r\n", Encoding.ASCII.GetString((await folders.ReadBlobAsync(mailbox.TenantId, listed[2].BlobSha256, CancellationToken.None))!));
+
+        var expunged = await folders.ExpungeAsync(mailbox.TenantId, mailbox.MailboxId, inbox.FolderId, [1, 3, 99], CancellationToken.None);
+        Assert.Equal([1L, 3], expunged.Select(e => e.Uid));
+        var after = (await folders.GetFolderAsync(mailbox.TenantId, mailbox.MailboxId, "INBOX", CancellationToken.None))!;
+        Assert.Equal(2, after.MessageCount);
+        Assert.Equal(2, after.UnseenCount);
+        Assert.Equal(Message("m1").Size + Message("m3").Size, after.TotalSize);
+        Assert.Equal(expunged[0].ModSeq, after.HighestModSeq);
+        Assert.Equal(after.TotalSize.ToString(System.Globalization.CultureInfo.InvariantCulture), await QueryAsync($"SELECT used_bytes::text FROM mailboxes WHERE mailbox_id = {mailbox.MailboxId}"));
+        Assert.Equal("1,3", await QueryAsync($"SELECT string_agg(uid::text, ',' ORDER BY uid) FROM expunged_messages WHERE folder_id = {inbox.FolderId}"));
+        Assert.Equal("0,0,1,1", await QueryAsync($"SELECT string_agg(ref_count::text, ',' ORDER BY ref_count) FROM blobs WHERE tenant_id = {mailbox.TenantId}"));
+        Assert.Empty(await folders.ExpungeAsync(mailbox.TenantId, mailbox.MailboxId, inbox.FolderId, [1, 3], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AnotherTenantCannotReadOrExpungeMessages()
+    {
+        var victim = await CreateMailboxAsync("victim");
+        var attacker = await CreateMailboxAsync("attacker");
+        var folders = services.GetRequiredService<IFolderStore>();
+        var stored = await store.StoreAsync(Request(Message("secret"), Inbox(victim)), CancellationToken.None);
+        var folderId = stored.Deliveries[0].FolderId;
+        Assert.Empty(await folders.ListMessagesAsync(attacker.TenantId, attacker.MailboxId, folderId, 1, CancellationToken.None));
+        Assert.Empty(await folders.ListMessagesAsync(victim.TenantId, attacker.MailboxId, folderId, 1, CancellationToken.None));
+        Assert.Null(await folders.ReadBlobAsync(attacker.TenantId, Message("secret").Sha256, CancellationToken.None));
+        Assert.Empty(await folders.ExpungeAsync(attacker.TenantId, attacker.MailboxId, folderId, [1], CancellationToken.None));
+        Assert.Empty(await folders.ExpungeAsync(victim.TenantId, attacker.MailboxId, folderId, [1], CancellationToken.None));
+        Assert.Single(await folders.ListMessagesAsync(victim.TenantId, victim.MailboxId, folderId, 1, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task MalformedMailWithNulBytesAndEightBitHeadersIsStoredWithItsCachedViews()
+    {
+        var mailbox = await CreateMailboxAsync("malformed");
+        var raw = Encoding.Latin1.GetBytes("From: \"J\u00f6rg\0\" <j@example.org>\r\nSubject: caf\u00e9\0 \r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\nno end");
+        var message = MessageParsing.Prepare(raw);
+        Assert.StartsWith("(NIL ", Encoding.UTF8.GetString(message.Summary.Envelope!), StringComparison.Ordinal);
+        var result = await store.StoreAsync(Request(message, Inbox(mailbox)), CancellationToken.None);
+        Assert.Equal(1, result.Deliveries[0].Uid);
+        Assert.Equal(Convert.ToHexString(message.Summary.BodyStructure!), await QueryAsync($"SELECT upper(encode(body_structure, 'hex')) FROM messages WHERE mailbox_id = {mailbox.MailboxId}"));
+    }
+
     private static StoreRequest Request(MessageData message, MailboxDelivery delivery) => new(message, [delivery], []);
 
     private static MailboxDelivery Inbox(Mailbox mailbox, MessageFlags flags = MessageFlags.None) =>

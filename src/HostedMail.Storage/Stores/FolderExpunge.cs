@@ -1,0 +1,65 @@
+using HostedMail.Core.Messages;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace HostedMail.Storage.Stores;
+
+/// <summary>
+/// Removing messages from a folder, shared by POP3 (QUIT) and IMAP (EXPUNGE, MOVE): one statement
+/// deletes the rows, logs them with a fresh MODSEQ for QRESYNC, fixes the folder counters, the
+/// mailbox usage and the blob references, and notifies other sessions, so a reader sees all of it
+/// or none of it. Run it after <see cref="LockFolderAsync"/> in the same transaction.
+/// </summary>
+internal static class FolderExpunge
+{
+    private const string LockFolderSql = "SELECT highest_modseq FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id FOR UPDATE";
+
+    // @uids null: every message (optionally only those flagged \Deleted, bit 8).
+    private const string ExpungeSql = $"""
+        WITH gone AS (
+            DELETE FROM messages m
+            WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id
+              AND (@uids::bigint[] IS NULL OR m.uid = ANY(@uids))
+              AND (NOT @only_deleted OR m.flags & 8 <> 0)
+            RETURNING m.uid, m.size, m.flags, m.blob_sha256
+        ), bump AS (
+            UPDATE folders SET highest_modseq = highest_modseq + 1,
+                message_count = message_count - (SELECT count(*) FROM gone),
+                unseen_count = unseen_count - (SELECT count(*) FROM gone WHERE flags & 1 = 0),
+                total_size = total_size - (SELECT coalesce(sum(size), 0) FROM gone)
+            WHERE tenant_id = @tenant_id AND folder_id = @folder_id AND EXISTS (SELECT 1 FROM gone)
+            RETURNING highest_modseq
+        ), logged AS (
+            INSERT INTO expunged_messages (tenant_id, folder_id, uid, modseq)
+            SELECT @tenant_id, @folder_id, gone.uid, bump.highest_modseq FROM gone, bump
+            ON CONFLICT (tenant_id, folder_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq, expunged_at = now()
+        ), usage AS (
+            UPDATE mailboxes SET used_bytes = used_bytes - (SELECT coalesce(sum(size), 0) FROM gone)
+            WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND EXISTS (SELECT 1 FROM gone)
+        ), refs AS (
+            UPDATE blobs b SET ref_count = b.ref_count - g.n
+            FROM (SELECT blob_sha256, count(*) AS n FROM gone GROUP BY blob_sha256) g
+            WHERE b.tenant_id = @tenant_id AND b.sha256 = g.blob_sha256
+        )
+        SELECT gone.uid, bump.highest_modseq, pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || bump.highest_modseq::text)
+        FROM gone, bump ORDER BY gone.uid
+        """;
+
+    /// <summary>Locks the folder row if it belongs to the mailbox; false when it does not (another mailbox's, or gone).</summary>
+    public static async Task<bool> LockFolderAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync(connection, transaction, LockFolderSql, r => r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId))).Count > 0;
+
+    public static async Task<IReadOnlyList<ExpungedMessage>> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted, CancellationToken cancellationToken)
+    {
+        await using var command = Db.Command(connection, transaction, ExpungeSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("only_deleted", onlyDeleted));
+        command.Parameters.Add(new NpgsqlParameter("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = (object?)uids ?? DBNull.Value });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<ExpungedMessage>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new ExpungedMessage(reader.GetInt64(0), reader.GetInt64(1)));
+        }
+
+        return list;
+    }
+}
