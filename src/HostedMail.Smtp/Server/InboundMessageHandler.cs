@@ -20,6 +20,7 @@ internal sealed class InboundMessageHandler(
     DkimVerifier dkim,
     DmarcVerifier dmarc,
     IMessageStore store,
+    HostedMail.Smtp.Outbound.Srs srs,
     TimeProvider timeProvider,
     ILogger<InboundMessageHandler> logger)
 {
@@ -63,9 +64,10 @@ internal sealed class InboundMessageHandler(
             }
         }
 
-        // Forwards keep the original envelope sender until SRS arrives with outbound delivery
-        // (issue 7); until then SPF may fail at the destination.
-        var outbound = forwards.Select(f => new OutboundSubmission(f.Key, null, message.Transaction.Sender.Address, f.Value,
+        // Forwards leave with the sender rewritten by SRS (when configured), so SPF at the
+        // destination checks our domain rather than the original sender's.
+        var forwardSender = srs.Forward(message.Transaction.Sender.Address);
+        var outbound = forwards.Select(f => new OutboundSubmission(f.Key, null, forwardSender, f.Value,
             message.Transaction.Parameters.EnvelopeId, null, message.Transaction.Parameters.RequireTls, message.Transaction.Parameters.SmtpUtf8, now + options.OutboundLifetime)).ToList();
         await store.StoreAsync(new StoreRequest(data, deliveries, outbound), cancellationToken);
         logger.LogInformation("Transaction {Id} stored for {Count} mailbox(es)", message.Transaction.Id, deliveries.Count);
