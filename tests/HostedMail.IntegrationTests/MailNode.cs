@@ -85,6 +85,8 @@ public sealed class MailNode : IAsyncLifetime
             // Tests make many connections from 127.0.0.1 at once.
             ["Mail:Listeners:smtp:MaxConnectionsPerAddress"] = "200",
             ["Mail:Listeners:submission:MaxConnectionsPerAddress"] = "200",
+            // Queued mail stays queued, so tests can look at it; outbound tests drive their own processors.
+            ["Outbound:Enabled"] = "false",
         };
     }
 

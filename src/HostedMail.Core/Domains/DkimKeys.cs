@@ -12,6 +12,9 @@ public interface IDkimKeyStore
     /// <summary>The newest active key of the domain, if any.</summary>
     Task<DkimKey?> FindActiveAsync(long tenantId, long domainId, CancellationToken cancellationToken);
 
+    /// <summary>Every active key of the domain, newest first (rotation keeps the old one active until retired).</summary>
+    Task<IReadOnlyList<DkimKey>> ListActiveAsync(long tenantId, long domainId, CancellationToken cancellationToken);
+
     /// <summary>Stores the key unless the domain already has an active one; returns the active key either way.</summary>
     Task<DkimKey> AddIfNoneActiveAsync(long tenantId, long domainId, string selector, string privateKeyPem, CancellationToken cancellationToken);
 }
@@ -32,6 +35,13 @@ public sealed class DkimKeyService(IDkimKeyStore store, TimeProvider timeProvide
 
         using var rsa = RSA.Create(2048);
         return await store.AddIfNoneActiveAsync(tenantId, domainId, NewSelector(), rsa.ExportPkcs8PrivateKeyPem(), cancellationToken);
+    }
+
+    /// <summary>The domain's active keys, newest first; creates the first key when there is none.</summary>
+    public async Task<IReadOnlyList<DkimKey>> ListActiveAsync(long tenantId, long domainId, CancellationToken cancellationToken = default)
+    {
+        var keys = await store.ListActiveAsync(tenantId, domainId, cancellationToken);
+        return keys.Count > 0 ? keys : [await GetOrCreateAsync(tenantId, domainId, cancellationToken)];
     }
 
     /// <summary>"hm" and the year and month: readable, and a rotation the next month gets a new name.</summary>

@@ -2,6 +2,7 @@ using System.Text;
 using HostedMail.Core.Delivery;
 using HostedMail.Core.Domains;
 using HostedMail.Core.Messages;
+using HostedMail.Dns;
 using HostedMail.Core.Outbound;
 using HostedMail.MailAuth.Dkim;
 using HostedMail.Mime;
@@ -21,6 +22,7 @@ internal sealed class SubmissionMessageHandler(
     IDomainStore domains,
     DkimKeyService dkimKeys,
     DkimSigner signer,
+    IDnsResolver resolver,
     IMessageStore store,
     SendingLimiter limits,
     TimeProvider timeProvider,
@@ -108,7 +110,7 @@ internal sealed class SubmissionMessageHandler(
             return message;
         }
 
-        var key = await dkimKeys.GetOrCreateAsync(tenantId, domain.DomainId, cancellationToken);
+        var key = await ChooseKeyAsync(domain.Name, await dkimKeys.ListActiveAsync(tenantId, domain.DomainId, cancellationToken), cancellationToken);
         using var signingKey = DkimSigningKey.FromPem(domain.Name, key.Selector, key.PrivateKeyPem);
         var signature = signer.Sign(message, signingKey);
         var result = new byte[signature.Length + message.Length];
@@ -116,4 +118,33 @@ internal sealed class SubmissionMessageHandler(
         message.CopyTo(result, signature.Length);
         return result;
     }
+
+    /// <summary>
+    /// After a rotation the new key must not sign before its record is in DNS, or receivers see
+    /// DKIM fail: sign with the newest key whose public key is published, else the oldest active
+    /// one (a new domain's only key signs from the start). Answers come from the resolver's cache.
+    /// </summary>
+    private async Task<DkimKey> ChooseKeyAsync(string domain, IReadOnlyList<DkimKey> keys, CancellationToken cancellationToken)
+    {
+        if (keys.Count == 1)
+        {
+            return keys[0];
+        }
+
+        foreach (var key in keys)
+        {
+            using var signingKey = DkimSigningKey.FromPem(domain, key.Selector, key.PrivateKeyPem);
+            var (_, texts) = await resolver.QueryTxtAsync(signingKey.DnsName, cancellationToken);
+            var published = PublicKeyOf(signingKey.DnsTxtValue);
+            if (texts.Any(t => PublicKeyOf(t) == published))
+            {
+                return key;
+            }
+        }
+
+        return keys[^1];
+    }
+
+    private static string? PublicKeyOf(string record) =>
+        record.Split(';').Select(t => t.Trim()).FirstOrDefault(t => t.StartsWith("p=", StringComparison.Ordinal))?[2..].Replace(" ", string.Empty, StringComparison.Ordinal);
 }

@@ -5,12 +5,17 @@ namespace HostedMail.Storage.Stores;
 
 internal sealed class PostgresDkimKeyStore(NpgsqlDataSource dataSource) : IDkimKeyStore
 {
-    private const string Select = """
+    private const string SelectAll = """
         SELECT k.tenant_id, k.domain_id, d.name, k.selector, k.private_key_pem, k.created_at
         FROM dkim_keys k JOIN domains d USING (tenant_id, domain_id)
         WHERE k.tenant_id = @tenant_id AND k.domain_id = @domain_id AND k.active
-        ORDER BY k.created_at DESC LIMIT 1
+        ORDER BY k.created_at DESC, k.selector DESC
         """;
+
+    private const string Select = SelectAll + " LIMIT 1";
+
+    public async Task<IReadOnlyList<DkimKey>> ListActiveAsync(long tenantId, long domainId, CancellationToken cancellationToken) =>
+        await Db.QueryAsync(dataSource, SelectAll, Map, cancellationToken, ("tenant_id", tenantId), ("domain_id", domainId));
 
     public async Task<DkimKey?> FindActiveAsync(long tenantId, long domainId, CancellationToken cancellationToken) =>
         (await Db.QueryAsync(dataSource, Select, Map, cancellationToken, ("tenant_id", tenantId), ("domain_id", domainId))).FirstOrDefault();

@@ -136,6 +136,44 @@ public sealed class SubmissionTests(MailNode node) : IClassFixture<MailNode>
         Assert.Contains(await node.MessagesAsync("alice@acme.example"), m => Encoding.UTF8.GetString(m).EndsWith("Subject: via curl\r\n\r\ncurl body\r\n", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task AfterARotationTheNewKeySignsOnlyOnceItsRecordIsPublished()
+    {
+        // The resolver caches "no such record" for the SOA's negative TTL (RFC 2308); the test publishes within seconds.
+        node.Dns.NegativeTtl = 0;
+        await node.Cli.OkAsync("tenant", "create", "rotate");
+        await node.Cli.OkAsync("domain", "add", "rotate.example", "--tenant", "rotate", "--verified");
+        await node.Cli.OkAsync("mailbox", "create", "rita@rotate.example", "--tenant", "rotate", "--password", MailNode.Password);
+        Assert.Contains("s=hm", await SubmitAndReadSignatureAsync("first"), StringComparison.Ordinal);
+        var oldSelector = await node.QueryAsync("SELECT selector FROM dkim_keys k JOIN domains d USING (tenant_id, domain_id) WHERE d.name = 'rotate.example'");
+        using (var old = HostedMail.MailAuth.Dkim.DkimSigningKey.FromPem("rotate.example", oldSelector!, (await node.QueryAsync("SELECT private_key_pem FROM dkim_keys WHERE selector = @s", ("s", oldSelector!)))!))
+        {
+            node.Dns.Add(old.DnsName, HostedMail.Testing.Dns.TestDnsRecord.Txt(old.DnsTxtValue));
+        }
+
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        await node.QueryAsync("""
+            INSERT INTO dkim_keys (tenant_id, domain_id, selector, private_key_pem, created_at)
+            SELECT tenant_id, domain_id, 'rotated', @pem, now() + interval '1 minute' FROM domains WHERE name = 'rotate.example'
+            """, ("pem", rsa.ExportPkcs8PrivateKeyPem()));
+        Assert.Contains($"s={oldSelector};", await SubmitAndReadSignatureAsync("before-publish"), StringComparison.Ordinal);
+
+        using var rotated = HostedMail.MailAuth.Dkim.DkimSigningKey.FromPem("rotate.example", "rotated", rsa.ExportPkcs8PrivateKeyPem());
+        node.Dns.Add(rotated.DnsName, HostedMail.Testing.Dns.TestDnsRecord.Txt(rotated.DnsTxtValue));
+        Assert.Contains("s=rotated;", await SubmitAndReadSignatureAsync("after-publish"), StringComparison.Ordinal);
+    }
+
+    private async Task<string> SubmitAndReadSignatureAsync(string subject)
+    {
+        await using var client = await AuthenticatedAsync("rita@rotate.example");
+        await client.SmtpAsync("MAIL FROM:<rita@rotate.example>");
+        await client.SmtpAsync("RCPT TO:<rita@rotate.example>");
+        await client.SmtpAsync("DATA");
+        Assert.StartsWith("250 ", await client.SmtpAsync($"From: rita@rotate.example\r\nSubject: {subject}\r\n\r\nx\r\n."), StringComparison.Ordinal);
+        var stored = (await node.MessagesAsync("rita@rotate.example")).Select(Encoding.UTF8.GetString).Single(m => m.Contains("Subject: " + subject, StringComparison.Ordinal));
+        return stored[..stored.IndexOf("\r\n", StringComparison.Ordinal)] + stored[(stored.IndexOf("\r\n", StringComparison.Ordinal) + 2)..].Split("\r\n").TakeWhile(l => l.StartsWith('\t') || l.StartsWith(' ')).Aggregate(string.Empty, (a, b) => a + b);
+    }
+
     private async Task<LineClient> AuthenticatedAsync(string user)
     {
         var client = await LineClient.ConnectAsync(node.SubmissionsPort, implicitTls: true);
