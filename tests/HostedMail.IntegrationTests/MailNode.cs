@@ -87,6 +87,8 @@ public sealed class MailNode : IAsyncLifetime
             ["Mail:Listeners:submission:MaxConnectionsPerAddress"] = "200",
             // Queued mail stays queued, so tests can look at it; outbound tests drive their own processors.
             ["Outbound:Enabled"] = "false",
+            ["Outbound:Srs:Domain"] = "acme.example",
+            ["Outbound:Srs:Secret"] = "srs-test-secret",
         };
     }
 

@@ -32,6 +32,7 @@ public static class SmtpHosting
         services.AddSingleton<SubmissionMessageHandler>();
         services.AddSingleton(sp => new SmtpServices(options, sp.GetRequiredService<MailAuthenticator>(), sp.GetRequiredService<RecipientResolver>(),
             sp.GetRequiredService<SenderAuthorization>(), sp.GetRequiredService<InboundMessageHandler>(), sp.GetRequiredService<SubmissionMessageHandler>(),
+            sp.GetRequiredService<HostedMail.Smtp.Outbound.Srs>(), sp.GetRequiredService<HostedMail.Core.Domains.IDomainStore>(),
             sp.GetRequiredService<ILogger<SmtpSession>>()));
         services.AddSingleton<SmtpConnectionHandler>();
         services.AddSingleton(new MailProtocolBinding("smtp", (listen, listener) => listen.UseMailListener<SmtpConnectionHandler>(listener)));

@@ -12,4 +12,6 @@ internal sealed record SmtpServices(
     SenderAuthorization Senders,
     InboundMessageHandler Inbound,
     SubmissionMessageHandler Submission,
+    HostedMail.Smtp.Outbound.Srs Srs,
+    HostedMail.Core.Domains.IDomainStore Domains,
     ILogger<SmtpSession> Logger);

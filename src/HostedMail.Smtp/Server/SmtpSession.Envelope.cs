@@ -80,6 +80,13 @@ internal sealed partial class SmtpSession
             ? _options.PostmasterAddress ?? throw new SmtpReplyException(Refuse(RecipientProblem.UnknownMailbox))
             : command.Path.Address;
 
+        if (_role == SmtpRole.Mx && await ResolveSrsAsync(address) is { } bounceBack)
+        {
+            transaction.Recipients.Add(new AcceptedRecipient(address, bounceBack, null));
+            Write(new SmtpReply(SmtpReplyCode.Ok, EnhancedStatusCode.DestinationOk, "Recipient OK"));
+            return;
+        }
+
         // Quoted local parts with '@', '%' or '!' and address literals are relay attempts in
         // disguise; they are looked up as written, match nothing hosted here, and are refused.
         var relayDisguise = command.Path.IsAddressLiteral
@@ -106,6 +113,21 @@ internal sealed partial class SmtpSession
         }
 
         Write(new SmtpReply(SmtpReplyCode.Ok, EnhancedStatusCode.DestinationOk, "Recipient OK"));
+    }
+
+    /// <summary>
+    /// A reply (usually a bounce) to a sender we rewrote with SRS when forwarding: routed back to
+    /// the original sender through the queue, for the tenant that owns the SRS domain.
+    /// </summary>
+    private async Task<RecipientResolution?> ResolveSrsAsync(string address)
+    {
+        if (_services.Srs.Reverse(address) is not { } original)
+        {
+            return null;
+        }
+
+        var owner = await _services.Domains.FindVerifiedAsync(address[(address.LastIndexOf('@') + 1)..].ToLowerInvariant(), _connection.ConnectionClosed);
+        return owner is null ? null : new RecipientResolution(null, owner.TenantId, [], [original]);
     }
 
     /// <summary>Over quota: 552 5.2.2 when the message can never fit, 452 4.2.2 while the mailbox is full (RFC 3463 section 3.3).</summary>

@@ -211,6 +211,30 @@ public sealed class MxTests(MailNode node) : IClassFixture<MailNode>
         Assert.Contains("Authentication-Results: other.example; spf=pass", stored, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ForwardsLeaveWithAnSrsSenderAndBouncesToItFindTheOriginalSender()
+    {
+        await node.Cli.OkAsync("alias", "create", "fwd@acme.example", "friend@remote.example", "--tenant", "acme");
+        await using var client = await ConnectedAsync();
+        await client.SmtpAsync("MAIL FROM:<origin@outside.example>");
+        Assert.StartsWith("250 ", await client.SmtpAsync("RCPT TO:<fwd@acme.example>"), StringComparison.Ordinal);
+        await client.SmtpAsync("DATA");
+        Assert.StartsWith("250 ", await client.SmtpAsync("Subject: srs-forward\r\n\r\nx\r\n."), StringComparison.Ordinal);
+        var rewritten = await node.QueryAsync("SELECT o.envelope_from FROM outbound_messages o JOIN outbound_recipients r USING (tenant_id, queue_id) WHERE r.recipient = 'friend@remote.example' ORDER BY o.queue_id DESC LIMIT 1");
+        Assert.Matches(@"^SRS0=[A-Za-z0-9_-]{4}=[A-Z2-7]{2}=outside\.example=origin@acme\.example$", rewritten);
+
+        // The remote side bounces to the SRS address: it goes back to the original sender.
+        await client.SmtpAsync("MAIL FROM:<>");
+        Assert.StartsWith("250 ", await client.SmtpAsync($"RCPT TO:<{rewritten}>"), StringComparison.Ordinal);
+        await client.SmtpAsync("DATA");
+        Assert.StartsWith("250 ", await client.SmtpAsync("Subject: srs-bounce\r\n\r\nundeliverable\r\n."), StringComparison.Ordinal);
+        Assert.Equal("1", await node.QueryAsync("SELECT count(*) FROM outbound_recipients WHERE recipient = 'origin@outside.example'"));
+        var forged = rewritten!.Replace("=origin@", "=victim@", StringComparison.Ordinal);
+        await client.SmtpAsync("RSET");
+        await client.SmtpAsync("MAIL FROM:<>");
+        Assert.StartsWith("550 5.1.1", await client.SmtpAsync($"RCPT TO:<{forged}>"), StringComparison.Ordinal);
+    }
+
     private async Task<LineClient> ConnectedAsync()
     {
         var client = await LineClient.ConnectAsync(node.SmtpPort);
