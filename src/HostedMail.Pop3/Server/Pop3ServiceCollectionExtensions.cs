@@ -20,7 +20,7 @@ public static class Pop3ServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddPop3(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = new Pop3ServerOptions();
+        var options = new Pop3ServerOptions { Hostname = configuration["Mail:Hostname"] ?? "localhost" };
         configuration.GetSection(SectionName).Bind(options);
         services.AddSingleton(options);
         services.AddSingleton(sp => new Pop3Services(

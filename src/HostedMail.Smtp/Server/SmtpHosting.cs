@@ -20,7 +20,8 @@ public static class SmtpHosting
     /// </summary>
     public static IServiceCollection AddSmtp(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = new SmtpServerOptions();
+        // The node's mail name (Mail:Hostname, also used by the portal's records) unless SMTP sets its own.
+        var options = new SmtpServerOptions { Hostname = configuration["Mail:Hostname"] ?? "localhost" };
         configuration.GetSection("Smtp").Bind(options);
         services.AddSingleton(options);
         services.AddSingleton(sp => new SpfVerifier(sp.GetRequiredService<IDnsResolver>(), new SpfOptions { ReceivingHost = options.Hostname }, sp.GetRequiredService<TimeProvider>()));
