@@ -21,6 +21,9 @@ public sealed class PostfixInstance : IAsyncLifetime
 
     public string Log { get; private set; } = string.Empty;
 
+    /// <summary>More main.cf lines, e.g. a relayhost to make this Postfix a sending MTA.</summary>
+    public string ExtraConfiguration { get; init; } = string.Empty;
+
     public async Task InitializeAsync()
     {
         var postfix = ExternalProcess.Require("postfix", "postfix");
@@ -60,6 +63,7 @@ public sealed class PostfixInstance : IAsyncLifetime
             smtpd_tls_cert_file = {certificate}
             smtpd_tls_key_file = {key}
             maillog_file = /dev/stdout
+            {ExtraConfiguration}
 
             """);
         await File.WriteAllTextAsync(Path.Combine(conf, "master.cf"), $"""
