@@ -7,7 +7,7 @@ namespace HostedMail.Storage.Stores;
 
 internal sealed class PostgresAliasStore(NpgsqlDataSource dataSource) : IAliasStore
 {
-    private const string Columns = "tenant_id, alias_id, domain_id, address, targets, created_at";
+    internal const string Columns = "tenant_id, alias_id, domain_id, address, targets, created_at";
 
     public async Task<Alias> CreateAsync(long tenantId, long domainId, string address, IReadOnlyList<string> targets, AuditEntry audit, CancellationToken cancellationToken)
     {
@@ -37,6 +37,6 @@ internal sealed class PostgresAliasStore(NpgsqlDataSource dataSource) : IAliasSt
         await Db.QueryAsync(dataSource, $"SELECT {Columns} FROM aliases WHERE @tenant_id::bigint IS NULL OR tenant_id = @tenant_id ORDER BY tenant_id, address", Map, cancellationToken,
             ("tenant_id", tenantId));
 
-    private static Alias Map(NpgsqlDataReader r) => new(
+    internal static Alias Map(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), r.GetFieldValue<string[]>(4), r.GetFieldValue<DateTimeOffset>(5));
 }

@@ -7,7 +7,7 @@ namespace HostedMail.Storage.Stores;
 
 internal sealed class PostgresDomainStore(NpgsqlDataSource dataSource) : IDomainStore
 {
-    private const string Columns = "tenant_id, domain_id, name, state, verification_token, verified_at, verified_by, created_at";
+    internal const string Columns = "tenant_id, domain_id, name, state, verification_token, verified_at, verified_by, created_at";
 
     public async Task<Domain> AddAsync(long tenantId, string name, string token, DomainVerifiedBy? verifiedBy, IReadOnlyList<AuditEntry> audit, CancellationToken cancellationToken)
     {
@@ -95,7 +95,7 @@ internal sealed class PostgresDomainStore(NpgsqlDataSource dataSource) : IDomain
         _ => null,
     };
 
-    private static Domain Map(NpgsqlDataReader r) => new(
+    internal static Domain Map(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetInt64(1), r.GetString(2),
         r.GetString(3) == "verified" ? DomainState.Verified : DomainState.Pending,
         r.GetString(4),

@@ -7,7 +7,7 @@ namespace HostedMail.Storage.Stores;
 
 internal sealed class PostgresMailboxStore(NpgsqlDataSource dataSource) : IMailboxStore
 {
-    private const string Columns = "m.tenant_id, m.mailbox_id, m.domain_id, m.address, m.display_name, m.quota_bytes, m.used_bytes, m.state, m.created_at";
+    internal const string Columns = "m.tenant_id, m.mailbox_id, m.domain_id, m.address, m.display_name, m.quota_bytes, m.used_bytes, m.state, m.created_at";
 
     public async Task<Mailbox> CreateAsync(NewMailbox mailbox, IReadOnlyList<DefaultFolder> folders, AuditEntry audit, CancellationToken cancellationToken)
     {
@@ -96,7 +96,7 @@ internal sealed class PostgresMailboxStore(NpgsqlDataSource dataSource) : IMailb
             WHERE m.address = @address AND m.state = 'active'
             """, Map, cancellationToken, ("address", address))).FirstOrDefault();
 
-    private static Mailbox Map(NpgsqlDataReader r) => new(
+    internal static Mailbox Map(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), Db.NullableString(r, 4),
         r.GetInt64(5), r.GetInt64(6), r.GetString(7) == "disabled" ? MailboxState.Disabled : MailboxState.Active,
         r.GetFieldValue<DateTimeOffset>(8));

@@ -11,9 +11,9 @@ namespace HostedMail.Storage.Stores;
 
 internal sealed class PostgresTenantDirectoryStore(NpgsqlDataSource dataSource) : ITenantDirectoryStore
 {
-    private const string DomainColumns = "tenant_id, domain_id, name, state, verification_token, verified_at, verified_by, created_at";
-    private const string MailboxColumns = "m.tenant_id, m.mailbox_id, m.domain_id, m.address, m.display_name, m.quota_bytes, m.used_bytes, m.state, m.created_at";
-    private const string AliasColumns = "tenant_id, alias_id, domain_id, address, targets, created_at";
+    private const string DomainColumns = PostgresDomainStore.Columns;
+    private const string MailboxColumns = PostgresMailboxStore.Columns;
+    private const string AliasColumns = PostgresAliasStore.Columns;
 
     public async Task<Domain?> FindDomainAsync(long tenantId, long domainId, CancellationToken cancellationToken) =>
         (await Db.QueryAsync(dataSource, $"SELECT {DomainColumns} FROM domains WHERE tenant_id = @tenant_id AND domain_id = @domain_id", MapDomain, cancellationToken,
@@ -164,19 +164,9 @@ internal sealed class PostgresTenantDirectoryStore(NpgsqlDataSource dataSource) 
         return changed;
     }
 
-    private static Domain MapDomain(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetInt64(1), r.GetString(2),
-        r.GetString(3) == "verified" ? DomainState.Verified : DomainState.Pending,
-        r.GetString(4),
-        Db.Nullable<DateTimeOffset>(r, 5),
-        Db.NullableString(r, 6) switch { "dns" => DomainVerifiedBy.Dns, "operator" => DomainVerifiedBy.Operator, _ => null },
-        r.GetFieldValue<DateTimeOffset>(7));
+    private static Domain MapDomain(NpgsqlDataReader r) => PostgresDomainStore.Map(r);
 
-    private static Mailbox MapMailbox(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), Db.NullableString(r, 4),
-        r.GetInt64(5), r.GetInt64(6), r.GetString(7) == "disabled" ? MailboxState.Disabled : MailboxState.Active,
-        r.GetFieldValue<DateTimeOffset>(8));
+    private static Mailbox MapMailbox(NpgsqlDataReader r) => PostgresMailboxStore.Map(r);
 
-    private static Alias MapAlias(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), r.GetFieldValue<string[]>(4), r.GetFieldValue<DateTimeOffset>(5));
+    private static Alias MapAlias(NpgsqlDataReader r) => PostgresAliasStore.Map(r);
 }
