@@ -26,6 +26,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IAuditLog, PostgresAuditLog>();
         services.AddSingleton<IMessageStore, PostgresMessageStore>();
         services.AddSingleton<IFolderStore, PostgresFolderStore>();
+        services.AddSingleton<HostedMail.Core.Delivery.IRecipientLookup, PostgresRecipientLookup>();
         services.AddImapStores();
         services.AddSingleton<IDkimKeyStore, PostgresDkimKeyStore>();
         services.AddSingleton<HostedMail.Core.Accounts.IAccountStore, PostgresAccountStore>();

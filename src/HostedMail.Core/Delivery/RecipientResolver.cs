@@ -1,5 +1,4 @@
 using HostedMail.Core.Aliases;
-using HostedMail.Core.Domains;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Tenants;
 
@@ -10,7 +9,7 @@ namespace HostedMail.Core.Delivery;
 /// exact mailbox, then exact alias, then the same without a <c>+tag</c> sub-address, then the
 /// domain's catch-all; aliases expand recursively with a depth limit.
 /// </summary>
-public sealed class RecipientResolver(IDomainStore domains, IMailboxStore mailboxes, IAliasStore aliases, ITenantStore tenants)
+public sealed class RecipientResolver(IRecipientLookup lookup, IMailboxStore mailboxes, IAliasStore aliases)
 {
     /// <summary>How deep aliases may point at aliases before the chain is refused as a loop.</summary>
     public const int MaximumAliasDepth = 8;
@@ -22,30 +21,33 @@ public sealed class RecipientResolver(IDomainStore domains, IMailboxStore mailbo
             return RecipientResolution.Rejected(RecipientProblem.InvalidAddress);
         }
 
-        var domain = await domains.FindVerifiedAsync(parsed!.Domain, cancellationToken);
-        if (domain is null)
+        // The common case (a mailbox or alias at exactly this address) costs one query.
+        var first = await lookup.FindAsync(parsed!.Domain, parsed.Value, cancellationToken);
+        if (first is null)
         {
             return RecipientResolution.Rejected(RecipientProblem.NotHostedHere);
         }
 
-        var tenant = await tenants.GetAsync(domain.TenantId, cancellationToken);
-        if (tenant is null || tenant.State != TenantState.Active)
+        if (first.TenantState != TenantState.Active)
         {
             return RecipientResolution.Rejected(RecipientProblem.TenantSuspended);
         }
 
+        var tenantId = first.TenantId;
         var targets = new RecipientTargets();
-        var found = await ExpandAsync(domain.TenantId, parsed.Value, targets, 0, cancellationToken);
+        var found = first.Mailbox is not null || first.Alias is not null
+            ? await AddFoundAsync(tenantId, first.Mailbox, first.Alias, targets, 0, cancellationToken)
+            : false;
         if (!found)
         {
             var plus = parsed.LocalPart.IndexOf('+', StringComparison.Ordinal);
-            found = plus > 0 && await ExpandAsync(domain.TenantId, parsed.LocalPart[..plus] + "@" + parsed.Domain, targets, 0, cancellationToken);
+            found = plus > 0 && await ExpandAsync(tenantId, parsed.LocalPart[..plus] + "@" + parsed.Domain, targets, 0, cancellationToken);
         }
 
         if (!found)
         {
-            var catchAll = await aliases.FindAsync(domain.TenantId, "*@" + parsed.Domain, cancellationToken);
-            found = catchAll is not null && await ExpandTargetsAsync(domain.TenantId, catchAll.Targets, targets, 1, cancellationToken);
+            var catchAll = await aliases.FindAsync(tenantId, "*@" + parsed.Domain, cancellationToken);
+            found = catchAll is not null && await ExpandTargetsAsync(tenantId, catchAll.Targets, targets, 1, cancellationToken);
         }
 
         if (targets.TooDeep)
@@ -58,12 +60,19 @@ public sealed class RecipientResolver(IDomainStore domains, IMailboxStore mailbo
             return RecipientResolution.Rejected(targets.Disabled ? RecipientProblem.MailboxDisabled : RecipientProblem.UnknownMailbox);
         }
 
-        return new RecipientResolution(null, domain.TenantId, targets.Mailboxes, targets.External);
+        return new RecipientResolution(null, tenantId, targets.Mailboxes, targets.External);
     }
 
     private async Task<bool> ExpandAsync(long tenantId, string address, RecipientTargets targets, int depth, CancellationToken cancellationToken)
     {
         var mailbox = await mailboxes.FindAsync(tenantId, address, cancellationToken);
+        var alias = mailbox is null ? await aliases.FindAsync(tenantId, address, cancellationToken) : null;
+        return await AddFoundAsync(tenantId, mailbox, alias, targets, depth, cancellationToken);
+    }
+
+    /// <summary>Adds a found mailbox, or expands a found alias; false when neither was found.</summary>
+    private async Task<bool> AddFoundAsync(long tenantId, Mailbox? mailbox, Alias? alias, RecipientTargets targets, int depth, CancellationToken cancellationToken)
+    {
         if (mailbox is not null)
         {
             if (mailbox.State == MailboxState.Active)
@@ -78,7 +87,6 @@ public sealed class RecipientResolver(IDomainStore domains, IMailboxStore mailbo
             return true;
         }
 
-        var alias = await aliases.FindAsync(tenantId, address, cancellationToken);
         return alias is not null && await ExpandTargetsAsync(tenantId, alias.Targets, targets, depth + 1, cancellationToken);
     }
 

@@ -96,8 +96,11 @@ internal sealed class PostgresMailboxStore(NpgsqlDataSource dataSource) : IMailb
             WHERE m.address = @address AND m.state = 'active'
             """, Map, cancellationToken, ("address", address))).FirstOrDefault();
 
-    internal static Mailbox Map(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), Db.NullableString(r, 4),
-        r.GetInt64(5), r.GetInt64(6), r.GetString(7) == "disabled" ? MailboxState.Disabled : MailboxState.Active,
-        r.GetFieldValue<DateTimeOffset>(8));
+    internal static Mailbox Map(NpgsqlDataReader r) => Map(r, 0);
+
+    /// <summary>Maps <see cref="Columns"/> starting at column <paramref name="o"/> (for joins that select more).</summary>
+    internal static Mailbox Map(NpgsqlDataReader r, int o) => new(
+        r.GetInt64(o), r.GetInt64(o + 1), r.GetInt64(o + 2), r.GetString(o + 3), Db.NullableString(r, o + 4),
+        r.GetInt64(o + 5), r.GetInt64(o + 6), r.GetString(o + 7) == "disabled" ? MailboxState.Disabled : MailboxState.Active,
+        r.GetFieldValue<DateTimeOffset>(o + 8));
 }

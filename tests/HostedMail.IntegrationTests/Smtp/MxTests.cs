@@ -235,6 +235,22 @@ public sealed class MxTests(MailNode node) : IClassFixture<MailNode>
         Assert.StartsWith("550 5.1.1", await client.SmtpAsync($"RCPT TO:<{forged}>"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ACatchAllTakesUnknownAddressesOfItsDomainOnly()
+    {
+        await node.Cli.OkAsync("tenant", "create", "catchall-co");
+        await node.Cli.OkAsync("domain", "add", "catchall.example", "--tenant", "catchall-co", "--verified");
+        await node.Cli.OkAsync("mailbox", "create", "inbox@catchall.example", "--tenant", "catchall-co", "--password", MailNode.Password);
+        await node.Cli.OkAsync("alias", "create", "*@catchall.example", "inbox@catchall.example", "--tenant", "catchall-co");
+        await using var client = await ConnectedAsync();
+        await client.SmtpAsync("MAIL FROM:<x@outside.example>");
+        Assert.StartsWith("250 ", await client.SmtpAsync("RCPT TO:<anything-at-all@catchall.example>"), StringComparison.Ordinal);
+        Assert.StartsWith("550 5.1.1", await client.SmtpAsync("RCPT TO:<anything-at-all@acme.example>"), StringComparison.Ordinal);
+        await client.SmtpAsync("DATA");
+        Assert.StartsWith("250 ", await client.SmtpAsync("Subject: caught\r\n\r\nx\r\n."), StringComparison.Ordinal);
+        Assert.Contains(await node.MessagesAsync("inbox@catchall.example"), m => Encoding.UTF8.GetString(m).Contains("Subject: caught", StringComparison.Ordinal));
+    }
+
     private async Task<LineClient> ConnectedAsync()
     {
         var client = await LineClient.ConnectAsync(node.SmtpPort);
