@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Issue 6 IMAP measures. Needs a PostgreSQL cluster in HOSTEDMAIL_TEST_PG and dovecot-imapd installed.
+#   bench/imap/run.sh idle  [SESSIONS] [MAILBOXES] [DELIVERIES]     default 10000 1000 200
+#   bench/imap/run.sh mixed [MESSAGES_PER_USER] [SECONDS] [ROUNDS]  default 1000 60 2
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+: "${HOSTEDMAIL_TEST_PG:?set HOSTEDMAIL_TEST_PG, e.g. Host=127.0.0.1;Port=56700;Username=postgres}"
+export HOSTEDMAIL_TEST_PG
+ulimit -n 20000
+PROJECT=bench/imap/HostedMail.Imap.LoadBenchmarks
+BIN=$PROJECT/bin/Release/net10.0/HostedMail.Imap.LoadBenchmarks.dll
+[ -f "$BIN" ] || dotnet build -c Release "$PROJECT" >/dev/null
+mode=${1:-idle}; shift || true
+
+if [ "$mode" = idle ]; then
+    exec dotnet "$BIN" idle --sessions "${1:-10000}" --mailboxes "${2:-1000}" --deliveries "${3:-200}"
+fi
+
+MESSAGES=${1:-1000}; SECONDS_PER_RUN=${2:-60}; ROUNDS=${3:-2}
+HM_PORT=${HM_PORT:-56711}; DC_PORT=${DC_PORT:-56710}
+WORK=$(mktemp -d /tmp/imapbench-mixed.XXXXXX); chmod 755 "$WORK"
+DC=$WORK/dovecot
+mkdir -p "$DC"/run "$DC"/state "$DC"/mail "$DC"/home
+chown -R nobody:nogroup "$DC"/mail "$DC"/home
+sed -e "s#@DIR@#$DC#g" -e "s#@PORT@#$DC_PORT#" bench/imap/dovecot.conf.in > "$DC/dovecot.conf"
+for i in $(seq 0 9); do echo "u$i@bench.example:{PLAIN}bench-password-0123::::::"; done > "$DC/passwd"
+mkfifo "$WORK/hm.in"
+exec 3<>"$WORK/hm.in"
+dotnet "$BIN" serve --mailboxes 10 --port "$HM_PORT" <&3 >"$WORK/hm.out" 2>&1 &
+HM_PID=$!
+dovecot -c "$DC/dovecot.conf"
+cleanup() {
+    echo quit >&3 || true
+    wait "$HM_PID" 2>/dev/null || true
+    doveadm -c "$DC/dovecot.conf" stop 2>/dev/null || true
+}
+trap cleanup EXIT
+until grep -q READY "$WORK/hm.out"; do sleep 1; kill -0 "$HM_PID"; done
+echo "HostedMail pid $HM_PID on $HM_PORT, Dovecot $(dovecot --version) on $DC_PORT, work dir $WORK"
+
+dotnet "$BIN" mixed --port "$HM_PORT" --load "$MESSAGES" --seconds 1 --label "HostedMail (load)" | head -1
+dotnet "$BIN" mixed --port "$DC_PORT" --load "$MESSAGES" --seconds 1 --label "Dovecot (load)" | head -1
+# CPU seconds of a process and its children (PostgreSQL backends, Dovecot imap/imap-login/auth).
+tree_cpu() {  # seconds, from utime+stime in /proc (live processes only)
+    local t=0 p f
+    for p in "$1" $(pgrep -P "$1" || true); do
+        f=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+        set -- $f; t=$(( t + ${12} + ${13} ))
+    done
+    echo $(( t / $(getconf CLK_TCK) ))
+}
+PG_PORT=$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$HOSTEDMAIL_TEST_PG")
+PG_PID=$(ss -ltnpH "sport = :$PG_PORT" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)
+HM_NODE=$(pgrep -P "$HM_PID" -f serve || echo "$HM_PID")
+DC_PID=$(cat "$DC/run/master.pid")
+run() {  # label port
+    local hm0 pg0 dc0
+    hm0=$(tree_cpu "$HM_NODE"); pg0=$(tree_cpu "$PG_PID"); dc0=$(tree_cpu "$DC_PID")
+    dotnet "$BIN" mixed --port "$2" --connections 10 --seconds "$SECONDS_PER_RUN" --label "$1"
+    echo "$1: server CPU during the run: HostedMail node $(( $(tree_cpu "$HM_NODE") - hm0 )) s, PostgreSQL $(( $(tree_cpu "$PG_PID") - pg0 )) s, Dovecot $(( $(tree_cpu "$DC_PID") - dc0 )) s (of $(( 2 * SECONDS_PER_RUN )) s on 2 cores)"
+}
+for round in $(seq 1 "$ROUNDS"); do
+    run "HostedMail round $round" "$HM_PORT"
+    run "Dovecot round $round" "$DC_PORT"
+done
