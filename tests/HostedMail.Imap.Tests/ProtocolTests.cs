@@ -1,3 +1,4 @@
+using HostedMail.Testing.Properties;
 using System.Buffers;
 using System.Text;
 using FsCheck;
@@ -162,7 +163,7 @@ public sealed class ProtocolTests
         {
             var result = ImapCommandParser.Parse(bytes);
             return result.IsSuccess || result.Error is not null;
-        }).QuickCheckThrowOnFailure();
+        }).Check(PropertyRuns.Config(100));
 
     [Fact]
     public void ParserNeverThrowsOnImapShapedNoise()
@@ -173,13 +174,13 @@ public sealed class ProtocolTests
         {
             var result = ImapCommandParser.Parse(bytes);
             return result.IsSuccess || result.Error is not null;
-        }).QuickCheckThrowOnFailure();
+        }).Check(PropertyRuns.Config(100));
     }
 
     [Fact]
     public void ModifiedUtf7RoundTripsAnyValidString() =>
         Prop.ForAll(ArbMap.Default.ArbFor<string>().Filter(s => s is not null && IsValidUtf16(s)), s =>
-            ModifiedUtf7.TryDecode(ModifiedUtf7.Encode(s), out var back) && back == s).QuickCheckThrowOnFailure();
+            ModifiedUtf7.TryDecode(ModifiedUtf7.Encode(s), out var back) && back == s).Check(PropertyRuns.Config(100));
 
     [Fact]
     public void SequenceSetFormatParsesBackToTheSameNumbers() =>
@@ -194,7 +195,7 @@ public sealed class ProtocolTests
             var parsed = Assert.IsType<FetchCommand>(ImapCommandParser.Parse(Encoding.ASCII.GetBytes("t FETCH " + SequenceSet.Format(distinct) + " UID")).Command);
             var back = parsed.Set.Ranges.SelectMany(r => Range(r.Start, r.End)).ToList();
             return back.SequenceEqual(distinct);
-        }).QuickCheckThrowOnFailure();
+        }).Check(PropertyRuns.Config(100));
 
     [Fact]
     public void LiteralDetectionNeverThrows() =>
@@ -202,7 +203,7 @@ public sealed class ProtocolTests
         {
             var literal = ImapFraming.GetLiteral(bytes);
             return literal is null || literal.Value.Size >= 0;
-        }).QuickCheckThrowOnFailure();
+        }).Check(PropertyRuns.Config(100));
 
     private static IEnumerable<long> Range(uint start, uint end)
     {

@@ -1,12 +1,13 @@
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
+using HostedMail.Testing.Properties;
 
 namespace HostedMail.Mime.Tests;
 
 public class PropertyTests
 {
-    private static readonly Config Quick = Config.QuickThrowOnFailure.WithMaxTest(300);
+    private static readonly Config Quick = PropertyRuns.Config(300);
 
     private static readonly string[] Fragments =
     [
@@ -37,7 +38,7 @@ public class PropertyTests
         {
             Invariants.Check(MimeMessage.Parse(bytes, new MimeParserOptions { MaxNestingDepth = 8 }), bytes);
             return true;
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(1000));
+        }).Check(PropertyRuns.Config(1000));
     }
 
     private static Gen<string> TextGen(string alphabet, int maxLength) =>
@@ -79,7 +80,7 @@ public class PropertyTests
                 && m.Attachments.Single().GetDecodedBody().Span.SequenceEqual(c.Data)
                 && Ascii.IsValid(raw)
                 && linesOk;
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(200));
+        }).Check(PropertyRuns.Config(200));
     }
 
     [Fact]

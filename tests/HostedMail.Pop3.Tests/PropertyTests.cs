@@ -1,3 +1,4 @@
+using HostedMail.Testing.Properties;
 using System.Buffers;
 using System.Text;
 using FsCheck;
@@ -8,7 +9,7 @@ namespace HostedMail.Pop3.Tests;
 
 public class PropertyTests
 {
-    private static readonly Config Config = Config.QuickThrowOnFailure.WithMaxTest(2000);
+    private static readonly Config Config = PropertyRuns.Config(2000);
 
     // Tokens that steer random input into the grammar's corners instead of pure noise.
     private static readonly string[] Tokens =

@@ -1,3 +1,4 @@
+using HostedMail.Testing.Properties;
 using System.Buffers;
 using FsCheck;
 using FsCheck.Fluent;
@@ -7,7 +8,7 @@ namespace HostedMail.Smtp.Tests;
 
 public class PropertyTests
 {
-    private static readonly Config Config = Config.QuickThrowOnFailure.WithMaxTest(3000);
+    private static readonly Config Config = PropertyRuns.Config(3000);
 
     // Tokens that steer random input into the grammar's corners instead of pure noise.
     private static readonly string[] Tokens =

@@ -181,8 +181,10 @@ public sealed class MimeEntity
 
         // This is the root of a message carried by Parent (message/rfc822). Its own number is the
         // parent's: a single-part nested body is "N.1" only by the RFC 9051 section 6.4.5 rule for
-        // non-multipart messages, handled in section resolution.
-        return prefix;
+        // non-multipart messages, handled in section resolution. A message whose own top-level
+        // type is message/rfc822 is a non-multipart message: its body (the carried message) is
+        // part "1", so that message's parts are "1.1", "1.2" (and its root is "1", not "").
+        return prefix.Length == 0 ? "1" : prefix;
     }
 
     private static string Number(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
