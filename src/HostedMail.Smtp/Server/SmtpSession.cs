@@ -80,7 +80,12 @@ internal sealed partial class SmtpSession
         {
             Write(SmtpReplies.ShuttingDown);
         }
-        catch (OperationCanceledException) when (!_connection.ConnectionClosed.IsCancellationRequested)
+        catch (OperationCanceledException) when (_connection.ConnectionClosed.IsCancellationRequested)
+        {
+            // The client went away in the middle of something; there is no one to answer.
+            return;
+        }
+        catch (OperationCanceledException)
         {
             Write(SmtpReplies.Timeout);
         }
