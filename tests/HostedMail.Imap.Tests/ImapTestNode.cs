@@ -12,6 +12,7 @@ using HostedMail.Identity;
 using HostedMail.Imap.Server;
 using HostedMail.Net;
 using HostedMail.Storage;
+using HostedMail.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -53,39 +54,16 @@ public sealed class ImapTestNode : IAsyncDisposable
 
     public static async Task<ImapTestNode> StartAsync(string connectionString, bool allowPlaintext = true, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
         var settings = new Dictionary<string, string?>
         {
             ["Imap:AllowPlaintextAuthentication"] = allowPlaintext ? "true" : "false",
-            ["Mail:Listeners:imap:Protocol"] = "imap",
-            ["Mail:Listeners:imap:Endpoint"] = "127.0.0.1:0",
-            ["Mail:Listeners:imap:MaxConnectionsPerAddress"] = "5000",
-            ["Mail:Listeners:imaps:Protocol"] = "imap",
-            ["Mail:Listeners:imaps:Endpoint"] = "127.0.0.1:0",
-            ["Mail:Listeners:imaps:ImplicitTls"] = "true",
-            ["Mail:Listeners:imaps:MaxConnectionsPerAddress"] = "5000",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
         }
 
-        builder.Configuration.AddInMemoryCollection(settings);
-        var services = builder.Services;
-        services.AddHostedMailStorage(connectionString);
-        // A low PBKDF2 count: the tests exercise the protocol, not the hash's cost.
-        services.AddSingleton<IPasswordHasher>(new Pbkdf2PasswordHasher(1000));
-        services.AddSingleton<TenantService>();
-        services.AddSingleton<DomainService>();
-        services.AddSingleton<MailboxService>();
-        services.AddMailNet(new ServerCertificateSelector([Certificate]), new AuthPenaltyOptions { FreeFailures = 1000, AddressLockoutThreshold = 10_000, UsernameLockoutThreshold = 1000 });
-        services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
-        services.AddImap(builder.Configuration);
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
-        builder.WebHost.ConfigureKestrel(k => k.BindMailListeners(builder.Configuration));
-        var app = builder.Build();
-        await app.StartAsync();
+        var app = await ProtocolTestHost.StartAsync(connectionString, Certificate, "imap", settings, (services, configuration) => services.AddImap(configuration));
         return new ImapTestNode(app);
     }
 

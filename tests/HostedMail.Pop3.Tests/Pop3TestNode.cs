@@ -12,6 +12,7 @@ using HostedMail.Identity;
 using HostedMail.Net;
 using HostedMail.Pop3.Server;
 using HostedMail.Storage;
+using HostedMail.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -52,42 +53,17 @@ public sealed class Pop3TestNode : IAsyncDisposable
 
     public static async Task<Pop3TestNode> StartAsync(string connectionString, bool allowPlaintext = true, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
         var settings = new Dictionary<string, string?>
         {
             ["Pop3:Hostname"] = "pop.test",
             ["Pop3:AllowPlaintextAuthentication"] = allowPlaintext ? "true" : "false",
-            ["Mail:Listeners:pop3:Protocol"] = "pop3",
-            ["Mail:Listeners:pop3:Endpoint"] = "127.0.0.1:0",
-            ["Mail:Listeners:pop3:MaxConnectionsPerAddress"] = "1000",
-            ["Mail:Listeners:pop3s:Protocol"] = "pop3",
-            ["Mail:Listeners:pop3s:Endpoint"] = "127.0.0.1:0",
-            ["Mail:Listeners:pop3s:ImplicitTls"] = "true",
-            ["Mail:Listeners:pop3s:MaxConnectionsPerAddress"] = "1000",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
         }
 
-        builder.Configuration.AddInMemoryCollection(settings);
-        var services = builder.Services;
-        services.AddHostedMailStorage(connectionString);
-        // A low PBKDF2 count: the tests exercise the protocol, not the hash's cost.
-        services.AddSingleton<IPasswordHasher>(new Pbkdf2PasswordHasher(1000));
-        services.AddSingleton<TenantService>();
-        services.AddSingleton<DomainService>();
-        services.AddSingleton<MailboxService>();
-        // Penalties are tested in HostedMail.Net; here a few deliberate failures from 127.0.0.1
-        // must not slow down or lock out the other tests.
-        services.AddMailNet(new ServerCertificateSelector([Certificate]), new AuthPenaltyOptions { FreeFailures = 1000, AddressLockoutThreshold = 10_000, UsernameLockoutThreshold = 1000 });
-        services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
-        services.AddPop3(builder.Configuration);
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
-        builder.WebHost.ConfigureKestrel(k => k.BindMailListeners(builder.Configuration));
-        var app = builder.Build();
-        await app.StartAsync();
+        var app = await ProtocolTestHost.StartAsync(connectionString, Certificate, "pop3", settings, (services, configuration) => services.AddPop3(configuration));
         return new Pop3TestNode(app);
     }
 
