@@ -34,7 +34,7 @@ public sealed class OutboundThroughputTests : IClassFixture<MailNode>
         using var sinkProcess = Process.Start(new ProcessStartInfo(sink, ["-u", "postfix", $"127.0.0.1:{port}", "1024"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         try
         {
-            await WaitForPortAsync(port);
+            await WaitForPortAsync(port, sinkProcess);
             var plain = await MeasureAsync("sink", port);
             output.WriteLine($"outbound to smtp-sink (plain): {messages} messages in {plain.TotalSeconds:F2} s = {messages / plain.TotalSeconds:F0} msg/s");
         }
@@ -86,19 +86,27 @@ public sealed class OutboundThroughputTests : IClassFixture<MailNode>
         return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
     }
 
-    private static async Task WaitForPortAsync(int port)
+    /// <summary>Waits (up to 30 s) until smtp-sink accepts connections: it is an external process with its own start-up time.</summary>
+    private static async Task WaitForPortAsync(int port, Process process)
     {
-        for (var attempt = 0; ; attempt++)
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
         {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"smtp-sink exited with {process.ExitCode}: {await process.StandardError.ReadToEndAsync()}");
+            }
+
             using var client = new System.Net.Sockets.TcpClient();
             try
             {
-                await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                await client.ConnectAsync(System.Net.IPAddress.Loopback, port, deadline.Token);
                 return;
             }
-            catch (System.Net.Sockets.SocketException) when (attempt < 200)
+            catch (System.Net.Sockets.SocketException)
             {
-                await Task.Yield();
+                // Not listening yet; poll the external process again shortly.
+                await Task.Delay(50, deadline.Token);
             }
         }
     }
