@@ -37,8 +37,11 @@ public interface IImapStore
     /// <summary>UIDs expunged after a MODSEQ (QRESYNC VANISHED (EARLIER), RFC 7162 section 3.2.5.2).</summary>
     Task<IReadOnlyList<long>> ListVanishedAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken);
 
-    /// <summary>Metadata (and cached ENVELOPE/BODYSTRUCTURE when asked) of these UIDs, in UID order; missing UIDs are skipped.</summary>
-    Task<IReadOnlyList<ImapMessage>> FetchAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long> uids, bool withCachedViews, CancellationToken cancellationToken);
+    /// <summary>
+    /// Metadata of these UIDs, in UID order, with the extras asked for (cached ENVELOPE/BODYSTRUCTURE,
+    /// the top-level header block); missing UIDs are skipped. One query for the whole list.
+    /// </summary>
+    Task<IReadOnlyList<ImapMessage>> FetchAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long> uids, FetchExtras extras, CancellationToken cancellationToken);
 
     /// <summary>Changes flags and keywords of these UIDs in one transaction with one new MODSEQ (RFC 7162 section 3.1.3).</summary>
     Task<FlagStoreResult> StoreFlagsAsync(long tenantId, long mailboxId, long folderId, FlagStoreRequest request, CancellationToken cancellationToken);
@@ -65,7 +68,23 @@ public interface IImapStore
     Task<QuotaUsage> GetQuotaAsync(long tenantId, long mailboxId, CancellationToken cancellationToken);
 }
 
-/// <summary>One message's state as IMAP reports it.</summary>
+/// <summary>What <see cref="IImapStore.FetchAsync"/> reads besides the metadata.</summary>
+[Flags]
+public enum FetchExtras
+{
+    None = 0,
+
+    /// <summary>The ENVELOPE and BODYSTRUCTURE cached at delivery.</summary>
+    CachedViews = 1,
+
+    /// <summary>The top-level header block (blank line included), read as a prefix of the blob.</summary>
+    Header = 2,
+}
+
+/// <summary>
+/// One message's state as IMAP reports it. <see cref="Header"/> is set only when asked for and
+/// known (messages stored before header sizes were recorded have none: parse the blob).
+/// </summary>
 public sealed record ImapMessage(
     long Uid,
     long ModSeq,
@@ -75,7 +94,8 @@ public sealed record ImapMessage(
     DateTimeOffset InternalDate,
     byte[] BlobSha256,
     byte[]? Envelope,
-    byte[]? BodyStructure);
+    byte[]? BodyStructure,
+    byte[]? Header = null);
 
 /// <summary>A message's flags at a MODSEQ.</summary>
 public sealed record FlagState(long Uid, long ModSeq, MessageFlags Flags, IReadOnlyList<string> Keywords);

@@ -24,14 +24,18 @@ public sealed class MessageData
     public MessageSummary Summary { get; }
 }
 
-/// <summary>What is cached per message at delivery: the IMAP ENVELOPE and BODYSTRUCTURE bytes (RFC 9051 section 7.5.2) and sort keys.</summary>
+/// <summary>
+/// What is cached per message at delivery: the IMAP ENVELOPE and BODYSTRUCTURE bytes (RFC 9051 section 7.5.2),
+/// sort keys, and the length of the top-level header block (FETCH BODY[HEADER] reads only that prefix).
+/// </summary>
 public sealed record MessageSummary(
     byte[]? Envelope,
     byte[]? BodyStructure,
     string? Subject,
     DateTimeOffset? SentDate,
     string? FromAddress,
-    string? MessageId)
+    string? MessageId,
+    int? HeaderSize)
 {
-    public static MessageSummary Empty { get; } = new(null, null, null, null, null, null);
+    public static MessageSummary Empty { get; } = new(null, null, null, null, null, null, null);
 }

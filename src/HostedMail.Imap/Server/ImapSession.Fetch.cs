@@ -102,12 +102,19 @@ internal sealed partial class ImapSession
             }
         }
 
-        var needViews = items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.BodyStructure);
-        var needBlob = items.Any(i => i.Kind is FetchKind.Section or FetchKind.Binary or FetchKind.BinarySize or FetchKind.Rfc822 or FetchKind.Rfc822Header or FetchKind.Rfc822Text or FetchKind.Body);
+        var extras = items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.BodyStructure) ? FetchExtras.CachedViews : FetchExtras.None;
+        var needBlob = items.Any(NeedsBlob);
+        if (needBlob && items.Where(NeedsBlob).All(NeedsOnlyHeader))
+        {
+            // Header fetches (what clients list folders with) read the header prefix of every
+            // message of the batch in the same query, instead of each whole blob.
+            extras |= FetchExtras.Header;
+        }
+
         var setsSeen = !selected.ReadOnly && items.Any(i => (i.Kind is FetchKind.Section or FetchKind.Binary && !i.Peek) || i.Kind is FetchKind.Rfc822 or FetchKind.Rfc822Text);
         foreach (var batch in targets.Chunk(_options.FetchBatchSize))
         {
-            var messages = await _services.Store.FetchAsync(TenantId, MailboxId, selected.FolderId, batch.Select(t => (long)t.Uid).ToList(), needViews, _connection.ConnectionClosed);
+            var messages = await _services.Store.FetchAsync(TenantId, MailboxId, selected.FolderId, batch.Select(t => (long)t.Uid).ToList(), extras, _connection.ConnectionClosed);
             if (command.ChangedSince is { } since)
             {
                 messages = messages.Where(m => m.ModSeq > since).ToList();
@@ -137,9 +144,9 @@ internal sealed partial class ImapSession
                 }
 
                 var current = seenNow.TryGetValue(message.Uid, out var s) ? message with { Flags = s.Flags, Keywords = s.Keywords, ModSeq = s.ModSeq } : message;
-                var blob = needBlob ? await _services.Folders.ReadBlobAsync(TenantId, message.BlobSha256, _connection.ConnectionClosed) ?? [] : null;
+                var blob = !needBlob ? null : message.Header ?? await _services.Folders.ReadBlobAsync(TenantId, message.BlobSha256, _connection.ConnectionClosed) ?? [];
                 WriteFetch(seq, current, items, blob, seenNow.ContainsKey(message.Uid));
-                if (blob is not null)
+                if (blob is not null && message.Header is null)
                 {
                     await FlushAsync();
                 }
@@ -150,6 +157,15 @@ internal sealed partial class ImapSession
 
         return command.Uid ? "UID FETCH completed" : "FETCH completed";
     }
+
+    private static bool NeedsBlob(FetchItem item) =>
+        item.Kind is FetchKind.Section or FetchKind.Binary or FetchKind.BinarySize or FetchKind.Rfc822 or FetchKind.Rfc822Header or FetchKind.Rfc822Text or FetchKind.Body;
+
+    /// <summary>Whether the item reads nothing of the blob beyond the top-level header block.</summary>
+    private static bool NeedsOnlyHeader(FetchItem item) =>
+        item.Kind == FetchKind.Rfc822Header
+        || (item.Kind == FetchKind.Section && item.Section!.Part.Count == 0
+            && item.Section.Kind is ImapSectionKind.Header or ImapSectionKind.HeaderFields or ImapSectionKind.HeaderFieldsNot);
 
     private void WriteFetch(int seq, ImapMessage message, List<FetchItem> items, byte[]? blob, bool flagsChanged)
     {

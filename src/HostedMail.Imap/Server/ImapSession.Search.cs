@@ -151,7 +151,7 @@ internal sealed partial class ImapSession
         long max = 0;
         foreach (var batch in uids.Chunk(_options.FetchBatchSize))
         {
-            var messages = await _services.Store.FetchAsync(TenantId, MailboxId, Selected.FolderId, batch, false, _connection.ConnectionClosed);
+            var messages = await _services.Store.FetchAsync(TenantId, MailboxId, Selected.FolderId, batch, FetchExtras.None, _connection.ConnectionClosed);
             max = Math.Max(max, messages.Count == 0 ? 0 : messages.Max(m => m.ModSeq));
         }
 

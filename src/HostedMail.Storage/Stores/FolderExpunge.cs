@@ -49,11 +49,28 @@ internal static class FolderExpunge
     public static async Task<bool> LockFolderAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
         (await Db.QueryAsync(connection, transaction, LockFolderSql, r => r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId))).Count > 0;
 
+    /// <summary>The folder lock as a batch statement: one row (the folder's HIGHESTMODSEQ) when the folder belongs to the mailbox.</summary>
+    public static NpgsqlBatchCommand LockStatement(long tenantId, long mailboxId, long folderId) =>
+        Db.Statement(LockFolderSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId));
+
+    /// <summary>The expunge as a batch statement; read its rows with <see cref="ReadAsync"/>.</summary>
+    public static NpgsqlBatchCommand Statement(long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted)
+    {
+        var statement = Db.Statement(ExpungeSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("only_deleted", onlyDeleted));
+        statement.Parameters.Add(new NpgsqlParameter("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = (object?)uids ?? DBNull.Value });
+        return statement;
+    }
+
     public static async Task<IReadOnlyList<ExpungedMessage>> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted, CancellationToken cancellationToken)
     {
         await using var command = Db.Command(connection, transaction, ExpungeSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("only_deleted", onlyDeleted));
         command.Parameters.Add(new NpgsqlParameter("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = (object?)uids ?? DBNull.Value });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadAsync(reader, cancellationToken);
+    }
+
+    public static async Task<IReadOnlyList<ExpungedMessage>> ReadAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         var list = new List<ExpungedMessage>();
         while (await reader.ReadAsync(cancellationToken))
         {

@@ -72,34 +72,41 @@ internal sealed partial class PostgresImapStore
     private static string HeaderSortExpression(string field) =>
         $"(SELECT lower(coalesce(substring(t.headers from '(?:^|\\n){field}: *([^\\n]*)'), '')) FROM message_text t WHERE t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256)";
 
-    /// <summary>Fills message_text for messages of the folder that lack it (delivered before indexing, or by another path).</summary>
+    /// <summary>
+    /// Fills message_text for messages of the folder not indexed yet (text is extracted here, not at
+    /// delivery or APPEND) and marks them. With nothing to do this is one probe of a partial index.
+    /// </summary>
     private async Task IndexTextAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken)
     {
-        while (true)
+        var parameters = new (string, object?)[] { ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("limit", IndexBatch) };
+        var pending = true;
+        while (pending)
         {
             var missing = await Db.QueryAsync(dataSource, """
-                SELECT DISTINCT m.blob_sha256 FROM messages m
-                WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id
-                  AND NOT EXISTS (SELECT 1 FROM message_text t WHERE t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256)
+                SELECT DISTINCT m.blob_sha256, EXISTS (SELECT 1 FROM message_text t WHERE t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256)
+                FROM messages m
+                WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id AND NOT m.text_indexed
                 LIMIT @limit
-                """, r => r.GetFieldValue<byte[]>(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("limit", IndexBatch));
+                """, r => (Sha: r.GetFieldValue<byte[]>(0), Indexed: r.GetBoolean(1)), cancellationToken, parameters);
             if (missing.Count == 0)
             {
                 return;
             }
 
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            foreach (var sha in missing)
+            foreach (var (sha, _) in missing.Where(m => !m.Indexed))
             {
                 var bytes = await folders.ReadBlobAsync(tenantId, sha, cancellationToken) ?? [];
                 var (headers, body) = MessageText.Extract(MimeMessage.Parse(bytes));
                 await InsertTextAsync(connection, null, tenantId, sha, headers, body, cancellationToken);
             }
 
-            if (missing.Count < IndexBatch)
-            {
-                return;
-            }
+            // Marks every message of the folder sharing these blobs (copies included).
+            await Db.ExecuteAsync(connection, null, """
+                UPDATE messages SET text_indexed = true
+                WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND NOT text_indexed AND blob_sha256 = ANY(@shas)
+                """, cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("shas", missing.Select(m => m.Sha).ToArray()));
+            pending = missing.Count == IndexBatch;
         }
     }
 
@@ -159,6 +166,13 @@ internal sealed partial class PostgresImapStore
 
         private string Header(HeaderKey h)
         {
+            if (h.Field.Equals("subject", StringComparison.OrdinalIgnoreCase) && h.Value.Length > 0)
+            {
+                // RFC 9051 section 6.4.4: SUBJECT matches the envelope's subject: the decoded (whole)
+                // first Subject field, kept in messages.subject, so no text extraction is needed.
+                return $"coalesce(m.subject ILIKE {Add("%" + EscapeLike(h.Value) + "%")}, false)";
+            }
+
             NeedsText = true;
             var pattern = "(^|\n)" + RegexEscape(h.Field.ToLowerInvariant()) + ":" + (h.Value.Length == 0 ? string.Empty : "[^\n]*" + RegexEscape(h.Value));
             return $"EXISTS (SELECT 1 FROM message_text t WHERE t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256 AND t.headers ~* {Add(pattern)})";

@@ -34,7 +34,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         WHERE e.tenant_id = @tenant_id AND e.folder_id = @folder_id AND e.modseq > @since AND EXISTS (SELECT 1 FROM f)
         """;
 
-    private const string StoreFlagsSql = """
+    private const string StoreFlagsSql = $"""
         WITH target AS (
             SELECT m.message_id, m.uid, m.modseq, m.flags AS old_flags, m.keywords AS old_keywords,
                 CASE @mode WHEN 0 THEN @flags WHEN 1 THEN m.flags | @flags ELSE m.flags & ~@flags END AS new_flags,
@@ -43,7 +43,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
                            ELSE ARRAY(SELECT k FROM unnest(m.keywords) k WHERE NOT k = ANY(@keywords::text[])) END AS new_keywords,
                 (@unchanged_since::bigint IS NULL OR m.modseq <= @unchanged_since) AS allowed
             FROM messages m
-            WHERE m.tenant_id = @tenant_id AND m.folder_id = @folder_id AND m.uid = ANY(@uids)
+            WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id AND m.uid = ANY(@uids)
         ), t AS (
             SELECT *, (new_flags <> old_flags OR NOT (new_keywords @> old_keywords AND old_keywords @> new_keywords)) AS changed FROM target
         ), bump AS (
@@ -51,8 +51,8 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
                 unseen_count = unseen_count + (SELECT coalesce(sum(CASE WHEN old_flags & 1 = 1 AND new_flags & 1 = 0 THEN 1
                                                                         WHEN old_flags & 1 = 0 AND new_flags & 1 = 1 THEN -1 ELSE 0 END), 0)
                                                FROM t WHERE changed AND allowed)
-            WHERE tenant_id = @tenant_id AND folder_id = @folder_id AND EXISTS (SELECT 1 FROM t WHERE changed AND allowed)
-            RETURNING highest_modseq
+            WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND EXISTS (SELECT 1 FROM t WHERE changed AND allowed)
+            RETURNING highest_modseq, pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || highest_modseq::text)
         ), upd AS (
             UPDATE messages m SET flags = t.new_flags, keywords = t.new_keywords, modseq = bump.highest_modseq
             FROM t, bump
@@ -68,7 +68,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     private const string CopySql = """
         WITH src AS (
             SELECT uid, blob_sha256, size, internal_date, flags, keywords, envelope, body_structure, subject, sent_date, from_address, message_id_hdr,
-                   row_number() OVER (ORDER BY uid) AS rn
+                   header_size, text_indexed, row_number() OVER (ORDER BY uid) AS rn
             FROM messages WHERE tenant_id = @tenant_id AND folder_id = @source AND uid = ANY(@uids)
         ), cnt AS (
             SELECT count(*) AS n, coalesce(sum(size), 0) AS s, count(*) FILTER (WHERE flags & 1 = 0) AS unseen FROM src
@@ -79,9 +79,9 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             RETURNING f.uid_next - cnt.n AS first_uid, f.highest_modseq AS modseq
         ), ins AS (
             INSERT INTO messages (tenant_id, mailbox_id, folder_id, uid, modseq, blob_sha256, size, internal_date, flags, keywords,
-                                  envelope, body_structure, subject, sent_date, from_address, message_id_hdr)
+                                  envelope, body_structure, subject, sent_date, from_address, message_id_hdr, header_size, text_indexed)
             SELECT @tenant_id, @mailbox_id, @target, d.first_uid + src.rn - 1, d.modseq, src.blob_sha256, src.size, src.internal_date, src.flags, src.keywords,
-                   src.envelope, src.body_structure, src.subject, src.sent_date, src.from_address, src.message_id_hdr
+                   src.envelope, src.body_structure, src.subject, src.sent_date, src.from_address, src.message_id_hdr, src.header_size, src.text_indexed
             FROM src, d
         ), refs AS (
             UPDATE blobs b SET ref_count = b.ref_count + g.n
@@ -93,23 +93,31 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         SELECT src.uid, d.first_uid + src.rn - 1, d.modseq FROM src, d ORDER BY src.uid
         """;
 
-    private const string AppendSql = """
+    private const string AppendSql = $"""
         WITH f AS (
             UPDATE folders SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1, message_count = message_count + 1,
                 unseen_count = unseen_count + CASE WHEN (@flags & 1) = 0 THEN 1 ELSE 0 END, total_size = total_size + @size
             WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id
+              AND EXISTS (SELECT 1 FROM mailboxes WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND used_bytes + @size <= quota_bytes)
             RETURNING uid_validity, uid_next - 1 AS uid, highest_modseq AS modseq
         ), m AS (
             UPDATE mailboxes SET used_bytes = used_bytes + @size WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND EXISTS (SELECT 1 FROM f)
         ), ins AS (
             INSERT INTO messages (tenant_id, mailbox_id, folder_id, uid, modseq, blob_sha256, size, internal_date, flags, keywords,
-                                  envelope, body_structure, subject, sent_date, from_address, message_id_hdr)
+                                  envelope, body_structure, subject, sent_date, from_address, message_id_hdr, header_size)
             SELECT @tenant_id, @mailbox_id, @folder_id, f.uid, f.modseq, @sha, @size, @internal_date, @flags, @keywords,
-                   @envelope, @body_structure, @subject, @sent_date, @from_address, @message_id
+                   @envelope, @body_structure, @subject, @sent_date, @from_address, @message_id, @header_size
             FROM f
         )
-        SELECT uid_validity, uid, modseq FROM f
+        SELECT uid_validity, uid, modseq, pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || modseq::text) FROM f
         """;
+
+    private const string UpsertBlobSql = """
+        INSERT INTO blobs (tenant_id, sha256, size, data, ref_count) VALUES (@tenant_id, @sha, @size, @data, 1)
+        ON CONFLICT (tenant_id, sha256) DO UPDATE SET ref_count = blobs.ref_count + 1
+        """;
+
+    private const string LockMailboxSql = "SELECT used_bytes, quota_bytes FROM mailboxes WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id FOR UPDATE";
 
     public async Task<Folder?> GetFolderAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
         (await Db.QueryAsync(dataSource, $"SELECT {FolderColumns} FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id",
@@ -238,56 +246,45 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             WHERE e.tenant_id = @tenant_id AND e.folder_id = @folder_id AND e.modseq > @since ORDER BY e.uid
             """, r => r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("since", sinceModSeq));
 
-    public async Task<IReadOnlyList<ImapMessage>> FetchAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long> uids, bool withCachedViews, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ImapMessage>> FetchAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long> uids, FetchExtras extras, CancellationToken cancellationToken)
     {
-        var views = withCachedViews ? "envelope, body_structure" : "NULL::bytea, NULL::bytea";
+        var views = extras.HasFlag(FetchExtras.CachedViews) ? "m.envelope, m.body_structure" : "NULL::bytea, NULL::bytea";
+        // A prefix of a TOASTed value is decompressed and read only as far as needed.
+        var header = extras.HasFlag(FetchExtras.Header)
+            ? "(SELECT substring(b.data FROM 1 FOR m.header_size) FROM blobs b WHERE b.tenant_id = m.tenant_id AND b.sha256 = m.blob_sha256 AND m.header_size IS NOT NULL)"
+            : "NULL::bytea";
         return await Db.QueryAsync(dataSource, $"""
-            SELECT uid, modseq, flags, keywords, size, internal_date, blob_sha256, {views} FROM messages
-            WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND uid = ANY(@uids) ORDER BY uid
+            SELECT m.uid, m.modseq, m.flags, m.keywords, m.size, m.internal_date, m.blob_sha256, {views}, {header} FROM messages m
+            WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id AND m.uid = ANY(@uids) ORDER BY m.uid
             """, r => new ImapMessage(r.GetInt64(0), r.GetInt64(1), (MessageFlags)r.GetInt32(2), r.GetFieldValue<string[]>(3), r.GetInt64(4),
-                r.GetFieldValue<DateTimeOffset>(5), r.GetFieldValue<byte[]>(6), r.IsDBNull(7) ? null : r.GetFieldValue<byte[]>(7), r.IsDBNull(8) ? null : r.GetFieldValue<byte[]>(8)),
+                r.GetFieldValue<DateTimeOffset>(5), r.GetFieldValue<byte[]>(6), NullableBytes(r, 7), NullableBytes(r, 8), NullableBytes(r, 9)),
             cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uids", uids.ToArray()));
     }
 
     public Task<FlagStoreResult> StoreFlagsAsync(long tenantId, long mailboxId, long folderId, FlagStoreRequest request, CancellationToken cancellationToken) =>
-        InTransactionAsync(async (connection, transaction) =>
+        InBatchAsync(async (connection, batch) =>
         {
-            if (!await LockFolderAsync(connection, transaction, tenantId, mailboxId, folderId, cancellationToken))
-            {
-                return new FlagStoreResult([], []);
-            }
-
-            await using var command = Db.Command(connection, transaction, StoreFlagsSql, ("tenant_id", tenantId), ("folder_id", folderId), ("uids", request.Uids.ToArray()),
+            batch.BatchCommands.Add(FolderExpunge.LockStatement(tenantId, mailboxId, folderId));
+            var store = Db.Statement(StoreFlagsSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uids", request.Uids.ToArray()),
                 ("mode", (int)request.Mode), ("flags", (int)request.Flags));
-            command.Parameters.Add(new NpgsqlParameter("keywords", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = request.Keywords.Distinct(StringComparer.Ordinal).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter("unchanged_since", NpgsqlDbType.Bigint) { Value = (object?)request.UnchangedSince ?? DBNull.Value });
+            store.Parameters.Add(new NpgsqlParameter("keywords", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = request.Keywords.Distinct(StringComparer.Ordinal).ToArray() });
+            store.Parameters.Add(new NpgsqlParameter("unchanged_since", NpgsqlDbType.Bigint) { Value = (object?)request.UnchangedSince ?? DBNull.Value });
+            batch.BatchCommands.Add(store);
             var messages = new List<StoredFlags>();
             var modified = new List<long>();
-            long newModSeq = 0;
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                while (await reader.ReadAsync(cancellationToken))
+                var stored = new StoredFlags(reader.GetInt64(0), reader.GetInt64(1), (MessageFlags)reader.GetInt32(2), reader.GetFieldValue<string[]>(3), reader.GetBoolean(4));
+                if (reader.GetBoolean(5))
                 {
-                    var stored = new StoredFlags(reader.GetInt64(0), reader.GetInt64(1), (MessageFlags)reader.GetInt32(2), reader.GetFieldValue<string[]>(3), reader.GetBoolean(4));
-                    if (reader.GetBoolean(5))
-                    {
-                        modified.Add(stored.Uid);
-                    }
-                    else
-                    {
-                        messages.Add(stored);
-                    }
-
-                    if (stored.Changed)
-                    {
-                        newModSeq = stored.ModSeq;
-                    }
+                    modified.Add(stored.Uid);
                 }
-            }
-
-            if (newModSeq > 0)
-            {
-                await NotifyAsync(connection, transaction, tenantId, folderId, newModSeq, cancellationToken);
+                else
+                {
+                    messages.Add(stored);
+                }
             }
 
             return new FlagStoreResult(messages, modified);
@@ -340,47 +337,49 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     public Task<AppendResult> AppendAsync(long tenantId, long mailboxId, long folderId, MessageData message, MessageFlags flags, IReadOnlyList<string> keywords, DateTimeOffset internalDate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var parsed = MimeMessage.Parse(message.Bytes);
-        var (headers, body) = MessageText.Extract(parsed);
+        var s = message.Summary;
         return InTransactionAsync(async (connection, transaction) =>
         {
-            // Blob first, then folder and mailbox rows: the lock order of delivery (PostgresMessageStore).
-            await Db.ExecuteAsync(connection, transaction, """
-                INSERT INTO blobs (tenant_id, sha256, size, data, ref_count) VALUES (@tenant_id, @sha, @size, @data, 1)
-                ON CONFLICT (tenant_id, sha256) DO UPDATE SET ref_count = blobs.ref_count + 1
-                """, cancellationToken, ("tenant_id", tenantId), ("sha", message.Sha256), ("size", message.Size), ("data", message.Bytes.ToArray()));
-            if (!await LockFolderAsync(connection, transaction, tenantId, mailboxId, folderId, cancellationToken))
+            // One round trip, then COMMIT or ROLLBACK. Blob first, then folder and mailbox rows: the
+            // lock order of delivery (PostgresMessageStore). The insert happens only within quota.
+            // Search text is extracted later, at the first SEARCH that needs it (IndexTextAsync).
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            var blob = Db.Statement(UpsertBlobSql, ("tenant_id", tenantId), ("sha", message.Sha256), ("size", message.Size));
+            blob.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("data", NpgsqlDbType.Bytea) { TypedValue = message.Bytes });
+            batch.BatchCommands.Add(blob);
+            batch.BatchCommands.Add(FolderExpunge.LockStatement(tenantId, mailboxId, folderId));
+            batch.BatchCommands.Add(Db.Statement(LockMailboxSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId)));
+            batch.BatchCommands.Add(Db.Statement(AppendSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("flags", (int)flags), ("size", message.Size),
+                ("sha", message.Sha256), ("internal_date", internalDate.ToUniversalTime()), ("keywords", keywords.Distinct(StringComparer.Ordinal).ToArray()), ("envelope", s.Envelope),
+                ("body_structure", s.BodyStructure), ("subject", s.Subject), ("sent_date", s.SentDate), ("from_address", s.FromAddress), ("message_id", s.MessageId),
+                ("header_size", s.HeaderSize)));
+            bool folderFound;
+            AppendResult? result = null;
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
-                throw HostedMailException.NotFound("no such folder");
+                // The blob upsert returns no rows and has no result set here.
+                folderFound = await reader.ReadAsync(cancellationToken);
+                await reader.NextResultAsync(cancellationToken);
+                await reader.NextResultAsync(cancellationToken);
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    result = new AppendResult(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+                }
             }
 
-            var usage = await Db.QueryAsync(connection, transaction, "SELECT used_bytes, quota_bytes FROM mailboxes WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id FOR UPDATE",
-                r => (Used: r.GetInt64(0), Quota: r.GetInt64(1)), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId));
-            if (usage.Count == 0 || usage[0].Used + message.Size > usage[0].Quota)
-            {
-                throw new QuotaExceededException();
-            }
-
-            var s = message.Summary;
-            var result = (await Db.QueryAsync(connection, transaction, AppendSql, r => new AppendResult(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)), cancellationToken,
-                ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("flags", (int)flags), ("size", message.Size), ("sha", message.Sha256),
-                ("internal_date", internalDate.ToUniversalTime()), ("keywords", keywords.Distinct(StringComparer.Ordinal).ToArray()), ("envelope", s.Envelope), ("body_structure", s.BodyStructure),
-                ("subject", s.Subject), ("sent_date", s.SentDate), ("from_address", s.FromAddress), ("message_id", s.MessageId)))[0];
-            await InsertTextAsync(connection, transaction, tenantId, message.Sha256, headers, body, cancellationToken);
-            await NotifyAsync(connection, transaction, tenantId, folderId, result.ModSeq, cancellationToken);
-            return result;
+            return result ?? throw (folderFound ? new QuotaExceededException() : HostedMailException.NotFound("no such folder"));
         }, cancellationToken);
     }
 
     public Task<IReadOnlyList<ExpungedMessage>> ExpungeDeletedAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long>? uids, CancellationToken cancellationToken) =>
-        InTransactionAsync(async (connection, transaction) =>
+        InBatchAsync(async (connection, batch) =>
         {
-            if (!await LockFolderAsync(connection, transaction, tenantId, mailboxId, folderId, cancellationToken))
-            {
-                return (IReadOnlyList<ExpungedMessage>)[];
-            }
-
-            return await ExpungeAsync(connection, transaction, tenantId, mailboxId, folderId, uids?.ToArray(), onlyDeleted: true, cancellationToken);
+            // A folder of another mailbox is locked by nothing and expunges nothing (both statements check the mailbox).
+            batch.BatchCommands.Add(FolderExpunge.LockStatement(tenantId, mailboxId, folderId));
+            batch.BatchCommands.Add(FolderExpunge.Statement(tenantId, mailboxId, folderId, uids?.ToArray(), onlyDeleted: true));
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            return await FolderExpunge.ReadAsync(reader, cancellationToken);
         }, cancellationToken);
 
     public async Task<int> CountDeletedAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
@@ -405,6 +404,30 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             INSERT INTO message_text (tenant_id, blob_sha256, headers, body) VALUES (@tenant_id, @sha, @headers, @body)
             ON CONFLICT (tenant_id, blob_sha256) DO NOTHING
             """, cancellationToken, ("tenant_id", tenantId), ("sha", sha256), ("headers", headers), ("body", body));
+
+    /// <summary>
+    /// Runs statements as one batch without an explicit transaction: PostgreSQL runs a batch (one Sync)
+    /// as one implicit transaction, so it commits or rolls back as a whole, in one round trip. The
+    /// reader must be read to its end inside <paramref name="work"/>: the commit is confirmed only then.
+    /// </summary>
+    private async Task<T> InBatchAsync<T>(Func<NpgsqlConnection, NpgsqlBatch, Task<T>> work, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                await using var batch = new NpgsqlBatch(connection);
+                return await work(connection, batch);
+            }
+            catch (PostgresException ex) when (ex.IsTransient && attempt < 4)
+            {
+                // Deadlock or serialisation failure: the transaction rolled back; run it again.
+            }
+        }
+    }
+
+    private static byte[]? NullableBytes(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<byte[]>(ordinal);
 
     private async Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
