@@ -79,11 +79,15 @@ public enum FetchExtras
 
     /// <summary>The top-level header block (blank line included), read as a prefix of the blob.</summary>
     Header = 2,
+
+    /// <summary>The whole blob of messages up to 256 KiB (larger ones: <see cref="IFolderStore.ReadBlobAsync"/>).</summary>
+    Blob = 4,
 }
 
 /// <summary>
-/// One message's state as IMAP reports it. <see cref="Header"/> is set only when asked for and
-/// known (messages stored before header sizes were recorded have none: parse the blob).
+/// One message's state as IMAP reports it. <see cref="Content"/> is the header block or the whole
+/// blob when asked for (<see cref="FetchExtras"/>) and available; null otherwise (a message stored
+/// before header sizes were recorded, or a large one): read the blob.
 /// </summary>
 public sealed record ImapMessage(
     long Uid,
@@ -95,7 +99,7 @@ public sealed record ImapMessage(
     byte[] BlobSha256,
     byte[]? Envelope,
     byte[]? BodyStructure,
-    byte[]? Header = null);
+    byte[]? Content = null);
 
 /// <summary>A message's flags at a MODSEQ.</summary>
 public sealed record FlagState(long Uid, long ModSeq, MessageFlags Flags, IReadOnlyList<string> Keywords);

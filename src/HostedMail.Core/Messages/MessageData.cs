@@ -22,6 +22,9 @@ public sealed class MessageData
     public long Size => Bytes.Length;
 
     public MessageSummary Summary { get; }
+
+    /// <summary>The top-level header block (blank line included), or null when it is not a prefix of the bytes.</summary>
+    public ReadOnlyMemory<byte>? Header => Summary.HeaderSize is { } size && size <= Bytes.Length ? Bytes[..size] : null;
 }
 
 /// <summary>

@@ -9,6 +9,7 @@ namespace HostedMail.Imap.Server;
 // sequence-set resolution every message command shares.
 internal sealed partial class ImapSession
 {
+    private const int WholeBlobBatch = 16;
     private static readonly ImapSection HeaderSection = ParseSection("HEADER");
     private static readonly ImapSection TextSection = ParseSection("TEXT");
     private static readonly ImapSection WholeSection = ParseSection(string.Empty);
@@ -103,16 +104,16 @@ internal sealed partial class ImapSession
         }
 
         var extras = items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.BodyStructure) ? FetchExtras.CachedViews : FetchExtras.None;
+        // The bytes come with the metadata, one query per batch: header fetches (what clients list
+        // folders with) read only the header prefix; other fetches read whole blobs of small
+        // messages, in short batches to bound the memory held.
         var needBlob = items.Any(NeedsBlob);
-        if (needBlob && items.Where(NeedsBlob).All(NeedsOnlyHeader))
-        {
-            // Header fetches (what clients list folders with) read the header prefix of every
-            // message of the batch in the same query, instead of each whole blob.
-            extras |= FetchExtras.Header;
-        }
+        var headerOnly = needBlob && items.Where(NeedsBlob).All(NeedsOnlyHeader);
+        extras |= !needBlob ? FetchExtras.None : headerOnly ? FetchExtras.Header : FetchExtras.Blob;
+        var batchSize = needBlob && !headerOnly ? WholeBlobBatch : _options.FetchBatchSize;
 
         var setsSeen = !selected.ReadOnly && items.Any(i => (i.Kind is FetchKind.Section or FetchKind.Binary && !i.Peek) || i.Kind is FetchKind.Rfc822 or FetchKind.Rfc822Text);
-        foreach (var batch in targets.Chunk(_options.FetchBatchSize))
+        foreach (var batch in targets.Chunk(batchSize))
         {
             var messages = await _services.Store.FetchAsync(TenantId, MailboxId, selected.FolderId, batch.Select(t => (long)t.Uid).ToList(), extras, _connection.ConnectionClosed);
             if (command.ChangedSince is { } since)
@@ -130,8 +131,9 @@ internal sealed partial class ImapSession
                     foreach (var s in stored.Messages.Where(s => s.Changed))
                     {
                         seenNow[s.Uid] = s;
-                        selected.OwnReports[(uint)s.Uid] = s.ModSeq;
                     }
+
+                    RecordOwnFlagChanges(selected, stored);
                 }
             }
 
@@ -144,9 +146,9 @@ internal sealed partial class ImapSession
                 }
 
                 var current = seenNow.TryGetValue(message.Uid, out var s) ? message with { Flags = s.Flags, Keywords = s.Keywords, ModSeq = s.ModSeq } : message;
-                var blob = !needBlob ? null : message.Header ?? await _services.Folders.ReadBlobAsync(TenantId, message.BlobSha256, _connection.ConnectionClosed) ?? [];
+                var blob = !needBlob ? null : message.Content ?? await _services.Folders.ReadBlobAsync(TenantId, message.BlobSha256, _connection.ConnectionClosed) ?? [];
                 WriteFetch(seq, current, items, blob, seenNow.ContainsKey(message.Uid));
-                if (blob is not null && message.Header is null)
+                if (needBlob && !headerOnly)
                 {
                     await FlushAsync();
                 }

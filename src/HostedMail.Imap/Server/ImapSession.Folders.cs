@@ -458,7 +458,7 @@ internal sealed partial class ImapSession
     {
         if (_selected?.FolderId == folderId)
         {
-            _selected.Dirty = true;
+            _selected.ForceSync();
         }
     }
 }

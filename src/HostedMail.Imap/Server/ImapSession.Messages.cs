@@ -29,13 +29,10 @@ internal sealed partial class ImapSession
 
         var result = await _services.Store.StoreFlagsAsync(TenantId, MailboxId, selected.FolderId,
             new FlagStoreRequest(targets.Select(t => (long)t.Uid).ToList(), command.Mode, command.Flags, command.Keywords, command.UnchangedSince), _connection.ConnectionClosed);
+        RecordOwnFlagChanges(selected, result);
         foreach (var message in result.Messages)
         {
             var uid = (uint)message.Uid;
-            if (message.Changed)
-            {
-                selected.OwnReports[uid] = message.ModSeq;
-            }
 
             // RFC 7162 section 3.1.3: with UNCHANGEDSINCE, changed messages are reported even when .SILENT.
             if (command.Silent && !(message.Changed && command.UnchangedSince is not null))
@@ -105,10 +102,7 @@ internal sealed partial class ImapSession
 
         // RFC 6851 section 4.3: COPYUID in an untagged OK, then the expunges, then the tagged OK.
         _w.Ascii("* OK ").Ascii(copyUid).Ascii(" Moved").Crlf();
-        foreach (var uid in result.SourceUids)
-        {
-            selected.PendingExpunges.Add((uint)uid);
-        }
+        RecordOwnExpunges(selected, result.Expunged);
 
         return verb + " completed";
     }
@@ -132,6 +126,31 @@ internal sealed partial class ImapSession
         }
 
         var expunged = await _services.Store.ExpungeDeletedAsync(TenantId, MailboxId, selected.FolderId, uids, _connection.ConnectionClosed);
+        RecordOwnExpunges(selected, expunged);
+
+        return uids is null ? "EXPUNGE completed" : "UID EXPUNGE completed";
+    }
+
+    // This session's own changes: the selected folder's state follows them without asking the store
+    // when nothing else changed it meanwhile (SelectedFolder.Advance); otherwise the next
+    // synchronisation reads the changes, and OwnReports keeps it from repeating the session's own.
+    private static void RecordOwnFlagChanges(SelectedFolder selected, FlagStoreResult result)
+    {
+        var modSeq = 0L;
+        foreach (var message in result.Messages.Where(m => m.Changed))
+        {
+            selected.OwnReports[(uint)message.Uid] = message.ModSeq;
+            modSeq = message.ModSeq;
+        }
+
+        if (modSeq > 0)
+        {
+            selected.Advance(modSeq);
+        }
+    }
+
+    private static void RecordOwnExpunges(SelectedFolder selected, IReadOnlyList<ExpungedMessage> expunged)
+    {
         foreach (var e in expunged)
         {
             if (selected.SequenceOf((uint)e.Uid) > 0)
@@ -140,7 +159,29 @@ internal sealed partial class ImapSession
             }
         }
 
-        return uids is null ? "EXPUNGE completed" : "UID EXPUNGE completed";
+        if (expunged.Count > 0)
+        {
+            selected.Advance(expunged[0].ModSeq);
+        }
+    }
+
+    private async Task RecordOwnAppendAsync(long folderId, AppendResult result)
+    {
+        if (_selected is not { } selected || selected.FolderId != folderId)
+        {
+            return;
+        }
+
+        // RFC 9051 section 6.3.12: appending to the selected mailbox reports EXISTS right away.
+        await EnsureMapAsync(selected);
+        if (result.Uid == selected.KnownUidNext && result.Uid > selected.MaxUid && selected.Advance(result.ModSeq))
+        {
+            selected.AddAppended((uint)result.Uid);
+        }
+        else
+        {
+            selected.ForceSync();
+        }
     }
 
     private async Task<string?> HandleAppendAsync(AppendCommand command)
@@ -166,9 +207,9 @@ internal sealed partial class ImapSession
                 message.InternalDate ?? _time.GetUtcNow(), _connection.ConnectionClosed);
             uids.Add(result.Uid);
             uidValidity = result.UidValidity;
+            await RecordOwnAppendAsync(folder.FolderId, result);
         }
 
-        MarkDirty(folder.FolderId);
         return "[APPENDUID " + uidValidity + " " + SequenceSet.Format(uids) + "] APPEND completed";
     }
 }

@@ -18,10 +18,9 @@ internal sealed partial class ImapSession
             return;
         }
 
-        var added = 0;
-        if (selected.Dirty)
+        var added = selected.TakeAppended();
+        if (selected.TakeDirty())
         {
-            selected.Dirty = false;
             await EnsureMapAsync(selected);
             var changes = await _services.Store.GetChangesAsync(TenantId, MailboxId, selected.FolderId, selected.KnownModSeq, _connection.ConnectionClosed)
                 ?? throw new ImapSessionEndException("[NONEXISTENT] The selected mailbox was deleted");

@@ -5,19 +5,26 @@ namespace HostedMail.Imap.Server;
 /// <summary>
 /// The selected folder as one session sees it: the message sequence number map (UIDs in order,
 /// RFC 9051 section 2.3.1.2), the MODSEQ and UIDNEXT the session has reported up to, and the
-/// expunges not yet reported. Change notifications only set <see cref="Dirty"/> and wake IDLE.
+/// expunges not yet reported. Change notifications only mark it dirty and wake IDLE.
 /// </summary>
 // Implementation notes:
 // - The map is loaded lazily (SELECT costs O(1)): it is the folder as of SELECT's snapshot, i.e.
 //   UIDs below that UIDNEXT still present plus those expunged after that MODSEQ, which the next
 //   synchronisation reports as EXPUNGE like any other.
-// - Only the session's own task touches the map; the feed callback touches Dirty and the signal.
+// - Only the session's own task touches the map; the feed callback touches the dirty mark, the
+//   highest announced MODSEQ and the signal.
+// - MODSEQs of a folder are consecutive: every committed change takes the next one. When the
+//   session's own change got KnownModSeq + 1, nothing else happened in between, so the session
+//   knows the folder without asking (Advance), and the change's own notification finds nothing new.
 internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
 {
     private readonly Lock _signalLock = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<uint>? _uids;
     private volatile bool _dirty;
+    private volatile bool _forced;
+    private long _announced;
+    private int _appended;
 
     public Folder Folder { get; } = folder;
 
@@ -51,12 +58,6 @@ internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
 
     public IDisposable? Subscription { get; set; }
 
-    public bool Dirty
-    {
-        get => _dirty;
-        set => _dirty = value;
-    }
-
     public void Load(uint[] uids) => _uids = [.. uids];
 
     /// <summary>1-based sequence number of a UID, or 0.</summary>
@@ -70,12 +71,25 @@ internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
 
     public uint MaxUid => Uids.Count == 0 ? 0 : Uids[^1];
 
-    /// <summary>Called by the change feed (any thread).</summary>
+    /// <summary>Called by the change feed (any thread) with the MODSEQ a change committed at; long.MaxValue: resynchronise.</summary>
     public void Signal(long modSeq)
     {
-        if (modSeq <= KnownModSeq && modSeq != long.MaxValue)
+        if (modSeq == long.MaxValue)
         {
-            return;
+            _forced = true;
+        }
+        else
+        {
+            // Before the dirty mark, so whoever sees the mark sees this MODSEQ too.
+            long seen;
+            while (modSeq > (seen = Volatile.Read(ref _announced)) && Interlocked.CompareExchange(ref _announced, modSeq, seen) != seen)
+            {
+            }
+
+            if (modSeq <= KnownModSeq)
+            {
+                return;
+            }
         }
 
         _dirty = true;
@@ -83,6 +97,72 @@ internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
         {
             _changed.TrySetResult();
         }
+    }
+
+    /// <summary>Makes the next synchronisation ask the store (a change this session cannot account for itself).</summary>
+    public void ForceSync()
+    {
+        _forced = true;
+        _dirty = true;
+    }
+
+    /// <summary>
+    /// Clears the dirty mark; true when the store must be asked: the feed announced a MODSEQ the
+    /// session does not know yet, or a resynchronisation was forced.
+    /// </summary>
+    public bool TakeDirty()
+    {
+        if (!_dirty)
+        {
+            return false;
+        }
+
+        _dirty = false;
+        if (_forced)
+        {
+            _forced = false;
+            return true;
+        }
+
+        return Volatile.Read(ref _announced) > KnownModSeq;
+    }
+
+    /// <summary>
+    /// Accounts for this session's own change committed at <paramref name="modSeq"/>: if it directly
+    /// follows what the session knows, the session is up to date without asking the store; otherwise
+    /// someone else changed the folder too and the next synchronisation asks.
+    /// </summary>
+    public bool Advance(long modSeq)
+    {
+        if (modSeq == KnownModSeq + 1)
+        {
+            KnownModSeq = modSeq;
+            OwnReports.Clear();
+            return true;
+        }
+
+        if (modSeq > KnownModSeq)
+        {
+            ForceSync();
+        }
+
+        return false;
+    }
+
+    /// <summary>Adds a message this session appended (after a successful <see cref="Advance"/>); EXISTS follows at the next synchronisation.</summary>
+    public void AddAppended(uint uid)
+    {
+        Uids.Add(uid);
+        KnownUidNext = uid + 1L;
+        _appended++;
+    }
+
+    /// <summary>How many appended messages the client has not been told about (and resets it).</summary>
+    public int TakeAppended()
+    {
+        var n = _appended;
+        _appended = 0;
+        return n;
     }
 
     /// <summary>A task that completes at the next change signal (IDLE waits on it).</summary>

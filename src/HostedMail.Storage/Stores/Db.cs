@@ -24,6 +24,13 @@ internal static class Db
         return command;
     }
 
+    /// <summary>
+    /// An optional filter: the condition when its parameter is given, else TRUE. Connections use
+    /// generic plans (StorageServiceCollectionExtensions), which cannot drop an "@p IS NULL OR ..."
+    /// branch per call, so optional filters are separate statement texts instead.
+    /// </summary>
+    public static string Filter(bool given, string condition) => given ? condition : "TRUE";
+
     /// <summary>A statement for an <see cref="NpgsqlBatch"/>, with named parameters.</summary>
     public static NpgsqlBatchCommand Statement(string sql, params (string Name, object? Value)[] parameters)
     {

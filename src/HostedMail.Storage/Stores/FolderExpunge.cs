@@ -14,13 +14,17 @@ internal static class FolderExpunge
 {
     private const string LockFolderSql = "SELECT highest_modseq FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id FOR UPDATE";
 
-    // @uids null: every message (optionally only those flagged \Deleted, bit 8).
-    private const string ExpungeSql = $"""
+    // Without UIDs: every message (optionally only those flagged \Deleted, bit 8). Four statement
+    // texts rather than optional filters, so each has its own (generic) plan using the right index.
+    private static readonly string[] ExpungeSql = [Expunge(false, false), Expunge(false, true), Expunge(true, false), Expunge(true, true)];
+
+    private static string ExpungeText(bool byUid, bool onlyDeleted) => ExpungeSql[(byUid ? 2 : 0) + (onlyDeleted ? 1 : 0)];
+
+    private static string Expunge(bool byUid, bool onlyDeleted) => $"""
         WITH gone AS (
             DELETE FROM messages m
             WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id
-              AND (@uids::bigint[] IS NULL OR m.uid = ANY(@uids))
-              AND (NOT @only_deleted OR m.flags & 8 <> 0)
+              AND {Db.Filter(byUid, "m.uid = ANY(@uids)")} AND {Db.Filter(onlyDeleted, "m.flags & 8 <> 0")}
             RETURNING m.uid, m.size, m.flags, m.blob_sha256
         ), bump AS (
             UPDATE folders SET highest_modseq = highest_modseq + 1,
@@ -56,15 +60,23 @@ internal static class FolderExpunge
     /// <summary>The expunge as a batch statement; read its rows with <see cref="ReadAsync"/>.</summary>
     public static NpgsqlBatchCommand Statement(long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted)
     {
-        var statement = Db.Statement(ExpungeSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("only_deleted", onlyDeleted));
-        statement.Parameters.Add(new NpgsqlParameter("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = (object?)uids ?? DBNull.Value });
+        var statement = Db.Statement(ExpungeText(uids is not null, onlyDeleted), ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId));
+        if (uids is not null)
+        {
+            statement.Parameters.Add(new NpgsqlParameter("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = uids });
+        }
+
         return statement;
     }
 
     public static async Task<IReadOnlyList<ExpungedMessage>> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted, CancellationToken cancellationToken)
     {
-        await using var command = Db.Command(connection, transaction, ExpungeSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("only_deleted", onlyDeleted));
-        command.Parameters.Add(new NpgsqlParameter("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = (object?)uids ?? DBNull.Value });
+        await using var command = Db.Command(connection, transaction, ExpungeText(uids is not null, onlyDeleted), ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId));
+        if (uids is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = uids });
+        }
+
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await ReadAsync(reader, cancellationToken);
     }

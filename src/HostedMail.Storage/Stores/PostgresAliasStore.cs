@@ -34,7 +34,7 @@ internal sealed class PostgresAliasStore(NpgsqlDataSource dataSource) : IAliasSt
             ("tenant_id", tenantId), ("address", address))).FirstOrDefault();
 
     public async Task<IReadOnlyList<Alias>> ListAsync(long? tenantId, CancellationToken cancellationToken) =>
-        await Db.QueryAsync(dataSource, $"SELECT {Columns} FROM aliases WHERE @tenant_id::bigint IS NULL OR tenant_id = @tenant_id ORDER BY tenant_id, address", Map, cancellationToken,
+        await Db.QueryAsync(dataSource, $"SELECT {Columns} FROM aliases WHERE {Db.Filter(tenantId is not null, "tenant_id = @tenant_id")} ORDER BY tenant_id, address", Map, cancellationToken,
             ("tenant_id", tenantId));
 
     internal static Alias Map(NpgsqlDataReader r) => new(

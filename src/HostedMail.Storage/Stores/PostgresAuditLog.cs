@@ -8,9 +8,9 @@ namespace HostedMail.Storage.Stores;
 internal sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
 {
     public async Task<IReadOnlyList<AuditRecord>> ListAsync(long? tenantId, int limit, long? beforeAuditId, CancellationToken cancellationToken) =>
-        await Db.QueryAsync(dataSource, """
+        await Db.QueryAsync(dataSource, $"""
             SELECT audit_id, tenant_id, occurred_at, actor, remote_addr, action, target, details::text FROM audit_log
-            WHERE (@tenant_id::bigint IS NULL OR tenant_id = @tenant_id) AND (@before::bigint IS NULL OR audit_id < @before)
+            WHERE {Db.Filter(tenantId is not null, "tenant_id = @tenant_id")} AND {Db.Filter(beforeAuditId is not null, "audit_id < @before")}
             ORDER BY audit_id DESC LIMIT @limit
             """, Map, cancellationToken, ("tenant_id", tenantId), ("before", beforeAuditId), ("limit", Math.Clamp(limit, 1, 1000)));
 

@@ -50,7 +50,7 @@ internal sealed class PostgresDomainStore(NpgsqlDataSource dataSource) : IDomain
         await Db.QueryAsync(dataSource, $"SELECT {Columns} FROM domains WHERE name = @name ORDER BY tenant_id", Map, cancellationToken, ("name", name));
 
     public async Task<IReadOnlyList<Domain>> ListAsync(long? tenantId, CancellationToken cancellationToken) =>
-        await Db.QueryAsync(dataSource, $"SELECT {Columns} FROM domains WHERE @tenant_id::bigint IS NULL OR tenant_id = @tenant_id ORDER BY tenant_id, name", Map, cancellationToken,
+        await Db.QueryAsync(dataSource, $"SELECT {Columns} FROM domains WHERE {Db.Filter(tenantId is not null, "tenant_id = @tenant_id")} ORDER BY tenant_id, name", Map, cancellationToken,
             ("tenant_id", tenantId));
 
     public async Task<Domain> MarkVerifiedAsync(long tenantId, long domainId, DomainVerifiedBy verifiedBy, AuditEntry audit, CancellationToken cancellationToken)

@@ -78,6 +78,9 @@ internal sealed class PostgresFolderChangeFeed(NpgsqlDataSource dataSource, Time
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(_stop.Token);
+                // Pooled connections are not reset on return (StorageServiceCollectionExtensions), so this
+                // one, still LISTENing, must never be handed out again.
+                using var evict = new PoolEviction(connection);
                 connection.Notification += (_, e) => Dispatch(e.Payload);
                 await using (var listen = new NpgsqlCommand($"LISTEN {PostgresMessageStore.FolderChannel}", connection))
                 {
@@ -110,6 +113,11 @@ internal sealed class PostgresFolderChangeFeed(NpgsqlDataSource dataSource, Time
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
             }
         }
+    }
+
+    private sealed class PoolEviction(NpgsqlConnection connection) : IDisposable
+    {
+        public void Dispose() => NpgsqlConnection.ClearPool(connection);
     }
 
     private void Dispatch(string payload)

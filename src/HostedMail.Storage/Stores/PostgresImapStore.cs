@@ -21,6 +21,8 @@ namespace HostedMail.Storage.Stores;
 //   this allows is retried (PostgresException.IsTransient).
 internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFolderStore folders) : IImapStore
 {
+    private const int MaxInlineBlobSize = 256 * 1024;
+
     private const string FolderColumns = "tenant_id, folder_id, mailbox_id, name, special_use, subscribed, uid_validity, uid_next, highest_modseq, message_count, unseen_count, total_size";
     private const string NotifySql = $"SELECT pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || @modseq::text)";
     private const string ChangesSql = """
@@ -68,7 +70,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     private const string CopySql = """
         WITH src AS (
             SELECT uid, blob_sha256, size, internal_date, flags, keywords, envelope, body_structure, subject, sent_date, from_address, message_id_hdr,
-                   header_size, text_indexed, row_number() OVER (ORDER BY uid) AS rn
+                   text_indexed, row_number() OVER (ORDER BY uid) AS rn
             FROM messages WHERE tenant_id = @tenant_id AND folder_id = @source AND uid = ANY(@uids)
         ), cnt AS (
             SELECT count(*) AS n, coalesce(sum(size), 0) AS s, count(*) FILTER (WHERE flags & 1 = 0) AS unseen FROM src
@@ -79,9 +81,9 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             RETURNING f.uid_next - cnt.n AS first_uid, f.highest_modseq AS modseq
         ), ins AS (
             INSERT INTO messages (tenant_id, mailbox_id, folder_id, uid, modseq, blob_sha256, size, internal_date, flags, keywords,
-                                  envelope, body_structure, subject, sent_date, from_address, message_id_hdr, header_size, text_indexed)
+                                  envelope, body_structure, subject, sent_date, from_address, message_id_hdr, text_indexed)
             SELECT @tenant_id, @mailbox_id, @target, d.first_uid + src.rn - 1, d.modseq, src.blob_sha256, src.size, src.internal_date, src.flags, src.keywords,
-                   src.envelope, src.body_structure, src.subject, src.sent_date, src.from_address, src.message_id_hdr, src.header_size, src.text_indexed
+                   src.envelope, src.body_structure, src.subject, src.sent_date, src.from_address, src.message_id_hdr, src.text_indexed
             FROM src, d
         ), refs AS (
             UPDATE blobs b SET ref_count = b.ref_count + g.n
@@ -104,17 +106,17 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             UPDATE mailboxes SET used_bytes = used_bytes + @size WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND EXISTS (SELECT 1 FROM f)
         ), ins AS (
             INSERT INTO messages (tenant_id, mailbox_id, folder_id, uid, modseq, blob_sha256, size, internal_date, flags, keywords,
-                                  envelope, body_structure, subject, sent_date, from_address, message_id_hdr, header_size)
+                                  envelope, body_structure, subject, sent_date, from_address, message_id_hdr)
             SELECT @tenant_id, @mailbox_id, @folder_id, f.uid, f.modseq, @sha, @size, @internal_date, @flags, @keywords,
-                   @envelope, @body_structure, @subject, @sent_date, @from_address, @message_id, @header_size
+                   @envelope, @body_structure, @subject, @sent_date, @from_address, @message_id
             FROM f
         )
         SELECT uid_validity, uid, modseq, pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || modseq::text) FROM f
         """;
 
     private const string UpsertBlobSql = """
-        INSERT INTO blobs (tenant_id, sha256, size, data, ref_count) VALUES (@tenant_id, @sha, @size, @data, 1)
-        ON CONFLICT (tenant_id, sha256) DO UPDATE SET ref_count = blobs.ref_count + 1
+        INSERT INTO blobs (tenant_id, sha256, size, data, ref_count, header) VALUES (@tenant_id, @sha, @size, @data, 1, @header)
+        ON CONFLICT (tenant_id, sha256) DO UPDATE SET ref_count = blobs.ref_count + 1, header = coalesce(blobs.header, EXCLUDED.header)
         """;
 
     private const string LockMailboxSql = "SELECT used_bytes, quota_bytes FROM mailboxes WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id FOR UPDATE";
@@ -249,12 +251,13 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     public async Task<IReadOnlyList<ImapMessage>> FetchAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long> uids, FetchExtras extras, CancellationToken cancellationToken)
     {
         var views = extras.HasFlag(FetchExtras.CachedViews) ? "m.envelope, m.body_structure" : "NULL::bytea, NULL::bytea";
-        // A prefix of a TOASTed value is decompressed and read only as far as needed.
-        var header = extras.HasFlag(FetchExtras.Header)
-            ? "(SELECT substring(b.data FROM 1 FOR m.header_size) FROM blobs b WHERE b.tenant_id = m.tenant_id AND b.sha256 = m.blob_sha256 AND m.header_size IS NOT NULL)"
+        var content = extras.HasFlag(FetchExtras.Header)
+            ? "(SELECT b.header FROM blobs b WHERE b.tenant_id = m.tenant_id AND b.sha256 = m.blob_sha256)"
+            : extras.HasFlag(FetchExtras.Blob)
+            ? $"(SELECT b.data FROM blobs b WHERE b.tenant_id = m.tenant_id AND b.sha256 = m.blob_sha256 AND m.size <= {MaxInlineBlobSize})"
             : "NULL::bytea";
         return await Db.QueryAsync(dataSource, $"""
-            SELECT m.uid, m.modseq, m.flags, m.keywords, m.size, m.internal_date, m.blob_sha256, {views}, {header} FROM messages m
+            SELECT m.uid, m.modseq, m.flags, m.keywords, m.size, m.internal_date, m.blob_sha256, {views}, {content} FROM messages m
             WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id AND m.uid = ANY(@uids) ORDER BY m.uid
             """, r => new ImapMessage(r.GetInt64(0), r.GetInt64(1), (MessageFlags)r.GetInt32(2), r.GetFieldValue<string[]>(3), r.GetInt64(4),
                 r.GetFieldValue<DateTimeOffset>(5), r.GetFieldValue<byte[]>(6), NullableBytes(r, 7), NullableBytes(r, 8), NullableBytes(r, 9)),
@@ -346,13 +349,15 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             await using var batch = new NpgsqlBatch(connection, transaction);
             var blob = Db.Statement(UpsertBlobSql, ("tenant_id", tenantId), ("sha", message.Sha256), ("size", message.Size));
             blob.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("data", NpgsqlDbType.Bytea) { TypedValue = message.Bytes });
+            blob.Parameters.Add(message.Header is { } header
+                ? new NpgsqlParameter<ReadOnlyMemory<byte>>("header", NpgsqlDbType.Bytea) { TypedValue = header }
+                : new NpgsqlParameter("header", NpgsqlDbType.Bytea) { Value = DBNull.Value });
             batch.BatchCommands.Add(blob);
             batch.BatchCommands.Add(FolderExpunge.LockStatement(tenantId, mailboxId, folderId));
             batch.BatchCommands.Add(Db.Statement(LockMailboxSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId)));
             batch.BatchCommands.Add(Db.Statement(AppendSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("flags", (int)flags), ("size", message.Size),
                 ("sha", message.Sha256), ("internal_date", internalDate.ToUniversalTime()), ("keywords", keywords.Distinct(StringComparer.Ordinal).ToArray()), ("envelope", s.Envelope),
-                ("body_structure", s.BodyStructure), ("subject", s.Subject), ("sent_date", s.SentDate), ("from_address", s.FromAddress), ("message_id", s.MessageId),
-                ("header_size", s.HeaderSize)));
+                ("body_structure", s.BodyStructure), ("subject", s.Subject), ("sent_date", s.SentDate), ("from_address", s.FromAddress), ("message_id", s.MessageId)));
             bool folderFound;
             AppendResult? result = null;
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))

@@ -47,7 +47,7 @@ internal sealed class PostgresMailboxStore(NpgsqlDataSource dataSource) : IMailb
     public async Task<IReadOnlyList<Mailbox>> ListAsync(long? tenantId, long? domainId, CancellationToken cancellationToken) =>
         await Db.QueryAsync(dataSource, $"""
             SELECT {Columns} FROM mailboxes m
-            WHERE (@tenant_id::bigint IS NULL OR m.tenant_id = @tenant_id) AND (@domain_id::bigint IS NULL OR m.domain_id = @domain_id)
+            WHERE {Db.Filter(tenantId is not null, "m.tenant_id = @tenant_id")} AND {Db.Filter(domainId is not null, "m.domain_id = @domain_id")}
             ORDER BY m.tenant_id, m.address
             """, Map, cancellationToken, ("tenant_id", tenantId), ("domain_id", domainId));
 

@@ -68,10 +68,10 @@ internal sealed class PostgresOutboundQueue(NpgsqlDataSource dataSource) : IOutb
         UPDATE blobs b SET ref_count = b.ref_count - 1 FROM done WHERE b.tenant_id = @tenant_id AND b.sha256 = done.blob_sha256
         """;
 
-    private const string LogSql = """
+    private static string LogSql(bool byQueueId) => $"""
         SELECT tenant_id, queue_id, recipient, attempted_at, outcome, node, remote_host, remote_ip, reply, tls_protocol, tls_cipher, duration_ms
         FROM outbound_delivery_log
-        WHERE tenant_id = @tenant_id AND (@queue_id::bigint IS NULL OR queue_id = @queue_id)
+        WHERE tenant_id = @tenant_id AND {Db.Filter(byQueueId, "queue_id = @queue_id")}
         ORDER BY log_id DESC LIMIT @limit
         """;
 
@@ -157,7 +157,7 @@ internal sealed class PostgresOutboundQueue(NpgsqlDataSource dataSource) : IOutb
     }
 
     public async Task<IReadOnlyList<DeliveryLogEntry>> QueryLogAsync(long tenantId, long? queueId, int limit, CancellationToken cancellationToken) =>
-        await Db.QueryAsync(dataSource, LogSql, r => new DeliveryLogEntry(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3),
+        await Db.QueryAsync(dataSource, LogSql(queueId is not null), r => new DeliveryLogEntry(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3),
                 Enum.Parse<DeliveryOutcome>(r.GetString(4), ignoreCase: true), r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7),
                 r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10), TimeSpan.FromMilliseconds(r.GetInt32(11))),
             cancellationToken, ("tenant_id", tenantId), ("queue_id", queueId), ("limit", limit));
