@@ -13,9 +13,10 @@ public sealed class ImapConnectionHandler(
     IFolderChangeFeed feed,
     MailAuthenticator authenticator,
     ImapServerOptions options,
+    ImapContentCache contentCache,
     ILoggerFactory loggerFactory) : MailConnectionHandler(net)
 {
-    private readonly ImapServices _services = new(folders, store, feed, authenticator, options, loggerFactory);
+    private readonly ImapServices _services = new(folders, store, feed, authenticator, options, loggerFactory, contentCache);
 
     protected override Task RunSessionAsync(MailConnection connection) => new ImapSession(connection, _services).RunAsync();
 

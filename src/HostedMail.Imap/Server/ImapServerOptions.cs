@@ -26,4 +26,10 @@ public sealed class ImapServerOptions
 
     /// <summary>Messages read from the store per FETCH round trip.</summary>
     public int FetchBatchSize { get; set; } = 500;
+
+    /// <summary>Bytes of header blocks and small messages the node keeps for FETCH (shared by every session; 0: none).</summary>
+    public long ContentCacheBytes { get; set; } = 128L << 20;
+
+    /// <summary>Messages whose flags and sizes a session keeps between FETCHes (dropped at IDLE; 0: none).</summary>
+    public int SessionCacheMessages { get; set; } = 20_000;
 }

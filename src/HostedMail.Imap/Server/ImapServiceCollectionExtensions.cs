@@ -21,6 +21,7 @@ public static class ImapServiceCollectionExtensions
         var options = new ImapServerOptions();
         configuration.GetSection(SectionName).Bind(options);
         services.AddSingleton(options);
+        services.AddSingleton(new ImapContentCache(options.ContentCacheBytes));
         services.AddSingleton(new MailProtocolBinding("imap", (listen, listener) => listen.UseMailListener<ImapConnectionHandler>(listener)));
         return services;
     }

@@ -10,6 +10,9 @@ namespace HostedMail.Imap.Server;
 internal sealed partial class ImapSession
 {
     private const int WholeBlobBatch = 16;
+
+    /// <summary>Largest header block or message kept in the node's content cache.</summary>
+    private const int MaxCachedContent = 1 << 20;
     private static readonly ImapSection HeaderSection = ParseSection("HEADER");
     private static readonly ImapSection TextSection = ParseSection("TEXT");
     private static readonly ImapSection WholeSection = ParseSection(string.Empty);
@@ -91,6 +94,10 @@ internal sealed partial class ImapSession
             throw ImapCommandException.Bad("VANISHED needs UID FETCH and QRESYNC enabled");
         }
 
+        // Catch up first with what other sessions changed (a no-op unless the feed announced
+        // something), so cached flags are never older than a change already confirmed on this
+        // node. Expunges stay pending: none may be sent during FETCH (RFC 9051 section 7.5.1).
+        await SendUpdatesAsync(allowExpunge: false);
         var targets = await ResolveAsync(command.Set, command.Uid);
         if (command.Vanished)
         {
@@ -115,7 +122,20 @@ internal sealed partial class ImapSession
         var setsSeen = !selected.ReadOnly && items.Any(i => (i.Kind is FetchKind.Section or FetchKind.Binary && !i.Peek) || i.Kind is FetchKind.Rfc822 or FetchKind.Rfc822Text);
         foreach (var batch in targets.Chunk(batchSize))
         {
-            var messages = await _services.Store.FetchAsync(TenantId, MailboxId, selected.FolderId, batch.Select(t => (long)t.Uid).ToList(), extras, _connection.ConnectionClosed);
+            IReadOnlyList<ImapMessage>? messages = FromCache(selected, batch, extras, headerOnly);
+            if (messages is null)
+            {
+                messages = await _services.Store.FetchAsync(TenantId, MailboxId, selected.FolderId, batch.Select(t => (long)t.Uid).ToList(), extras, _connection.ConnectionClosed);
+                foreach (var message in messages)
+                {
+                    selected.Cache(message, _options.SessionCacheMessages);
+                    if (message.Content is { } content && content.Length <= MaxCachedContent)
+                    {
+                        _services.Content.Add(TenantId, message.BlobSha256, headerOnly, content);
+                    }
+                }
+            }
+
             if (command.ChangedSince is { } since)
             {
                 messages = messages.Where(m => m.ModSeq > since).ToList();
@@ -146,7 +166,7 @@ internal sealed partial class ImapSession
                 }
 
                 var current = seenNow.TryGetValue(message.Uid, out var s) ? message with { Flags = s.Flags, Keywords = s.Keywords, ModSeq = s.ModSeq } : message;
-                var blob = !needBlob ? null : message.Content ?? await _services.Folders.ReadBlobAsync(TenantId, message.BlobSha256, _connection.ConnectionClosed) ?? [];
+                var blob = !needBlob ? null : message.Content ?? await ReadBlobAsync(message);
                 WriteFetch(seq, current, items, blob, seenNow.ContainsKey(message.Uid));
                 if (needBlob && !headerOnly)
                 {
@@ -158,6 +178,54 @@ internal sealed partial class ImapSession
         }
 
         return command.Uid ? "UID FETCH completed" : "FETCH completed";
+    }
+
+    /// <summary>
+    /// The batch from the session's metadata cache and the node's content cache, or null when
+    /// anything is missing (then one store query reads the batch). Cached views are not kept.
+    /// </summary>
+    private List<ImapMessage>? FromCache(SelectedFolder selected, (int Seq, uint Uid)[] batch, FetchExtras extras, bool headerOnly)
+    {
+        if (extras.HasFlag(FetchExtras.CachedViews))
+        {
+            return null;
+        }
+
+        var needContent = extras.HasFlag(FetchExtras.Header) || extras.HasFlag(FetchExtras.Blob);
+        var list = new List<ImapMessage>(batch.Length);
+        foreach (var (_, uid) in batch)
+        {
+            if (!selected.TryGetCached(uid, out var message))
+            {
+                return null;
+            }
+
+            if (needContent && (headerOnly || message.Size <= MaxCachedContent))
+            {
+                if (!_services.Content.TryGet(TenantId, message.BlobSha256, headerOnly, out var content))
+                {
+                    return null;
+                }
+
+                message = message with { Content = content };
+            }
+
+            list.Add(message);
+        }
+
+        return list;
+    }
+
+    /// <summary>A whole blob the metadata query did not bring (a large message); cached when small enough.</summary>
+    private async Task<byte[]> ReadBlobAsync(ImapMessage message)
+    {
+        var blob = await _services.Folders.ReadBlobAsync(TenantId, message.BlobSha256, _connection.ConnectionClosed) ?? [];
+        if (blob.Length <= MaxCachedContent)
+        {
+            _services.Content.Add(TenantId, message.BlobSha256, header: false, blob);
+        }
+
+        return blob;
     }
 
     private static bool NeedsBlob(FetchItem item) =>

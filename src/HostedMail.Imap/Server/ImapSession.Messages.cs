@@ -137,10 +137,14 @@ internal sealed partial class ImapSession
     private static void RecordOwnFlagChanges(SelectedFolder selected, FlagStoreResult result)
     {
         var modSeq = 0L;
-        foreach (var message in result.Messages.Where(m => m.Changed))
+        foreach (var message in result.Messages)
         {
-            selected.OwnReports[(uint)message.Uid] = message.ModSeq;
-            modSeq = message.ModSeq;
+            selected.UpdateCached(message.Uid, message.Flags, message.Keywords, message.ModSeq);
+            if (message.Changed)
+            {
+                selected.OwnReports[(uint)message.Uid] = message.ModSeq;
+                modSeq = message.ModSeq;
+            }
         }
 
         if (modSeq > 0)
@@ -153,6 +157,7 @@ internal sealed partial class ImapSession
     {
         foreach (var e in expunged)
         {
+            selected.Uncache(e.Uid);
             if (selected.SequenceOf((uint)e.Uid) > 0)
             {
                 selected.PendingExpunges.Add((uint)e.Uid);

@@ -26,6 +26,7 @@ internal sealed partial class ImapSession
                 ?? throw new ImapSessionEndException("[NONEXISTENT] The selected mailbox was deleted");
             foreach (var uid in changes.Vanished)
             {
+                selected.Uncache(uid);
                 if (uid <= uint.MaxValue && selected.SequenceOf((uint)uid) > 0)
                 {
                     selected.PendingExpunges.Add((uint)uid);
@@ -34,6 +35,7 @@ internal sealed partial class ImapSession
 
             foreach (var change in changes.Changed)
             {
+                selected.UpdateCached(change.Uid, change.Flags, change.Keywords, change.ModSeq);
                 var uid = (uint)change.Uid;
                 if (change.Uid >= selected.KnownUidNext && uid > selected.MaxUid)
                 {
@@ -96,6 +98,8 @@ internal sealed partial class ImapSession
 
     private async Task<string?> HandleIdleAsync(ImapCommand command)
     {
+        // An idling session may wait for hours: it keeps no message cache meanwhile.
+        _selected?.ClearCache();
         _w.Ascii("+ idling").Crlf();
         await FlushAsync();
         using var timeout = new CancellationTokenSource(_options.IdleTimeout, _time);

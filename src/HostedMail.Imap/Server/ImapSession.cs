@@ -28,7 +28,8 @@ internal sealed record ImapServices(
     IFolderChangeFeed Feed,
     MailAuthenticator Authenticator,
     ImapServerOptions Options,
-    ILoggerFactory LoggerFactory);
+    ILoggerFactory LoggerFactory,
+    ImapContentCache Content);
 
 /// <summary>One IMAP connection: reads commands, checks state, runs handlers, writes responses (RFC 9051, RFC 3501).</summary>
 // Implementation notes:

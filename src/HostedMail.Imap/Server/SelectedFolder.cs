@@ -1,3 +1,4 @@
+using HostedMail.Core.Imap;
 using HostedMail.Core.Messages;
 
 namespace HostedMail.Imap.Server;
@@ -57,6 +58,42 @@ internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
     public Dictionary<uint, long> OwnReports { get; } = [];
 
     public IDisposable? Subscription { get; set; }
+
+    /// <summary>
+    /// Metadata (flags, MODSEQ, size, date, blob digest) of messages this session fetched, kept
+    /// current by every change the session learns of, so repeated FETCHes need no store query.
+    /// </summary>
+    private readonly Dictionary<uint, ImapMessage> _cache = [];
+
+    public bool TryGetCached(uint uid, out ImapMessage message) => _cache.TryGetValue(uid, out message!);
+
+    public void Cache(ImapMessage message, int limit)
+    {
+        if (_cache.Count >= limit)
+        {
+            // Simple bound: start over (a client walking a huge folder re-reads in batches anyway).
+            _cache.Clear();
+        }
+
+        if (limit > 0)
+        {
+            _cache[(uint)message.Uid] = message.Envelope is null && message.BodyStructure is null && message.Content is null
+                ? message
+                : message with { Envelope = null, BodyStructure = null, Content = null };
+        }
+    }
+
+    public void UpdateCached(long uid, MessageFlags flags, IReadOnlyList<string> keywords, long modSeq)
+    {
+        if (_cache.TryGetValue((uint)uid, out var cached) && cached.ModSeq <= modSeq)
+        {
+            _cache[(uint)uid] = cached with { Flags = flags, Keywords = keywords, ModSeq = modSeq };
+        }
+    }
+
+    public void Uncache(long uid) => _cache.Remove((uint)uid);
+
+    public void ClearCache() => _cache.Clear();
 
     public void Load(uint[] uids) => _uids = [.. uids];
 

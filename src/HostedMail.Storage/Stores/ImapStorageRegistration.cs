@@ -9,7 +9,8 @@ internal static class ImapStorageRegistration
     public static IServiceCollection AddImapStores(this IServiceCollection services)
     {
         services.AddSingleton<IImapStore, PostgresImapStore>();
-        services.AddSingleton<IFolderChangeFeed, PostgresFolderChangeFeed>();
+        services.AddSingleton<PostgresFolderChangeFeed>();
+        services.AddSingleton<IFolderChangeFeed>(sp => sp.GetRequiredService<PostgresFolderChangeFeed>());
         return services;
     }
 }

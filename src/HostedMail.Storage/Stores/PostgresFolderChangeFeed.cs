@@ -22,6 +22,7 @@ internal sealed class PostgresFolderChangeFeed(NpgsqlDataSource dataSource, Time
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
     private Task? _loop;
+    private int _disposed;
 
     public IDisposable Subscribe(long tenantId, long folderId, Action<long> onChange)
     {
@@ -40,6 +41,12 @@ internal sealed class PostgresFolderChangeFeed(NpgsqlDataSource dataSource, Time
 
     public async ValueTask DisposeAsync()
     {
+        // The container may dispose it twice (registered as itself and as IFolderChangeFeed).
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         if (_loop is not null)
         {
@@ -132,7 +139,17 @@ internal sealed class PostgresFolderChangeFeed(NpgsqlDataSource dataSource, Time
             return;
         }
 
-        if (_subscribers.TryGetValue((tenant, folder), out var subscriptions))
+        Publish(tenant, folder, modSeq);
+    }
+
+    /// <summary>
+    /// Tells this node's subscribers at once about a change this node committed, before the session
+    /// that made it answers its client: another session here that runs a command after that answer
+    /// sees the change (its NOTIFY, which other nodes rely on, may arrive later). Repeats are harmless.
+    /// </summary>
+    public void Publish(long tenantId, long folderId, long modSeq)
+    {
+        if (_subscribers.TryGetValue((tenantId, folderId), out var subscriptions))
         {
             foreach (var s in subscriptions)
             {

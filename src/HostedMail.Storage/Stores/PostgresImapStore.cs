@@ -16,10 +16,12 @@ namespace HostedMail.Storage.Stores;
 // - MODSEQ comes from the locked folder row, so MODSEQs of a folder commit in order: a session
 //   that has seen MODSEQ n has seen every change up to n (the change query relies on it).
 // - Each mutation NOTIFYs 'tenant:folder:modseq' on the channel PostgresMessageStore uses; the
-//   notification is delivered at commit.
+//   notification is delivered at commit. After the commit, this node's own sessions are told at
+//   once (PostgresFolderChangeFeed.Publish), so they never serve cached flags older than a change
+//   another session here has already confirmed.
 // - Blob rows are locked after folder rows here but before them at delivery; the rare deadlock
 //   this allows is retried (PostgresException.IsTransient).
-internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFolderStore folders) : IImapStore
+internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFolderStore folders, PostgresFolderChangeFeed feed) : IImapStore
 {
     private const int MaxInlineBlobSize = 256 * 1024;
 
@@ -104,6 +106,9 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             RETURNING uid_validity, uid_next - 1 AS uid, highest_modseq AS modseq
         ), m AS (
             UPDATE mailboxes SET used_bytes = used_bytes + @size WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND EXISTS (SELECT 1 FROM f)
+        ), b AS (
+            INSERT INTO blobs (tenant_id, sha256, size, data, ref_count, header) SELECT @tenant_id, @sha, @size, @data, 1, @header FROM f
+            ON CONFLICT (tenant_id, sha256) DO UPDATE SET ref_count = blobs.ref_count + 1, header = coalesce(blobs.header, EXCLUDED.header)
         ), ins AS (
             INSERT INTO messages (tenant_id, mailbox_id, folder_id, uid, modseq, blob_sha256, size, internal_date, flags, keywords,
                                   envelope, body_structure, subject, sent_date, from_address, message_id_hdr)
@@ -112,11 +117,6 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             FROM f
         )
         SELECT uid_validity, uid, modseq, pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || modseq::text) FROM f
-        """;
-
-    private const string UpsertBlobSql = """
-        INSERT INTO blobs (tenant_id, sha256, size, data, ref_count, header) VALUES (@tenant_id, @sha, @size, @data, 1, @header)
-        ON CONFLICT (tenant_id, sha256) DO UPDATE SET ref_count = blobs.ref_count + 1, header = coalesce(blobs.header, EXCLUDED.header)
         """;
 
     private const string LockMailboxSql = "SELECT used_bytes, quota_bytes FROM mailboxes WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id FOR UPDATE";
@@ -275,26 +275,30 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             batch.BatchCommands.Add(store);
             var messages = new List<StoredFlags>();
             var modified = new List<long>();
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
-                var stored = new StoredFlags(reader.GetInt64(0), reader.GetInt64(1), (MessageFlags)reader.GetInt32(2), reader.GetFieldValue<string[]>(3), reader.GetBoolean(4));
-                if (reader.GetBoolean(5))
+                await reader.NextResultAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
                 {
-                    modified.Add(stored.Uid);
-                }
-                else
-                {
-                    messages.Add(stored);
+                    var stored = new StoredFlags(reader.GetInt64(0), reader.GetInt64(1), (MessageFlags)reader.GetInt32(2), reader.GetFieldValue<string[]>(3), reader.GetBoolean(4));
+                    if (reader.GetBoolean(5))
+                    {
+                        modified.Add(stored.Uid);
+                    }
+                    else
+                    {
+                        messages.Add(stored);
+                    }
                 }
             }
 
+            PublishChanged(tenantId, folderId, messages.Where(m => m.Changed).Select(m => m.ModSeq).DefaultIfEmpty().Max());
             return new FlagStoreResult(messages, modified);
         }, cancellationToken);
 
-    public Task<CopyResult> CopyAsync(long tenantId, long mailboxId, long sourceFolderId, IReadOnlyList<long> uids, long targetFolderId, bool move, CancellationToken cancellationToken) =>
-        InTransactionAsync(async (connection, transaction) =>
+    public async Task<CopyResult> CopyAsync(long tenantId, long mailboxId, long sourceFolderId, IReadOnlyList<long> uids, long targetFolderId, bool move, CancellationToken cancellationToken)
+    {
+        var (result, targetModSeq) = await InTransactionAsync(async (connection, transaction) =>
         {
             var ids = new[] { sourceFolderId, targetFolderId }.Distinct().Order().ToArray();
             var locked = await Db.QueryAsync(connection, transaction, """
@@ -334,35 +338,38 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             }
 
             var uidValidity = locked.First(l => l.Id == targetFolderId).UidValidity;
-            return new CopyResult(uidValidity, pairs.Select(p => p.Source).ToList(), pairs.Select(p => p.Target).ToList(), expunged);
+            return (new CopyResult(uidValidity, pairs.Select(p => p.Source).ToList(), pairs.Select(p => p.Target).ToList(), expunged), pairs.Count > 0 ? pairs[0].ModSeq : 0);
         }, cancellationToken);
+        PublishChanged(tenantId, targetFolderId, targetModSeq);
+        PublishChanged(tenantId, sourceFolderId, result.Expunged.Count > 0 ? result.Expunged[0].ModSeq : 0);
+        return result;
+    }
 
     public Task<AppendResult> AppendAsync(long tenantId, long mailboxId, long folderId, MessageData message, MessageFlags flags, IReadOnlyList<string> keywords, DateTimeOffset internalDate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var s = message.Summary;
-        return InTransactionAsync(async (connection, transaction) =>
+        return InBatchAsync(async (connection, batch) =>
         {
-            // One round trip, then COMMIT or ROLLBACK. Blob first, then folder and mailbox rows: the
-            // lock order of delivery (PostgresMessageStore). The insert happens only within quota.
+            // One round trip, one implicit transaction: the folder and mailbox rows are locked, then
+            // one statement adds the message, its blob and the usage only if the folder exists and
+            // the quota allows, so a refused APPEND changes nothing. Lock order folder, mailbox, blob
+            // differs from delivery's (blob first): a deadlock between the two is retried.
             // Search text is extracted later, at the first SEARCH that needs it (IndexTextAsync).
-            await using var batch = new NpgsqlBatch(connection, transaction);
-            var blob = Db.Statement(UpsertBlobSql, ("tenant_id", tenantId), ("sha", message.Sha256), ("size", message.Size));
-            blob.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("data", NpgsqlDbType.Bytea) { TypedValue = message.Bytes });
-            blob.Parameters.Add(message.Header is { } header
-                ? new NpgsqlParameter<ReadOnlyMemory<byte>>("header", NpgsqlDbType.Bytea) { TypedValue = header }
-                : new NpgsqlParameter("header", NpgsqlDbType.Bytea) { Value = DBNull.Value });
-            batch.BatchCommands.Add(blob);
             batch.BatchCommands.Add(FolderExpunge.LockStatement(tenantId, mailboxId, folderId));
             batch.BatchCommands.Add(Db.Statement(LockMailboxSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId)));
-            batch.BatchCommands.Add(Db.Statement(AppendSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("flags", (int)flags), ("size", message.Size),
+            var append = Db.Statement(AppendSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("flags", (int)flags), ("size", message.Size),
                 ("sha", message.Sha256), ("internal_date", internalDate.ToUniversalTime()), ("keywords", keywords.Distinct(StringComparer.Ordinal).ToArray()), ("envelope", s.Envelope),
-                ("body_structure", s.BodyStructure), ("subject", s.Subject), ("sent_date", s.SentDate), ("from_address", s.FromAddress), ("message_id", s.MessageId)));
-            bool folderFound;
+                ("body_structure", s.BodyStructure), ("subject", s.Subject), ("sent_date", s.SentDate), ("from_address", s.FromAddress), ("message_id", s.MessageId));
+            append.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("data", NpgsqlDbType.Bytea) { TypedValue = message.Bytes });
+            append.Parameters.Add(message.Header is { } header
+                ? new NpgsqlParameter<ReadOnlyMemory<byte>>("header", NpgsqlDbType.Bytea) { TypedValue = header }
+                : new NpgsqlParameter("header", NpgsqlDbType.Bytea) { Value = DBNull.Value });
+            batch.BatchCommands.Add(append);
             AppendResult? result = null;
+            bool folderFound;
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
-                // The blob upsert returns no rows and has no result set here.
                 folderFound = await reader.ReadAsync(cancellationToken);
                 await reader.NextResultAsync(cancellationToken);
                 await reader.NextResultAsync(cancellationToken);
@@ -372,7 +379,13 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
                 }
             }
 
-            return result ?? throw (folderFound ? new QuotaExceededException() : HostedMailException.NotFound("no such folder"));
+            if (result is null)
+            {
+                throw folderFound ? new QuotaExceededException() : HostedMailException.NotFound("no such folder");
+            }
+
+            PublishChanged(tenantId, folderId, result.ModSeq);
+            return result;
         }, cancellationToken);
     }
 
@@ -382,9 +395,15 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             // A folder of another mailbox is locked by nothing and expunges nothing (both statements check the mailbox).
             batch.BatchCommands.Add(FolderExpunge.LockStatement(tenantId, mailboxId, folderId));
             batch.BatchCommands.Add(FolderExpunge.Statement(tenantId, mailboxId, folderId, uids?.ToArray(), onlyDeleted: true));
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            return await FolderExpunge.ReadAsync(reader, cancellationToken);
+            IReadOnlyList<ExpungedMessage> expunged;
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            {
+                await reader.NextResultAsync(cancellationToken);
+                expunged = await FolderExpunge.ReadAsync(reader, cancellationToken);
+            }
+
+            PublishChanged(tenantId, folderId, expunged.Count > 0 ? expunged[0].ModSeq : 0);
+            return expunged;
         }, cancellationToken);
 
     public async Task<int> CountDeletedAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
@@ -429,6 +448,15 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             {
                 // Deadlock or serialisation failure: the transaction rolled back; run it again.
             }
+        }
+    }
+
+    /// <summary>After a commit (the reader is done): this node's sessions on the folder learn of the change now.</summary>
+    private void PublishChanged(long tenantId, long folderId, long modSeq)
+    {
+        if (modSeq > 0)
+        {
+            feed.Publish(tenantId, folderId, modSeq);
         }
     }
 
