@@ -16,11 +16,12 @@ internal static class FolderExpunge
 
     // Without UIDs: every message (optionally only those flagged \Deleted, bit 8). Four statement
     // texts rather than optional filters, so each has its own (generic) plan using the right index.
-    private static readonly string[] ExpungeSql = [Expunge(false, false), Expunge(false, true), Expunge(true, false), Expunge(true, true)];
+    // With notify: the NOTIFY is part of the transaction (POP3); without, the caller notifies after its commit (IMAP).
+    private static readonly string[] ExpungeSql = [.. Enumerable.Range(0, 8).Select(i => Expunge((i & 4) != 0, (i & 2) != 0, (i & 1) != 0))];
 
-    private static string ExpungeText(bool byUid, bool onlyDeleted) => ExpungeSql[(byUid ? 2 : 0) + (onlyDeleted ? 1 : 0)];
+    private static string ExpungeText(bool byUid, bool onlyDeleted, bool notify) => ExpungeSql[(byUid ? 4 : 0) + (onlyDeleted ? 2 : 0) + (notify ? 1 : 0)];
 
-    private static string Expunge(bool byUid, bool onlyDeleted) => $"""
+    private static string Expunge(bool byUid, bool onlyDeleted, bool notify) => $"""
         WITH gone AS (
             DELETE FROM messages m
             WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id
@@ -45,7 +46,7 @@ internal static class FolderExpunge
             FROM (SELECT blob_sha256, count(*) AS n FROM gone GROUP BY blob_sha256) g
             WHERE b.tenant_id = @tenant_id AND b.sha256 = g.blob_sha256
         )
-        SELECT gone.uid, bump.highest_modseq, pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || bump.highest_modseq::text)
+        SELECT gone.uid, bump.highest_modseq{(notify ? $", pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || bump.highest_modseq::text)" : string.Empty)}
         FROM gone, bump ORDER BY gone.uid
         """;
 
@@ -58,9 +59,9 @@ internal static class FolderExpunge
         Db.Statement(LockFolderSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId));
 
     /// <summary>The expunge as a batch statement; read its rows with <see cref="ReadAsync"/>.</summary>
-    public static NpgsqlBatchCommand Statement(long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted)
+    public static NpgsqlBatchCommand Statement(long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted, bool notify)
     {
-        var statement = Db.Statement(ExpungeText(uids is not null, onlyDeleted), ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId));
+        var statement = Db.Statement(ExpungeText(uids is not null, onlyDeleted, notify), ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId));
         if (uids is not null)
         {
             statement.Parameters.Add(new NpgsqlParameter("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = uids });
@@ -71,7 +72,7 @@ internal static class FolderExpunge
 
     public static async Task<IReadOnlyList<ExpungedMessage>> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted, CancellationToken cancellationToken)
     {
-        await using var command = Db.Command(connection, transaction, ExpungeText(uids is not null, onlyDeleted), ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId));
+        await using var command = Db.Command(connection, transaction, ExpungeText(uids is not null, onlyDeleted, notify: true), ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId));
         if (uids is not null)
         {
             command.Parameters.Add(new NpgsqlParameter("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = uids });

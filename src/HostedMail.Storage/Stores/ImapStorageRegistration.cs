@@ -10,6 +10,7 @@ internal static class ImapStorageRegistration
     {
         services.AddSingleton<IImapStore, PostgresImapStore>();
         services.AddSingleton<PostgresFolderChangeFeed>();
+        services.AddSingleton<PostgresFolderNotifier>();
         services.AddSingleton<IFolderChangeFeed>(sp => sp.GetRequiredService<PostgresFolderChangeFeed>());
         return services;
     }

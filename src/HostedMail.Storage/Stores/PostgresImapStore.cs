@@ -15,13 +15,15 @@ namespace HostedMail.Storage.Stores;
 //   counters change with the messages.
 // - MODSEQ comes from the locked folder row, so MODSEQs of a folder commit in order: a session
 //   that has seen MODSEQ n has seen every change up to n (the change query relies on it).
-// - Each mutation NOTIFYs 'tenant:folder:modseq' on the channel PostgresMessageStore uses; the
-//   notification is delivered at commit. After the commit, this node's own sessions are told at
+// - Each mutation NOTIFYs 'tenant:folder:modseq' on the channel PostgresMessageStore uses. STORE,
+//   EXPUNGE and APPEND leave it to PostgresFolderNotifier after their commit (notifying
+//   transactions commit one at a time in PostgreSQL); COPY/MOVE and DELETE notify in their
+//   transaction, delivered at commit. After the commit, this node's own sessions are told at
 //   once (PostgresFolderChangeFeed.Publish), so they never serve cached flags older than a change
 //   another session here has already confirmed.
 // - Blob rows are locked after folder rows here but before them at delivery; the rare deadlock
 //   this allows is retried (PostgresException.IsTransient).
-internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFolderStore folders, PostgresFolderChangeFeed feed) : IImapStore
+internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFolderStore folders, PostgresFolderChangeFeed feed, PostgresFolderNotifier notifier) : IImapStore
 {
     private const int MaxInlineBlobSize = 256 * 1024;
 
@@ -38,7 +40,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         WHERE e.tenant_id = @tenant_id AND e.folder_id = @folder_id AND e.modseq > @since AND EXISTS (SELECT 1 FROM f)
         """;
 
-    private const string StoreFlagsSql = $"""
+    private const string StoreFlagsSql = """
         WITH target AS (
             SELECT m.message_id, m.uid, m.modseq, m.flags AS old_flags, m.keywords AS old_keywords,
                 CASE @mode WHEN 0 THEN @flags WHEN 1 THEN m.flags | @flags ELSE m.flags & ~@flags END AS new_flags,
@@ -56,7 +58,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
                                                                         WHEN old_flags & 1 = 0 AND new_flags & 1 = 1 THEN -1 ELSE 0 END), 0)
                                                FROM t WHERE changed AND allowed)
             WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND EXISTS (SELECT 1 FROM t WHERE changed AND allowed)
-            RETURNING highest_modseq, pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || highest_modseq::text)
+            RETURNING highest_modseq
         ), upd AS (
             UPDATE messages m SET flags = t.new_flags, keywords = t.new_keywords, modseq = bump.highest_modseq
             FROM t, bump
@@ -97,7 +99,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         SELECT src.uid, d.first_uid + src.rn - 1, d.modseq FROM src, d ORDER BY src.uid
         """;
 
-    private const string AppendSql = $"""
+    private const string AppendSql = """
         WITH f AS (
             UPDATE folders SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1, message_count = message_count + 1,
                 unseen_count = unseen_count + CASE WHEN (@flags & 1) = 0 THEN 1 ELSE 0 END, total_size = total_size + @size
@@ -116,7 +118,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
                    @envelope, @body_structure, @subject, @sent_date, @from_address, @message_id
             FROM f
         )
-        SELECT uid_validity, uid, modseq, pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || modseq::text) FROM f
+        SELECT uid_validity, uid, modseq FROM f
         """;
 
     private const string LockMailboxSql = "SELECT used_bytes, quota_bytes FROM mailboxes WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id FOR UPDATE";
@@ -394,7 +396,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         {
             // A folder of another mailbox is locked by nothing and expunges nothing (both statements check the mailbox).
             batch.BatchCommands.Add(FolderExpunge.LockStatement(tenantId, mailboxId, folderId));
-            batch.BatchCommands.Add(FolderExpunge.Statement(tenantId, mailboxId, folderId, uids?.ToArray(), onlyDeleted: true));
+            batch.BatchCommands.Add(FolderExpunge.Statement(tenantId, mailboxId, folderId, uids?.ToArray(), onlyDeleted: true, notify: false));
             IReadOnlyList<ExpungedMessage> expunged;
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
@@ -451,12 +453,13 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         }
     }
 
-    /// <summary>After a commit (the reader is done): this node's sessions on the folder learn of the change now.</summary>
+    /// <summary>After a commit (the reader is done): this node's sessions on the folder learn of the change now, other nodes' soon.</summary>
     private void PublishChanged(long tenantId, long folderId, long modSeq)
     {
         if (modSeq > 0)
         {
             feed.Publish(tenantId, folderId, modSeq);
+            notifier.Notify(tenantId, folderId, modSeq);
         }
     }
 
