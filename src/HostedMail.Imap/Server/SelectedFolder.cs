@@ -63,37 +63,45 @@ internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
     /// Metadata (flags, MODSEQ, size, date, blob digest) of messages this session fetched, kept
     /// current by every change the session learns of, so repeated FETCHes need no store query.
     /// </summary>
-    private readonly Dictionary<uint, ImapMessage> _cache = [];
+    private Dictionary<uint, ImapMessage>? _cache;
 
-    public bool TryGetCached(uint uid, out ImapMessage message) => _cache.TryGetValue(uid, out message!);
+    public bool TryGetCached(uint uid, out ImapMessage message)
+    {
+        message = null!;
+        return _cache is not null && _cache.TryGetValue(uid, out message!);
+    }
 
     public void Cache(ImapMessage message, int limit)
     {
+        if (limit <= 0)
+        {
+            return;
+        }
+
+        _cache ??= [];
         if (_cache.Count >= limit)
         {
             // Simple bound: start over (a client walking a huge folder re-reads in batches anyway).
             _cache.Clear();
         }
 
-        if (limit > 0)
-        {
-            _cache[(uint)message.Uid] = message.Envelope is null && message.BodyStructure is null && message.Content is null
-                ? message
-                : message with { Envelope = null, BodyStructure = null, Content = null };
-        }
+        _cache[(uint)message.Uid] = message.Envelope is null && message.BodyStructure is null && message.Content is null
+            ? message
+            : message with { Envelope = null, BodyStructure = null, Content = null };
     }
 
     public void UpdateCached(long uid, MessageFlags flags, IReadOnlyList<string> keywords, long modSeq)
     {
-        if (_cache.TryGetValue((uint)uid, out var cached) && cached.ModSeq <= modSeq)
+        if (_cache is not null && _cache.TryGetValue((uint)uid, out var cached) && cached.ModSeq <= modSeq)
         {
             _cache[(uint)uid] = cached with { Flags = flags, Keywords = keywords, ModSeq = modSeq };
         }
     }
 
-    public void Uncache(long uid) => _cache.Remove((uint)uid);
+    public void Uncache(long uid) => _cache?.Remove((uint)uid);
 
-    public void ClearCache() => _cache.Clear();
+    /// <summary>Drops the cache and its memory (an idling session may wait for hours).</summary>
+    public void ClearCache() => _cache = null;
 
     public void Load(uint[] uids) => _uids = [.. uids];
 
