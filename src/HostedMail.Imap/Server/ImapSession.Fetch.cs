@@ -168,13 +168,8 @@ internal sealed partial class ImapSession
                 var current = seenNow.TryGetValue(message.Uid, out var s) ? message with { Flags = s.Flags, Keywords = s.Keywords, ModSeq = s.ModSeq } : message;
                 var blob = !needBlob ? null : message.Content ?? await ReadBlobAsync(message);
                 WriteFetch(seq, current, items, blob, seenNow.ContainsKey(message.Uid));
-                if (needBlob && !headerOnly)
-                {
-                    await FlushAsync();
-                }
+                await FlushIfLargeAsync();
             }
-
-            await FlushAsync();
         }
 
         return command.Uid ? "UID FETCH completed" : "FETCH completed";

@@ -292,6 +292,18 @@ internal sealed partial class ImapSession
 
     private ValueTask<FlushResult> FlushAsync() => _output.FlushAsync(_connection.ConnectionClosed);
 
+    /// <summary>
+    /// Inside a long response: sends once 64 KiB are buffered (bounding memory, and flushing waits
+    /// for a slow reader); the tagged response flushes the rest, so a short answer is one write.
+    /// </summary>
+    private async ValueTask FlushIfLargeAsync()
+    {
+        if (!_output.CanGetUnflushedBytes || _output.UnflushedBytes >= 64 * 1024)
+        {
+            await FlushAsync();
+        }
+    }
+
     private void ReplaceTransport(PipeReader input, PipeWriter output)
     {
         _input = input;
