@@ -104,6 +104,32 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
         Assert.Equal(["* 1 FETCH (UID 1 FLAGS ())", "* 2 FETCH (UID 3 FLAGS (\\Seen $Later))", "A11 OK FETCH completed"], await b.CommandAsync("FETCH 1:* (UID FLAGS)"));
     }
 
+    // APPEND remembers the folder it found by name; a rename or delete by another session since must
+    // not send the next APPEND to the renamed folder.
+    [Fact]
+    public async Task AppendNeverFollowsARememberedFolderThatWasRenamedOrDeleted()
+    {
+        var mailbox = await _node.CreateMailboxAsync("appendtarget");
+        await using var a = await ImapClient.LoginAsync(_node.Port, mailbox.Address);
+        await using var b = await ImapClient.LoginAsync(_node.Port, mailbox.Address);
+        Assert.Equal("A2 OK CREATE completed", (await a.CommandAsync("CREATE Work"))[^1]);
+        Assert.EndsWith("APPEND completed", (await a.CommandAsync(AppendCommand(ImapTestNode.Message("one"), "Work")))[^1], StringComparison.Ordinal);
+        Assert.EndsWith("APPEND completed", (await a.CommandAsync(AppendCommand(ImapTestNode.Message("two"), "Work")))[^1], StringComparison.Ordinal);
+
+        Assert.Equal("A2 OK RENAME completed", (await b.CommandAsync("RENAME Work Work2"))[^1]);
+        var refused = await a.CommandAsync(AppendCommand(ImapTestNode.Message("three"), "Work"));
+        Assert.Equal("A5 NO [TRYCREATE] No such mailbox", refused[^1]);
+        Assert.Contains("* STATUS Work2 (MESSAGES 2)", await a.CommandAsync("STATUS Work2 (MESSAGES)"));
+
+        // A new folder under the old name receives the next APPEND; deleting it refuses the one after.
+        Assert.Equal("A3 OK CREATE completed", (await b.CommandAsync("CREATE Work"))[^1]);
+        Assert.EndsWith("APPEND completed", (await a.CommandAsync(AppendCommand(ImapTestNode.Message("four"), "Work")))[^1], StringComparison.Ordinal);
+        Assert.Contains("* STATUS Work (MESSAGES 1)", await a.CommandAsync("STATUS Work (MESSAGES)"));
+        Assert.Contains("* STATUS Work2 (MESSAGES 2)", await a.CommandAsync("STATUS Work2 (MESSAGES)"));
+        Assert.Equal("A4 OK DELETE completed", (await b.CommandAsync("DELETE Work"))[^1]);
+        Assert.Equal("A10 NO [TRYCREATE] No such mailbox", (await a.CommandAsync(AppendCommand(ImapTestNode.Message("five"), "Work")))[^1]);
+    }
+
     // (b) Two nodes on one database: changes reach the other node after commit (the per-node notifier).
     [Fact]
     public async Task StoreAndAppendThroughNodeAReachAnIdleSessionOnNodeB()
@@ -474,7 +500,7 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
 
         foreach (var (tenant, mailboxId, folder) in new[] { (owner.TenantId, owner.MailboxId, gone), (owner.TenantId, owner.MailboxId, otherInbox), (other.TenantId, owner.MailboxId, otherInbox) })
         {
-            var ex = await Assert.ThrowsAsync<HostedMailException>(() => store.AppendAsync(tenant, mailboxId, folder, data, MessageFlags.None, [], DateTimeOffset.UtcNow, CancellationToken.None));
+            var ex = await Assert.ThrowsAsync<HostedMailException>(() => store.AppendAsync(tenant, mailboxId, folder, null, data, MessageFlags.None, [], DateTimeOffset.UtcNow, CancellationToken.None));
             Assert.Equal(HostedMailError.NotFound, ex.Error);
         }
 

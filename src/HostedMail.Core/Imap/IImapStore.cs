@@ -49,8 +49,12 @@ public interface IImapStore
     /// <summary>Copies (or moves) messages into another folder of the same mailbox; UIDs in source order (RFC 4315 COPYUID).</summary>
     Task<CopyResult> CopyAsync(long tenantId, long mailboxId, long sourceFolderId, IReadOnlyList<long> uids, long targetFolderId, bool move, CancellationToken cancellationToken);
 
-    /// <summary>Stores a message into a folder with flags and date; the OK may follow only once this returns (it has committed).</summary>
-    Task<AppendResult> AppendAsync(long tenantId, long mailboxId, long folderId, MessageData message, MessageFlags flags, IReadOnlyList<string> keywords, DateTimeOffset internalDate, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores a message into a folder with flags and date; the OK may follow only once this returns
+    /// (it has committed). With <paramref name="expectedName"/>, the folder must still have that
+    /// name (the caller remembered the id): otherwise NotFound, and nothing is stored.
+    /// </summary>
+    Task<AppendResult> AppendAsync(long tenantId, long mailboxId, long folderId, string? expectedName, MessageData message, MessageFlags flags, IReadOnlyList<string> keywords, DateTimeOffset internalDate, CancellationToken cancellationToken);
 
     /// <summary>Expunges messages flagged \Deleted, all of them or only those among <paramref name="uids"/> (UID EXPUNGE).</summary>
     Task<IReadOnlyList<ExpungedMessage>> ExpungeDeletedAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long>? uids, CancellationToken cancellationToken);

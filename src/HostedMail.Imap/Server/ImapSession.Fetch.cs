@@ -123,6 +123,11 @@ internal sealed partial class ImapSession
         foreach (var batch in targets.Chunk(batchSize))
         {
             IReadOnlyList<ImapMessage>? messages = FromCache(selected, batch, extras, headerOnly);
+            if (messages is null && await PrefillCacheAsync(selected, batch.Length))
+            {
+                messages = FromCache(selected, batch, extras, headerOnly);
+            }
+
             if (messages is null)
             {
                 messages = await _services.Store.FetchAsync(TenantId, MailboxId, selected.FolderId, batch.Select(t => (long)t.Uid).ToList(), extras, _connection.ConnectionClosed);
@@ -209,6 +214,31 @@ internal sealed partial class ImapSession
         }
 
         return list;
+    }
+
+    /// <summary>
+    /// A session that keeps missing the cache (a client reading the folder) loads the metadata of
+    /// the whole folder once, when it fits the cache (like loading a folder index); content then
+    /// comes from the node's cache, filled by every session. True when it loaded.
+    /// </summary>
+    private async Task<bool> PrefillCacheAsync(SelectedFolder selected, int batchLength)
+    {
+        const int MissesBeforePrefill = 3;
+        if (++selected.CacheMisses != MissesBeforePrefill || selected.Count <= batchLength || selected.Count > _options.SessionCacheMessages)
+        {
+            return false;
+        }
+
+        foreach (var chunk in selected.Uids.Chunk(_options.FetchBatchSize))
+        {
+            var messages = await _services.Store.FetchAsync(TenantId, MailboxId, selected.FolderId, chunk.Select(u => (long)u).ToList(), FetchExtras.None, _connection.ConnectionClosed);
+            foreach (var message in messages)
+            {
+                selected.Cache(message, _options.SessionCacheMessages);
+            }
+        }
+
+        return true;
     }
 
     /// <summary>A whole blob the metadata query did not bring (a large message); cached when small enough.</summary>

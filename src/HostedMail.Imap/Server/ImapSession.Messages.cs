@@ -1,3 +1,4 @@
+using HostedMail.Core;
 using HostedMail.Core.Imap;
 using HostedMail.Core.Messages;
 using HostedMail.Imap.Protocol;
@@ -191,7 +192,11 @@ internal sealed partial class ImapSession
 
     private async Task<string?> HandleAppendAsync(AppendCommand command)
     {
-        var folder = await GetFolderAsync(command.Mailbox, "TRYCREATE");
+        // Clients append to the same few folders (Sent, Drafts, INBOX) again and again: the folder
+        // found last time is tried first, the store checking that it still has that name.
+        var name = ToStorageName(command.Mailbox);
+        var remembered = _appendFolder?.Name == name;
+        var folder = remembered ? _appendFolder! : await GetFolderAsync(command.Mailbox, "TRYCREATE");
         var uids = new List<long>();
         long uidValidity = 0;
         foreach (var message in command.Messages)
@@ -208,8 +213,23 @@ internal sealed partial class ImapSession
 
             // The literal lives in the command buffer, which the next command reuses: copy it.
             var data = MessageParsing.Prepare(message.Data.ToArray());
-            var result = await _services.Store.AppendAsync(TenantId, MailboxId, folder.FolderId, data, message.Flags, message.Keywords,
+            Task<AppendResult> Append() => _services.Store.AppendAsync(TenantId, MailboxId, folder.FolderId, remembered ? folder.Name : null, data, message.Flags, message.Keywords,
                 message.InternalDate ?? _time.GetUtcNow(), _connection.ConnectionClosed);
+            AppendResult result;
+            try
+            {
+                result = await Append();
+            }
+            catch (HostedMailException ex) when (ex.Error == HostedMailError.NotFound && remembered)
+            {
+                // Renamed or deleted since: look the name up again (TRYCREATE when it is gone).
+                _appendFolder = null;
+                remembered = false;
+                folder = await GetFolderAsync(command.Mailbox, "TRYCREATE");
+                result = await Append();
+            }
+
+            _appendFolder = folder;
             uids.Add(result.Uid);
             uidValidity = result.UidValidity;
             await RecordOwnAppendAsync(folder.FolderId, result);

@@ -55,6 +55,7 @@ internal sealed partial class ImapSession
     private ImapSessionState _state = ImapSessionState.NotAuthenticated;
     private Mailbox? _mailbox;
     private SelectedFolder? _selected;
+    private Folder? _appendFolder;
     private bool _rev2;
     private bool _utf8;
     private bool _condStore;

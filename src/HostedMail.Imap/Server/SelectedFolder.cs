@@ -65,6 +65,9 @@ internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
     /// </summary>
     private Dictionary<uint, ImapMessage>? _cache;
 
+    /// <summary>FETCH batches the caches could not answer since the cache was last emptied.</summary>
+    public int CacheMisses { get; set; }
+
     public bool TryGetCached(uint uid, out ImapMessage message)
     {
         message = null!;
@@ -101,7 +104,11 @@ internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
     public void Uncache(long uid) => _cache?.Remove((uint)uid);
 
     /// <summary>Drops the cache and its memory (an idling session may wait for hours).</summary>
-    public void ClearCache() => _cache = null;
+    public void ClearCache()
+    {
+        _cache = null;
+        CacheMisses = 0;
+    }
 
     public void Load(uint[] uids) => _uids = [.. uids];
 

@@ -99,11 +99,15 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         SELECT src.uid, d.first_uid + src.rn - 1, d.modseq FROM src, d ORDER BY src.uid
         """;
 
-    private const string AppendSql = """
+    private static readonly string AppendSql = Append(byName: false);
+    private static readonly string AppendNamedSql = Append(byName: true);
+    private const string LockNamedFolderSql = "SELECT highest_modseq FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND name = @name FOR UPDATE";
+
+    private static string Append(bool byName) => $"""
         WITH f AS (
             UPDATE folders SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1, message_count = message_count + 1,
                 unseen_count = unseen_count + CASE WHEN (@flags & 1) = 0 THEN 1 ELSE 0 END, total_size = total_size + @size
-            WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id
+            WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND {Db.Filter(byName, "name = @name")}
               AND EXISTS (SELECT 1 FROM mailboxes WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND used_bytes + @size <= quota_bytes)
             RETURNING uid_validity, uid_next - 1 AS uid, highest_modseq AS modseq
         ), m AS (
@@ -347,7 +351,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         return result;
     }
 
-    public Task<AppendResult> AppendAsync(long tenantId, long mailboxId, long folderId, MessageData message, MessageFlags flags, IReadOnlyList<string> keywords, DateTimeOffset internalDate, CancellationToken cancellationToken)
+    public Task<AppendResult> AppendAsync(long tenantId, long mailboxId, long folderId, string? expectedName, MessageData message, MessageFlags flags, IReadOnlyList<string> keywords, DateTimeOffset internalDate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var s = message.Summary;
@@ -358,11 +362,18 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             // the quota allows, so a refused APPEND changes nothing. Lock order folder, mailbox, blob
             // differs from delivery's (blob first): a deadlock between the two is retried.
             // Search text is extracted later, at the first SEARCH that needs it (IndexTextAsync).
-            batch.BatchCommands.Add(FolderExpunge.LockStatement(tenantId, mailboxId, folderId));
+            batch.BatchCommands.Add(expectedName is null
+                ? FolderExpunge.LockStatement(tenantId, mailboxId, folderId)
+                : Db.Statement(LockNamedFolderSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("name", expectedName)));
             batch.BatchCommands.Add(Db.Statement(LockMailboxSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId)));
-            var append = Db.Statement(AppendSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("flags", (int)flags), ("size", message.Size),
+            var append = Db.Statement(expectedName is null ? AppendSql : AppendNamedSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("flags", (int)flags), ("size", message.Size),
                 ("sha", message.Sha256), ("internal_date", internalDate.ToUniversalTime()), ("keywords", keywords.Distinct(StringComparer.Ordinal).ToArray()), ("envelope", s.Envelope),
                 ("body_structure", s.BodyStructure), ("subject", s.Subject), ("sent_date", s.SentDate), ("from_address", s.FromAddress), ("message_id", s.MessageId));
+            if (expectedName is not null)
+            {
+                append.Parameters.AddWithValue("name", expectedName);
+            }
+
             append.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("data", NpgsqlDbType.Bytea) { TypedValue = message.Bytes });
             append.Parameters.Add(message.Header is { } header
                 ? new NpgsqlParameter<ReadOnlyMemory<byte>>("header", NpgsqlDbType.Bytea) { TypedValue = header }
