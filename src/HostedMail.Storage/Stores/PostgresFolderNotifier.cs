@@ -15,9 +15,10 @@ namespace HostedMail.Storage.Stores;
 /// directly (<see cref="PostgresFolderChangeFeed.Publish"/>), before the change is confirmed.
 /// </summary>
 // Implementation notes:
-// - One loop: it waits for a change, takes everything queued meanwhile (one entry per folder, the
-//   highest MODSEQ), and sends it in one statement whose transaction does not wait for its flush.
-//   No timer: under load, batches grow while a send is in flight.
+// - One loop: it waits for a change, lets changes gather for a few milliseconds (CoalesceDelay:
+//   well inside the 100 ms other nodes are allowed, and each send is a transaction that takes
+//   PostgreSQL's notification lock), takes everything queued (one entry per folder, the highest
+//   MODSEQ), and sends it in one statement whose transaction does not wait for its flush.
 // - A send that fails is retried with the entries merged into what came since, after a growing
 //   pause. Changes are lost only if the node stops first; other nodes' sessions then see them at
 //   the folder's next change or their next command that synchronises (as after a lost NOTIFY).
@@ -26,6 +27,8 @@ internal sealed class PostgresFolderNotifier(NpgsqlDataSource dataSource, ILogge
     private const string SendSql = $"""
         SELECT set_config('synchronous_commit', 'off', true), pg_notify('{PostgresMessageStore.FolderChannel}', p) FROM unnest(@payloads) AS p
         """;
+
+    private static readonly TimeSpan CoalesceDelay = TimeSpan.FromMilliseconds(5);
 
     private readonly Channel<(long Tenant, long Folder, long ModSeq)> _queue = Channel.CreateUnbounded<(long, long, long)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
@@ -76,6 +79,11 @@ internal sealed class PostgresFolderNotifier(NpgsqlDataSource dataSource, ILogge
         var delay = TimeSpan.FromMilliseconds(50);
         while (await _queue.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false) || pending.Count > 0)
         {
+            if (pending.Count == 0 && !_queue.Reader.Completion.IsCompleted)
+            {
+                await Task.Delay(CoalesceDelay, _stop.Token).ConfigureAwait(false);
+            }
+
             while (_queue.Reader.TryRead(out var change))
             {
                 var key = (change.Tenant, change.Folder);
