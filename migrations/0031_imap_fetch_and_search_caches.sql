@@ -8,6 +8,16 @@
 -- (typically 1-5 % of a message). NULL (blobs stored before this migration): parse the blob.
 ALTER TABLE blobs ADD COLUMN header bytea;
 
+-- ENVELOPE and BODYSTRUCTURE (RFC 9051 section 7.5.2) depend only on the bytes: they move from
+-- every copy's messages row to the blob. Message rows shrink from ~600 to ~250 bytes, which every
+-- flag change (a new row version) and every folder scan (SEARCH) pays for.
+ALTER TABLE blobs ADD COLUMN envelope bytea, ADD COLUMN body_structure bytea;
+UPDATE blobs b SET envelope = m.envelope, body_structure = m.body_structure
+FROM (SELECT DISTINCT ON (tenant_id, blob_sha256) tenant_id, blob_sha256, envelope, body_structure
+      FROM messages WHERE envelope IS NOT NULL ORDER BY tenant_id, blob_sha256) m
+WHERE b.tenant_id = m.tenant_id AND b.sha256 = m.blob_sha256;
+ALTER TABLE messages DROP COLUMN envelope, DROP COLUMN body_structure;
+
 -- text_indexed: whether message_text holds this message's blob. Text is extracted lazily, at the
 -- first SEARCH of the folder that needs it (not on the delivery or APPEND path, where trigram GIN
 -- inserts cost ~4 ms of database CPU per message); the partial index makes "is anything in this

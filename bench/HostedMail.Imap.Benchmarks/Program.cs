@@ -60,10 +60,10 @@ var sample = MessageParsing.Prepare("From: a@b.example\r\nSubject: bulk\r\n\r\nb
 await using (var connection = await database.DataSource.OpenConnectionAsync())
 {
     var bulk = new NpgsqlCommand("""
-        INSERT INTO blobs (tenant_id, sha256, size, data, ref_count) VALUES (@t, @sha, @size, @data, 100000);
+        INSERT INTO blobs (tenant_id, sha256, size, data, ref_count, envelope, body_structure) VALUES (@t, @sha, @size, @data, 100000, @env, @bs);
         WITH f AS (SELECT folder_id FROM folders WHERE tenant_id = @t AND mailbox_id = @m AND name = 'INBOX')
-        INSERT INTO messages (tenant_id, mailbox_id, folder_id, uid, modseq, blob_sha256, size, internal_date, flags, envelope, body_structure, subject)
-        SELECT @t, @m, f.folder_id, g, g + 1, @sha, @size, now(), CASE WHEN g % 3 = 0 THEN 1 ELSE 0 END, @env, @bs, 'bulk ' || g FROM f, generate_series(1, 100000) g;
+        INSERT INTO messages (tenant_id, mailbox_id, folder_id, uid, modseq, blob_sha256, size, internal_date, flags, subject)
+        SELECT @t, @m, f.folder_id, g, g + 1, @sha, @size, now(), CASE WHEN g % 3 = 0 THEN 1 ELSE 0 END, 'bulk ' || g FROM f, generate_series(1, 100000) g;
         UPDATE folders SET uid_next = 100001, highest_modseq = 100001, message_count = 100000, unseen_count = 66667, total_size = 100000 * @size
         WHERE tenant_id = @t AND mailbox_id = @m AND name = 'INBOX';
         ANALYZE messages;

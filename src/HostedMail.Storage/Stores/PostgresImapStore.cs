@@ -73,7 +73,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
 
     private const string CopySql = """
         WITH src AS (
-            SELECT uid, blob_sha256, size, internal_date, flags, keywords, envelope, body_structure, subject, sent_date, from_address, message_id_hdr,
+            SELECT uid, blob_sha256, size, internal_date, flags, keywords, subject, sent_date, from_address, message_id_hdr,
                    text_indexed, row_number() OVER (ORDER BY uid) AS rn
             FROM messages WHERE tenant_id = @tenant_id AND folder_id = @source AND uid = ANY(@uids)
         ), cnt AS (
@@ -85,9 +85,9 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             RETURNING f.uid_next - cnt.n AS first_uid, f.highest_modseq AS modseq
         ), ins AS (
             INSERT INTO messages (tenant_id, mailbox_id, folder_id, uid, modseq, blob_sha256, size, internal_date, flags, keywords,
-                                  envelope, body_structure, subject, sent_date, from_address, message_id_hdr, text_indexed)
+                                  subject, sent_date, from_address, message_id_hdr, text_indexed)
             SELECT @tenant_id, @mailbox_id, @target, d.first_uid + src.rn - 1, d.modseq, src.blob_sha256, src.size, src.internal_date, src.flags, src.keywords,
-                   src.envelope, src.body_structure, src.subject, src.sent_date, src.from_address, src.message_id_hdr, src.text_indexed
+                   src.subject, src.sent_date, src.from_address, src.message_id_hdr, src.text_indexed
             FROM src, d
         ), refs AS (
             UPDATE blobs b SET ref_count = b.ref_count + g.n
@@ -113,13 +113,15 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         ), m AS (
             UPDATE mailboxes SET used_bytes = used_bytes + @size WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND EXISTS (SELECT 1 FROM f)
         ), b AS (
-            INSERT INTO blobs (tenant_id, sha256, size, data, ref_count, header) SELECT @tenant_id, @sha, @size, @data, 1, @header FROM f
-            ON CONFLICT (tenant_id, sha256) DO UPDATE SET ref_count = blobs.ref_count + 1, header = coalesce(blobs.header, EXCLUDED.header)
+            INSERT INTO blobs (tenant_id, sha256, size, data, ref_count, header, envelope, body_structure)
+            SELECT @tenant_id, @sha, @size, @data, 1, @header, @envelope, @body_structure FROM f
+            ON CONFLICT (tenant_id, sha256) DO UPDATE SET ref_count = blobs.ref_count + 1, header = coalesce(blobs.header, EXCLUDED.header),
+                envelope = coalesce(blobs.envelope, EXCLUDED.envelope), body_structure = coalesce(blobs.body_structure, EXCLUDED.body_structure)
         ), ins AS (
             INSERT INTO messages (tenant_id, mailbox_id, folder_id, uid, modseq, blob_sha256, size, internal_date, flags, keywords,
-                                  envelope, body_structure, subject, sent_date, from_address, message_id_hdr)
+                                  subject, sent_date, from_address, message_id_hdr)
             SELECT @tenant_id, @mailbox_id, @folder_id, f.uid, f.modseq, @sha, @size, @internal_date, @flags, @keywords,
-                   @envelope, @body_structure, @subject, @sent_date, @from_address, @message_id
+                   @subject, @sent_date, @from_address, @message_id
             FROM f
         )
         SELECT uid_validity, uid, modseq FROM f
@@ -256,14 +258,15 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
 
     public async Task<IReadOnlyList<ImapMessage>> FetchAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long> uids, FetchExtras extras, CancellationToken cancellationToken)
     {
-        var views = extras.HasFlag(FetchExtras.CachedViews) ? "m.envelope, m.body_structure" : "NULL::bytea, NULL::bytea";
-        var content = extras.HasFlag(FetchExtras.Header)
-            ? "(SELECT b.header FROM blobs b WHERE b.tenant_id = m.tenant_id AND b.sha256 = m.blob_sha256)"
-            : extras.HasFlag(FetchExtras.Blob)
-            ? $"(SELECT b.data FROM blobs b WHERE b.tenant_id = m.tenant_id AND b.sha256 = m.blob_sha256 AND m.size <= {MaxInlineBlobSize})"
+        // ENVELOPE, BODYSTRUCTURE and the header block belong to the blob: one index probe per
+        // message, and only when something of the blob is asked for.
+        var views = extras.HasFlag(FetchExtras.CachedViews) ? "b.envelope, b.body_structure" : "NULL::bytea, NULL::bytea";
+        var content = extras.HasFlag(FetchExtras.Header) ? "b.header"
+            : extras.HasFlag(FetchExtras.Blob) ? $"CASE WHEN m.size <= {MaxInlineBlobSize} THEN b.data END"
             : "NULL::bytea";
+        var join = extras == FetchExtras.None ? string.Empty : "LEFT JOIN blobs b ON b.tenant_id = m.tenant_id AND b.sha256 = m.blob_sha256";
         return await Db.QueryAsync(dataSource, $"""
-            SELECT m.uid, m.modseq, m.flags, m.keywords, m.size, m.internal_date, m.blob_sha256, {views}, {content} FROM messages m
+            SELECT m.uid, m.modseq, m.flags, m.keywords, m.size, m.internal_date, m.blob_sha256, {views}, {content} FROM messages m {join}
             WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id AND m.uid = ANY(@uids) ORDER BY m.uid
             """, r => new ImapMessage(r.GetInt64(0), r.GetInt64(1), (MessageFlags)r.GetInt32(2), r.GetFieldValue<string[]>(3), r.GetInt64(4),
                 r.GetFieldValue<DateTimeOffset>(5), r.GetFieldValue<byte[]>(6), NullableBytes(r, 7), NullableBytes(r, 8), NullableBytes(r, 9)),
@@ -367,14 +370,16 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
                 : Db.Statement(LockNamedFolderSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("name", expectedName)));
             batch.BatchCommands.Add(Db.Statement(LockMailboxSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId)));
             var append = Db.Statement(expectedName is null ? AppendSql : AppendNamedSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("flags", (int)flags), ("size", message.Size),
-                ("sha", message.Sha256), ("internal_date", internalDate.ToUniversalTime()), ("keywords", keywords.Distinct(StringComparer.Ordinal).ToArray()), ("envelope", s.Envelope),
-                ("body_structure", s.BodyStructure), ("subject", s.Subject), ("sent_date", s.SentDate), ("from_address", s.FromAddress), ("message_id", s.MessageId));
+                ("sha", message.Sha256), ("internal_date", internalDate.ToUniversalTime()), ("keywords", keywords.Distinct(StringComparer.Ordinal).ToArray()),
+                ("subject", s.Subject), ("sent_date", s.SentDate), ("from_address", s.FromAddress), ("message_id", s.MessageId));
             if (expectedName is not null)
             {
                 append.Parameters.AddWithValue("name", expectedName);
             }
 
             append.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("data", NpgsqlDbType.Bytea) { TypedValue = message.Bytes });
+            append.Parameters.Add(new NpgsqlParameter("envelope", NpgsqlDbType.Bytea) { Value = (object?)s.Envelope ?? DBNull.Value });
+            append.Parameters.Add(new NpgsqlParameter("body_structure", NpgsqlDbType.Bytea) { Value = (object?)s.BodyStructure ?? DBNull.Value });
             append.Parameters.Add(message.Header is { } header
                 ? new NpgsqlParameter<ReadOnlyMemory<byte>>("header", NpgsqlDbType.Bytea) { TypedValue = header }
                 : new NpgsqlParameter("header", NpgsqlDbType.Bytea) { Value = DBNull.Value });

@@ -30,8 +30,9 @@ internal sealed class PostgresMessageStore : IMessageStore, IAsyncDisposable
     private const int Writers = 2;
 
     private const string UpsertBlobSql = """
-        INSERT INTO blobs (tenant_id, sha256, size, data, ref_count, header) VALUES ($1, $2, $3, $4, $5, $6)
-        ON CONFLICT (tenant_id, sha256) DO UPDATE SET ref_count = blobs.ref_count + EXCLUDED.ref_count, header = coalesce(blobs.header, EXCLUDED.header)
+        INSERT INTO blobs (tenant_id, sha256, size, data, ref_count, header, envelope, body_structure) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (tenant_id, sha256) DO UPDATE SET ref_count = blobs.ref_count + EXCLUDED.ref_count, header = coalesce(blobs.header, EXCLUDED.header),
+            envelope = coalesce(blobs.envelope, EXCLUDED.envelope), body_structure = coalesce(blobs.body_structure, EXCLUDED.body_structure)
         """;
 
     private const string DeliverSql = $"""
@@ -48,8 +49,8 @@ internal sealed class PostgresMessageStore : IMessageStore, IAsyncDisposable
             UPDATE mailboxes SET used_bytes = used_bytes + $4 WHERE tenant_id = $1 AND mailbox_id = $2 AND EXISTS (SELECT 1 FROM f)
         ), ins AS (
             INSERT INTO messages (tenant_id, mailbox_id, folder_id, uid, modseq, blob_sha256, size, internal_date, flags, keywords,
-                                  envelope, body_structure, subject, sent_date, from_address, message_id_hdr)
-            SELECT $1, $2, f.folder_id, f.uid, f.modseq, $6, $4, $7, $5, $8, $9, $10, $11, $12, $13, $14 FROM f
+                                  subject, sent_date, from_address, message_id_hdr)
+            SELECT $1, $2, f.folder_id, f.uid, f.modseq, $6, $4, $7, $5, $8, $9, $10, $11, $12 FROM f
             RETURNING folder_id, uid, modseq
         )
         SELECT folder_id, uid, modseq, pg_notify('{FolderChannel}', $1::text || ':' || folder_id::text || ':' || modseq::text) FROM ins
@@ -199,7 +200,7 @@ internal sealed class PostgresMessageStore : IMessageStore, IAsyncDisposable
 
         foreach (var ((tenant, _), (data, refs)) in blobs)
         {
-            command.BatchCommands.Add(Statement(UpsertBlobSql, tenant, data.Sha256, data.Size, data.Bytes, refs, data.Header));
+            command.BatchCommands.Add(Statement(UpsertBlobSql, tenant, data.Sha256, data.Size, data.Bytes, refs, data.Header, data.Summary.Envelope, data.Summary.BodyStructure));
         }
 
         // Deliveries in global lock order; remember where each result goes.
@@ -211,7 +212,7 @@ internal sealed class PostgresMessageStore : IMessageStore, IAsyncDisposable
         {
             var s = message.Summary;
             command.BatchCommands.Add(Statement(DeliverSql, d.TenantId, d.MailboxId, (object?)d.SpecialUse, message.Size, (int)d.Flags, message.Sha256,
-                d.InternalDate, d.Keywords.ToArray(), s.Envelope, s.BodyStructure, s.Subject, s.SentDate, s.FromAddress, s.MessageId));
+                d.InternalDate, d.Keywords.ToArray(), s.Subject, s.SentDate, s.FromAddress, s.MessageId));
         }
 
         var outbound = batch.SelectMany((p, requestIndex) => p.Request.Outbound.Select(o => (o, p.Request.Message, requestIndex))).ToList();

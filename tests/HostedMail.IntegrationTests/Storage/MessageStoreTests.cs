@@ -187,7 +187,7 @@ public sealed class MessageStoreTests(DatabaseFixture database) : IClassFixture<
         Assert.StartsWith("(NIL ", Encoding.UTF8.GetString(message.Summary.Envelope!), StringComparison.Ordinal);
         var result = await store.StoreAsync(Request(message, Inbox(mailbox)), CancellationToken.None);
         Assert.Equal(1, result.Deliveries[0].Uid);
-        Assert.Equal(Convert.ToHexString(message.Summary.BodyStructure!), await QueryAsync($"SELECT upper(encode(body_structure, 'hex')) FROM messages WHERE mailbox_id = {mailbox.MailboxId}"));
+        Assert.Equal(Convert.ToHexString(message.Summary.BodyStructure!), await QueryAsync($"SELECT upper(encode(b.body_structure, 'hex')) FROM messages m JOIN blobs b ON b.tenant_id = m.tenant_id AND b.sha256 = m.blob_sha256 WHERE m.mailbox_id = {mailbox.MailboxId}"));
     }
 
     private static StoreRequest Request(MessageData message, MailboxDelivery delivery) => new(message, [delivery], []);
