@@ -41,11 +41,12 @@ echo "HostedMail pid $HM_PID on $HM_PORT, Dovecot $(dovecot --version) on $DC_PO
 dotnet "$BIN" mixed --port "$HM_PORT" --load "$MESSAGES" --seconds 1 --label "HostedMail (load)" | head -1
 dotnet "$BIN" mixed --port "$DC_PORT" --load "$MESSAGES" --seconds 1 --label "Dovecot (load)" | head -1
 # CPU seconds of a process and its children (PostgreSQL backends, Dovecot imap/imap-login/auth).
-tree_cpu() {  # seconds, from utime+stime in /proc (live processes only)
-    local t=0 p f
-    for p in "$1" $(pgrep -P "$1" || true); do
+tree_cpu() {  # seconds: utime+stime of the process and its live children, plus the children that ended (cutime+cstime)
+    local t=0 p f root=$1
+    for p in "$root" $(pgrep -P "$root" || true); do
         f=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null) || continue
         set -- $f; t=$(( t + ${12} + ${13} ))
+        [ "$p" = "$root" ] && t=$(( t + ${14} + ${15} ))
     done
     echo $(( t / $(getconf CLK_TCK) ))
 }
