@@ -160,6 +160,52 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
         Assert.Equal(["* 1 FETCH (UID 1 FLAGS (\\Seen))", "* 2 FETCH (UID 2 FLAGS ())", "A5 OK FETCH completed"], await idler.CommandAsync("FETCH 1:* (UID FLAGS)"));
     }
 
+    // Many sessions idling on one folder share each change query (SharedChangeQueries); a session
+    // that joined a query started before a later change must still catch up with that change.
+    [Fact]
+    public async Task ManyIdleSessionsOnOneFolderSeeEveryDeliveryOfABurst()
+    {
+        const int Sessions = 40;
+        const int Deliveries = 5;
+        var mailbox = await _node.CreateMailboxAsync("sharedidle");
+        var idlers = new List<ImapClient>();
+        try
+        {
+            for (var i = 0; i < Sessions; i++)
+            {
+                var idler = await ImapClient.LoginAsync(_node.Port, mailbox.Address);
+                idlers.Add(idler);
+                await idler.CommandAsync("SELECT INBOX");
+                await idler.SendAsync(idler.TakeTag() + " IDLE\r\n");
+                Assert.Equal("+ idling", await idler.ReadLineAsync());
+            }
+
+            // Deliveries in quick succession, while sessions are still asking about the earlier ones.
+            await Task.WhenAll(Enumerable.Range(0, Deliveries).Select(i => _node.DeliverAsync(mailbox, ImapTestNode.Message("burst " + i))));
+            await Task.WhenAll(idlers.Select(async idler =>
+            {
+                var highest = 0;
+                while (highest < Deliveries)
+                {
+                    var line = await idler.ReadLineAsync().WaitAsync(NotificationDeadline);
+                    if (line.EndsWith(" EXISTS", StringComparison.Ordinal))
+                    {
+                        highest = Math.Max(highest, int.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                }
+
+                Assert.Equal(Deliveries, highest);
+            }));
+        }
+        finally
+        {
+            foreach (var idler in idlers)
+            {
+                await idler.DisposeAsync();
+            }
+        }
+    }
+
     // (b') Without IDLE: a session on node B that cached flags sees node A's change once notified.
     [Fact]
     public async Task ACachedFlagOnNodeBCatchesUpWithAStoreOnNodeA()

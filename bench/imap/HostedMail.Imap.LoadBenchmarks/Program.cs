@@ -141,7 +141,7 @@ internal static class Modes
     {
         var sessions = options.Int("sessions", 100);
         var mailboxes = options.Int("mailboxes", Math.Max(1, sessions / 10));
-        var deliveries = Math.Min(options.Int("deliveries", 100), mailboxes);
+        var deliveries = options.Int("deliveries", 100);
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
         {

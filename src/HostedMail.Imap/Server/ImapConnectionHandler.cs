@@ -14,9 +14,10 @@ public sealed class ImapConnectionHandler(
     MailAuthenticator authenticator,
     ImapServerOptions options,
     ImapContentCache contentCache,
+    SharedChangeQueries changeQueries,
     ILoggerFactory loggerFactory) : MailConnectionHandler(net)
 {
-    private readonly ImapServices _services = new(folders, store, feed, authenticator, options, loggerFactory, contentCache);
+    private readonly ImapServices _services = new(folders, store, feed, authenticator, options, loggerFactory, contentCache, changeQueries);
 
     protected override Task RunSessionAsync(MailConnection connection) => new ImapSession(connection, _services).RunAsync();
 

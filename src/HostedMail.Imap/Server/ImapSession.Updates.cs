@@ -22,7 +22,7 @@ internal sealed partial class ImapSession
         if (selected.TakeDirty())
         {
             await EnsureMapAsync(selected);
-            var changes = await _services.Store.GetChangesAsync(TenantId, MailboxId, selected.FolderId, selected.KnownModSeq, _connection.ConnectionClosed)
+            var changes = await _services.Changes.GetChangesAsync(TenantId, MailboxId, selected.FolderId, selected.KnownModSeq, _connection.ConnectionClosed)
                 ?? throw new ImapSessionEndException("[NONEXISTENT] The selected mailbox was deleted");
             foreach (var uid in changes.Vanished)
             {
@@ -64,6 +64,7 @@ internal sealed partial class ImapSession
             selected.OwnReports.Clear();
             selected.KnownModSeq = Math.Max(selected.KnownModSeq, changes.HighestModSeq);
             selected.KnownUidNext = Math.Max(selected.KnownUidNext, changes.UidNext);
+            selected.RecheckAnnounced();
         }
 
         if (allowExpunge && selected.PendingExpunges.Count > 0)

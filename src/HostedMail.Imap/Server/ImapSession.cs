@@ -29,7 +29,8 @@ internal sealed record ImapServices(
     MailAuthenticator Authenticator,
     ImapServerOptions Options,
     ILoggerFactory LoggerFactory,
-    ImapContentCache Content);
+    ImapContentCache Content,
+    SharedChangeQueries Changes);
 
 /// <summary>One IMAP connection: reads commands, checks state, runs handlers, writes responses (RFC 9051, RFC 3501).</summary>
 // Implementation notes:

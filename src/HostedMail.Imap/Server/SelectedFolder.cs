@@ -151,6 +151,22 @@ internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
         }
     }
 
+    /// <summary>
+    /// After a synchronisation: if the feed announced a change the answer did not include (the
+    /// answer was shared and started earlier), the session is dirty again, and an IDLE wakes.
+    /// </summary>
+    public void RecheckAnnounced()
+    {
+        if (Volatile.Read(ref _announced) > KnownModSeq)
+        {
+            _dirty = true;
+            lock (_signalLock)
+            {
+                _changed.TrySetResult();
+            }
+        }
+    }
+
     /// <summary>Makes the next synchronisation ask the store (a change this session cannot account for itself).</summary>
     public void ForceSync()
     {
