@@ -54,6 +54,18 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
         return (T)result!;
     }
 
+    /// <summary>A second node on the same database, a mailbox with one delivered message, and a session on the second node that selected INBOX and fetched its flags (cached).</summary>
+    private async Task<(ImapTestNode Node, Mailbox Mailbox, ImapClient Client)> OnSecondNodeAsync(string localPart, string text)
+    {
+        var node = await ImapTestNode.StartAsync(database.ConnectionString);
+        var mailbox = await _node.CreateMailboxAsync(localPart);
+        await _node.DeliverAsync(mailbox, ImapTestNode.Message(text));
+        var client = await ImapClient.LoginAsync(node.Port, mailbox.Address);
+        await client.CommandAsync("SELECT INBOX");
+        Assert.Equal(["* 1 FETCH (FLAGS ())", "A3 OK FETCH completed"], await client.CommandAsync("FETCH 1 (FLAGS)"));
+        return (node, mailbox, client);
+    }
+
     private Task<long> InboxIdAsync(Mailbox mailbox) =>
         ScalarAsync<long>("SELECT folder_id FROM folders WHERE tenant_id = @t AND mailbox_id = @m AND name = 'INBOX'", ("t", mailbox.TenantId), ("m", mailbox.MailboxId));
 
@@ -134,13 +146,9 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
     [Fact]
     public async Task StoreAndAppendThroughNodeAReachAnIdleSessionOnNodeB()
     {
-        await using var nodeB = await ImapTestNode.StartAsync(database.ConnectionString);
-        var mailbox = await _node.CreateMailboxAsync("twonodes");
-        await _node.DeliverAsync(mailbox, ImapTestNode.Message("first"));
-
-        await using var idler = await ImapClient.LoginAsync(nodeB.Port, mailbox.Address);
-        await idler.CommandAsync("SELECT INBOX");
-        Assert.Equal(["* 1 FETCH (FLAGS ())", "A3 OK FETCH completed"], await idler.CommandAsync("FETCH 1 (FLAGS)"));
+        var (nodeB, mailbox, idler) = await OnSecondNodeAsync("twonodes", "first");
+        await using var disposeNode = nodeB;
+        await using var disposeIdler = idler;
         var idle = idler.TakeTag();
         await idler.SendAsync(idle + " IDLE\r\n");
         Assert.Equal("+ idling", await idler.ReadLineAsync());
@@ -210,12 +218,9 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
     [Fact]
     public async Task ACachedFlagOnNodeBCatchesUpWithAStoreOnNodeA()
     {
-        await using var nodeB = await ImapTestNode.StartAsync(database.ConnectionString);
-        var mailbox = await _node.CreateMailboxAsync("twonodescache");
-        await _node.DeliverAsync(mailbox, ImapTestNode.Message("cached"));
-        await using var reader = await ImapClient.LoginAsync(nodeB.Port, mailbox.Address);
-        await reader.CommandAsync("SELECT INBOX");
-        Assert.Equal(["* 1 FETCH (FLAGS ())", "A3 OK FETCH completed"], await reader.CommandAsync("FETCH 1 (FLAGS)"));
+        var (nodeB, mailbox, reader) = await OnSecondNodeAsync("twonodescache", "cached");
+        await using var disposeNode = nodeB;
+        await using var disposeReader = reader;
 
         await using var writer = await ImapClient.LoginAsync(_node.Port, mailbox.Address);
         await writer.CommandAsync("SELECT INBOX");
