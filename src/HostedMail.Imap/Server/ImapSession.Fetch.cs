@@ -15,7 +15,6 @@ internal sealed partial class ImapSession
     private const int MaxCachedContent = 1 << 20;
     private static readonly ImapSection HeaderSection = ParseSection("HEADER");
     private static readonly ImapSection TextSection = ParseSection("TEXT");
-    private static readonly ImapSection WholeSection = ParseSection(string.Empty);
 
     private static ImapSection ParseSection(string text)
     {

@@ -72,13 +72,8 @@ internal static class FolderExpunge
 
     public static async Task<IReadOnlyList<ExpungedMessage>> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted, CancellationToken cancellationToken)
     {
-        await using var command = Db.Command(connection, transaction, ExpungeText(uids is not null, onlyDeleted, notify: true), ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId));
-        if (uids is not null)
-        {
-            command.Parameters.Add(new NpgsqlParameter("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = uids });
-        }
-
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Statement(tenantId, mailboxId, folderId, uids, onlyDeleted, notify: true) } };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         return await ReadAsync(reader, cancellationToken);
     }
 
