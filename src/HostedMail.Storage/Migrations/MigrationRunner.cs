@@ -1,3 +1,4 @@
+using HostedMail.Storage.Stores;
 using Npgsql;
 
 namespace HostedMail.Storage.Migrations;
@@ -113,7 +114,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, IMigrationSourc
         await using var command = new NpgsqlCommand(sql, connection, transaction);
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value);
+            command.Parameters.Add(Db.Parameter(name, value));
         }
 
         await command.ExecuteNonQueryAsync(cancellationToken);

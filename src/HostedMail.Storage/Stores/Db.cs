@@ -18,10 +18,41 @@ internal static class Db
         var command = new NpgsqlCommand(sql, connection, transaction);
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            command.Parameters.Add(Parameter(name, value));
         }
 
         return command;
+    }
+
+    /// <summary>
+    /// The one place a parameter value becomes an <see cref="NpgsqlParameter"/>; every store goes
+    /// through it (a test fails on any other). Npgsql refuses a <see cref="DateTimeOffset"/> with a
+    /// non-zero offset for <c>timestamptz</c> (and a non-UTC <see cref="DateTime"/>), and mail is full
+    /// of them (<c>Date: ... +0200</c>): every timestamp is sent as UTC here, never per call site.
+    /// Binary values go as typed <c>bytea</c> without a copy.
+    /// </summary>
+    public static NpgsqlParameter Parameter(string? name, object? value) => value switch
+    {
+        null => Named(new NpgsqlParameter { Value = DBNull.Value }, name),
+        DateTimeOffset d => Named(new NpgsqlParameter<DateTimeOffset> { TypedValue = d.ToUniversalTime() }, name),
+        DateTime { Kind: DateTimeKind.Local } d => Named(new NpgsqlParameter<DateTime> { TypedValue = d.ToUniversalTime() }, name),
+        DateTime { Kind: DateTimeKind.Unspecified } d => Named(new NpgsqlParameter<DateTime> { TypedValue = DateTime.SpecifyKind(d, DateTimeKind.Utc) }, name),
+        ReadOnlyMemory<byte> bytes => Named(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = bytes, NpgsqlDbType = NpgsqlDbType.Bytea }, name),
+        _ => Named(new NpgsqlParameter { Value = value }, name),
+    };
+
+    /// <summary>A parameter of an explicit type (arrays, jsonb); null becomes SQL NULL.</summary>
+    public static NpgsqlParameter Parameter(string name, NpgsqlDbType type, object? value) =>
+        new(name, type) { Value = value ?? DBNull.Value };
+
+    private static NpgsqlParameter Named(NpgsqlParameter parameter, string? name)
+    {
+        if (name is not null)
+        {
+            parameter.ParameterName = name;
+        }
+
+        return parameter;
     }
 
     /// <summary>
@@ -37,7 +68,7 @@ internal static class Db
         var command = new NpgsqlBatchCommand(sql);
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            command.Parameters.Add(Parameter(name, value));
         }
 
         return command;
@@ -74,10 +105,7 @@ internal static class Db
         await using var command = Command(connection, transaction, InsertAuditSql,
             ("tenant_id", entry.TenantId), ("actor", entry.Actor.Name), ("remote_addr", entry.Actor.RemoteAddress),
             ("action", entry.Action), ("target", entry.Target));
-        command.Parameters.Add(new NpgsqlParameter("details", NpgsqlDbType.Jsonb)
-        {
-            Value = entry.Details is null ? DBNull.Value : JsonSerializer.Serialize(entry.Details),
-        });
+        command.Parameters.Add(Parameter("details", NpgsqlDbType.Jsonb, entry.Details is null ? null : JsonSerializer.Serialize(entry.Details)));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

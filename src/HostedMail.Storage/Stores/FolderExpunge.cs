@@ -64,7 +64,7 @@ internal static class FolderExpunge
         var statement = Db.Statement(ExpungeText(uids is not null, onlyDeleted, notify), ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId));
         if (uids is not null)
         {
-            statement.Parameters.Add(new NpgsqlParameter("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = uids });
+            statement.Parameters.Add(Db.Parameter("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, uids));
         }
 
         return statement;

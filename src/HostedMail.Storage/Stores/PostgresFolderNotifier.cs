@@ -110,7 +110,7 @@ internal sealed class PostgresFolderNotifier(NpgsqlDataSource dataSource, ILogge
         var payloads = pending.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key.Tenant}:{p.Key.Folder}:{p.Value}")).ToArray();
         await using var connection = await dataSource.OpenConnectionAsync(_stop.Token).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(SendSql, connection);
-        command.Parameters.Add(new NpgsqlParameter("payloads", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = payloads });
+        command.Parameters.Add(Db.Parameter("payloads", NpgsqlDbType.Array | NpgsqlDbType.Text, payloads));
         await command.ExecuteNonQueryAsync(_stop.Token).ConfigureAwait(false);
     }
 }

@@ -279,8 +279,8 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             batch.BatchCommands.Add(FolderExpunge.LockStatement(tenantId, mailboxId, folderId));
             var store = Db.Statement(StoreFlagsSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uids", request.Uids.ToArray()),
                 ("mode", (int)request.Mode), ("flags", (int)request.Flags));
-            store.Parameters.Add(new NpgsqlParameter("keywords", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = request.Keywords.Distinct(StringComparer.Ordinal).ToArray() });
-            store.Parameters.Add(new NpgsqlParameter("unchanged_since", NpgsqlDbType.Bigint) { Value = (object?)request.UnchangedSince ?? DBNull.Value });
+            store.Parameters.Add(Db.Parameter("keywords", NpgsqlDbType.Array | NpgsqlDbType.Text, request.Keywords.Distinct(StringComparer.Ordinal).ToArray()));
+            store.Parameters.Add(Db.Parameter("unchanged_since", NpgsqlDbType.Bigint, request.UnchangedSince));
             batch.BatchCommands.Add(store);
             var messages = new List<StoredFlags>();
             var modified = new List<long>();
@@ -370,19 +370,17 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
                 : Db.Statement(LockNamedFolderSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("name", expectedName)));
             batch.BatchCommands.Add(Db.Statement(LockMailboxSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId)));
             var append = Db.Statement(expectedName is null ? AppendSql : AppendNamedSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("flags", (int)flags), ("size", message.Size),
-                ("sha", message.Sha256), ("internal_date", internalDate.ToUniversalTime()), ("keywords", keywords.Distinct(StringComparer.Ordinal).ToArray()),
+                ("sha", message.Sha256), ("internal_date", internalDate), ("keywords", keywords.Distinct(StringComparer.Ordinal).ToArray()),
                 ("subject", s.Subject), ("sent_date", s.SentDate), ("from_address", s.FromAddress), ("message_id", s.MessageId));
             if (expectedName is not null)
             {
-                append.Parameters.AddWithValue("name", expectedName);
+                append.Parameters.Add(Db.Parameter("name", expectedName));
             }
 
-            append.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("data", NpgsqlDbType.Bytea) { TypedValue = message.Bytes });
-            append.Parameters.Add(new NpgsqlParameter("envelope", NpgsqlDbType.Bytea) { Value = (object?)s.Envelope ?? DBNull.Value });
-            append.Parameters.Add(new NpgsqlParameter("body_structure", NpgsqlDbType.Bytea) { Value = (object?)s.BodyStructure ?? DBNull.Value });
-            append.Parameters.Add(message.Header is { } header
-                ? new NpgsqlParameter<ReadOnlyMemory<byte>>("header", NpgsqlDbType.Bytea) { TypedValue = header }
-                : new NpgsqlParameter("header", NpgsqlDbType.Bytea) { Value = DBNull.Value });
+            append.Parameters.Add(Db.Parameter("data", message.Bytes));
+            append.Parameters.Add(Db.Parameter("envelope", NpgsqlDbType.Bytea, s.Envelope));
+            append.Parameters.Add(Db.Parameter("body_structure", NpgsqlDbType.Bytea, s.BodyStructure));
+            append.Parameters.Add(message.Header is { } header ? Db.Parameter("header", header) : Db.Parameter("header", NpgsqlDbType.Bytea, null));
             batch.BatchCommands.Add(append);
             AppendResult? result = null;
             bool folderFound;

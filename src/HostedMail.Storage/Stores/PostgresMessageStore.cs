@@ -258,12 +258,7 @@ internal sealed class PostgresMessageStore : IMessageStore, IAsyncDisposable
         var statement = new NpgsqlBatchCommand(sql);
         foreach (var value in values)
         {
-            statement.Parameters.Add(value switch
-            {
-                null => new NpgsqlParameter { Value = DBNull.Value },
-                ReadOnlyMemory<byte> bytes => new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = bytes, NpgsqlDbType = NpgsqlDbType.Bytea },
-                _ => new NpgsqlParameter { Value = value },
-            });
+            statement.Parameters.Add(Db.Parameter(null, value));
         }
 
         return statement;
