@@ -1,0 +1,103 @@
+using System.Text.RegularExpressions;
+
+namespace HostedMail.Conformance;
+
+/// <summary>
+/// The harness must see a regression: one value corrupted in our normalised output (a flipped
+/// BODYSTRUCTURE field, a dropped SEARCH hit) is reported as exactly that one new, unlisted
+/// difference. And the allow-list and docs/imap-conformance.md must agree.
+/// </summary>
+[Collection(ConformanceCollection.Name)]
+public sealed class HarnessSelfCheckTests(ConformanceFixture fixture)
+{
+    [Fact]
+    public async Task AFlippedBodystructureFieldIsReportedAsExactlyOneUnlistedDifference()
+    {
+        // Message "alternative": multipart/alternative of text/plain and text/html; flip the html part's subtype.
+        var sequence = IndexOf("alternative");
+        var baseline = await CompareMessageAsync(sequence, null);
+        var corrupted = await CompareMessageAsync(sequence, (_, item, _, value) =>
+            item == "BODYSTRUCTURE" ? value.Replace("\"text\" \"html\"", "\"text\" \"xhtml\"", StringComparison.Ordinal) : value);
+
+        var added = corrupted.Differences.Except(baseline.Differences).ToList();
+        var difference = Assert.Single(added);
+        Assert.Equal(new Difference("FETCH", "BODYSTRUCTURE[2].subtype", "alternative", "\"xhtml\"", "\"html\""), difference);
+        Assert.Contains(difference, corrupted.Unlisted(AllowList.Entries));
+        Assert.Equal(baseline.Unlisted(AllowList.Entries).Count + 1, corrupted.Unlisted(AllowList.Entries).Count);
+    }
+
+    [Fact]
+    public async Task ADroppedSearchHitIsReportedAsExactlyOneUnlistedDifference()
+    {
+        const string Query = "SEARCH FROM ann";
+        var baseline = await CompareQueryAsync(Query, null);
+        var corrupted = await CompareQueryAsync(Query, (_, _, _, value) => string.Join(' ', value.Split(' ').Skip(1)));
+
+        Assert.Empty(baseline.Differences);
+        var difference = Assert.Single(corrupted.Differences);
+        Assert.Equal("SEARCH", difference.Category);
+        Assert.Equal(Query, difference.Item);
+        Assert.Equal(difference.Theirs.Split(' ').Skip(1), difference.Ours.Split(' '));
+        Assert.Single(corrupted.Unlisted(AllowList.Entries));
+    }
+
+    [Fact]
+    public void EveryAllowListEntryIsDocumentedAndEveryDocumentedEntryIsAllowListed()
+    {
+        var document = File.ReadAllText(FindDocument());
+        var listed = AllowList.Entries.Select(e => e.Reason.Split(' ')[0]).ToHashSet();
+        var documented = Regex.Matches(document, @"^\| *([DO]\d+) *\|", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToHashSet();
+        Assert.Empty(listed.Except(documented));
+        Assert.Empty(documented.Except(listed));
+        foreach (var entry in AllowList.Entries)
+        {
+            var id = entry.Reason.Split(' ')[0];
+            Assert.True(entry.Kind == AllowKind.Deliberate ? id.StartsWith('D') : id.StartsWith('O'), $"{id} is listed as {entry.Kind}");
+        }
+    }
+
+    private int IndexOf(string name)
+    {
+        for (var i = 0; i < fixture.Messages.Count; i++)
+        {
+            if (fixture.Messages[i].Name == name)
+            {
+                return i + 1;
+            }
+        }
+
+        throw new InvalidOperationException(name + " is not in the message set");
+    }
+
+    private async Task<ComparisonReport> CompareMessageAsync(int sequence, Func<string, string, string, string, string>? corrupt)
+    {
+        var report = new ComparisonReport();
+        await using var ours = await MessageConformanceTests.OpenInboxAsync(fixture.OpenOursAsync(fixture.OurCorpusUser));
+        await using var theirs = await MessageConformanceTests.OpenInboxAsync(fixture.OpenTheirsAsync("corpus"));
+        await new MessageComparison(ours, theirs, report) { CorruptOurs = corrupt }.CompareMessageAsync(sequence, fixture.Messages[sequence - 1].Name);
+        return report;
+    }
+
+    private async Task<ComparisonReport> CompareQueryAsync(string query, Func<string, string, string, string, string>? corrupt)
+    {
+        var report = new ComparisonReport();
+        await using var ours = await MessageConformanceTests.OpenInboxAsync(fixture.OpenOursAsync(fixture.OurCorpusUser));
+        await using var theirs = await MessageConformanceTests.OpenInboxAsync(fixture.OpenTheirsAsync("corpus"));
+        await new MessageComparison(ours, theirs, report) { CorruptOurs = corrupt }.CompareQueryAsync("SEARCH", query);
+        return report;
+    }
+
+    private static string FindDocument()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "docs", "imap-conformance.md");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("docs/imap-conformance.md not found above " + AppContext.BaseDirectory);
+    }
+}

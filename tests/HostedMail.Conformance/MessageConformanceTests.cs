@@ -1,0 +1,81 @@
+using Xunit.Abstractions;
+
+namespace HostedMail.Conformance;
+
+/// <summary>
+/// FETCH, SEARCH, SORT and THREAD over the same messages on HostedMail and Dovecot. Fails on any
+/// difference that <see cref="AllowList"/> (mirroring docs/imap-conformance.md) does not list.
+/// </summary>
+[Collection(ConformanceCollection.Name)]
+public sealed class MessageConformanceTests(ConformanceFixture fixture, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task EveryFetchItemOfEveryMessageMatchesDovecotOrIsAllowListed()
+    {
+        var report = new ComparisonReport();
+        await using var ours = await OpenInboxAsync(fixture.OpenOursAsync(fixture.OurCorpusUser));
+        await using var theirs = await OpenInboxAsync(fixture.OpenTheirsAsync("corpus"));
+        var comparison = new MessageComparison(ours, theirs, report);
+        for (var i = 0; i < fixture.Messages.Count; i++)
+        {
+            await comparison.CompareMessageAsync(i + 1, fixture.Messages[i].Name);
+            report.Messages++;
+        }
+
+        AssertOnlyAllowed(report, $"FETCH (Dovecot {fixture.Dovecot.Version}, built-in set)");
+    }
+
+    [Fact]
+    public async Task EverySearchSortAndThreadQueryMatchesDovecotOrIsAllowListed()
+    {
+        var report = new ComparisonReport();
+        await using var ours = await OpenInboxAsync(fixture.OpenOursAsync(fixture.OurCorpusUser));
+        await using var theirs = await OpenInboxAsync(fixture.OpenTheirsAsync("corpus"));
+        var comparison = new MessageComparison(ours, theirs, report);
+        foreach (var query in Queries.Search)
+        {
+            await comparison.CompareQueryAsync("SEARCH", query);
+        }
+
+        foreach (var query in Queries.Sort)
+        {
+            await comparison.CompareQueryAsync("SORT", query);
+        }
+
+        foreach (var query in Queries.Thread)
+        {
+            await comparison.CompareQueryAsync("THREAD", query);
+        }
+
+        report.Messages = fixture.Messages.Count;
+        AssertOnlyAllowed(report, $"SEARCH/SORT/THREAD (Dovecot {fixture.Dovecot.Version}, built-in set)");
+    }
+
+    /// <summary>EXAMINE, not SELECT: nothing the comparison does may change \Recent or \Seen (RFC 3501 section 6.3.2).</summary>
+    internal static async Task<RawImapClient> OpenInboxAsync(Task<RawImapClient> connecting, string folder = "INBOX")
+    {
+        var client = await connecting;
+        var reply = await client.CommandAsync("EXAMINE " + folder);
+        if (!reply.IsOk)
+        {
+            throw new InvalidOperationException($"EXAMINE {folder} failed: {reply.Tagged}");
+        }
+
+        return client;
+    }
+
+    private void AssertOnlyAllowed(ComparisonReport report, string title)
+    {
+        output.WriteLine(report.Summary(AllowList.Entries, title));
+        // The full list, every example of every difference, for whoever triages them.
+        if (Environment.GetEnvironmentVariable("HOSTEDMAIL_CONFORMANCE_REPORT") is { Length: > 0 } directory)
+        {
+            Directory.CreateDirectory(directory);
+            File.WriteAllText(Path.Combine(directory, new string(title.TakeWhile(char.IsLetterOrDigit).ToArray()) + ".txt"), report.Summary(AllowList.Entries, title, int.MaxValue));
+        }
+        var unlisted = report.Unlisted(AllowList.Entries);
+        Assert.True(unlisted.Count == 0,
+            $"{unlisted.Count} difference(s) from Dovecot are in neither docs/imap-conformance.md nor AllowList.cs:\n" +
+            string.Join("\n", unlisted.Take(40)));
+    }
+}
