@@ -14,7 +14,7 @@ namespace HostedMail.IntegrationTests;
 /// A whole node started in-process on ephemeral ports, with its own database, a DNS server on
 /// loopback for everything it looks up, and a self-signed certificate; seeded with two tenants.
 /// </summary>
-public sealed class MailNode : IAsyncLifetime
+public class MailNode : IAsyncLifetime
 {
     public const string Password = "correct horse battery staple";
     public const string Hostname = "mx.hostedmail.test";
@@ -42,7 +42,7 @@ public sealed class MailNode : IAsyncLifetime
         Dns = TestDnsServer.Start();
         Cli = new CliRunner(Database.ConnectionString);
         await SeedAsync();
-        app = NodeHost.Build(Settings());
+        app = NodeHost.Build(Settings(), ConfigureServices);
         await app.StartAsync();
     }
 
@@ -57,6 +57,11 @@ public sealed class MailNode : IAsyncLifetime
         await Dns.DisposeAsync();
         await Database.DisposeAsync();
         Directory.Delete(directory, recursive: true);
+    }
+
+    /// <summary>Runs after the node's registrations: a fixture that needs a faulty service replaces one here.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
     }
 
     public IPEndPoint EndPoint(string listener) => app!.Services.GetRequiredService<MailListenerRegistry>().EndPoint(listener);

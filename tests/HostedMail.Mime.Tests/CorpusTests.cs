@@ -199,9 +199,9 @@ public class CorpusTests
         var content = new byte[size];
         new Random(42).NextBytes(content);
         byte[] message = BigMessage(content);
-        var sw = Stopwatch.StartNew();
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         MimeMessage m = MimeMessage.Parse(message);
-        TimeSpan parse = sw.Elapsed;
+        var parseAllocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         MimeEntity att = m.Root.Children[1];
         Assert.Equal("big.bin", att.FileName);
         Assert.True(att.BodyLength > size);
@@ -209,8 +209,9 @@ public class CorpusTests
         Assert.Equal(size, decoded.Length);
         Assert.True(decoded.Span.SequenceEqual(content));
         Assert.Equal(MimeIssues.None, m.Issues);
-        // Structure parsing must not touch more than a scan of the bytes; generous for a shared machine.
-        Assert.True(parse < TimeSpan.FromSeconds(2), parse.ToString());
+        // Structure parsing scans the bytes and never copies the body: it allocates a tiny fraction
+        // of the message (counted, not timed: a wall-clock limit fails on a busy machine).
+        Assert.True(parseAllocated < size / 100, $"parsing allocated {parseAllocated} bytes");
     }
 
     internal static byte[] BigMessage(byte[] content)

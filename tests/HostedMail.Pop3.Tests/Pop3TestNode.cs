@@ -51,7 +51,7 @@ public sealed class Pop3TestNode : IAsyncDisposable
 
     public static X509Certificate2 Certificate => SharedCertificate.Value;
 
-    public static async Task<Pop3TestNode> StartAsync(string connectionString, bool allowPlaintext = true, IReadOnlyDictionary<string, string?>? overrides = null)
+    public static async Task<Pop3TestNode> StartAsync(string connectionString, bool allowPlaintext = true, IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -63,7 +63,11 @@ public sealed class Pop3TestNode : IAsyncDisposable
             settings[key] = value;
         }
 
-        var app = await ProtocolTestHost.StartAsync(connectionString, Certificate, "pop3", settings, (services, configuration) => services.AddPop3(configuration));
+        var app = await ProtocolTestHost.StartAsync(connectionString, Certificate, "pop3", settings, (services, configuration) =>
+        {
+            services.AddPop3(configuration);
+            configureServices?.Invoke(services);
+        });
         return new Pop3TestNode(app);
     }
 

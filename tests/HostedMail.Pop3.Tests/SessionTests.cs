@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using HostedMail.Core.Mailboxes;
+using HostedMail.Core.Messages;
+using HostedMail.Testing;
 
 namespace HostedMail.Pop3.Tests;
 
@@ -310,6 +312,22 @@ public sealed class SessionTests(Pop3Cluster cluster) : IClassFixture<Pop3Cluste
         Assert.Equal("+OK Message 1 deleted", await client.CommandAsync("DELE 1"));
         Assert.Equal("-ERR Disconnected for inactivity", await client.ReadLineAsync());
         Assert.Null(await client.ReadLineAsync());
+        Assert.Equal(1, (await node.InboxAsync(mailbox)).MessageCount);
+    }
+
+    [Fact]
+    public async Task AnUnexpectedErrorInRetrIsAnsweredWithAnErrorIdAndTheSessionGoesOn()
+    {
+        // ARCHITECTURE.md "Protocol code": one place turns a bug into -ERR; nothing of the maildrop
+        // changed, so the session continues.
+        await using var node = await Pop3TestNode.StartAsync(cluster.ConnectionString, configureServices: services =>
+            services.InjectFault<IFolderStore>((method, _) => method.Name == nameof(IFolderStore.ReadBlobAsync)));
+        var mailbox = await node.CreateMailboxAsync("fault" + Guid.NewGuid().ToString("N")[..8]);
+        await node.DeliverAsync(mailbox, Message1);
+        await using var client = await LoginAsync(node.Port, mailbox);
+        Assert.Matches(@"^-ERR \[SYS/TEMP\] Internal error, try again later \(error id [A-Z2-9]{10}\)$", await client.CommandAsync("RETR 1"));
+        Assert.StartsWith("+OK 1 ", await client.CommandAsync("STAT"), StringComparison.Ordinal);
+        Assert.StartsWith("+OK", await client.CommandAsync("QUIT"), StringComparison.Ordinal);
         Assert.Equal(1, (await node.InboxAsync(mailbox)).MessageCount);
     }
 

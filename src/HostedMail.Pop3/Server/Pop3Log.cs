@@ -20,8 +20,11 @@ internal static partial class Pop3Log
     [LoggerMessage(5004, LogLevel.Information, "STLS handshake failed: {Reason}")]
     public static partial void StlsFailed(ILogger logger, string reason);
 
-    [LoggerMessage(5005, LogLevel.Error, "POP3 session failed")]
-    public static partial void SessionFailed(ILogger logger, Exception exception);
+    [LoggerMessage(5005, LogLevel.Error, "POP3 session failed (error id {ErrorId})")]
+    public static partial void SessionFailed(ILogger logger, string errorId, Exception exception);
+
+    [LoggerMessage(5008, LogLevel.Error, "POP3 {Verb} failed (error id {ErrorId})")]
+    public static partial void CommandFailed(ILogger logger, string verb, string errorId, Exception exception);
 
     [LoggerMessage(5006, LogLevel.Warning, "POP3 QUIT could not remove the deleted messages")]
     public static partial void ExpungeFailed(ILogger logger, Exception exception);

@@ -79,6 +79,9 @@ internal sealed partial class Pop3Session
     private Pop3SessionState _state = Pop3SessionState.Authorization;
     private string? _user;
     private int _badCommands;
+
+    // Counts flushes, so a failing command can tell whether part of its response already left.
+    private int _flushes;
     private bool _done;
 
     public Pop3Session(MailConnection connection, Pop3Services services)
@@ -132,8 +135,9 @@ internal sealed partial class Pop3Session
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Pop3Log.SessionFailed(_logger, ex);
-            Pop3Response.Err(_output, Pop3ResponseCode.SysTemp, "Internal error, closing connection");
+            var errorId = ErrorId.New();
+            Pop3Log.SessionFailed(_logger, errorId, ex);
+            Pop3Response.Err(_output, Pop3ResponseCode.SysTemp, $"Internal error, closing connection (error id {errorId})");
         }
         finally
         {
@@ -199,6 +203,8 @@ internal sealed partial class Pop3Session
 
     private async Task DispatchAsync(Pop3Command command)
     {
+        var flushes = _flushes;
+        var unflushed = _output.UnflushedBytes;
         try
         {
             if (!IsLegal(command.Verb, _state))
@@ -264,7 +270,29 @@ internal sealed partial class Pop3Session
                 CountBadCommand();
             }
         }
+        catch (Exception ex) when (IsUnexpected(ex))
+        {
+            // The one place a bug becomes a reply (ARCHITECTURE.md "Protocol code"). Nothing of the
+            // maildrop changes before QUIT (RFC 1939 section 6), so the session can go on, unless
+            // part of a response was already written: then the client cannot tell where it ends.
+            var errorId = ErrorId.New();
+            Pop3Log.CommandFailed(_logger, command.Verb.ToString(), errorId, ex);
+            if (flushes != _flushes || unflushed != _output.UnflushedBytes)
+            {
+                throw new SessionEndException(Pop3ResponseCode.SysTemp, $"Internal error, closing connection (error id {errorId})");
+            }
+
+            Pop3Response.Err(_output, Pop3ResponseCode.SysTemp, $"Internal error, try again later (error id {errorId})");
+        }
     }
+
+    /// <summary>Exceptions that are not protocol answers, session ends, client departures or timeouts: bugs and outages.</summary>
+    private bool IsUnexpected(Exception ex) => ex switch
+    {
+        Pop3CommandException or SessionEndException or ConnectionClosedException or OperationCanceledException => false,
+        IOException or ObjectDisposedException when _connection.ConnectionClosed.IsCancellationRequested => false,
+        _ => true,
+    };
 
     internal static bool IsLegal(Pop3Verb verb, Pop3SessionState state) =>
         CommandTable.TryGetValue(verb, out var legal) && state switch
@@ -325,6 +353,7 @@ internal sealed partial class Pop3Session
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _connection.ConnectionClosed);
         try
         {
+            _flushes++;
             await _output.FlushAsync(linked.Token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)

@@ -16,7 +16,9 @@ namespace HostedMail.Server.Node;
 /// <summary>Builds the running node: HTTP (health, later the portal) and, in later issues, the mail listeners.</summary>
 internal static class NodeHost
 {
-    public static WebApplication Build(IReadOnlyDictionary<string, string?>? overrides = null)
+    /// <param name="overrides">Configuration over appsettings.json and the environment.</param>
+    /// <param name="configureServices">Runs after the node's own registrations: tests replace a service with a faulty one.</param>
+    public static WebApplication Build(IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
@@ -27,6 +29,7 @@ internal static class NodeHost
         builder.Services.AddHostedMailCore(builder.Configuration);
         builder.Services.AddMailServers(builder.Configuration);
         builder.Services.AddPortal(builder.Configuration);
+        configureServices?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             ListenHttp(kestrel, builder.Configuration);

@@ -12,7 +12,6 @@ internal sealed partial class SmtpSession
 
     private async Task HandleStartTlsAsync()
     {
-        RequireGreeting();
         if (_connection.Info.IsTls)
         {
             throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.BadSequence, new EnhancedStatusCode(5, 5, 1), "Already in TLS"));
@@ -52,7 +51,6 @@ internal sealed partial class SmtpSession
 
     private async Task HandleAuthAsync(SmtpCommand command)
     {
-        RequireGreeting();
         if (_role != SmtpRole.Submission || !_esmtp)
         {
             throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.CommandNotImplemented, new EnhancedStatusCode(5, 5, 1), "AUTH not available here"));

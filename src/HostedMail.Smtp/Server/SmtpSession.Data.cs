@@ -22,7 +22,9 @@ internal sealed partial class SmtpSession
         using var body = new MemoryStream();
         var writer = PipeWriter.Create(body, new StreamPipeWriterOptions(leaveOpen: true));
         using var timeout = new CancellationTokenSource(_options.DataTimeout, _connection.TimeProvider);
+        _readingPastCommandLine = true;
         var read = await SmtpBodyReader.ReadDataAsync(_input, decoder, writer, timeout.Token);
+        _readingPastCommandLine = false;
         await writer.CompleteAsync();
         if (read == SmtpBodyReadResult.ConnectionClosed)
         {
@@ -51,7 +53,9 @@ internal sealed partial class SmtpSession
         transaction.Bdat.BeginChunk(command.ChunkSize, command.IsLastChunk);
         var writer = PipeWriter.Create(transaction.BdatBody!, new StreamPipeWriterOptions(leaveOpen: true));
         using var timeout = new CancellationTokenSource(_options.DataTimeout, _connection.TimeProvider);
+        _readingPastCommandLine = true;
         var read = await SmtpBodyReader.ReadChunkAsync(_input, transaction.Bdat, writer, timeout.Token);
+        _readingPastCommandLine = false;
         await writer.CompleteAsync();
         if (read == SmtpBodyReadResult.ConnectionClosed)
         {
@@ -77,7 +81,6 @@ internal sealed partial class SmtpSession
 
     private SmtpTransaction RequireRecipients()
     {
-        RequireGreeting();
         var transaction = _transaction ?? throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.BadSequence, new EnhancedStatusCode(5, 5, 1), "Need MAIL command first"));
         if (transaction.Recipients.Count == 0)
         {

@@ -8,7 +8,6 @@ internal sealed partial class SmtpSession
 {
     private async Task HandleMailAsync(SmtpCommand command)
     {
-        RequireGreeting();
         if (_transaction is not null)
         {
             throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.BadSequence, new EnhancedStatusCode(5, 5, 1), "Nested MAIL command"));
@@ -58,7 +57,6 @@ internal sealed partial class SmtpSession
 
     private async Task HandleRcptAsync(SmtpCommand command)
     {
-        RequireGreeting();
         var transaction = _transaction ?? throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.BadSequence, new EnhancedStatusCode(5, 5, 1), "Need MAIL command first"));
         if (transaction.Bdat is not null)
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Frozen;
 using System.IO.Pipelines;
 using System.Security.Cryptography;
 using HostedMail.Core.Mailboxes;
@@ -45,6 +46,10 @@ internal sealed partial class SmtpSession
     private int _commands;
     private int _errors;
     private bool _quit;
+
+    // Set while a handler reads beyond its command line (a message body, a SASL exchange, a TLS
+    // handshake): a failure then leaves the input at an unknown place.
+    private bool _readingPastCommandLine;
 
     // Whether the last command line was followed by more buffered input (a pipelined group).
     private bool _inputBuffered;
@@ -101,8 +106,23 @@ internal sealed partial class SmtpSession
         {
             return;
         }
+        catch (Exception ex) when (IsUnexpected(ex))
+        {
+            // Outside any command (reading, flushing): the session's state is unknown, so it ends,
+            // but never without a reply.
+            var errorId = ErrorId.New();
+            _logger.LogError(ex, "SMTP session failed (error id {ErrorId})", errorId);
+            Write(new SmtpReply(SmtpReplyCode.ServiceNotAvailable, EnhancedStatusCode.MailSystemError, $"Internal error, closing connection (error id {errorId})"));
+        }
 
-        await FlushAsync();
+        try
+        {
+            await FlushAsync();
+        }
+        catch (ConnectionClosedException)
+        {
+            // The client left first; nothing more to say.
+        }
     }
 
     /// <summary>Reads the next complete command line; null when the client has gone.</summary>
@@ -153,6 +173,42 @@ internal sealed partial class SmtpSession
         }
     }
 
+    /// <summary>The session states a command is legal in (STYLE.md: a command table gated by state).</summary>
+    [Flags]
+    private enum States
+    {
+        Connected = 1,
+        Ready = 2,
+        InTransaction = 4,
+        Greeted = Ready | InTransaction,
+        Any = Connected | Greeted,
+    }
+
+    private readonly record struct CommandRule(States States, Func<SmtpSession, SmtpCommand, Task> Handler);
+
+    // RFC 5321 section 4.1.4 orders the commands: EHLO/HELO first, then MAIL, RCPT, DATA/BDAT.
+    // Commands that read past their command line (DATA, BDAT, AUTH, STARTTLS) say so themselves
+    // through _readingPastCommandLine, which decides whether a failure can leave the session usable.
+    private static readonly FrozenDictionary<SmtpVerb, CommandRule> Commands = new Dictionary<SmtpVerb, CommandRule>
+    {
+        [SmtpVerb.Ehlo] = new(States.Any, static (s, c) => s.HandleHello(c)),
+        [SmtpVerb.Helo] = new(States.Any, static (s, c) => s.HandleHello(c)),
+        [SmtpVerb.StartTls] = new(States.Greeted, static (s, _) => s.HandleStartTlsAsync()),
+        [SmtpVerb.Auth] = new(States.Greeted, static (s, c) => s.HandleAuthAsync(c)),
+        [SmtpVerb.Mail] = new(States.Greeted, static (s, c) => s.HandleMailAsync(c)),
+        [SmtpVerb.Rcpt] = new(States.InTransaction, static (s, c) => s.HandleRcptAsync(c)),
+        [SmtpVerb.Data] = new(States.InTransaction, static (s, _) => s.HandleDataAsync()),
+        [SmtpVerb.Bdat] = new(States.InTransaction, static (s, c) => s.HandleBdatAsync(c)),
+        [SmtpVerb.Rset] = new(States.Any, static (s, _) => s.Reply(SmtpReplies.Ok, reset: true)),
+        [SmtpVerb.Noop] = new(States.Any, static (s, _) => s.Reply(SmtpReplies.Ok)),
+        [SmtpVerb.Quit] = new(States.Any, static (s, _) => s.HandleQuit()),
+        // RFC 5321 section 3.5.3: 252 when we will not verify; never confirm addresses to strangers.
+        [SmtpVerb.Vrfy] = new(States.Any, static (s, _) => s.Reply(new SmtpReply(SmtpReplyCode.CannotVerifyUser, new EnhancedStatusCode(2, 5, 0), "Cannot VRFY user, but will accept message and attempt delivery"))),
+        [SmtpVerb.Expn] = new(States.Any, static (s, _) => s.Reply(new SmtpReply(SmtpReplyCode.CommandNotImplemented, new EnhancedStatusCode(5, 5, 1), "EXPN is not available"))),
+        [SmtpVerb.Help] = new(States.Any, static (s, _) => s.Reply(new SmtpReply(SmtpReplyCode.HelpMessage, new EnhancedStatusCode(2, 0, 0), "See RFC 5321 and https://www.rfc-editor.org/rfc/rfc5321"))),
+        [SmtpVerb.NotImplemented] = new(States.Any, static (s, _) => s.Reply(SmtpReplies.CommandNotImplemented)),
+    }.ToFrozenDictionary();
+
     private async Task DispatchAsync(SmtpCommand command)
     {
         if (++_commands > _options.MaxCommandsPerSession)
@@ -162,59 +218,17 @@ internal sealed partial class SmtpSession
 
         try
         {
-            switch (command.Verb)
+            if (!Commands.TryGetValue(command.Verb, out var rule))
             {
-                case SmtpVerb.Ehlo:
-                case SmtpVerb.Helo:
-                    HandleHello(command);
-                    break;
-                case SmtpVerb.StartTls:
-                    await HandleStartTlsAsync();
-                    break;
-                case SmtpVerb.Auth:
-                    await HandleAuthAsync(command);
-                    break;
-                case SmtpVerb.Mail:
-                    await HandleMailAsync(command);
-                    break;
-                case SmtpVerb.Rcpt:
-                    await HandleRcptAsync(command);
-                    break;
-                case SmtpVerb.Data:
-                    await HandleDataAsync();
-                    break;
-                case SmtpVerb.Bdat:
-                    await HandleBdatAsync(command);
-                    break;
-                case SmtpVerb.Rset:
-                    ResetTransaction();
-                    Write(SmtpReplies.Ok);
-                    break;
-                case SmtpVerb.Noop:
-                    Write(SmtpReplies.Ok);
-                    break;
-                case SmtpVerb.Quit:
-                    Write(SmtpReplies.Bye);
-                    _quit = true;
-                    break;
-                case SmtpVerb.Vrfy:
-                    // RFC 5321 section 3.5.3: 252 when we will not verify; never confirm addresses to strangers.
-                    Write(new SmtpReply(SmtpReplyCode.CannotVerifyUser, new EnhancedStatusCode(2, 5, 0), "Cannot VRFY user, but will accept message and attempt delivery"));
-                    break;
-                case SmtpVerb.Expn:
-                    Write(new SmtpReply(SmtpReplyCode.CommandNotImplemented, new EnhancedStatusCode(5, 5, 1), "EXPN is not available"));
-                    break;
-                case SmtpVerb.Help:
-                    Write(new SmtpReply(SmtpReplyCode.HelpMessage, new EnhancedStatusCode(2, 0, 0), "See RFC 5321 and https://www.rfc-editor.org/rfc/rfc5321"));
-                    break;
-                case SmtpVerb.NotImplemented:
-                    Write(SmtpReplies.CommandNotImplemented);
-                    break;
-                default:
-                    Write(SmtpReplies.CommandUnrecognized);
-                    CountError();
-                    break;
+                throw new SmtpReplyException(SmtpReplies.CommandUnrecognized);
             }
+
+            if ((rule.States & Current) == 0)
+            {
+                throw new SmtpReplyException(OutOfSequence());
+            }
+
+            await rule.Handler(this, command);
         }
         catch (SmtpReplyException ex) when (!ex.CloseConnection)
         {
@@ -224,6 +238,23 @@ internal sealed partial class SmtpSession
                 CountError();
             }
         }
+        catch (Exception ex) when (IsUnexpected(ex))
+        {
+            // The one place a bug becomes a reply (ARCHITECTURE.md "Protocol code"). Stores commit
+            // whole messages in one transaction, so an abandoned transaction stored nothing.
+            var errorId = ErrorId.New();
+            _logger.LogError(ex, "SMTP {Verb} failed (error id {ErrorId})", command.Verb, errorId);
+            var inputInSync = !_readingPastCommandLine;
+            ResetTransaction();
+            if (!inputInSync)
+            {
+                // Part of a message body or SASL exchange may still be unread: nothing the
+                // client sends next can be trusted to be a command.
+                throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.ServiceNotAvailable, EnhancedStatusCode.MailSystemError, $"Internal error, closing connection (error id {errorId})"), closeConnection: true);
+            }
+
+            Write(new SmtpReply(SmtpReplyCode.LocalError, EnhancedStatusCode.MailSystemError, $"Internal error, transaction abandoned; try again later (error id {errorId})"));
+        }
 
         if (command.Verb is SmtpVerb.Data or SmtpVerb.Bdat or SmtpVerb.Auth or SmtpVerb.StartTls)
         {
@@ -232,7 +263,44 @@ internal sealed partial class SmtpSession
         }
     }
 
-    private void HandleHello(SmtpCommand command)
+    private States Current => _state switch
+    {
+        SmtpSessionState.Connected => States.Connected,
+        SmtpSessionState.Ready => States.Ready,
+        _ => States.InTransaction,
+    };
+
+    private SmtpReply OutOfSequence() => _state == SmtpSessionState.Connected
+        ? new SmtpReply(SmtpReplyCode.BadSequence, new EnhancedStatusCode(5, 5, 1), "Send EHLO or HELO first")
+        : new SmtpReply(SmtpReplyCode.BadSequence, new EnhancedStatusCode(5, 5, 1), "Need MAIL command first");
+
+    /// <summary>Exceptions that are not protocol answers, client departures or timeouts: bugs and outages.</summary>
+    private bool IsUnexpected(Exception ex) => ex switch
+    {
+        SmtpReplyException or ConnectionClosedException or OperationCanceledException => false,
+        IOException or ObjectDisposedException when _connection.ConnectionClosed.IsCancellationRequested => false,
+        _ => true,
+    };
+
+    private Task Reply(SmtpReply reply, bool reset = false)
+    {
+        if (reset)
+        {
+            ResetTransaction();
+        }
+
+        Write(reply);
+        return Task.CompletedTask;
+    }
+
+    private Task HandleQuit()
+    {
+        Write(SmtpReplies.Bye);
+        _quit = true;
+        return Task.CompletedTask;
+    }
+
+    private Task HandleHello(SmtpCommand command)
     {
         if (!command.ArgumentIsValidDomain)
         {
@@ -247,7 +315,7 @@ internal sealed partial class SmtpSession
         if (!_esmtp)
         {
             Write(new SmtpReply(SmtpReplyCode.Ok, $"{_options.Hostname} Hello {_helo}"));
-            return;
+            return Task.CompletedTask;
         }
 
         var lines = new List<string>
@@ -279,6 +347,7 @@ internal sealed partial class SmtpSession
         }
 
         SmtpReply.Write(_output, SmtpReplyCode.Ok, default, lines);
+        return Task.CompletedTask;
     }
 
     private void ResetTransaction()
@@ -288,14 +357,6 @@ internal sealed partial class SmtpSession
         if (_state == SmtpSessionState.InTransaction)
         {
             _state = SmtpSessionState.Ready;
-        }
-    }
-
-    private void RequireGreeting()
-    {
-        if (_state == SmtpSessionState.Connected)
-        {
-            throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.BadSequence, new EnhancedStatusCode(5, 5, 1), "Send EHLO or HELO first"));
         }
     }
 

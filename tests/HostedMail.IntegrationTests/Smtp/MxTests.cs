@@ -251,6 +251,34 @@ public sealed class MxTests(MailNode node) : IClassFixture<MailNode>
         Assert.Contains(await node.MessagesAsync("inbox@catchall.example"), m => Encoding.UTF8.GetString(m).Contains("Subject: caught", StringComparison.Ordinal));
     }
 
+    // Most mail on the internet has a Date: with a non-zero offset or an obsolete zone (RFC 5322
+    // 3.3, 4.3); each one must be acknowledged, stored and read back byte-exact.
+    [Theory]
+    [InlineData("Sat, 05 Dec 2026 10:00:00 +0200")]
+    [InlineData("Fri, 4 Dec 2026 23:59:59 -0800 (PST)")]
+    [InlineData("5 Dec 2026 03:30:00 +0530")]
+    [InlineData("Sat, 05 Dec 2026 10:00:00 +1400")]
+    [InlineData("Sat, 05 Dec 2026 10:00:00 -1200")]
+    [InlineData("Sat, 05 Dec 26 10:00:00 EST")]
+    [InlineData("Sat, 05 Dec 2026 10:00:00 UT")]
+    [InlineData("Sat, 05 Dec 2026 10:00:00 Z")]
+    [InlineData("Sat, 05 Dec 2026 10:00:00 -0000")]
+    [InlineData("yesterday at noon")]
+    public async Task MessagesWithAnyDateOffsetAreAcceptedAndStoredExactly(string date)
+    {
+        var subject = "date-" + Guid.NewGuid().ToString("N");
+        var body = $"From: Sender <sender@outside.example>\r\nTo: alice@acme.example\r\nSubject: {subject}\r\nDate: {date}\r\n\r\nDated.\r\n";
+        await using var client = await ConnectedAsync();
+        Assert.StartsWith("250 ", await client.SmtpAsync("MAIL FROM:<sender@outside.example>"), StringComparison.Ordinal);
+        Assert.StartsWith("250 ", await client.SmtpAsync("RCPT TO:<alice@acme.example>"), StringComparison.Ordinal);
+        Assert.StartsWith("354 ", await client.SmtpAsync("DATA"), StringComparison.Ordinal);
+        Assert.StartsWith("250 2.0.0 ", await client.SmtpAsync(body + "."), StringComparison.Ordinal);
+        Assert.StartsWith("250 ", await client.SmtpAsync("NOOP"), StringComparison.Ordinal);
+
+        var stored = Encoding.UTF8.GetString((await node.MessagesAsync("alice@acme.example")).Single(m => Encoding.UTF8.GetString(m).Contains(subject, StringComparison.Ordinal)));
+        Assert.EndsWith("\r\n" + body, stored, StringComparison.Ordinal);
+    }
+
     private async Task<LineClient> ConnectedAsync()
     {
         var client = await LineClient.ConnectAsync(node.SmtpPort);

@@ -1,0 +1,48 @@
+using System.Diagnostics;
+
+namespace HostedMail.Testing.Properties;
+
+/// <summary>
+/// Proves that work grows linearly with input size by comparing one run with another on an input
+/// <c>factor</c> times larger, in the same process: allocated bytes (deterministic) and the best of
+/// three CPU timings. A quadratic algorithm grows by factor², a linear one by factor, and a busy
+/// machine slows both sides alike, so no fixed time limit is needed (linked into each test project).
+/// </summary>
+internal static class WorkScaling
+{
+    public static void AssertLinear(Action<int> run, int smallSize, int factor = 16)
+    {
+        run(smallSize);
+        run(smallSize * factor);
+        var small = Measure(run, smallSize);
+        var large = Measure(run, smallSize * factor);
+
+        // Allocations are deterministic: linear means ~factor (4x slack for constant overheads).
+        // Timings are not, on a shared 2-core machine running other tests: seen up to 84x for a
+        // linear 16x, so time only has to stay clearly below quadratic (factor², here 256x).
+        var allocationLimit = factor * 4.0;
+        var timeLimit = factor * factor / 2.0;
+        var allocationRatio = (double)Math.Max(large.Allocated, 1) / Math.Max(small.Allocated, 1);
+        var timeRatio = large.Ticks / Math.Max(small.Ticks, 1.0);
+        Assert.True(allocationRatio < allocationLimit, $"allocations grew {allocationRatio:F1}x for {factor}x the input ({small.Allocated} -> {large.Allocated} bytes)");
+        Assert.True(timeRatio < timeLimit, $"time grew {timeRatio:F1}x for {factor}x the input ({small.Ticks} -> {large.Ticks} ticks, best of 5)");
+    }
+
+    private static (long Allocated, long Ticks) Measure(Action<int> run, int size)
+    {
+        long allocated = 0;
+        var best = long.MaxValue;
+        for (var i = 0; i < 5; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var start = Stopwatch.GetTimestamp();
+            run(size);
+            best = Math.Min(best, Stopwatch.GetTimestamp() - start);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        return (allocated, best);
+    }
+}
