@@ -42,6 +42,57 @@ public static class AllowList
         new(AllowKind.Deliberate, "SEARCH", "SEARCH CHARSET ISO-8859-1 *", "*",
             "D10 RFC 3501 section 6.4.4: US-ASCII and UTF-8 MUST be supported, other charsets MAY; NO [BADCHARSET] is the defined answer.")
         { Ours = "NO [BADCHARSET]" },
+        new(AllowKind.Deliberate, "CONVERSATION", "* -> tagged", "*",
+            "D11 both refuse; ours adds an RFC 5530 response code (NONEXISTENT, CANNOT, ALREADYEXISTS, a BADCHARSET list) where Dovecot sends none or another (RFC 5530 codes are advisory; RENAME Sent Drafts: Dovecot says NONEXISTENT, the target exists).")
+        { Ours = "TAGGED NO [*]", Theirs = "TAGGED NO*" },
+        new(AllowKind.Deliberate, "CONVERSATION", "*", "*",
+            "D12 CREATE creates missing superior names (RFC 3501 section 6.3.3: the server SHOULD create them), so Projects and Projects/2024 are real folders; Dovecot lists them \\Noselect/\\NonExistent and refuses SUBSCRIBE/LIST-STATUS on them.")
+        { When = IsIntermediateFolder },
+        new(AllowKind.Deliberate, "CONVERSATION", "* -> LIST *", "*",
+            "D13 LIST returns \\HasChildren/\\HasNoChildren and special-use attributes even when not asked for (RFC 5258 section 4: a server MAY return CHILDREN information without the option; RFC 6154 section 2 attributes are information a client may ignore).")
+        { When = HasOnlyExtraListAttributes },
+        new(AllowKind.Deliberate, "CONVERSATION", "*", "*",
+            "D14 FLAGS and PERMANENTFLAGS list the system flags and \\* (new keywords allowed), not every keyword in use: RFC 3501 section 7.2.6 (\"at a minimum, the system-defined flags\") and 7.1 (\\* in PERMANENTFLAGS); Dovecot re-sends both whenever a keyword is first used, even by SEARCH KEYWORD.")
+        { When = d => d.Item.EndsWith("-> * FLAGS", StringComparison.Ordinal) || d.Item.EndsWith("-> OK [PERMANENTFLAGS]", StringComparison.Ordinal) ? OnlyKeywordsMissing(d) : false },
+        new(AllowKind.Deliberate, "CONVERSATION", "*-> OK [HIGHESTMODSEQ]", "*",
+            "D15 SELECT/EXAMINE always report HIGHESTMODSEQ: RFC 7162 section 3.1.2.1 (a server with persistent mod-sequences MUST send it on every successful SELECT/EXAMINE); Dovecot only after CONDSTORE is enabled.")
+        { Theirs = "<none>" },
+        new(AllowKind.Deliberate, "CONVERSATION", "STATUS * -> tagged", "*",
+            "D16 STATUS of the selected folder is legal (RFC 3501 section 6.3.10 only advises against it); Dovecot adds the advisory [CLIENTBUG].")
+        { Ours = "TAGGED OK", Theirs = "TAGGED OK [CLIENTBUG]" },
+        new(AllowKind.Deliberate, "CONVERSATION", "*", "*",
+            "D17 a folder opened with EXAMINE is read-only (RFC 3501 section 6.3.2): STORE, EXPUNGE and MOVE are refused with NO [READ-ONLY] (RFC 5530); Dovecot accepts them.")
+        { When = d => (d.Ours == "TAGGED NO [READ-ONLY]" && d.Theirs.StartsWith("TAGGED OK", StringComparison.Ordinal)) || (d.Where == "copy-move-expunge" && d.Item.StartsWith("MOVE 1 INBOX ->", StringComparison.Ordinal) && d.Ours == "<none>") },
+        new(AllowKind.Deliberate, "CONVERSATION", "NOOP extra -> tagged", "*",
+            "D18 RFC 3501 section 9: noop = \"NOOP\" takes no arguments; BAD. Dovecot ignores the extra text."),
+        new(AllowKind.Deliberate, "CONVERSATION", "ENABLE -> tagged", "*",
+            "D18 RFC 5161 section 4: enable = \"ENABLE\" 1*(SP capability); without one it is BAD."),
+        new(AllowKind.Deliberate, "CONVERSATION", "FETCH 1 BODY[]<5.0> -> *", "*",
+            "D18 RFC 3501 section 9: partial = \"<\" number \".\" nz-number \">\"; a zero length is BAD."),
+        new(AllowKind.Deliberate, "CONVERSATION", "FETCH 1 BINARY[1.HEADER] -> *", "*",
+            "D18 RFC 3516 section 6 / RFC 9051 section 9: section-binary = \"[\" [section-part] \"]\"; HEADER is not allowed in BINARY, BAD."),
+        new(AllowKind.Deliberate, "CONVERSATION", "SEARCH 5:* -> *", "*",
+            "D18 RFC 3501 section 9 (seq-number): a sequence number greater than the number of messages gets a tagged BAD; Dovecot answers an empty SEARCH."),
+        new(AllowKind.Deliberate, "CONVERSATION", "ENABLE QRESYNC -> *", "condstore",
+            "D18 RFC 5161 section 3.1: ENABLE is valid in the authenticated state only; in the selected state it is BAD."),
+        new(AllowKind.Deliberate, "CONVERSATION", "*", "append-refused",
+            "D18 APPEND with \"31-Feb-2024\" is BAD: not a date (RFC 3501 section 9 date-time; RFC 3501 section 6.3.11 BAD for invalid arguments); Dovecot stores it."),
+        new(AllowKind.Deliberate, "CONVERSATION", "*", "inbox-rename",
+            "D19 RENAME INBOX is allowed and moves INBOX's messages to the new folder, leaving INBOX empty (RFC 3501 section 6.3.5); Dovecot refuses it with NO [CANNOT] (a limit of its storage)."),
+        new(AllowKind.Deliberate, "CONVERSATION", "STORE * -> FETCH *", "*",
+            "D20 STORE answers an untagged FETCH for every message in the set, changed or not (RFC 3501 section 6.4.6 and its example); Dovecot only for messages whose flags changed.")
+        { Theirs = "<none>" },
+        new(AllowKind.Deliberate, "CONVERSATION", "STORE * -> FETCH *", "*",
+            "D21 with CONDSTORE enabled the FETCH after STORE carries UID as well as MODSEQ (RFC 7162 section 3.2.4 requires UID once QRESYNC is on; extra data items are always allowed, RFC 3501 section 7.4.2).")
+        { When = d => System.Text.RegularExpressions.Regex.Replace(d.Ours, @" UID \d+\)$", ")") == d.Theirs },
+        new(AllowKind.Deliberate, "CONVERSATION", "FETCH 1 BODY[*] -> FETCH 1", "fetch-variants",
+            "D22 a section that does not exist is NIL, not \"\" (RFC 3501 section 9: BODY section is an nstring; \"\" would claim an empty part)."),
+        new(AllowKind.Deliberate, "CONVERSATION", "ENABLE BOGUS -> * ENABLED", "*",
+            "D23 RFC 5161 section 3.1/4: the ENABLED response lists what was enabled, possibly nothing (enable-data = \"ENABLED\" *(SP capability)); Dovecot omits the empty response.")
+        { Ours = "* ENABLED", Theirs = "<none>" },
+        new(AllowKind.Deliberate, "CONVERSATION", "UNSUBSCRIBE Never -> tagged", "*",
+            "D24 UNSUBSCRIBE of a name that is not subscribed: NO (RFC 3501 section 6.3.7, \"can't unsubscribe that name\"); Dovecot says OK.")
+        { Ours = "TAGGED NO*" },
     ];
 
     /// <summary>Our bugs, reported and not fixed yet. Remove an entry with its fix.</summary>
@@ -82,9 +133,86 @@ public static class AllowList
             "O12 THREAD ORDEREDSUBJECT base subject does not collapse runs of spaces (RFC 5256 section 2.1 step 1): \"Weekly  sync\" is its own thread."),
         new(AllowKind.Open, "THREAD", "THREAD REFERENCES *", "*",
             "O13 THREAD REFERENCES does not thread at all: every message is its own thread, References/In-Reply-To are ignored (RFC 5256 section 3, REFERENCES steps 1-5)."),
+        new(AllowKind.Open, "CONVERSATION", "FETCH 1 FULL -> FETCH 1", "fetch-variants",
+            "O2 (with D1) the BODY of FETCH FULL shows the line count of O2 and the charset difference of D1."),
+        new(AllowKind.Open, "CONVERSATION", "* -> OK [UNSEEN]", "*",
+            "O14 SELECT/EXAMINE of a folder with unseen messages sends no OK [UNSEEN n]: RFC 3501 section 6.3.1 lists it as REQUIRED (IMAP4rev1; RFC 9051 dropped it, but we also speak rev1).")
+        { Ours = "<none>" },
+        new(AllowKind.Open, "CONVERSATION", "* -> OK [CLOSED]", "*",
+            "O15 SELECT/EXAMINE while a folder is selected sends no OK [CLOSED] (RFC 7162 section 3.2.11 for servers with QRESYNC, RFC 9051 section 7.1).")
+        { Ours = "<none>" },
+        new(AllowKind.Open, "CONVERSATION", "ENABLE CONDSTORE -> * ENABLED", "*",
+            "O16 the first ENABLE CONDSTORE answers \"* ENABLED\" without CONDSTORE: RFC 5161 section 3.1 lists every extension the command enabled (RFC 7162 section 3.1: CONDSTORE is enabled by it).")
+        { Ours = "* ENABLED" },
+        new(AllowKind.Open, "CONVERSATION", "EXPUNGE -> tagged", "qresync",
+            "O17 with QRESYNC enabled the tagged OK of EXPUNGE has no [HIGHESTMODSEQ n]; Dovecot sends it and RFC 7162's QRESYNC examples show it (check RFC 7162 section 3.2.10 before fixing).")
+        { Ours = "TAGGED OK", Theirs = "TAGGED OK [HIGHESTMODSEQ <modseq>]" },
+        new(AllowKind.Open, "CONVERSATION", "*", "list-patterns",
+            "O18 CREATE subscribes the new folder: LSUB and LIST (SUBSCRIBED) show folders the client never subscribed. RFC 3501 sections 6.3.6/6.3.9: the subscription list is what the user declared. Decide (some servers auto-subscribe), then fix or make deliberate.")
+        { When = d => (d.Item.Contains("-> LSUB ", StringComparison.Ordinal) || d.Item.StartsWith("LIST (SUBSCRIBED", StringComparison.Ordinal)) && d.Theirs == "<none>" },
     ];
 
     public static IReadOnlyList<AllowedDifference> Entries { get; } = [.. Deliberate, .. Open];
+
+    private static readonly string[] ChildAndSpecialUseAttributes = ["\\HasChildren", "\\HasNoChildren", "\\Archive", "\\Drafts", "\\Junk", "\\Sent", "\\Trash", "\\All", "\\Flagged"];
+
+    /// <summary>D12: a difference about a folder that only we created as a superior name.</summary>
+    private static bool IsIntermediateFolder(Difference d)
+    {
+        if (d.Where is not ("create-delete-rename" or "list-patterns"))
+        {
+            return false;
+        }
+
+        var kind = d.Item[(d.Item.LastIndexOf("-> ", StringComparison.Ordinal) + 3)..];
+        var command = d.Item[..d.Item.LastIndexOf(" -> ", StringComparison.Ordinal)];
+        string[] names = ["Projects", "Projects/2024", "Archive/2024"];
+        if (names.Any(n => kind.EndsWith(" " + n, StringComparison.Ordinal)))
+        {
+            return d.Theirs.Contains("\\Noselect", StringComparison.Ordinal) || d.Theirs.Contains("\\NonExistent", StringComparison.Ordinal) ||
+                (d.Theirs == "<none>" && !kind.StartsWith("LSUB", StringComparison.Ordinal) && !command.StartsWith("LIST (SUBSCRIBED", StringComparison.Ordinal));
+        }
+
+        return kind == "tagged" && names.Any(n => command.EndsWith(" " + n, StringComparison.Ordinal)) && d.Theirs.StartsWith("TAGGED NO", StringComparison.Ordinal);
+    }
+
+    /// <summary>D13: the same LIST line, ours with additional CHILDREN/special-use attributes only.</summary>
+    private static bool HasOnlyExtraListAttributes(Difference d)
+    {
+        static (HashSet<string> Attributes, string Tail)? Split(string line)
+        {
+            var open = line.IndexOf('(', StringComparison.Ordinal);
+            var close = line.IndexOf(')', StringComparison.Ordinal);
+            return open < 0 || close < open ? null : (line[(open + 1)..close].Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(), line[(close + 1)..]);
+        }
+
+        if (Split(d.Ours) is not { } ours || Split(d.Theirs) is not { } theirs || ours.Tail != theirs.Tail || !theirs.Attributes.IsSubsetOf(ours.Attributes))
+        {
+            return false;
+        }
+
+        var extra = ours.Attributes.Except(theirs.Attributes).ToList();
+        return extra.Count > 0 && extra.All(a => ChildAndSpecialUseAttributes.Contains(a));
+    }
+
+    /// <summary>D14: ours lists no keywords (or none at all) where Dovecot lists the keywords in use.</summary>
+    private static bool OnlyKeywordsMissing(Difference d)
+    {
+        static HashSet<string> Flags(string line) =>
+            line.IndexOf('(', StringComparison.Ordinal) is var open and >= 0 && line.LastIndexOf(')') is var close && close > open
+                ? line[(open + 1)..close].Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet()
+                : [];
+
+        var theirs = Flags(d.Theirs);
+        if (d.Ours == "<none>")
+        {
+            // Dovecot's unsolicited update announcing a keyword; we send none (nothing changed in our list).
+            return theirs.Any(f => !f.StartsWith('\\'));
+        }
+
+        var ours = Flags(d.Ours);
+        return ours.IsSubsetOf(theirs) && theirs.Except(ours).All(f => !f.StartsWith('\\')) && ours.Any(f => f.StartsWith('\\'));
+    }
 
     /// <summary>D3: Dovecot's value is ours plus one CRLF (a body ending), or two octets more (its size).</summary>
     private static bool EndsWithExtraCrlf(Difference d)

@@ -18,6 +18,15 @@ public sealed class ConformanceFixture : IAsyncLifetime
 
     public IReadOnlyList<TestMessage> Messages { get; } = BuiltInMessages.All;
 
+    private int _nextDovecotUser;
+
+    /// <summary>A Dovecot user no test has used yet (a fresh, empty mailbox).</summary>
+    public string NextDovecotUser()
+    {
+        var index = Interlocked.Increment(ref _nextDovecotUser);
+        return index < DovecotServer.Users.Count ? DovecotServer.Users[index] : throw new InvalidOperationException("out of Dovecot users: add more to DovecotServer.Users");
+    }
+
     public async Task InitializeAsync()
     {
         var dovecot = DovecotServer.StartAsync();

@@ -115,3 +115,17 @@ public sealed class ComparisonReport
         return text.ToString();
     }
 }
+
+/// <summary>Writes a full report (every example of every difference) when HOSTEDMAIL_CONFORMANCE_REPORT names a directory.</summary>
+public static class ConformanceReports
+{
+    public static void Write(ComparisonReport report, string title)
+    {
+        if (Environment.GetEnvironmentVariable("HOSTEDMAIL_CONFORMANCE_REPORT") is { Length: > 0 } directory)
+        {
+            Directory.CreateDirectory(directory);
+            var name = new string(title.TakeWhile(c => char.IsLetterOrDigit(c) || c == '-').ToArray());
+            File.WriteAllText(Path.Combine(directory, name + ".txt"), report.Summary(AllowList.Entries, title, int.MaxValue));
+        }
+    }
+}

@@ -32,8 +32,8 @@ public sealed class DovecotServer : IAsyncDisposable
 
     public string Version { get; }
 
-    /// <summary>The users the passwd-file holds: one for the FETCH/SEARCH comparison, one per conversation script set.</summary>
-    public static IReadOnlyList<string> Users { get; } = ["corpus", "talk", "talk2"];
+    /// <summary>The users the passwd-file holds: "corpus" for the message comparison, "s1".."s99" for conversations (one fresh each).</summary>
+    public static IReadOnlyList<string> Users { get; } = ["corpus", .. Enumerable.Range(1, 99).Select(i => "s" + i.ToString(CultureInfo.InvariantCulture))];
 
     public string LogPath => Path.Combine(_directory, "dovecot.log");
 

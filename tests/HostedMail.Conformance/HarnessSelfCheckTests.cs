@@ -42,6 +42,22 @@ public sealed class HarnessSelfCheckTests(ConformanceFixture fixture)
     }
 
     [Fact]
+    public async Task ACorruptedConversationResponseIsReportedAsExactlyOneUnlistedDifference()
+    {
+        var script = ConversationScripts.All.Single(s => s.Name == "namespace-id-idle-enable");
+        var baseline = await RunScriptAsync(script, null);
+        // Our NAMESPACE answer loses its personal namespace: "* NAMESPACE ((...)) NIL NIL" becomes NIL NIL NIL.
+        var corrupted = await RunScriptAsync(script, (_, step, line) =>
+            step == "NAMESPACE" && line.StartsWith("* NAMESPACE", StringComparison.Ordinal) ? "* NAMESPACE NIL NIL NIL" : line);
+
+        var added = corrupted.Differences.Except(baseline.Differences).ToList();
+        var difference = Assert.Single(added);
+        Assert.Equal("NAMESPACE -> * NAMESPACE", difference.Item);
+        Assert.Equal("* NAMESPACE NIL NIL NIL", difference.Ours);
+        Assert.Equal(baseline.Unlisted(AllowList.Entries).Count + 1, corrupted.Unlisted(AllowList.Entries).Count);
+    }
+
+    [Fact]
     public void EveryAllowListEntryIsDocumentedAndEveryDocumentedEntryIsAllowListed()
     {
         var document = File.ReadAllText(FindDocument());
@@ -84,6 +100,15 @@ public sealed class HarnessSelfCheckTests(ConformanceFixture fixture)
         await using var ours = await MessageConformanceTests.OpenInboxAsync(fixture.OpenOursAsync(fixture.OurCorpusUser));
         await using var theirs = await MessageConformanceTests.OpenInboxAsync(fixture.OpenTheirsAsync("corpus"));
         await new MessageComparison(ours, theirs, report) { CorruptOurs = corrupt }.CompareQueryAsync("SEARCH", query);
+        return report;
+    }
+
+    private async Task<ComparisonReport> RunScriptAsync(ConversationScript script, Func<string, string, string, string>? corrupt)
+    {
+        var report = new ComparisonReport();
+        var ours = new Side(fixture.HostedMail.Port, await fixture.HostedMail.CreateMailboxAsync("selfcheck"), HostedMailServer.Password);
+        var theirs = new Side(fixture.Dovecot.Port, fixture.NextDovecotUser(), DovecotServer.Password);
+        await new ConversationComparison(report) { CorruptOurs = corrupt }.CompareAsync(script, ours, theirs);
         return report;
     }
 
