@@ -153,6 +153,16 @@ public static class ImapData
             position++;
             while (position < text.Length && text[position] != '"')
             {
+                if (text[position] == '\\' && position + 3 < text.Length && text[position + 1] == 'x' &&
+                    int.TryParse(text.AsSpan(position + 2, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var octet))
+                {
+                    // "\xHH" only occurs in this harness's canonical text (AppendQuoted), never on the wire
+                    // (RFC 3501 section 9: only \" and \\ are escapes), so re-parsing canonical text is lossless.
+                    value.Append((char)octet);
+                    position += 4;
+                    continue;
+                }
+
                 if (text[position] == '\\' && position + 1 < text.Length)
                 {
                     position++;

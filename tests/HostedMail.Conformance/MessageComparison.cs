@@ -9,8 +9,29 @@ namespace HostedMail.Conformance;
 /// INTERNALDATE to its instant (RFC 3501 section 2.3.3 requires the date and time, not the zone the
 /// client gave) and nothing else in FETCH data; response texts are never compared here.
 /// </summary>
-public sealed class MessageComparison(RawImapClient ours, RawImapClient theirs, ComparisonReport report)
+public sealed class MessageComparison(RawImapClient ours, RawImapClient theirs, ComparisonReport report) : IAsyncDisposable
 {
+    private readonly List<RawImapClient> _reopened = [];
+    private RawImapClient _ours = ours;
+    private RawImapClient _theirs = theirs;
+
+    /// <summary>Closes the connections this comparison opened itself (the caller owns the first two).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _reopened)
+        {
+            await client.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Reconnects (and re-opens the folder) after a server dropped the connection mid-command, so
+    /// the drop is reported as a difference of that message and the comparison goes on.
+    /// </summary>
+    public Func<Task<RawImapClient>>? ReopenOurs { get; init; }
+
+    public Func<Task<RawImapClient>>? ReopenTheirs { get; init; }
+
     /// <summary>
     /// For the harness self-check: rewrites one side's normalised value (category, item, where, value)
     /// before comparison, standing in for a server regression.
@@ -29,8 +50,8 @@ public sealed class MessageComparison(RawImapClient ours, RawImapClient theirs, 
     /// <summary>Compares every item of message <paramref name="sequence"/>; <paramref name="name"/> names it in differences.</summary>
     public async Task CompareMessageAsync(int sequence, string name)
     {
-        var ourStructure = await FetchOneAsync(ours, sequence, "BODYSTRUCTURE");
-        var theirStructure = await FetchOneAsync(theirs, sequence, "BODYSTRUCTURE");
+        var ourStructure = await GuardedAsync(true, () => FetchOneAsync(_ours, sequence, "BODYSTRUCTURE"), (Status: "<connection closed>", Value: (ImapValue?)null));
+        var theirStructure = await GuardedAsync(false, () => FetchOneAsync(_theirs, sequence, "BODYSTRUCTURE"), (Status: "<connection closed>", Value: (ImapValue?)null));
         var items = new List<string>(MessageItems);
         foreach (var part in MimeParts.Union(ourStructure.Value, theirStructure.Value))
         {
@@ -43,21 +64,25 @@ public sealed class MessageComparison(RawImapClient ours, RawImapClient theirs, 
                 items.Add($"BODY.PEEK[{part.Path}.TEXT]");
             }
 
-            if (!part.IsMultipart)
+            if (!part.IsMultipart && !part.IsMessage)
             {
                 // RFC 3516 section 4.2: BINARY of a leaf part, decoded from its transfer encoding.
+                // (A message/rfc822 part is not decoded any more than the whole message is: D4.)
                 items.Add($"BINARY.PEEK[{part.Path}]");
                 items.Add($"BINARY.SIZE[{part.Path}]");
             }
         }
 
-        var ourValues = await FetchManyAsync(ours, sequence, items);
-        var theirValues = await FetchManyAsync(theirs, sequence, items);
+        var closed = new Dictionary<string, string>();
+        var ourValues = await GuardedAsync(true, () => FetchManyAsync(_ours, sequence, items), closed);
+        var theirValues = await GuardedAsync(false, () => FetchManyAsync(_theirs, sequence, items), closed);
+        var ourDefault = ReferenceEquals(ourValues, closed) ? "<connection closed>" : "<missing>";
+        var theirDefault = ReferenceEquals(theirValues, closed) ? "<connection closed>" : "<missing>";
         foreach (var item in items)
         {
             var key = ResponseKey(item);
-            var ourValue = Normalise(key, ourValues.GetValueOrDefault(key, "<missing>"));
-            var theirValue = Normalise(key, theirValues.GetValueOrDefault(key, "<missing>"));
+            var ourValue = Normalise(key, ourValues.GetValueOrDefault(key, ourDefault));
+            var theirValue = Normalise(key, theirValues.GetValueOrDefault(key, theirDefault));
             if (CorruptOurs is not null)
             {
                 ourValue = CorruptOurs("FETCH", key, name, ourValue);
@@ -88,8 +113,8 @@ public sealed class MessageComparison(RawImapClient ours, RawImapClient theirs, 
     public async Task CompareQueryAsync(string category, string command, string where = "INBOX")
     {
         var wire = WithLiterals(command);
-        var ourAnswer = await QueryAsync(ours, wire);
-        var theirAnswer = await QueryAsync(theirs, wire);
+        var ourAnswer = await GuardedAsync(true, () => QueryAsync(_ours, wire), "<connection closed>");
+        var theirAnswer = await GuardedAsync(false, () => QueryAsync(_theirs, wire), "<connection closed>");
         if (CorruptOurs is not null)
         {
             ourAnswer = CorruptOurs(category, command, where, ourAnswer);
@@ -97,6 +122,30 @@ public sealed class MessageComparison(RawImapClient ours, RawImapClient theirs, 
 
         report.Compare(category, command, where, ourAnswer, theirAnswer);
         report.Queries++;
+    }
+
+    private async Task<T> GuardedAsync<T>(bool isOurs, Func<Task<T>> action, T whenClosed)
+    {
+        var reopen = isOurs ? ReopenOurs : ReopenTheirs;
+        try
+        {
+            return await action();
+        }
+        catch (Exception ex) when (reopen is not null && ex is EndOfStreamException or IOException)
+        {
+            var client = await reopen();
+            _reopened.Add(client);
+            if (isOurs)
+            {
+                _ours = client;
+            }
+            else
+            {
+                _theirs = client;
+            }
+
+            return whenClosed;
+        }
     }
 
     /// <summary>
