@@ -203,7 +203,7 @@ public static class AllowList
         {
             "type" => d.Ours == "\"text\"" && d.Theirs != "\"text\"",
             "subtype" => d.Ours == "\"plain\"" && d.Theirs != "\"plain\"",
-            "params" => d.Ours.Contains("(\"charset\" \"us-ascii\")", StringComparison.Ordinal) || d.Ours == "NIL",
+            "params" => d.Ours.Contains("(\"charset\" \"us-ascii\")", StringComparison.Ordinal),
             "lines" => d.Theirs == "<missing>",
             _ => false,
         } && d.Item.StartsWith("BODY", StringComparison.Ordinal);
