@@ -1,5 +1,7 @@
 using System.Text;
+using HostedMail.MailAuth.Dkim;
 using HostedMail.MailAuth.Dmarc;
+using HostedMail.MailAuth.Spf;
 
 namespace HostedMail.MailAuth.Tests.Dmarc;
 
@@ -159,5 +161,23 @@ public sealed class PublicSuffixListTests
     {
         var error = Assert.Throws<InvalidDataException>(() => PublicSuffixList.Parse(new StringReader("com\n\n// c\nbad rule\nfoo..bar\n")));
         Assert.Equal("text line 5: not a domain name: 'foo..bar'", error.Message);
+    }
+
+    [Fact]
+    public async Task DmarcAlignmentAndPolicyDiscoveryUseTheFullList()
+    {
+        // Two schools under one county: separate organisations under *.sch.uk, so a signature by one does not align
+        // with mail from the other (RFC 7489 section 3.1.1), and policy is found at the school's own org domain.
+        var resolver = new InMemoryResolver()
+            .AddTxt("_dmarc.school.county.sch.uk", "v=DMARC1; p=reject")
+            .AddTxt("_dmarc.county.sch.uk", "v=DMARC1; p=none");
+        var spf = new SpfResult(AuthStatus.Fail, "no") { Domain = "school.county.sch.uk" };
+        DkimResult[] dkim = [new(AuthStatus.Pass, "ok") { Domain = "other.county.sch.uk", Selector = "s", Algorithm = "ed25519-sha256" }];
+
+        var full = await new DmarcVerifier(resolver, Full(), () => 0).EvaluateAsync("news.school.county.sch.uk", spf, null, dkim);
+        Assert.Equal(("school.county.sch.uk", AuthStatus.Fail, false, DmarcPolicy.Reject), (full.OrganizationalDomain, full.Status, full.DkimAligned, full.Disposition));
+
+        var subset = await new DmarcVerifier(resolver, PublicSuffixList.Embedded, () => 0).EvaluateAsync("news.school.county.sch.uk", spf, null, dkim);
+        Assert.Equal(("county.sch.uk", AuthStatus.Pass, true), (subset.OrganizationalDomain, subset.Status, subset.DkimAligned));
     }
 }
