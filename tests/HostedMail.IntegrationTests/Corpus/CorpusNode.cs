@@ -97,6 +97,32 @@ public sealed class CorpusNode : IAsyncLifetime
 
     public IPEndPoint EndPoint(string listener) => _app!.Services.GetRequiredService<MailListenerRegistry>().EndPoint(listener);
 
+    /// <summary>Waits, woken by the store's NOTIFY, until a message with this subject is stored.</summary>
+    public async Task WaitForSubjectAsync(string subject, TimeSpan timeout)
+    {
+        await using var listener = new NpgsqlConnection(Database.ConnectionString);
+        await listener.OpenAsync();
+        await using (var listen = new NpgsqlCommand("LISTEN hostedmail_folder", listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        await using var query = new NpgsqlConnection(Database.ConnectionString);
+        await query.OpenAsync();
+        using var deadline = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM messages WHERE subject = @s", query);
+            count.Parameters.AddWithValue("s", subject);
+            if (Convert.ToInt64(await count.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) > 0)
+            {
+                return;
+            }
+
+            await listener.WaitAsync(deadline.Token);
+        }
+    }
+
     /// <summary>How many messages in a mailbox's INBOX begin with these octets (bytea LIKE).</summary>
     public async Task<int> CountStartingWithAsync(string address, string prefix)
     {
