@@ -37,14 +37,32 @@ public sealed class DkimSignOptions
     public TimeSpan? Expiration { get; set; }
 }
 
-/// <summary>Signs raw messages with rsa-sha256 (RFC 6376 section 5); returns the DKIM-Signature field to prepend.</summary>
+/// <summary>
+/// Signs raw messages with rsa-sha256 (RFC 6376 section 5) or ed25519-sha256 (RFC 8463), as the key says; returns the
+/// DKIM-Signature field(s) to prepend.
+/// </summary>
 public sealed class DkimSigner(TimeProvider? timeProvider = null)
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
     /// <summary>The "DKIM-Signature: ..." header field, CRLF-terminated and folded, to prepend to <paramref name="message"/>.</summary>
-    public byte[] Sign(ReadOnlyMemory<byte> message, DkimSigningKey key, DkimSignOptions? options = null)
+    public byte[] Sign(ReadOnlyMemory<byte> message, DkimSigningKey key, DkimSignOptions? options = null) =>
+        Sign(message, [key], options);
+
+    /// <summary>
+    /// One DKIM-Signature field per key, in the order given, concatenated, to prepend to <paramref name="message"/>.
+    /// RFC 8463 section 1 recommends signing with both an RSA and an Ed25519 key while receivers adopt Ed25519: each
+    /// signature covers the same header fields and body and none covers the others (DKIM-Signature is not in h=), so
+    /// verifiers judge them independently (RFC 6376 section 4.2) and the field order does not matter.
+    /// </summary>
+    public byte[] Sign(ReadOnlyMemory<byte> message, IReadOnlyList<DkimSigningKey> keys, DkimSignOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Count == 0)
+        {
+            throw new ArgumentException("At least one key is needed.", nameof(keys));
+        }
+
         options ??= new DkimSignOptions();
         var parsed = RawMessage.Parse(message);
         if (!parsed.Headers.Any(h => h.Name.Equals("From", StringComparison.OrdinalIgnoreCase)))
@@ -64,14 +82,26 @@ public sealed class DkimSigner(TimeProvider? timeProvider = null)
             }
         }
 
+        // Both algorithms hash with SHA-256 (RFC 8463 section 3 reuses RFC 6376's body hash), so one bh= serves every key.
         var body = DkimCanonicalizer.Body(parsed.Body.Span, options.BodyCanonicalization);
         var bodyHash = Convert.ToBase64String(SHA256.HashData(body));
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        var c = $"{Mode(options.HeaderCanonicalization)}/{Mode(options.BodyCanonicalization)}";
+        var signedHeaders = DkimVerifierSignedHeaders(parsed, names, options.HeaderCanonicalization, new ArrayBufferWriter<byte>(4096)).WrittenSpan.ToArray();
+        var output = new List<byte>();
+        foreach (var key in keys)
+        {
+            output.AddRange(SignOne(key, options, names, bodyHash, now, signedHeaders));
+        }
 
+        return [.. output];
+    }
+
+    private static byte[] SignOne(DkimSigningKey key, DkimSignOptions options, List<string> names, string bodyHash, long now, byte[] signedHeaders)
+    {
+        var c = $"{Mode(options.HeaderCanonicalization)}/{Mode(options.BodyCanonicalization)}";
         var tags = new List<string>
         {
-            "v=1", "a=rsa-sha256", "c=" + c, "d=" + key.Domain, "s=" + key.Selector,
+            "v=1", "a=" + key.Algorithm, "c=" + c, "d=" + key.Domain, "s=" + key.Selector,
         };
         if (options.Identity is not null)
         {
@@ -89,10 +119,10 @@ public sealed class DkimSigner(TimeProvider? timeProvider = null)
         tags.Add("b=");
 
         var field = Fold("DKIM-Signature: ", tags);
-        var data = new ArrayBufferWriter<byte>(4096);
-        var signed = DkimVerifierSignedHeaders(parsed, names, options.HeaderCanonicalization, data);
-        DkimCanonicalizer.Header(signed, Encoding.ASCII.GetBytes(field), options.HeaderCanonicalization, withCrLf: false);
-        var signature = key.Rsa.SignData(signed.WrittenSpan, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var data = new ArrayBufferWriter<byte>(signedHeaders.Length + 1024);
+        data.Write(signedHeaders);
+        DkimCanonicalizer.Header(data, Encoding.ASCII.GetBytes(field), options.HeaderCanonicalization, withCrLf: false);
+        var signature = key.SignHeaderData(data.WrittenSpan);
 
         var builder = new StringBuilder(field);
         var b64 = Convert.ToBase64String(signature);

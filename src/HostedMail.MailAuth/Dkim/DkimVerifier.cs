@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using HostedMail.Dns;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Signers;
 
 namespace HostedMail.MailAuth.Dkim;
 
@@ -13,8 +15,8 @@ public sealed class DkimVerifier(IDnsResolver resolver, DkimVerifierOptions? opt
     // - Signatures are judged independently, top to bottom; a message's verdict is the caller's (DMARC's) business.
     // - Header fields named in h= are taken bottom-up, each instance at most once; names with no instance left
     //   contribute nothing, which is what makes over-signing work (RFC 6376 section 5.4.2).
-    // - ed25519-sha256 (RFC 8463) needs Ed25519, which .NET 10's BCL does not offer; such signatures are
-    //   reported as PermError "unsupported algorithm" (RFC 6376 section 6.1.1).
+    // - ed25519-sha256 (RFC 8463) uses BouncyCastle's Ed25519, since .NET 10's BCL has none: PureEdDSA over the SHA-256
+    //   hash of the header data (RFC 8463 section 3). The key type (k=) must match a=, else PermError (section 4).
     private readonly DkimVerifierOptions _options = options ?? new DkimVerifierOptions();
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
@@ -84,7 +86,8 @@ public sealed class DkimVerifier(IDnsResolver resolver, DkimVerifierOptions? opt
                 hash = HashAlgorithmName.SHA1;
                 break;
             case "ed25519-sha256":
-                return Perm("unsupported algorithm ed25519-sha256 (no Ed25519 in this runtime)");
+                hash = HashAlgorithmName.SHA256;
+                break;
             default:
                 return Perm($"unsupported algorithm a={result.Algorithm}");
         }
@@ -187,14 +190,15 @@ public sealed class DkimVerifier(IDnsResolver resolver, DkimVerifierOptions? opt
             return Perm(key.Error);
         }
 
-        using var rsa = key.Rsa!;
-        result = result with { KeyBits = rsa.KeySize, Testing = key.Testing };
+        using var publicKey = key;
+        result = result with { KeyBits = key.KeyBits, Testing = key.Testing };
         if (key.Strict && !identityDomain.Equals(domain, StringComparison.OrdinalIgnoreCase))
         {
             return Perm("key is flagged t=s but i= is a subdomain of d=");
         }
 
-        var cacheKey = (bodyMode, bodyLimit ?? -1, result.Algorithm);
+        // Keyed by hash, not algorithm: rsa-sha256 and ed25519-sha256 over the same body share one bh= (RFC 8463 section 3).
+        var cacheKey = (bodyMode, bodyLimit ?? -1, hash.Name ?? string.Empty);
         if (!bodyHashes.TryGetValue(cacheKey, out var computedBodyHash))
         {
             var canonicalBody = DkimCanonicalizer.Body(message.Body.Span, bodyMode);
@@ -214,13 +218,29 @@ public sealed class DkimVerifier(IDnsResolver resolver, DkimVerifierOptions? opt
 
         var data = SignedData(message, signedNames, signatureHeader, headerMode);
         bool valid;
-        try
+        if (key.Ed25519 is { } ed25519)
         {
-            valid = rsa.VerifyData(data, signature, hash, RSASignaturePadding.Pkcs1);
+            if (signature.Length != Ed25519PrivateKeyParameters.SignatureSize)
+            {
+                return result with { Status = AuthStatus.Fail, Reason = $"Ed25519 signature is {signature.Length} bytes, not 64" };
+            }
+
+            // RFC 8463 section 3: the Ed25519 message is the 32-byte SHA-256 of the header data (PureEdDSA, not Ed25519ph).
+            var verifier = new Ed25519Signer();
+            verifier.Init(false, ed25519);
+            verifier.BlockUpdate(SHA256.HashData(data));
+            valid = verifier.VerifySignature(signature);
         }
-        catch (CryptographicException)
+        else
         {
-            valid = false;
+            try
+            {
+                valid = key.Rsa!.VerifyData(data, signature, hash, RSASignaturePadding.Pkcs1);
+            }
+            catch (CryptographicException)
+            {
+                valid = false;
+            }
         }
 
         return valid

@@ -124,7 +124,11 @@ public static class AddressParser
             int split = LocalPartStart(phrase);
             string local = JoinTight(phrase, split, phrase.Count);
             i++;
-            string domain = ParseDomain(tokens, ref i, ref comment);
+            // RFC 5322 section 3.4 (note): the legacy name is the comment *following* the
+            // addr-spec, so a trailing comment wins over one before the local part.
+            string? trailing = null;
+            string domain = ParseDomain(tokens, ref i, ref trailing);
+            comment = trailing ?? comment;
             if (i < tokens.Count && tokens[i].IsSpecial('<'))
             {
                 // "user@example.com <user@example.com>": the first form is really a display name.

@@ -23,10 +23,14 @@ internal readonly record struct HeaderToken(TokenKind Kind, string Text, bool Sp
 /// <summary>Tokeniser for RFC 5322 section 3.2 lexical tokens (atoms, quoted strings, comments, domain literals, specials).</summary>
 internal static class HeaderLexer
 {
-    /// <summary>RFC 5322 section 3.2.3 specials, plus '=' '/' '?' when tokenising MIME parameters (RFC 2045 tspecials).</summary>
+    /// <summary>
+    /// RFC 5322 section 3.2.3 specials; with <paramref name="mime"/>, RFC 2045 section 5.1
+    /// tspecials instead, which add '=' '/' '?' and drop '.' (so "vnd.ms-excel" is one token).
+    /// </summary>
     public static bool IsSpecial(char c, bool mime) => c switch
     {
-        '(' or ')' or '<' or '>' or '[' or ']' or ':' or ';' or '@' or '\\' or ',' or '.' or '"' => true,
+        '(' or ')' or '<' or '>' or '[' or ']' or ':' or ';' or '@' or '\\' or ',' or '"' => true,
+        '.' => !mime,
         '=' or '/' or '?' => mime,
         _ => false,
     };

@@ -163,7 +163,7 @@ public sealed class DkimTests
         var field = $"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d={key.Domain}; s={key.Selector}; l={length}; h=From:Subject; bh={Convert.ToBase64String(SHA256.HashData(body))}; b=\r\n";
         var header = RawMessage.Parse(Encoding.ASCII.GetBytes(field + "\r\n")).Headers[0];
         var data = DkimVerifier.SignedData(parsed, ["From", "Subject"], header, DkimCanonicalization.Relaxed);
-        var b = Convert.ToBase64String(key.Rsa.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+        var b = Convert.ToBase64String(key.SignHeaderData(data));
         return Encoding.ASCII.GetBytes(field.Replace("b=\r\n", "b=" + b + "\r\n", StringComparison.Ordinal));
     }
 }

@@ -118,4 +118,84 @@ public sealed class DkimInteropTests
             File.Delete(keyFile);
         }
     }
+
+    // ed25519-sha256 (RFC 8463) both ways with dkimpy, which does Ed25519 through PyNaCl (Debian's python3-nacl).
+    private static readonly Lazy<byte[]> Ed25519Seed = new(() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    private static DkimSigningKey Ed25519Key() => DkimSigningKey.FromEd25519Seed("example.com", "interop-ed", Ed25519Seed.Value);
+
+    private static void RequireDkimpyEd25519()
+    {
+        ExternalTool.Require("/usr/bin/dkimverify", "python3-dkim");
+        ExternalTool.Require("/usr/lib/python3/dist-packages/nacl/__init__.py", "python3-nacl");
+    }
+
+    [Theory]
+    [MemberData(nameof(Canonicalizations))]
+    public async Task OurEd25519SignaturesVerifyWithDkimpy(DkimCanonicalization header, DkimCanonicalization body)
+    {
+        RequireDkimpyEd25519();
+        using var key = Ed25519Key();
+        var bytes = Encoding.ASCII.GetBytes(Message);
+        byte[] signed = [.. new DkimSigner().Sign(bytes, key, new DkimSignOptions { HeaderCanonicalization = header, BodyCanonicalization = body }), .. bytes];
+        await using var dns = TestDnsServer.Start();
+        dns.Add(key.DnsName, TestDnsRecord.Txt(key.DnsTxtValue));
+        var script = ExternalTool.DnsPrelude(dns.EndPoint) + "import runpy, sys\nsys.argv = ['dkimverify']\nrunpy.run_path('/usr/bin/dkimverify', run_name='__main__')\n";
+        var (exit, stdout, stderr) = await ExternalTool.RunAsync(ExternalTool.Python, ["-c", script], signed);
+        Assert.True(exit == 0 && stdout.Contains("signature ok", StringComparison.Ordinal), $"dkimverify exit {exit}: {stdout} {stderr}");
+        Assert.Contains(dns.Queries, q => q.Name.Equals(key.DnsName, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task OurDualSignaturesBothVerifyWithDkimpy()
+    {
+        RequireDkimpyEd25519();
+        using var ed = Ed25519Key();
+        var bytes = Encoding.ASCII.GetBytes(Message);
+        byte[] signed = [.. new DkimSigner().Sign(bytes, [Key.Value, ed]), .. bytes];
+        await using var dns = TestDnsServer.Start();
+        dns.Add(Key.Value.DnsName, TestDnsRecord.Txt(Key.Value.DnsTxtValue));
+        dns.Add(ed.DnsName, TestDnsRecord.Txt(ed.DnsTxtValue));
+        // dkimverify checks only the first signature; dkim.DKIM.verify(idx=) checks each one.
+        var script = ExternalTool.DnsPrelude(dns.EndPoint) + string.Join('\n',
+            "import dkim, sys",
+            "message = sys.stdin.buffer.read()",
+            "d = dkim.DKIM(message)",
+            "print(' '.join(str(d.verify(idx=i)) for i in range(2)))",
+            string.Empty);
+        var (exit, stdout, stderr) = await ExternalTool.RunAsync(ExternalTool.Python, ["-c", script], signed);
+        Assert.True(exit == 0 && stdout.Trim() == "True True", $"dkimpy exit {exit}: {stdout} {stderr}");
+    }
+
+    [Theory]
+    [InlineData("simple", "simple")]
+    [InlineData("relaxed", "relaxed")]
+    [InlineData("relaxed", "simple")]
+    [InlineData("simple", "relaxed")]
+    public async Task DkimpyEd25519SignaturesVerifyWithUs(string header, string body)
+    {
+        RequireDkimpyEd25519();
+        ExternalTool.Require("/usr/bin/dkimsign", "python3-dkim");
+        using var key = Ed25519Key();
+        // dkimpy's Ed25519 key file is the base64 of the 32-byte seed.
+        var keyFile = Path.Combine(Path.GetTempPath(), $"hostedmail-dkim-ed-{Guid.NewGuid():N}.key");
+        await File.WriteAllTextAsync(keyFile, Convert.ToBase64String(Ed25519Seed.Value) + "\n");
+        try
+        {
+            var (exit, stdout, stderr) = await ExternalTool.RunAsync("/usr/bin/dkimsign",
+                ["--signalg", "ed25519-sha256", "--hcanon", header, "--bcanon", body, "interop-ed", "example.com", keyFile], Encoding.ASCII.GetBytes(Message));
+            Assert.True(exit == 0, $"dkimsign exit {exit}: {stderr}");
+            Assert.Contains("a=ed25519-sha256", stdout, StringComparison.Ordinal);
+            await using var dns = TestDnsServer.Start();
+            dns.Add(key.DnsName, TestDnsRecord.Txt(key.DnsTxtValue));
+            var resolver = new DnsResolver(new DnsResolverOptions { Servers = [dns.EndPoint] });
+            var result = Assert.Single(await new DkimVerifier(resolver).VerifyAsync(Encoding.ASCII.GetBytes(stdout)));
+            Assert.True(result.Status == AuthStatus.Pass, $"{result.Status} {result.Reason}\n{stdout}");
+            Assert.Equal("ed25519-sha256", result.Algorithm);
+        }
+        finally
+        {
+            File.Delete(keyFile);
+        }
+    }
 }
