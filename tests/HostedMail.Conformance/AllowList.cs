@@ -106,6 +106,9 @@ public static class AllowList
         new(AllowKind.Deliberate, "FETCH", "*", "*-preamble-epilogue",
             "D29 an unquoted boundary containing '=' (boundary=----=_NextPart_...): RFC 2045 section 5.1 requires quoting it, but the delimiters in the body use the whole value, so we take it up to ';' and find the parts the sender meant; Dovecot cuts it at '=' (\"----\") and splits the body wrongly.")
         { When = d => !d.Item.StartsWith("FLAGS", StringComparison.Ordinal) },
+        new(AllowKind.Deliberate, "FETCH", "BODY*[*].*", "*",
+            "D31 a syntactically invalid Content-Type (\"Content-Type: ;charset=utf-8\") is taken as text/plain; charset=us-ascii, as RFC 2045 section 5.2 recommends; Dovecot reports an empty type and subtype.")
+        { When = d => IsTextPlainFallback(d) && d.Theirs is "\"\"" or "NIL" or "<missing>" },
         new(AllowKind.Deliberate, "FETCH", "BODYSTRUCTURE[*].language", "*",
             "D30 the body language is the Content-Language field (RFC 3501 section 7.4.2, RFC 3282); we report it for a message without Content-Type or MIME-Version too, Dovecot only with a Content-Type.")
         { Theirs = "NIL", Ours = "\"*\"" },
@@ -126,9 +129,6 @@ public static class AllowList
         new(AllowKind.Open, "FETCH", "BODY*[*].*", "*",
             "O3 an RFC 2231 charset-encoded parameter (filename*=UTF-8''...) is returned as \"filename\"; RFC 9051 section 7.5.2 returns it decoded as \"filename*\". The RFC 2047 word inside name=\"...\" is decoded though RFC 2047 section 5 forbids encoded-words in parameters.")
         { When = d => (d.Item.EndsWith(".params", StringComparison.Ordinal) || d.Item.EndsWith(".disposition", StringComparison.Ordinal)) && (d.Theirs.Contains("=?", StringComparison.Ordinal) || d.Theirs.Contains("*\" \"", StringComparison.Ordinal)) },
-        new(AllowKind.Open, "FETCH", "BODY*[*].*", "*",
-            "O4 a Content-Type with RFC 2231 continuations (name*0=...; name*1=...), folded over lines, is not parsed: the part is reported as text/plain; us-ascii instead of application/vnd...sheet. Also Apple Mail's \"x-unix-mode=0644; name=...\" and a missing final boundary.")
-        { When = IsTextPlainFallback },
         new(AllowKind.Open, "FETCH", "*", "*",
             "O5 multipart/mixed without a boundary: BODYSTRUCTURE reports an empty text/plain part 1, but BODY[1], BODY[1.MIME] and BINARY[1] are NIL (RFC 3501 section 6.4.5: an existing part's text, here \"\"), and that part's extension data is missing. Same for the empty parts of the corpus's empty-parts shape.")
         { When = d => (d.Ours == "NIL" && d.Theirs == "\"\"") || (d.Ours == "<missing>" && d.Theirs == "NIL" && d.Item.StartsWith("BODYSTRUCTURE[", StringComparison.Ordinal)) },
@@ -170,9 +170,6 @@ public static class AllowList
         new(AllowKind.Open, "CONVERSATION", "*", "list-patterns",
             "O18 CREATE subscribes the new folder: LSUB and LIST (SUBSCRIBED) show folders the client never subscribed. RFC 3501 sections 6.3.6/6.3.9: the subscription list is what the user declared. Decide (some servers auto-subscribe), then fix or make deliberate.")
         { When = d => (d.Item.Contains("-> LSUB ", StringComparison.Ordinal) || d.Item.StartsWith("LIST (SUBSCRIBED", StringComparison.Ordinal)) && d.Theirs == "<none>" },
-        new(AllowKind.Open, "FETCH", "*ENVELOPE*", "*",
-            "O19 an address without a display name but with comments (\"(comment) dave@example.net (Dave)\") gets the leading comment as its ENVELOPE name; the long-standing convention (RFC 822 section 6.1 example, c-client, Dovecot) is the comment after the address, and RFC 3501 section 7.4.2 has no name at all (NIL) for an addr-spec.")
-        { Ours = "*\"comment\"*" },
         new(AllowKind.Open, "FETCH", "*", "*-content-type-quirks",
             "O20 not yet triaged: malformed Content-Type fields (\"text\" without subtype, \"; charset=...\" without type, duplicate charset, comments) differ in type/params; RFC 2045 section 5.2 says an invalid Content-Type is taken as text/plain; charset=us-ascii. Triage each variant."),
         new(AllowKind.Open, "FETCH", "*", "*-unknown-transfer-encoding",
@@ -195,7 +192,7 @@ public static class AllowList
 
     private static readonly string[] ChildAndSpecialUseAttributes = ["\\HasChildren", "\\HasNoChildren", "\\Archive", "\\Drafts", "\\Junk", "\\Sent", "\\Trash", "\\All", "\\Flagged"];
 
-    /// <summary>O4: our value is that of the text/plain; us-ascii default where Dovecot parsed the real Content-Type.</summary>
+    /// <summary>D31: our value is that of the text/plain; us-ascii default where Dovecot has none.</summary>
     private static bool IsTextPlainFallback(Difference d)
     {
         var field = d.Item[(d.Item.LastIndexOf('.') + 1)..];
