@@ -184,6 +184,38 @@ public sealed class MailConnection : IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <summary>
+    /// Reads and drops what the client is still sending (at most 256 KiB, until it pauses for a
+    /// quarter second) before the socket closes. Closing a socket with unread input makes the
+    /// kernel send RST and drop what is still queued for sending, so the last reply (421, BYE,
+    /// -ERR) would be lost exactly when a client misbehaves; this is the lingering close of
+    /// Postfix and Apache.
+    /// </summary>
+    internal async ValueTask LingerAsync()
+    {
+        long drained = 0;
+        try
+        {
+            await Output.FlushAsync(ConnectionClosed);
+            while (drained < 256 * 1024)
+            {
+                using var pause = new CancellationTokenSource(TimeSpan.FromMilliseconds(250), _timeProvider);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(pause.Token, ConnectionClosed);
+                var result = await Input.ReadAsync(linked.Token);
+                drained += result.Buffer.Length;
+                Input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The client paused or left: nothing more to drain.
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_ssl is not null)

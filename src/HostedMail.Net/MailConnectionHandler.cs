@@ -74,6 +74,7 @@ public abstract class MailConnectionHandler(MailNetServices services) : Connecti
                 }
             }
             await RunSessionAsync(mail);
+            await mail.LingerAsync();
         }
     }
 
@@ -92,6 +93,7 @@ public abstract class MailConnectionHandler(MailNetServices services) : Connecti
             return;
         }
         await RejectAsync(mail, rejection);
+        await mail.LingerAsync();
     }
 }
 

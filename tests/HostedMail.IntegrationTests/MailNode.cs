@@ -67,7 +67,7 @@ public class MailNode : IAsyncLifetime
     public IPEndPoint EndPoint(string listener) => app!.Services.GetRequiredService<MailListenerRegistry>().EndPoint(listener);
 
     /// <summary>The node's settings: every listener on port 0, DNS from the test server, cheap password hashing.</summary>
-    public Dictionary<string, string?> Settings()
+    public virtual Dictionary<string, string?> Settings()
     {
         var (certificate, key) = TestCertificates.WritePemPair(directory, Hostname);
         return new Dictionary<string, string?>

@@ -18,7 +18,7 @@ public static class SmtpReplies
     /// <summary>421 4.7.0 Too many connections.</summary>
     public static readonly SmtpReply TooManyConnections = new(SmtpReplyCode.ServiceNotAvailable, EnhancedStatusCode.SecurityPolicy.WithClass(4), "Too many connections, try again later");
 
-    /// <summary>500 5.5.6 Line too long (RFC 5321 section 4.5.3.1.4). The session sends it and closes: the rest of the line cannot be trusted to be a command.</summary>
+    /// <summary>500 5.5.6 Line too long (RFC 5321 section 4.5.3.1.4). The session discards the rest of the line, sends it, and goes on (an error that counts).</summary>
     public static readonly SmtpReply LineTooLong = new(SmtpReplyCode.SyntaxError, EnhancedStatusCode.LineTooLong, "Line too long");
     /// <summary>500 5.5.2 a command line ended in a bare LF (RFC 5321 section 2.3.8).</summary>
     public static readonly SmtpReply BareLineFeedInCommand = new(SmtpReplyCode.SyntaxError, EnhancedStatusCode.SyntaxError, "Command lines must end with CRLF");
@@ -28,8 +28,8 @@ public static class SmtpReplies
     public static readonly SmtpReply InvalidUtf8 = new(SmtpReplyCode.SyntaxError, EnhancedStatusCode.SyntaxError, "Command is not valid UTF-8");
     /// <summary>500 5.5.1 Command unrecognized (RFC 5321 section 4.2.4).</summary>
     public static readonly SmtpReply CommandUnrecognized = new(SmtpReplyCode.SyntaxError, EnhancedStatusCode.InvalidCommand, "Command unrecognized");
-    /// <summary>500 5.5.1 an HTTP request: the session should close the connection.</summary>
-    public static readonly SmtpReply HttpRequest = new(SmtpReplyCode.SyntaxError, EnhancedStatusCode.InvalidCommand, "This is an SMTP server, not HTTP");
+    /// <summary>221 2.7.0 an HTTP request (cross-protocol abuse): the session closes, and says so with 221 as Postfix does.</summary>
+    public static readonly SmtpReply HttpRequest = new(SmtpReplyCode.ServiceClosing, new EnhancedStatusCode(2, 7, 0), "This is an SMTP server, not HTTP; closing connection");
     /// <summary>502 5.5.1 Command not implemented (SEND, SOML, SAML, TURN, ETRN, ATRN).</summary>
     public static readonly SmtpReply CommandNotImplemented = new(SmtpReplyCode.CommandNotImplemented, EnhancedStatusCode.InvalidCommand, "Command not implemented");
     /// <summary>501 5.5.4 for DATA, RSET, QUIT, STARTTLS with arguments.</summary>

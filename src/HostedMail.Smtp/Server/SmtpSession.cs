@@ -159,8 +159,14 @@ internal sealed partial class SmtpSession
                     CountError();
                     continue;
                 case SmtpParseStatus.LineTooLong:
-                    _input.AdvanceTo(buffer.Start, buffer.End);
-                    throw new SmtpReplyException(rejection!, closeConnection: true);
+                    // RFC 5321 section 4.5.3.1.4: answer 500 and go on. The rest of the line is
+                    // not a command; it is discarded up to its LF, and the error counts, so a
+                    // flood of long lines still ends with 421.
+                    _input.AdvanceTo(buffer.Start);
+                    await DiscardRestOfLineAsync(linked.Token);
+                    Write(rejection!);
+                    CountError();
+                    continue;
                 default:
                     _input.AdvanceTo(buffer.Start, buffer.End);
                     if (result.IsCompleted || result.IsCanceled)
@@ -208,6 +214,26 @@ internal sealed partial class SmtpSession
         [SmtpVerb.Help] = new(States.Any, static (s, _) => s.Reply(new SmtpReply(SmtpReplyCode.HelpMessage, new EnhancedStatusCode(2, 0, 0), "See RFC 5321 and https://www.rfc-editor.org/rfc/rfc5321"))),
         [SmtpVerb.NotImplemented] = new(States.Any, static (s, _) => s.Reply(SmtpReplies.CommandNotImplemented)),
     }.ToFrozenDictionary();
+
+    private async Task DiscardRestOfLineAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await _input.ReadAsync(cancellationToken);
+            if (result.Buffer.PositionOf((byte)'\n') is { } lineFeed)
+            {
+                _input.AdvanceTo(result.Buffer.GetPosition(1, lineFeed));
+                _inputBuffered = result.Buffer.Slice(result.Buffer.GetPosition(1, lineFeed)).Length > 0;
+                return;
+            }
+
+            _input.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                throw new ConnectionClosedException();
+            }
+        }
+    }
 
     private async Task DispatchAsync(SmtpCommand command)
     {
