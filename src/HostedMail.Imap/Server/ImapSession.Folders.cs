@@ -390,10 +390,8 @@ internal sealed partial class ImapSession
             throw ImapCommandException.Bad("Unknown STATUS item " + unknown);
         }
 
-        _w.Ascii("* STATUS ");
-        WriteMailboxName(folder.Name);
-        _w.Ascii(" (");
-        var first = true;
+        // Every value first, then the line: a store failure must not leave half a response.
+        var values = new List<(string Item, long Value)>(items.Count);
         foreach (var item in items)
         {
             long value = item switch
@@ -414,13 +412,20 @@ internal sealed partial class ImapSession
                 _condStore = true;
             }
 
-            if (!first)
+            values.Add((item, value));
+        }
+
+        _w.Ascii("* STATUS ");
+        WriteMailboxName(folder.Name);
+        _w.Ascii(" (");
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (i > 0)
             {
                 _w.Space();
             }
 
-            first = false;
-            _w.Ascii(item).Space().Number(value);
+            _w.Ascii(values[i].Item).Space().Number(values[i].Value);
         }
 
         _w.Ascii(")").Crlf();

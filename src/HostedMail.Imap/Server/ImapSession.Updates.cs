@@ -102,6 +102,8 @@ internal sealed partial class ImapSession
         // An idling session may wait for hours: it keeps no message cache meanwhile.
         _selected?.ClearCache();
         _w.Ascii("+ idling").Crlf();
+        // From here the client is idling (its DONE may be on the way): a failure ends the session.
+        _stateUnknown = true;
         await FlushAsync();
         using var timeout = new CancellationTokenSource(_options.IdleTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _connection.CloseRequested);
