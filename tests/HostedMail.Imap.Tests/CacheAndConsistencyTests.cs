@@ -99,7 +99,10 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
         Assert.Equal(string.Empty, LastFlags(fetch, 1));
 
         // A silent change to another cached message shows in a range FETCH.
-        Assert.Equal(["A5 OK STORE completed"], await a.CommandAsync("STORE 3 +FLAGS.SILENT (\\Seen $Later)"));
+        // The new keyword is announced (RFC 9051 section 7.3.5) even though the STORE is silent.
+        Assert.Equal(
+            [@"* FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Later)", @"* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft $Later \*)] Flags permitted", "A5 OK STORE completed"],
+            await a.CommandAsync("STORE 3 +FLAGS.SILENT (\\Seen $Later)"));
         fetch = await b.CommandAsync("FETCH 1:* (FLAGS)");
         Assert.Equal("A8 OK FETCH completed", fetch[^1]);
         Assert.Equal(string.Empty, LastFlags(fetch, 1));

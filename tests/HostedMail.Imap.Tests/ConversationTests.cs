@@ -198,7 +198,9 @@ public sealed class ConversationTests(DatabaseFixture database) : IClassFixture<
         Assert.Equal("* 2 EXISTS", select[0]);
 
         var fetch = await client.CommandAsync("FETCH 1 (UID FLAGS INTERNALDATE RFC822.SIZE)");
-        Assert.Equal($"* 1 FETCH (UID 1 FLAGS (\\Seen $Work) INTERNALDATE \"21-Nov-2026 09:00:00 +0000\" RFC822.SIZE {bytes})", fetch[0]);
+        // RFC 9051 section 7.3.5: the keyword is announced before the first FETCH shows it.
+        Assert.Equal(@"* FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Work)", fetch[0]);
+        Assert.Equal($"* 1 FETCH (UID 1 FLAGS (\\Seen $Work) INTERNALDATE \"21-Nov-2026 09:00:00 +0000\" RFC822.SIZE {bytes})", fetch[2]);
         var partial = await client.CommandAsync("UID FETCH 1 (BODY.PEEK[TEXT]<0.5> BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
         Assert.Equal("* 1 FETCH (UID 1 BODY[TEXT]<0> {5}\r\nFirst BODY[HEADER.FIELDS (SUBJECT)] {25}\r\nSubject: Conversation\r\n\r\n)", partial[0]);
         var envelope = await client.CommandAsync("FETCH 2 (ENVELOPE BODYSTRUCTURE)");

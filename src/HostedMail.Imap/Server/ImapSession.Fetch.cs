@@ -161,6 +161,11 @@ internal sealed partial class ImapSession
                 }
             }
 
+            if (items.Any(i => i.Kind == FetchKind.Flags) || seenNow.Count > 0)
+            {
+                AnnounceKeywords(messages.Select(m => m.Keywords));
+            }
+
             foreach (var message in messages)
             {
                 var seq = selected.SequenceOf((uint)message.Uid);

@@ -42,8 +42,7 @@ internal sealed partial class ImapSession
             _w.Ascii("* 0 RECENT").Crlf();
         }
 
-        _w.Ascii(@"* FLAGS (\Answered \Flagged \Deleted \Seen \Draft)").Crlf();
-        _w.Ascii(selected.ReadOnly ? "* OK [PERMANENTFLAGS ()] Read-only mailbox" : @"* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted").Crlf();
+        WriteFlagsAnnouncement(selected);
         _w.Ascii("* OK [UIDVALIDITY ").Number(folder.UidValidity).Ascii("] UIDs valid").Crlf();
         _w.Ascii("* OK [UIDNEXT ").Number(folder.UidNext).Ascii("] Predicted next UID").Crlf();
         _w.Ascii("* OK [HIGHESTMODSEQ ").Number(folder.HighestModSeq).Ascii("] Highest").Crlf();
@@ -79,6 +78,7 @@ internal sealed partial class ImapSession
             _w.Ascii("* VANISHED (EARLIER) ").Ascii(SequenceSet.Format(vanished)).Crlf();
         }
 
+        AnnounceKeywords(changes.Changed.Select(c => c.Keywords));
         foreach (var change in changes.Changed)
         {
             var seq = selected.SequenceOf((uint)change.Uid);
@@ -88,6 +88,51 @@ internal sealed partial class ImapSession
                 WriteFlags(change.Flags, change.Keywords);
                 _w.Ascii(" MODSEQ (").Number(change.ModSeq).Ascii("))").Crlf();
             }
+        }
+    }
+
+    /// <summary>
+    /// FLAGS and PERMANENTFLAGS (RFC 3501 section 7.2.6, RFC 9051 section 7.3.5): the system flags
+    /// and every keyword this session has announced. SELECT sends the system flags (the RFCs' minimum)
+    /// and keywords are announced as the session first meets them (<see cref="AnnounceKeywords"/>),
+    /// always before the first FETCH that shows them, so SELECT needs no scan of the folder.
+    /// </summary>
+    private void WriteFlagsAnnouncement(SelectedFolder selected)
+    {
+        var keywords = string.Concat(selected.AnnouncedKeywords.Select(k => " " + k));
+        _w.Ascii(@"* FLAGS (\Answered \Flagged \Deleted \Seen \Draft").Ascii(keywords).Ascii(")").Crlf();
+        _w.Ascii(selected.ReadOnly ? "* OK [PERMANENTFLAGS ()] Read-only mailbox" : @"* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft" + keywords + @" \*)] Flags permitted").Crlf();
+    }
+
+    /// <summary>
+    /// Announces keywords the session has not announced yet, with a new FLAGS and PERMANENTFLAGS.
+    /// Called before any untagged FETCH that shows flags and whenever the session learns of
+    /// changes (another session's STORE/APPEND/COPY/MOVE, on any node): a client may reject, or
+    /// silently drop, a keyword in FETCH that FLAGS never listed.
+    /// </summary>
+    private void AnnounceKeywords(IEnumerable<IReadOnlyList<string>> keywordLists)
+    {
+        if (_selected is not { } selected)
+        {
+            return;
+        }
+
+        var added = false;
+        foreach (var list in keywordLists)
+        {
+            foreach (var keyword in list)
+            {
+                if (!selected.AnnouncedKeywords.Contains(keyword, StringComparer.OrdinalIgnoreCase))
+                {
+                    selected.AnnouncedKeywords.Add(keyword);
+                    added = true;
+                }
+            }
+        }
+
+        if (added)
+        {
+            WriteFlagsAnnouncement(selected);
         }
     }
 

@@ -33,6 +33,8 @@ internal sealed partial class ImapSession
                 }
             }
 
+            // Before any FETCH that could show them, and also for keywords only new messages carry.
+            AnnounceKeywords(changes.Changed.Select(c => c.Keywords));
             foreach (var change in changes.Changed)
             {
                 selected.UpdateCached(change.Uid, change.Flags, change.Keywords, change.ModSeq);

@@ -54,6 +54,12 @@ internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
     /// <summary>UIDs expunged in the store, still in the map because EXPUNGE could not be sent yet.</summary>
     public SortedSet<uint> PendingExpunges { get; } = [];
 
+    /// <summary>
+    /// Keywords this session announced in FLAGS/PERMANENTFLAGS (case-insensitive, RFC 9051
+    /// section 2.3.2), in announcement order; a FETCH may show only these.
+    /// </summary>
+    public List<string> AnnouncedKeywords { get; } = [];
+
     /// <summary>(UID, MODSEQ) of flag changes this session already reported itself.</summary>
     public Dictionary<uint, long> OwnReports { get; } = [];
 
