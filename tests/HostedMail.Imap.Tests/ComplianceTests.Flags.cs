@@ -36,7 +36,8 @@ public sealed partial class ComplianceTests
 
         transcript.AddRange(await watcher.CommandAsync("NOOP"));
         AssertKeywordsAnnouncedBeforeUse(transcript, "$Label3");
-        Assert.Contains("* 1 FETCH (UID 1 FLAGS ($Label3))", transcript);
+        // The watcher selected first: both messages are \Recent for it (RFC 3501 section 2.3.2).
+        Assert.Contains("* 1 FETCH (UID 1 FLAGS (\\Recent $Label3))", transcript);
 
         // Announced once: a second message with the same keyword brings no new FLAGS.
         await setter.CommandAsync("STORE 2 +FLAGS ($label3 Work)");

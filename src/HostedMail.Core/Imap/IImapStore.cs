@@ -65,6 +65,18 @@ public interface IImapStore
     /// <summary>Rows for THREAD (RFC 5256): UID, subject, sent date, Message-ID, In-Reply-To and References, for the matching messages.</summary>
     Task<IReadOnlyList<ThreadRow>> ThreadRowsAsync(long tenantId, long mailboxId, long folderId, SearchKey query, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The folder's recent boundary (RFC 3501 section 2.3.2, folders.recent_uid): with
+    /// <paramref name="claim"/>, advances it to <paramref name="upToUid"/> atomically, cluster-wide,
+    /// and returns the old value, so messages in [FromUid, ToUid) are recent for the caller and for
+    /// nobody else; without, only reads it (EXAMINE). Count is how many messages are in that range.
+    /// Null when the folder is gone.
+    /// </summary>
+    Task<RecentRange?> ClaimRecentAsync(long tenantId, long mailboxId, long folderId, long upToUid, bool claim, CancellationToken cancellationToken);
+
+    /// <summary>Messages no session has seen as recent yet (STATUS RECENT).</summary>
+    Task<int> CountRecentAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken);
+
     /// <summary>Number of messages flagged \Deleted (STATUS DELETED, RFC 9051 section 6.3.11).</summary>
     Task<int> CountDeletedAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken);
 
@@ -133,6 +145,9 @@ public sealed record CopyResult(long UidValidity, IReadOnlyList<long> SourceUids
 
 /// <summary>APPENDUID data (RFC 4315 section 3).</summary>
 public sealed record AppendResult(long UidValidity, long Uid, long ModSeq);
+
+/// <summary>UIDs [FromUid, ToUid) that are \Recent for one session, and how many messages they are.</summary>
+public sealed record RecentRange(long FromUid, long ToUid, int Count);
 
 /// <summary>Mailbox storage usage and limit in bytes.</summary>
 public sealed record QuotaUsage(long UsedBytes, long LimitBytes);

@@ -301,7 +301,7 @@ internal sealed partial class ImapSession
                     break;
                 case FetchKind.Flags:
                     _w.Ascii("FLAGS ");
-                    WriteFlags(message.Flags, message.Keywords);
+                    WriteFlags(message.Flags, message.Keywords, _selected?.IsRecent(message.Uid) == true);
                     break;
                 case FetchKind.InternalDate:
                     _w.Ascii("INTERNALDATE \"").Ascii(ImapDates.Format(message.InternalDate)).Ascii("\"");
@@ -356,7 +356,7 @@ internal sealed partial class ImapSession
             // RFC 9051 section 6.4.5: an implicit \Seen is reported with the data.
             Next();
             _w.Ascii("FLAGS ");
-            WriteFlags(message.Flags, message.Keywords);
+            WriteFlags(message.Flags, message.Keywords, _selected?.IsRecent(message.Uid) == true);
         }
 
         _w.Ascii(")").Crlf();

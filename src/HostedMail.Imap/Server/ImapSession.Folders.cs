@@ -39,7 +39,15 @@ internal sealed partial class ImapSession
         _w.Ascii("* ").Number(folder.MessageCount).Ascii(" EXISTS").Crlf();
         if (!_rev2)
         {
-            _w.Ascii("* 0 RECENT").Crlf();
+            // RFC 3501 section 2.3.2: SELECT takes the messages that arrived since any session last
+            // did (cluster-wide, folders.recent_uid); EXAMINE only looks and takes nothing.
+            var recent = await _services.Store.ClaimRecentAsync(TenantId, MailboxId, folder.FolderId, folder.UidNext, claim: !selected.ReadOnly, _connection.ConnectionClosed);
+            if (recent is { } r && r.ToUid > r.FromUid)
+            {
+                selected.RecentRanges.Add((r.FromUid, r.ToUid));
+            }
+
+            _w.Ascii("* ").Number(recent?.Count ?? 0).Ascii(" RECENT").Crlf();
         }
 
         WriteFlagsAnnouncement(selected);
@@ -85,7 +93,7 @@ internal sealed partial class ImapSession
             if (seq > 0)
             {
                 _w.Ascii("* ").Number(seq).Ascii(" FETCH (UID ").Number(change.Uid).Ascii(" FLAGS ");
-                WriteFlags(change.Flags, change.Keywords);
+                WriteFlags(change.Flags, change.Keywords, selected.IsRecent(change.Uid));
                 _w.Ascii(" MODSEQ (").Number(change.ModSeq).Ascii("))").Crlf();
             }
         }
@@ -447,7 +455,7 @@ internal sealed partial class ImapSession
                 "UNSEEN" => folder.UnseenCount,
                 "SIZE" => folder.TotalSize,
                 "HIGHESTMODSEQ" => folder.HighestModSeq,
-                "RECENT" => 0,
+                "RECENT" => await _services.Store.CountRecentAsync(TenantId, MailboxId, folder.FolderId, _connection.ConnectionClosed),
                 "APPENDLIMIT" => _options.MaxLiteralSize,
                 "DELETED" => await _services.Store.CountDeletedAsync(TenantId, MailboxId, folder.FolderId, _connection.ConnectionClosed),
                 _ => throw ImapCommandException.Bad("Unknown STATUS item " + item),

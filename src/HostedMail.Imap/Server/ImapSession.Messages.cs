@@ -52,7 +52,7 @@ internal sealed partial class ImapSession
             if (!command.Silent)
             {
                 _w.Ascii("FLAGS ");
-                WriteFlags(message.Flags, message.Keywords);
+                WriteFlags(message.Flags, message.Keywords, selected.IsRecent(message.Uid));
             }
 
             if (_condStore)

@@ -54,7 +54,7 @@ internal sealed partial class ImapSession
                 }
 
                 _w.Ascii("* ").Number(seq).Ascii(" FETCH (UID ").Number(uid).Ascii(" FLAGS ");
-                WriteFlags(change.Flags, change.Keywords);
+                WriteFlags(change.Flags, change.Keywords, selected.IsRecent(uid));
                 if (_condStore)
                 {
                     _w.Ascii(" MODSEQ (").Number(change.ModSeq).Ascii(")");
@@ -95,7 +95,27 @@ internal sealed partial class ImapSession
 
         if (added > 0)
         {
+            var recentBefore = _rev2 ? 0 : selected.RecentCount;
+            if (!_rev2)
+            {
+                // RFC 3501 section 2.3.2: the first session told of a new message has it as \Recent.
+                var recent = await _services.Store.ClaimRecentAsync(TenantId, MailboxId, selected.FolderId, selected.KnownUidNext, claim: !selected.ReadOnly, _connection.ConnectionClosed);
+                if (recent is { } r && r.ToUid > r.FromUid)
+                {
+                    selected.RecentRanges.Add((r.FromUid, r.ToUid));
+                }
+            }
+
             _w.Ascii("* ").Number(selected.Count).Ascii(" EXISTS").Crlf();
+            if (!_rev2)
+            {
+                // RFC 3501 section 7.3.2: RECENT follows EXISTS when the number changes.
+                var recentNow = selected.RecentCount;
+                if (recentNow != recentBefore)
+                {
+                    _w.Ascii("* ").Number(recentNow).Ascii(" RECENT").Crlf();
+                }
+            }
         }
     }
 

@@ -546,7 +546,7 @@ internal sealed partial class ImapSession
         return folder ?? throw ImapCommandException.No(missingCode, "No such mailbox");
     }
 
-    private void WriteFlags(MessageFlags flags, IReadOnlyList<string> keywords)
+    private void WriteFlags(MessageFlags flags, IReadOnlyList<string> keywords, bool recent)
     {
         _w.Byte((byte)'(');
         var first = true;
@@ -584,6 +584,12 @@ internal sealed partial class ImapSession
         if ((flags & MessageFlags.Draft) != 0)
         {
             Flag("\\Draft");
+        }
+
+        if (recent)
+        {
+            // RFC 3501 section 2.3.2 (IMAP4rev1 sessions only: RecentRanges is empty for IMAP4rev2).
+            Flag("\\Recent");
         }
 
         foreach (var k in keywords)

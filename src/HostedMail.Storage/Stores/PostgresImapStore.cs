@@ -422,6 +422,35 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             return expunged;
         }, cancellationToken);
 
+    // RFC 3501 section 2.3.2: the old boundary comes back from the same UPDATE that moves it (the
+    // row lock orders concurrent claims on every node), so two sessions never share a message.
+    private const string ClaimRecentSql = """
+        UPDATE folders f SET recent_uid = greatest(f.recent_uid, @up_to)
+        FROM (SELECT recent_uid FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id FOR UPDATE) old
+        WHERE f.tenant_id = @tenant_id AND f.mailbox_id = @mailbox_id AND f.folder_id = @folder_id
+        RETURNING old.recent_uid,
+            (SELECT count(*)::int FROM messages m WHERE m.tenant_id = @tenant_id AND m.folder_id = @folder_id AND m.uid >= old.recent_uid AND m.uid < @up_to)
+        """;
+
+    private const string PeekRecentSql = """
+        SELECT f.recent_uid,
+            (SELECT count(*)::int FROM messages m WHERE m.tenant_id = f.tenant_id AND m.folder_id = f.folder_id AND m.uid >= f.recent_uid AND m.uid < @up_to)
+        FROM folders f WHERE f.tenant_id = @tenant_id AND f.mailbox_id = @mailbox_id AND f.folder_id = @folder_id
+        """;
+
+    public async Task<RecentRange?> ClaimRecentAsync(long tenantId, long mailboxId, long folderId, long upToUid, bool claim, CancellationToken cancellationToken)
+    {
+        var rows = await Db.QueryAsync(dataSource, claim ? ClaimRecentSql : PeekRecentSql, r => (From: r.GetInt64(0), Count: r.GetInt32(1)), cancellationToken,
+            ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("up_to", upToUid));
+        return rows.Count == 0 ? null : new RecentRange(rows[0].From, Math.Max(rows[0].From, upToUid), rows[0].From < upToUid ? rows[0].Count : 0);
+    }
+
+    public async Task<int> CountRecentAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync(dataSource, """
+            SELECT count(*)::int FROM messages m JOIN folders f ON f.tenant_id = m.tenant_id AND f.folder_id = m.folder_id
+            WHERE f.tenant_id = @tenant_id AND f.mailbox_id = @mailbox_id AND f.folder_id = @folder_id AND m.uid >= f.recent_uid
+            """, r => r.GetInt32(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId)))[0];
+
     public async Task<int> CountDeletedAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
         (await Db.QueryAsync(dataSource, "SELECT count(*)::int FROM messages WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND flags & 8 <> 0",
             r => r.GetInt32(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId)))[0];
