@@ -97,8 +97,9 @@ internal sealed partial class PostgresImapStore
             foreach (var (sha, _) in missing.Where(m => !m.Indexed))
             {
                 var bytes = await folders.ReadBlobAsync(tenantId, sha, cancellationToken) ?? [];
-                var (headers, body) = MessageText.Extract(MimeMessage.Parse(bytes));
-                await InsertTextAsync(connection, null, tenantId, sha, headers, body, cancellationToken);
+                var parsed = MimeMessage.Parse(bytes);
+                var (headers, body) = MessageText.Extract(parsed);
+                await InsertTextAsync(connection, null, tenantId, sha, headers, body, MessageText.SentDay(parsed), cancellationToken);
             }
 
             // Marks every message of the folder sharing these blobs (copies included).
@@ -157,11 +158,22 @@ internal sealed partial class PostgresImapStore
 
         private string Date(DateKey d)
         {
-            // RFC 9051 section 6.4.4: dates compare by calendar day, disregarding time and zone; the
-            // original zone is not kept, so days are UTC days.
-            var column = d.SentDate ? "coalesce(m.sent_date, m.internal_date)" : "m.internal_date";
+            // RFC 3501 section 6.4.4: dates compare by calendar day, disregarding time and zone.
+            // SENT*: the day as written in the Date: field, in its own zone (message_text.sent_day);
+            // rows indexed before that column, or without a usable Date:, fall back to the UTC day of
+            // the parsed instant, then of the internal date. BEFORE/ON/SINCE: the internal date's zone
+            // is not kept, so its days are UTC days.
             var op = d.Comparison switch { DateComparison.Before => "<", DateComparison.On => "=", _ => ">=" };
-            return $"(({column} AT TIME ZONE 'UTC')::date {op} {Add(d.Date)})";
+            if (!d.SentDate)
+            {
+                return $"((m.internal_date AT TIME ZONE 'UTC')::date {op} {Add(d.Date)})";
+            }
+
+            NeedsText = true;
+            return $"""
+                (coalesce((SELECT t.sent_day FROM message_text t WHERE t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256),
+                          (coalesce(m.sent_date, m.internal_date) AT TIME ZONE 'UTC')::date) {op} {Add(d.Date)})
+                """;
         }
 
         private string Header(HeaderKey h)

@@ -468,11 +468,11 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     private static Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long folderId, long modSeq, CancellationToken cancellationToken) =>
         Db.ExecuteAsync(connection, transaction, NotifySql, cancellationToken, ("tenant_id", tenantId), ("folder_id", folderId), ("modseq", modSeq));
 
-    private static Task InsertTextAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long tenantId, byte[] sha256, string headers, string body, CancellationToken cancellationToken) =>
+    private static Task InsertTextAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long tenantId, byte[] sha256, string headers, string body, DateOnly? sentDay, CancellationToken cancellationToken) =>
         Db.ExecuteAsync(connection, transaction, """
-            INSERT INTO message_text (tenant_id, blob_sha256, headers, body) VALUES (@tenant_id, @sha, @headers, @body)
+            INSERT INTO message_text (tenant_id, blob_sha256, headers, body, sent_day) VALUES (@tenant_id, @sha, @headers, @body, @sent_day)
             ON CONFLICT (tenant_id, blob_sha256) DO NOTHING
-            """, cancellationToken, ("tenant_id", tenantId), ("sha", sha256), ("headers", headers), ("body", body));
+            """, cancellationToken, ("tenant_id", tenantId), ("sha", sha256), ("headers", headers), ("body", body), ("sent_day", sentDay));
 
     /// <summary>
     /// Runs statements as one batch without an explicit transaction: PostgreSQL runs a batch (one Sync)
