@@ -317,7 +317,7 @@ internal sealed class ImapReader(ReadOnlyMemory<byte> data)
             return Protocol.SequenceSet.Saved;
         }
 
-        var ranges = new List<(uint, uint)>();
+        var ranges = new List<(long, long)>();
         do
         {
             var start = SeqNumber();
@@ -333,7 +333,7 @@ internal sealed class ImapReader(ReadOnlyMemory<byte> data)
         return new SequenceSet(ranges);
     }
 
-    private uint SeqNumber() => TryConsume('*') ? Protocol.SequenceSet.Star : (uint)NzNumber();
+    private long SeqNumber() => TryConsume('*') ? Protocol.SequenceSet.Star : NzNumber();
 
     /// <summary>flag-list "(" [flag *(SP flag)] ")"; \Recent and unknown system flags are refused.</summary>
     public (MessageFlags Flags, List<string> Keywords) FlagList()

@@ -112,7 +112,7 @@ internal sealed partial class ImapSession
 
     private async Task<SearchKey> ToStoreKeyAsync(SearchKey key, int depth) => key switch
     {
-        SequenceSetKey s => ToRanges(await ResolveAsync(s.Set, s.IsUid)),
+        SequenceSetKey s => ToRanges(await ResolveAsync(s.Set, s.IsUid, lenient: true)),
         AndKey a => new AndKey(await Task.WhenAll(a.Keys.Select(k => ToStoreKeyAsync(k, depth + 1)))),
         OrKey o => new OrKey(await ToStoreKeyAsync(o.Left, depth + 1), await ToStoreKeyAsync(o.Right, depth + 1)),
         NotKey n => new NotKey(await ToStoreKeyAsync(n.Key, depth + 1)),
