@@ -188,7 +188,8 @@ internal sealed class ImapReader(ReadOnlyMemory<byte> data)
     /// <summary>astring: atom (with ']' allowed) or string.</summary>
     public string AString()
     {
-        if (PeekIs('"') || PeekIs('{') || PeekIs('~'))
+        // RFC 9051 section 9: "~" is an ATOM-CHAR; only "~{" starts a literal8 ("SELECT ~foo" names ~foo).
+        if (PeekIs('"') || PeekIs('{') || (PeekIs('~') && _pos + 1 < data.Length && Span[_pos + 1] == '{'))
         {
             return String();
         }
