@@ -16,14 +16,20 @@ public interface IImapStore
     /// <summary>Creates a folder (no parents); throws Conflict when the name exists.</summary>
     Task<Folder> CreateFolderAsync(long tenantId, long mailboxId, string name, string? specialUse, CancellationToken cancellationToken);
 
-    /// <summary>Deletes a folder and its messages (usage and blob references follow); false when it did not exist.</summary>
+    /// <summary>Deletes a folder and its messages (usage and blob references follow; a subscription stays, as an orphan); false when it did not exist.</summary>
     Task<bool> DeleteFolderAsync(long tenantId, long mailboxId, string name, CancellationToken cancellationToken);
 
     /// <summary>Renames a folder and every folder under it ('/' hierarchy); throws Conflict when a target exists, NotFound when the source does not.</summary>
     Task RenameFolderAsync(long tenantId, long mailboxId, string from, string to, CancellationToken cancellationToken);
 
-    /// <summary>Sets the subscribed mark; false when the folder does not exist.</summary>
+    /// <summary>
+    /// Sets the subscribed mark of a folder, or (unsubscribing) removes a subscription that outlived
+    /// its folder; false when there was neither.
+    /// </summary>
     Task<bool> SetSubscribedAsync(long tenantId, long mailboxId, string name, bool subscribed, CancellationToken cancellationToken);
+
+    /// <summary>Subscribed names whose folder no longer exists (a subscribed folder was deleted; RFC 3501 section 6.3.6).</summary>
+    Task<IReadOnlyList<string>> ListOrphanSubscriptionsAsync(long tenantId, long mailboxId, CancellationToken cancellationToken);
 
     /// <summary>
     /// The UIDs a session selected at the folder state (<paramref name="uidNext"/>, <paramref name="highestModSeq"/>)

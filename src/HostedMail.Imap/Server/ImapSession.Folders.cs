@@ -314,52 +314,83 @@ internal sealed partial class ImapSession
         }
 
         var folders = await _services.Folders.ListFoldersAsync(TenantId, MailboxId, _connection.ConnectionClosed);
+        var bySubscription = lsub || command.SelectSubscribed;
+        var orphans = bySubscription || command.ReturnSubscribed
+            ? await _services.Store.ListOrphanSubscriptionsAsync(TenantId, MailboxId, _connection.ConnectionClosed)
+            : [];
         var byName = folders.ToDictionary(f => f.Name, StringComparer.Ordinal);
-        var names = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var f in folders)
-        {
-            names.Add(f.Name);
-            for (var slash = f.Name.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = f.Name.IndexOf('/', slash + 1))
-            {
-                names.Add(f.Name[..slash]);
-            }
-        }
+        var subscribedNames = folders.Where(f => f.Subscribed).Select(f => f.Name).Concat(orphans).ToHashSet(StringComparer.Ordinal);
+
+        // Existing folders and the parents their names imply; selecting by subscription also looks
+        // at subscribed names that no longer exist, and at their parents (RFC 5258 section 3.5).
+        var existing = WithParents(folders.Select(f => f.Name));
+        var names = bySubscription ? WithParents(existing.Concat(subscribedNames)) : existing;
 
         var regexes = command.Patterns.Select(p => PatternRegex(ToPatternName(command.Reference + p))).ToList();
+        bool Matches(string n) => regexes.Any(r => r.IsMatch(n));
         var ordered = names.OrderBy(n => n == "INBOX" ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal);
         foreach (var name in ordered)
         {
-            var matchName = name == "INBOX" || name.StartsWith("INBOX/", StringComparison.Ordinal) ? name : name;
-            if (!regexes.Any(r => r.IsMatch(matchName)))
+            if (!Matches(name))
             {
                 continue;
             }
 
             byName.TryGetValue(name, out var folder);
-            var hasChildren = names.Any(n => n.StartsWith(name + "/", StringComparison.Ordinal));
-            var subscribedChild = folders.Any(f => f.Subscribed && f.Name.StartsWith(name + "/", StringComparison.Ordinal));
-            var subscribed = folder?.Subscribed == true;
-            if (lsub || command.SelectSubscribed)
+            var hasChildren = existing.Any(n => n.StartsWith(name + "/", StringComparison.Ordinal));
+            var subscribed = subscribedNames.Contains(name);
+            var subscribedDescendants = subscribedNames.Where(n => n.StartsWith(name + "/", StringComparison.Ordinal)).ToList();
+            var childInfo = false;
+            var attributes = new List<string>();
+            if (lsub)
             {
-                if (!subscribed && !(command.RecursiveMatch && subscribedChild) && !(lsub && subscribedChild && folder is null))
+                // RFC 3501 section 6.3.9: subscribed names, plus a parent where "%" stopped short of a
+                // subscribed name below it, as \Noselect. A subscribed name with no folder cannot be
+                // selected either.
+                if (subscribed)
+                {
+                    if (folder is null)
+                    {
+                        attributes.Add(@"\Noselect");
+                    }
+                }
+                else if (subscribedDescendants.Any(d => !Matches(d)))
+                {
+                    attributes.Add(@"\Noselect");
+                }
+                else
                 {
                     continue;
                 }
             }
-            else if (folder is null && !hasChildren)
+            else if (command.SelectSubscribed)
             {
-                continue;
+                // RFC 5258 section 3.1 and 3.5: subscribed names, existing or not (\NonExistent);
+                // with RECURSIVEMATCH also names with a subscribed descendant, marked by CHILDINFO.
+                if (!subscribed && !(command.RecursiveMatch && subscribedDescendants.Count > 0))
+                {
+                    continue;
+                }
+
+                childInfo = command.RecursiveMatch && subscribedDescendants.Count > 0;
+                if (folder is null)
+                {
+                    attributes.Add(@"\NonExistent");
+                }
+            }
+            else if (folder is null)
+            {
+                if (!hasChildren)
+                {
+                    continue;
+                }
+
+                attributes.Add(_rev2 || command.Extended ? @"\NonExistent" : @"\Noselect");
             }
 
             if (command.SelectSpecialUse && folder?.SpecialUse is null)
             {
                 continue;
-            }
-
-            var attributes = new List<string>();
-            if (folder is null)
-            {
-                attributes.Add(_rev2 || command.Extended ? @"\NonExistent" : @"\Noselect");
             }
 
             if (!lsub)
@@ -379,7 +410,7 @@ internal sealed partial class ImapSession
 
             _w.Ascii("* ").Ascii(verb).Ascii(" (").Ascii(string.Join(' ', attributes)).Ascii(") \"/\" ");
             WriteMailboxName(name);
-            if (command.RecursiveMatch && !subscribed && subscribedChild)
+            if (childInfo)
             {
                 _w.Ascii(" (\"CHILDINFO\" (\"SUBSCRIBED\"))");
             }
@@ -392,6 +423,22 @@ internal sealed partial class ImapSession
         }
 
         return verb + " completed";
+    }
+
+    /// <summary>The names and every parent they imply ("a/b/c" gives "a" and "a/b").</summary>
+    private static SortedSet<string> WithParents(IEnumerable<string> names)
+    {
+        var set = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            set.Add(name);
+            for (var slash = name.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = name.IndexOf('/', slash + 1))
+            {
+                set.Add(name[..slash]);
+            }
+        }
+
+        return set;
     }
 
     private string ToPatternName(string pattern)

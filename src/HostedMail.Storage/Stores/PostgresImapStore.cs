@@ -137,7 +137,9 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     {
         try
         {
+            // A name that was subscribed while it did not exist takes its mark back (orphan_subscriptions).
             return (await Db.QueryAsync(dataSource, $"""
+                WITH orphan AS (DELETE FROM orphan_subscriptions WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name)
                 INSERT INTO folders (tenant_id, mailbox_id, name, special_use) VALUES (@tenant_id, @mailbox_id, @name, @special_use)
                 RETURNING {FolderColumns}
                 """, MapFolder, cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name), ("special_use", specialUse)))[0];
@@ -151,11 +153,18 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     public Task<bool> DeleteFolderAsync(long tenantId, long mailboxId, string name, CancellationToken cancellationToken) =>
         InTransactionAsync(async (connection, transaction) =>
         {
-            var locked = await Db.QueryAsync(connection, transaction, "SELECT folder_id, highest_modseq FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name FOR UPDATE",
-                r => (Id: r.GetInt64(0), ModSeq: r.GetInt64(1)), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name));
+            var locked = await Db.QueryAsync(connection, transaction, "SELECT folder_id, highest_modseq, subscribed FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name FOR UPDATE",
+                r => (Id: r.GetInt64(0), ModSeq: r.GetInt64(1), Subscribed: r.GetBoolean(2)), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name));
             if (locked.Count == 0)
             {
                 return false;
+            }
+
+            if (locked[0].Subscribed)
+            {
+                // RFC 3501 section 6.3.6: the subscription outlives the folder.
+                await Db.ExecuteAsync(connection, transaction, "INSERT INTO orphan_subscriptions (tenant_id, mailbox_id, name) VALUES (@tenant_id, @mailbox_id, @name) ON CONFLICT DO NOTHING",
+                    cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name));
             }
 
             var folderId = locked[0].Id;
@@ -200,8 +209,18 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         }, cancellationToken);
 
     public async Task<bool> SetSubscribedAsync(long tenantId, long mailboxId, string name, bool subscribed, CancellationToken cancellationToken) =>
-        (await Db.QueryAsync(dataSource, "UPDATE folders SET subscribed = @subscribed WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name RETURNING 1",
-            r => r.GetInt32(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name), ("subscribed", subscribed))).Count > 0;
+        (await Db.QueryAsync(dataSource, """
+            WITH orphan AS (
+                DELETE FROM orphan_subscriptions WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name AND NOT @subscribed RETURNING 1
+            ), folder AS (
+                UPDATE folders SET subscribed = @subscribed WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM orphan) + (SELECT count(*) FROM folder)
+            """, r => r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name), ("subscribed", subscribed)))[0] > 0;
+
+    public async Task<IReadOnlyList<string>> ListOrphanSubscriptionsAsync(long tenantId, long mailboxId, CancellationToken cancellationToken) =>
+        await Db.QueryAsync(dataSource, "SELECT name FROM orphan_subscriptions WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id ORDER BY name",
+            r => r.GetString(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId));
 
     public async Task<uint[]> ListUidsAsync(long tenantId, long mailboxId, long folderId, long uidNext, long highestModSeq, CancellationToken cancellationToken)
     {

@@ -15,3 +15,15 @@ UPDATE folders SET recent_uid = uid_next;
 -- for rows indexed before this migration and messages without a usable Date: (SEARCH then falls
 -- back to the UTC date of sent_date, or the internal date).
 ALTER TABLE message_text ADD COLUMN sent_day date;
+
+-- orphan_subscriptions: subscribed names with no folder (RFC 3501 section 6.3.6: the server must
+-- not drop a name from the subscription list because its mailbox is gone; RFC 5258 section 3.5:
+-- LIST (SUBSCRIBED) shows them as \NonExistent). A folder's own mark stays folders.subscribed;
+-- DELETE of a subscribed folder moves the mark here, CREATE of the name moves it back.
+CREATE TABLE orphan_subscriptions (
+    tenant_id   bigint NOT NULL,
+    mailbox_id  bigint NOT NULL,
+    name        text   NOT NULL,
+    PRIMARY KEY (tenant_id, mailbox_id, name),
+    FOREIGN KEY (tenant_id, mailbox_id) REFERENCES mailboxes ON DELETE CASCADE
+);
