@@ -60,6 +60,20 @@ public sealed partial class FaultTests(DatabaseFixture database) : IClassFixture
         Assert.Equal(["A5 OK NOOP completed"], await client.CommandAsync("NOOP"));
     }
 
+    // A cancellation that is not the connection's (a timeout inside a store call, say) used to
+    // close the connection without a word; now it is a failed command like any other.
+    [Fact]
+    public async Task ACancellationThatIsNotTheClientsIsAnsweredAndTheSessionGoesOn()
+    {
+        var mailbox = await _node.CreateMailboxAsync("faultcancel");
+        await using var client = await ImapClient.LoginAsync(_node.Port, mailbox.Address);
+        _faults.FailNext(nameof(IImapStore.GetQuotaAsync), new OperationCanceledException("a store call timed out"));
+        var failed = await client.CommandAsync("GETQUOTAROOT INBOX");
+        Assert.Equal("* QUOTAROOT INBOX \"\"", failed[0]);
+        Assert.Matches(@"^A2 NO \[SERVERBUG\] Internal server error \(error id [0-9A-F]{8}\)$", failed[1]);
+        Assert.Equal(["A3 OK NOOP completed"], await client.CommandAsync("NOOP"));
+    }
+
     [Fact]
     public async Task AStatusThatFailsHalfwayWritesNoHalfLine()
     {
@@ -134,25 +148,15 @@ public sealed partial class FaultTests(DatabaseFixture database) : IClassFixture
     [GeneratedRegex(@"\(error id ([0-9A-F]{8})\)$")]
     private static partial Regex ServerBugPattern();
 
-    /// <summary>Which store calls fail next: each named method throws once.</summary>
+    /// <summary>Which store calls fail next: each named method throws once, the exception given or an InvalidOperationException.</summary>
     public sealed class FaultInjector
     {
-        private readonly ConcurrentDictionary<string, int> _pending = new();
+        private readonly ConcurrentDictionary<string, ConcurrentQueue<Exception>> _pending = new();
 
-        public void FailNext(string method) => _pending.AddOrUpdate(method, 1, (_, n) => n + 1);
+        public void FailNext(string method, Exception? exception = null) =>
+            _pending.GetOrAdd(method, _ => new()).Enqueue(exception ?? new InvalidOperationException("injected fault in " + method));
 
-        public bool ShouldFail(string method)
-        {
-            while (_pending.TryGetValue(method, out var n) && n > 0)
-            {
-                if (_pending.TryUpdate(method, n - 1, n))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
+        public Exception? Take(string method) => _pending.TryGetValue(method, out var queue) && queue.TryDequeue(out var exception) ? exception : null;
     }
 
     /// <summary>An <see cref="IImapStore"/> decorator that throws where the injector says, and otherwise calls the real store.</summary>
@@ -172,9 +176,9 @@ public sealed partial class FaultTests(DatabaseFixture database) : IClassFixture
 
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
-            if (_faults.ShouldFail(targetMethod!.Name))
+            if (_faults.Take(targetMethod!.Name) is { } fault)
             {
-                throw new InvalidOperationException("injected fault in " + targetMethod.Name);
+                throw fault;
             }
 
             try
