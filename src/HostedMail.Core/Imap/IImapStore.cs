@@ -65,11 +65,11 @@ public interface IImapStore
     /// <summary>Expunges messages flagged \Deleted, all of them or only those among <paramref name="uids"/> (UID EXPUNGE).</summary>
     Task<IReadOnlyList<ExpungedMessage>> ExpungeDeletedAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long>? uids, CancellationToken cancellationToken);
 
-    /// <summary>UIDs matching a query, sorted as asked (UID order when <paramref name="sort"/> is empty).</summary>
+    /// <summary>
+    /// UIDs matching a query, sorted as asked (UID order when <paramref name="sort"/> is empty). The
+    /// store's sort is approximate (SQL keys); IMAP SORT sorts exactly in the session instead.
+    /// </summary>
     Task<IReadOnlyList<long>> SearchAsync(long tenantId, long mailboxId, long folderId, SearchKey query, IReadOnlyList<SortCriterion> sort, CancellationToken cancellationToken);
-
-    /// <summary>Rows for THREAD (RFC 5256): UID, subject, sent date, Message-ID, In-Reply-To and References, for the matching messages.</summary>
-    Task<IReadOnlyList<ThreadRow>> ThreadRowsAsync(long tenantId, long mailboxId, long folderId, SearchKey query, CancellationToken cancellationToken);
 
     /// <summary>
     /// The folder's recent boundary (RFC 3501 section 2.3.2, folders.recent_uid): with
@@ -157,9 +157,6 @@ public sealed record RecentRange(long FromUid, long ToUid, int Count);
 
 /// <summary>Mailbox storage usage and limit in bytes.</summary>
 public sealed record QuotaUsage(long UsedBytes, long LimitBytes);
-
-/// <summary>What THREAD needs of one message.</summary>
-public sealed record ThreadRow(long Uid, string Subject, DateTimeOffset Date, string? MessageId, string? InReplyTo, string? References);
 
 /// <summary>The store refused a change because the mailbox quota would be exceeded (IMAP [OVERQUOTA], RFC 9208 section 4.3).</summary>
 public sealed class QuotaExceededException : Exception

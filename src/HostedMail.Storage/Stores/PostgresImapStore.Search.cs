@@ -39,23 +39,9 @@ internal sealed partial class PostgresImapStore
         return await Db.QueryAsync(dataSource, sql, r => r.GetInt64(0), cancellationToken, parameters);
     }
 
-    public async Task<IReadOnlyList<ThreadRow>> ThreadRowsAsync(long tenantId, long mailboxId, long folderId, SearchKey query, CancellationToken cancellationToken)
-    {
-        await IndexTextAsync(tenantId, mailboxId, folderId, cancellationToken);
-        var builder = new SearchSqlBuilder();
-        var where = builder.Build(query);
-        var sql = $"""
-            SELECT m.uid, coalesce(m.subject, ''), coalesce(m.sent_date, m.internal_date), m.message_id_hdr,
-                   substring(t.headers from '(?:^|\n)in-reply-to: *([^\n]*)'), substring(t.headers from '(?:^|\n)references: *([^\n]*)')
-            FROM messages m LEFT JOIN message_text t ON t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256
-            WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id AND {where}
-            ORDER BY m.uid
-            """;
-        var parameters = builder.Parameters.Prepend(("folder_id", (object?)folderId)).Prepend(("mailbox_id", mailboxId)).Prepend(("tenant_id", tenantId)).ToArray();
-        return await Db.QueryAsync(dataSource, sql, r => new ThreadRow(r.GetInt64(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2),
-            Db.NullableString(r, 3), Db.NullableString(r, 4), Db.NullableString(r, 5)), cancellationToken, parameters);
-    }
-
+    // SQL sort keys: coarse approximations (lower-cased header text, a regex for the base subject).
+    // IMAP SORT and THREAD do not use them: they sort on parsed headers in the session
+    // (ImapSession.Sort.cs, RFC 5256 exactly); they remain for callers that want a cheap order.
     private static string SortExpression(SortField field) => field switch
     {
         SortField.Arrival => "m.internal_date",
