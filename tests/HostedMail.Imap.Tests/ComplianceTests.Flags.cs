@@ -9,9 +9,11 @@ public sealed partial class ComplianceTests
     {
         foreach (var keyword in keywords)
         {
-            var firstFetch = transcript.ToList().FindIndex(l => l.Contains(" FETCH (", StringComparison.Ordinal) && l.Contains(keyword, StringComparison.Ordinal));
-            var firstFlags = transcript.ToList().FindIndex(l => l.StartsWith("* FLAGS (", StringComparison.Ordinal) && l.Contains(" " + keyword, StringComparison.Ordinal));
-            var firstPermanent = transcript.ToList().FindIndex(l => l.StartsWith("* OK [PERMANENTFLAGS (", StringComparison.Ordinal) && l.Contains(" " + keyword + " ", StringComparison.Ordinal));
+            // The keyword as a whole flag ("$Label1" is not in "$Label10").
+            var token = new System.Text.RegularExpressions.Regex(@"[ (]" + System.Text.RegularExpressions.Regex.Escape(keyword) + @"[ )]");
+            var firstFetch = transcript.ToList().FindIndex(l => l.Contains(" FETCH (", StringComparison.Ordinal) && token.IsMatch(l));
+            var firstFlags = transcript.ToList().FindIndex(l => l.StartsWith("* FLAGS (", StringComparison.Ordinal) && token.IsMatch(l));
+            var firstPermanent = transcript.ToList().FindIndex(l => l.StartsWith("* OK [PERMANENTFLAGS (", StringComparison.Ordinal) && token.IsMatch(l));
             Assert.True(firstFetch >= 0, keyword + " never fetched:\n" + string.Join('\n', transcript));
             Assert.True(firstFlags >= 0 && firstFlags < firstFetch, keyword + " fetched before FLAGS listed it:\n" + string.Join('\n', transcript));
             Assert.True(firstPermanent >= 0 && firstPermanent < firstFetch, keyword + " fetched before PERMANENTFLAGS listed it:\n" + string.Join('\n', transcript));
@@ -82,5 +84,68 @@ public sealed partial class ComplianceTests
         var lines = await reader.CommandAsync("FETCH 1:* (UID FLAGS)");
         AssertKeywordsAnnouncedBeforeUse(lines, "$Forwarded", "NonJunk");
         Assert.Contains(lines, l => l.EndsWith(@"EXISTS", StringComparison.Ordinal));
+    }
+}
+
+// Under concurrent load: two writers add twenty new keywords while two readers FETCH and NOOP; in
+// every reader's transcript each keyword is announced before the first FETCH that shows it.
+public sealed partial class ComplianceTests
+{
+    [Fact]
+    public async Task KeywordsSetConcurrentlyAreAlwaysAnnouncedBeforeTheyAreFetched()
+    {
+        var mailbox = await _node.CreateMailboxAsync("kwstress");
+        for (var i = 0; i < 6; i++)
+        {
+            await _node.DeliverAsync(mailbox, $"From: =?UTF-8?Q?Bj=C3=B6rn_{i}?= <b{i}@example.se>\r\nSubject: load {i}\r\nDate: Wed, 11 Nov 2026 0{i}:00:00 +0100\r\n\r\n{i}\r\n");
+        }
+
+        var keywords = Enumerable.Range(1, 20).Select(k => "$Label" + k).ToArray();
+        var writers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => LoginAsync(mailbox)));
+        var readers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => LoginAsync(mailbox)));
+        try
+        {
+            var transcripts = readers.Select(_ => new List<string>()).ToArray();
+            for (var r = 0; r < readers.Length; r++)
+            {
+                transcripts[r].AddRange(await readers[r].CommandAsync("SELECT INBOX"));
+            }
+
+            foreach (var writer in writers)
+            {
+                await writer.CommandAsync("SELECT INBOX");
+            }
+
+            async Task WriteAsync(int w)
+            {
+                for (var k = w; k < keywords.Length; k += writers.Length)
+                {
+                    await writers[w].CommandAsync($"STORE {(k % 6) + 1} +FLAGS.SILENT ({keywords[k]})");
+                }
+            }
+
+            async Task ReadAsync(int r)
+            {
+                for (var round = 0; round < 30; round++)
+                {
+                    transcripts[r].AddRange(await readers[r].CommandAsync(round % 2 == 0 ? "FETCH 1:* (FLAGS)" : "NOOP"));
+                }
+            }
+
+            await Task.WhenAll(Enumerable.Range(0, writers.Length).Select(WriteAsync).Concat(Enumerable.Range(0, readers.Length).Select(ReadAsync)));
+            for (var r = 0; r < readers.Length; r++)
+            {
+                // After the writers are done, one more FETCH shows every keyword.
+                transcripts[r].AddRange(await readers[r].CommandAsync("FETCH 1:* (FLAGS)"));
+                AssertKeywordsAnnouncedBeforeUse(transcripts[r], keywords);
+            }
+        }
+        finally
+        {
+            foreach (var client in writers.Concat(readers))
+            {
+                await client.DisposeAsync();
+            }
+        }
     }
 }
