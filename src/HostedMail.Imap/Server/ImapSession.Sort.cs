@@ -35,7 +35,8 @@ internal sealed partial class ImapSession
     /// <summary>Sorts the searched UIDs by the criteria (RFC 5256 section 3).</summary>
     private async Task<IReadOnlyList<long>> SortAsync(IReadOnlyList<long> uids, IReadOnlyList<SortCriterion> criteria)
     {
-        var infos = await LoadSortInfoAsync(uids);
+        // ARRIVAL and SIZE need no header: no blob is read or parsed for them.
+        var infos = await LoadSortInfoAsync(uids, headers: criteria.Any(c => c.Field is not (SortField.Arrival or SortField.Size)));
         infos.Sort((a, b) =>
         {
             foreach (var criterion in criteria)
@@ -66,18 +67,25 @@ internal sealed partial class ImapSession
         _ => 0,
     };
 
-    private async Task<List<SortInfo>> LoadSortInfoAsync(IReadOnlyList<long> uids)
+    private async Task<List<SortInfo>> LoadSortInfoAsync(IReadOnlyList<long> uids, bool headers = true)
     {
         var selected = Selected;
         var infos = new List<SortInfo>(uids.Count);
         foreach (var batch in uids.Chunk(_options.FetchBatchSize))
         {
-            var messages = await _services.Store.FetchAsync(TenantId, MailboxId, selected.FolderId, batch, FetchExtras.Header, _connection.ConnectionClosed);
+            var messages = await _services.Store.FetchAsync(TenantId, MailboxId, selected.FolderId, batch, headers ? FetchExtras.Header : FetchExtras.None, _connection.ConnectionClosed);
             foreach (var message in messages)
             {
                 var seq = selected.SequenceOf((uint)message.Uid);
                 if (seq == 0)
                 {
+                    continue;
+                }
+
+                if (!headers)
+                {
+                    infos.Add(new SortInfo(message.Uid, seq, message.InternalDate, message.InternalDate, message.Size, string.Empty, false,
+                        string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, null, []));
                     continue;
                 }
 
