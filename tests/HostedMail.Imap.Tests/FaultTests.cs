@@ -103,6 +103,25 @@ public sealed partial class FaultTests(DatabaseFixture database) : IClassFixture
         Assert.Single(_logs.Entries, e => e.Message.Contains(ServerBugPattern().Match(bye).Groups[1].Value, StringComparison.Ordinal));
     }
 
+    // A corrupt DEFLATE stream after COMPRESS is the client's fault: BYE, not a logged server bug.
+    [Fact]
+    public async Task CorruptCompressedInputEndsWithByeAndNoServerbug()
+    {
+        var mailbox = await _node.CreateMailboxAsync("faultdeflate");
+        await using var client = await ImapClient.LoginAsync(_node.Port, mailbox.Address);
+        Assert.Equal(["A2 OK DEFLATE active"], await client.CommandAsync("COMPRESS DEFLATE"));
+        var raw = (Stream)typeof(ImapClient).GetField("_stream", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(client)!;
+        // 0xFF starts a block of the reserved type 3 (RFC 1951 section 3.2.3): invalid.
+        await raw.WriteAsync(Enumerable.Repeat((byte)0xFF, 16).ToArray());
+        await raw.FlushAsync();
+        using var input = new System.IO.Compression.DeflateStream(raw, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true);
+        var buffer = new byte[256];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var n = await input.ReadAsync(buffer, cts.Token);
+        Assert.Equal("* BYE Invalid compressed data\r\n", System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+        Assert.DoesNotContain(_logs.Entries, e => e.Exception is InvalidDataException);
+    }
+
     [Theory]
     [InlineData("FETCH 1 BODY[99999999999999999]")]
     [InlineData("FETCH 1 (BODY[1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17.18.19.20.21.22.23.24.25.26.27.28.29.30.31.32.33.34.35.36.37.38.39.40.41.42.43.44.45.46.47.48.49.50.51.52.53.54.55.56.57.58.59.60.61.62.63.64.65.66.67.68.69.70]")]

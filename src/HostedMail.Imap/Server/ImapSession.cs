@@ -112,6 +112,12 @@ internal sealed partial class ImapSession
         {
             await TryByeAsync("[UNAVAILABLE] Server shutting down");
         }
+        catch (InvalidDataException) when (_compressed)
+        {
+            // RFC 4978: the client's DEFLATE stream is corrupt; its fault, not a server bug.
+            ImapLog.SessionEnded(_logger, "invalid compressed data");
+            await TryByeAsync("Invalid compressed data");
+        }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ConnectionResetException or ConnectionAbortedException)
         {
             ImapLog.SessionEnded(_logger, "connection closed");
