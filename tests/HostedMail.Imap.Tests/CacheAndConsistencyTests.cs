@@ -62,7 +62,7 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
         await _node.DeliverAsync(mailbox, ImapTestNode.Message(text));
         var client = await ImapClient.LoginAsync(node.Port, mailbox.Address);
         await client.CommandAsync("SELECT INBOX");
-        Assert.Equal(["* 1 FETCH (FLAGS ())", "A3 OK FETCH completed"], await client.CommandAsync("FETCH 1 (FLAGS)"));
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Recent))", "A3 OK FETCH completed"], await client.CommandAsync("FETCH 1 (FLAGS)"));
         return (node, mailbox, client);
     }
 
@@ -86,20 +86,23 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
         Assert.Equal(["* 1 FETCH (FLAGS ())", "* 2 FETCH (FLAGS ())", "* 3 FETCH (FLAGS ())", "A3 OK FETCH completed"], await b.CommandAsync("FETCH 1:* (FLAGS)"));
         Assert.Equal(["* 1 FETCH (FLAGS ())", "A4 OK FETCH completed"], await b.CommandAsync("FETCH 1 (FLAGS)"));
 
-        Assert.Equal(["* 1 FETCH (FLAGS (\\Flagged))", "A3 OK STORE completed"], await a.CommandAsync("STORE 1 +FLAGS (\\Flagged)"));
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Flagged \\Recent))", "A3 OK STORE completed"], await a.CommandAsync("STORE 1 +FLAGS (\\Flagged)"));
         var fetch = await b.CommandAsync("FETCH 1 (FLAGS)");
         Assert.Equal("A5 OK FETCH completed", fetch[^1]);
         Assert.Equal("\\Flagged", LastFlags(fetch, 1));
         // Served again (now from the session's cache): still current.
         Assert.Equal(["* 1 FETCH (FLAGS (\\Flagged))", "A6 OK FETCH completed"], await b.CommandAsync("FETCH 1 (FLAGS)"));
 
-        Assert.Equal(["* 1 FETCH (FLAGS ())", "A4 OK STORE completed"], await a.CommandAsync("STORE 1 -FLAGS (\\Flagged)"));
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Recent))", "A4 OK STORE completed"], await a.CommandAsync("STORE 1 -FLAGS (\\Flagged)"));
         fetch = await b.CommandAsync("FETCH 1 (FLAGS)");
         Assert.Equal("A7 OK FETCH completed", fetch[^1]);
         Assert.Equal(string.Empty, LastFlags(fetch, 1));
 
         // A silent change to another cached message shows in a range FETCH.
-        Assert.Equal(["A5 OK STORE completed"], await a.CommandAsync("STORE 3 +FLAGS.SILENT (\\Seen $Later)"));
+        // The new keyword is announced (RFC 9051 section 7.3.5) even though the STORE is silent.
+        Assert.Equal(
+            [@"* FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Later)", @"* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft $Later \*)] Flags permitted", "A5 OK STORE completed"],
+            await a.CommandAsync("STORE 3 +FLAGS.SILENT (\\Seen $Later)"));
         fetch = await b.CommandAsync("FETCH 1:* (FLAGS)");
         Assert.Equal("A8 OK FETCH completed", fetch[^1]);
         Assert.Equal(string.Empty, LastFlags(fetch, 1));
@@ -157,15 +160,18 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
         await writer.CommandAsync("SELECT INBOX");
         Assert.Equal(["* 1 FETCH (FLAGS (\\Seen))", "A3 OK STORE completed"], await writer.CommandAsync("STORE 1 +FLAGS (\\Seen)"));
         var update = await idler.ReadLineAsync().WaitAsync(NotificationDeadline);
-        Assert.Equal("* 1 FETCH (UID 1 FLAGS (\\Seen))", update);
+        Assert.Equal("* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent))", update);
 
         var message = ImapTestNode.Message("second, appended through node A");
         Assert.Matches(@"^A4 OK \[APPENDUID \d+ 2\] APPEND completed$", (await writer.CommandAsync(AppendCommand(message))).Last());
         Assert.Equal("* 2 EXISTS", await idler.ReadLineAsync().WaitAsync(NotificationDeadline));
 
+        // Message 2 is \Recent for whichever of the writer (its own APPEND) and the idler was told first.
         await idler.SendAsync("DONE\r\n");
-        Assert.Equal(idle + " OK IDLE terminated", await idler.ReadLineAsync());
-        Assert.Equal(["* 1 FETCH (UID 1 FLAGS (\\Seen))", "* 2 FETCH (UID 2 FLAGS ())", "A5 OK FETCH completed"], await idler.CommandAsync("FETCH 1:* (UID FLAGS)"));
+        var done = await idler.ReadUntilTaggedAsync(idle);
+        Assert.Equal(idle + " OK IDLE terminated", done[^1]);
+        var second = done.Contains("* 2 RECENT") ? "\\Recent" : string.Empty;
+        Assert.Equal(["* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent))", $"* 2 FETCH (UID 2 FLAGS ({second}))", "A5 OK FETCH completed"], await idler.CommandAsync("FETCH 1:* (UID FLAGS)"));
     }
 
     // Many sessions idling on one folder share each change query (SharedChangeQueries); a session
@@ -231,14 +237,14 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
         do
         {
             flags = LastFlags(await reader.CommandAsync("FETCH 1 (FLAGS)"), 1);
-            if (flags != "\\Flagged")
+            if (flags != "\\Flagged \\Recent")
             {
                 await Task.Delay(50);
             }
         }
-        while (flags != "\\Flagged" && clock.Elapsed < NotificationDeadline);
+        while (flags != "\\Flagged \\Recent" && clock.Elapsed < NotificationDeadline);
 
-        Assert.Equal("\\Flagged", flags);
+        Assert.Equal("\\Flagged \\Recent", flags);
     }
 
     // (c) Header fetches: exact bytes from the stored header block, from the caches, and from old blobs without one.
@@ -276,7 +282,8 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
             ("FETCH 2 (RFC822.HEADER)", $"* 2 FETCH (RFC822.HEADER {{{headerOnly.Length}}}\r\n{headerOnly})"),
         };
 
-        async Task CheckAsync(ImapClient client, string what)
+        // recent: the flags FETCH shows for a session that selected first (RFC 3501 section 2.3.2).
+        async Task CheckAsync(ImapClient client, string what, string recent = "")
         {
             for (var round = 0; round < 2; round++)
             {
@@ -290,7 +297,7 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
             }
 
             // PEEK and RFC822.HEADER never set \Seen.
-            Assert.Equal(["* 1 FETCH (FLAGS ())", "* 2 FETCH (FLAGS ())"], (await client.CommandAsync("FETCH 1:2 (FLAGS)"))[..2]);
+            Assert.Equal([$"* 1 FETCH (FLAGS ({recent}))", $"* 2 FETCH (FLAGS ({recent}))"], (await client.CommandAsync("FETCH 1:2 (FLAGS)"))[..2]);
         }
 
         var mailbox = await _node.CreateMailboxAsync("headers");
@@ -299,7 +306,7 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
             Assert.Matches(@"^A2 OK \[APPENDUID \d+ 1\] APPEND completed$", (await client.CommandAsync(AppendCommand(message))).Single());
             Assert.Matches(@"^A3 OK \[APPENDUID \d+ 2\] APPEND completed$", (await client.CommandAsync(AppendCommand(headerOnly))).Single());
             await client.CommandAsync("SELECT INBOX");
-            await CheckAsync(client, "stored header block");
+            await CheckAsync(client, "stored header block", "\\Recent");
         }
 
         // A second session of the same node: fresh session cache, node content cache warm.
@@ -340,11 +347,11 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
         await using var archive = await ImapClient.LoginAsync(_node.Port, mailbox.Address);
         await a.CommandAsync("SELECT INBOX");
         await b.CommandAsync("SELECT INBOX");
-        Assert.Equal(["* 1 FETCH (FLAGS ())", "A3 OK FETCH completed"], await a.CommandAsync("FETCH 1 (FLAGS)"));
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Recent))", "A3 OK FETCH completed"], await a.CommandAsync("FETCH 1 (FLAGS)"));
         Assert.Equal(["* 1 FETCH (FLAGS ())", "A3 OK FETCH completed"], await b.CommandAsync("FETCH 1 (FLAGS)"));
 
-        Assert.Equal(["* 1 FETCH (BODY[TEXT] {12}\r\nBody text.\r\n FLAGS (\\Seen))", "A4 OK FETCH completed"], await a.CommandAsync("FETCH 1 (BODY[TEXT])"));
-        Assert.Equal(["* 1 FETCH (FLAGS (\\Seen))", "A5 OK FETCH completed"], await a.CommandAsync("FETCH 1 (FLAGS)"));
+        Assert.Equal(["* 1 FETCH (BODY[TEXT] {12}\r\nBody text.\r\n FLAGS (\\Seen \\Recent))", "A4 OK FETCH completed"], await a.CommandAsync("FETCH 1 (BODY[TEXT])"));
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Seen \\Recent))", "A5 OK FETCH completed"], await a.CommandAsync("FETCH 1 (FLAGS)"));
         Assert.Equal(["* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT)] {23}\r\nSubject: to be read\r\n\r\n)", "A6 OK FETCH completed"], await a.CommandAsync("FETCH 1 (BODY[HEADER.FIELDS (SUBJECT)])"));
         var fetch = await b.CommandAsync("FETCH 1 (FLAGS)");
         Assert.Equal("A4 OK FETCH completed", fetch[^1]);
@@ -359,12 +366,14 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
         Assert.Equal("+ idling", await archive.ReadLineAsync());
         var copy = await a.CommandAsync("COPY 1 INBOX");
         Assert.Equal("* 2 EXISTS", copy[0]);
+        Assert.Equal("* 2 RECENT", copy[1]);
         Assert.Matches(@"^A7 OK \[COPYUID \d+ 1 2\] COPY completed$", copy[^1]);
         Assert.Matches(@"^A8 OK \[COPYUID \d+ 1 1\] COPY completed$", (await a.CommandAsync("COPY 1 Kept")).Single());
         Assert.Equal("* 1 EXISTS", await archive.ReadLineAsync().WaitAsync(NotificationDeadline));
+        Assert.Equal("* 1 RECENT", await archive.ReadLineAsync().WaitAsync(NotificationDeadline));
         await archive.SendAsync("DONE\r\n");
         Assert.Equal(idle + " OK IDLE terminated", await archive.ReadLineAsync());
-        Assert.Equal(["* 1 FETCH (UID 1 FLAGS (\\Seen))", archive.NextTag + " OK FETCH completed"], await archive.CommandAsync("FETCH 1 (UID FLAGS)"));
+        Assert.Equal(["* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent))", archive.NextTag + " OK FETCH completed"], await archive.CommandAsync("FETCH 1 (UID FLAGS)"));
 
         var noop = await b.CommandAsync("NOOP");
         Assert.Equal(["* 2 EXISTS", "A5 OK NOOP completed"], noop);
@@ -411,7 +420,7 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
 
         var partial = await client.CommandAsync("FETCH 2 (BODY.PEEK[]<300000.20>)");
         Assert.Equal($"* 2 FETCH (BODY[]<300000> {{20}}\r\n{large.Substring(300_000, 20)})", partial[0]);
-        Assert.Equal("* 2 FETCH (FLAGS ())", (await client.CommandAsync("FETCH 2 (FLAGS)"))[0]);
+        Assert.Equal("* 2 FETCH (FLAGS (\\Recent))", (await client.CommandAsync("FETCH 2 (FLAGS)"))[0]);
     }
 
     private static string LargeBody(int lines, char fill)
@@ -687,17 +696,18 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
         var select = await client.CommandAsync("SELECT INBOX (CONDSTORE)");
         var modSeq = long.Parse(HighestModSeqPattern().Match(string.Join('\n', select)).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
 
-        Assert.Equal([$"* 1 FETCH (UID 1 FLAGS (\\Flagged) MODSEQ ({modSeq + 1}))", "A3 OK STORE completed"], await client.CommandAsync("STORE 1 +FLAGS (\\Flagged)"));
+        Assert.Equal([$"* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent) MODSEQ ({modSeq + 1}))", "A3 OK STORE completed"], await client.CommandAsync("STORE 1 +FLAGS (\\Flagged)"));
         Assert.Equal(["A4 OK NOOP completed"], await client.CommandAsync("NOOP"));
-        Assert.Equal([$"* 1 FETCH (FLAGS (\\Flagged) MODSEQ ({modSeq + 1}))", "A5 OK FETCH completed"], await client.CommandAsync("FETCH 1 (FLAGS MODSEQ)"));
+        Assert.Equal([$"* 1 FETCH (FLAGS (\\Flagged \\Recent) MODSEQ ({modSeq + 1}))", "A5 OK FETCH completed"], await client.CommandAsync("FETCH 1 (FLAGS MODSEQ)"));
 
         var message = ImapTestNode.Message("appended to the selected folder");
         var append = await client.CommandAsync(AppendCommand(message));
-        Assert.Equal(2, append.Count);
+        Assert.Equal(3, append.Count);
         Assert.Equal("* 3 EXISTS", append[0]);
-        Assert.Matches(@"^A6 OK \[APPENDUID \d+ 3\] APPEND completed$", append[1]);
+        Assert.Equal("* 3 RECENT", append[1]);
+        Assert.Matches(@"^A6 OK \[APPENDUID \d+ 3\] APPEND completed$", append[2]);
         Assert.Equal(["A7 OK NOOP completed"], await client.CommandAsync("NOOP"));
-        Assert.Equal(["* 3 FETCH (UID 3 FLAGS () MODSEQ (" + (modSeq + 2) + "))", "A8 OK FETCH completed"], await client.CommandAsync("FETCH 3 (UID FLAGS MODSEQ)"));
+        Assert.Equal(["* 3 FETCH (UID 3 FLAGS (\\Recent) MODSEQ (" + (modSeq + 2) + "))", "A8 OK FETCH completed"], await client.CommandAsync("FETCH 3 (UID FLAGS MODSEQ)"));
 
         // Another session changes message 2 in between: this session's next STORE reports that change
         // (it cannot account for it itself) but its own change to message 1 only once.
@@ -712,8 +722,8 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
         var all = store.Concat(noop).ToList();
         Assert.Equal("A9 OK STORE completed", store[^1]);
         Assert.Equal("A10 OK NOOP completed", noop[^1]);
-        Assert.Equal([$"* 1 FETCH (UID 1 FLAGS (\\Answered \\Flagged) MODSEQ ({modSeq + 4}))"], all.Where(l => l.StartsWith("* 1 FETCH", StringComparison.Ordinal)).ToList());
-        Assert.Equal([$"* 2 FETCH (UID 2 FLAGS (\\Seen) MODSEQ ({modSeq + 3}))"], all.Where(l => l.StartsWith("* 2 FETCH", StringComparison.Ordinal)).ToList());
+        Assert.Equal([$"* 1 FETCH (UID 1 FLAGS (\\Answered \\Flagged \\Recent) MODSEQ ({modSeq + 4}))"], all.Where(l => l.StartsWith("* 1 FETCH", StringComparison.Ordinal)).ToList());
+        Assert.Equal([$"* 2 FETCH (UID 2 FLAGS (\\Seen \\Recent) MODSEQ ({modSeq + 3}))"], all.Where(l => l.StartsWith("* 2 FETCH", StringComparison.Ordinal)).ToList());
         Assert.Equal(["A11 OK NOOP completed"], await client.CommandAsync("NOOP"));
 
         // EXPUNGE of the session's own: reported once, never again at NOOP.

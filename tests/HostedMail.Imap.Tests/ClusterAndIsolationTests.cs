@@ -21,12 +21,13 @@ public sealed class ClusterAndIsolationTests(DatabaseFixture database) : IClassF
         // fast is measured by bench/imap (idle), not by a wall-clock assertion here.
         await a.DeliverAsync(mailbox, ImapTestNode.Message("through node A"));
         Assert.Equal("* 1 EXISTS", await client.ReadLineAsync());
+        Assert.Equal("* 1 RECENT", await client.ReadLineAsync());
 
         // And a flag change made through node A's IMAP arrives as FETCH on node B.
         await using var other = await ImapClient.LoginAsync(a.Port, mailbox.Address);
         await other.CommandAsync("SELECT INBOX");
         await other.CommandAsync("STORE 1 +FLAGS.SILENT (\\Flagged)");
-        Assert.Equal("* 1 FETCH (UID 1 FLAGS (\\Flagged))", await client.ReadLineAsync());
+        Assert.Equal("* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent))", await client.ReadLineAsync());
         await client.SendAsync("DONE\r\n");
         Assert.Equal("A3 OK IDLE terminated", await client.ReadLineAsync());
     }

@@ -198,7 +198,9 @@ public sealed class ConversationTests(DatabaseFixture database) : IClassFixture<
         Assert.Equal("* 2 EXISTS", select[0]);
 
         var fetch = await client.CommandAsync("FETCH 1 (UID FLAGS INTERNALDATE RFC822.SIZE)");
-        Assert.Equal($"* 1 FETCH (UID 1 FLAGS (\\Seen $Work) INTERNALDATE \"21-Nov-2026 09:00:00 +0000\" RFC822.SIZE {bytes})", fetch[0]);
+        // RFC 9051 section 7.3.5: the keyword is announced before the first FETCH shows it.
+        Assert.Equal(@"* FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Work)", fetch[0]);
+        Assert.Equal($"* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent $Work) INTERNALDATE \"21-Nov-2026 09:00:00 +0000\" RFC822.SIZE {bytes})", fetch[2]);
         var partial = await client.CommandAsync("UID FETCH 1 (BODY.PEEK[TEXT]<0.5> BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
         Assert.Equal("* 1 FETCH (UID 1 BODY[TEXT]<0> {5}\r\nFirst BODY[HEADER.FIELDS (SUBJECT)] {25}\r\nSubject: Conversation\r\n\r\n)", partial[0]);
         var envelope = await client.CommandAsync("FETCH 2 (ENVELOPE BODYSTRUCTURE)");
@@ -207,9 +209,9 @@ public sealed class ConversationTests(DatabaseFixture database) : IClassFixture<
         var binary = await client.CommandAsync("FETCH 2 (BINARY.SIZE[1] BINARY.PEEK[1]<0.5>)");
         Assert.Equal("* 2 FETCH (BINARY.SIZE[1] 32 BINARY[1]<0> {5}\r\nFirst)", binary[0]);
         var seen = await client.CommandAsync("FETCH 2 BODY[1]");
-        Assert.Equal("* 2 FETCH (BODY[1] {32}\r\nFirst body line.\r\nSecond line.\r\n FLAGS (\\Seen))", seen[0]);
+        Assert.Equal("* 2 FETCH (BODY[1] {32}\r\nFirst body line.\r\nSecond line.\r\n FLAGS (\\Seen \\Recent))", seen[0]);
 
-        Assert.Equal(["* 2 FETCH (FLAGS (\\Seen \\Flagged))", "A10 OK STORE completed"], await client.CommandAsync("STORE 2 +FLAGS (\\Flagged)"));
+        Assert.Equal(["* 2 FETCH (FLAGS (\\Seen \\Flagged \\Recent))", "A10 OK STORE completed"], await client.CommandAsync("STORE 2 +FLAGS (\\Flagged)"));
         Assert.Equal(["A11 OK STORE completed"], await client.CommandAsync("STORE 1:2 +FLAGS.SILENT (\\Deleted)"));
         Assert.Equal(["* SEARCH 2", "A12 OK SEARCH completed"], await client.CommandAsync("SEARCH FLAGGED SUBJECT second"));
         Assert.Equal(["* SEARCH 1 2", "A13 OK SEARCH completed"], await client.CommandAsync("SEARCH CHARSET UTF-8 TEXT \"second line\""));
@@ -254,12 +256,12 @@ public sealed class ConversationTests(DatabaseFixture database) : IClassFixture<
         var uidValidity = long.Parse(System.Text.RegularExpressions.Regex.Match(string.Join('\n', select), @"UIDVALIDITY (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         var modSeq = long.Parse(System.Text.RegularExpressions.Regex.Match(string.Join('\n', select), @"HIGHESTMODSEQ (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         var store = await client.CommandAsync($"UID STORE 1 (UNCHANGEDSINCE {modSeq}) +FLAGS (\\Seen)");
-        Assert.Equal($"* 1 FETCH (UID 1 FLAGS (\\Seen) MODSEQ ({modSeq + 1}))", store[0]);
+        Assert.Equal($"* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent) MODSEQ ({modSeq + 1}))", store[0]);
         var conflict = await client.CommandAsync($"UID STORE 1:2 (UNCHANGEDSINCE {modSeq}) +FLAGS (\\Answered)");
-        Assert.Equal($"* 2 FETCH (UID 2 FLAGS (\\Answered) MODSEQ ({modSeq + 2}))", conflict[0]);
+        Assert.Equal($"* 2 FETCH (UID 2 FLAGS (\\Answered \\Recent) MODSEQ ({modSeq + 2}))", conflict[0]);
         Assert.Equal("A5 OK [MODIFIED 1] Conditional STORE failed", conflict[^1]);
         var changed = await client.CommandAsync($"UID FETCH 1:* (FLAGS) (CHANGEDSINCE {modSeq + 1})");
-        Assert.Equal([$"* 2 FETCH (UID 2 FLAGS (\\Answered) MODSEQ ({modSeq + 2}))", "A6 OK UID FETCH completed"], changed);
+        Assert.Equal([$"* 2 FETCH (UID 2 FLAGS (\\Answered \\Recent) MODSEQ ({modSeq + 2}))", "A6 OK UID FETCH completed"], changed);
         await client.CommandAsync("UID STORE 1 +FLAGS.SILENT (\\Deleted)");
         var expunge = await client.CommandAsync("EXPUNGE");
         Assert.Equal(["* VANISHED 1", "A8 OK EXPUNGE completed"], expunge);
@@ -308,6 +310,7 @@ public sealed class ConversationTests(DatabaseFixture database) : IClassFixture<
         Assert.Equal("+ idling", await client.ReadLineAsync());
         await _node.DeliverAsync(mailbox, ImapTestNode.Message("pushed"));
         Assert.Equal("* 1 EXISTS", await client.ReadLineAsync());
+        Assert.Equal("* 1 RECENT", await client.ReadLineAsync());
         await client.SendAsync("DONE\r\n");
         Assert.Equal("A3 OK IDLE terminated", await client.ReadLineAsync());
     }

@@ -52,7 +52,8 @@ public sealed class ImapTestNode : IAsyncDisposable
 
     public static X509Certificate2 Certificate => SharedCertificate.Value;
 
-    public static async Task<ImapTestNode> StartAsync(string connectionString, bool allowPlaintext = true, IReadOnlyDictionary<string, string?>? overrides = null)
+    /// <param name="configureServices">Runs after the node's own registrations: tests replace services there (fault injection, log capture).</param>
+    public static async Task<ImapTestNode> StartAsync(string connectionString, bool allowPlaintext = true, IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -63,7 +64,11 @@ public sealed class ImapTestNode : IAsyncDisposable
             settings[key] = value;
         }
 
-        var app = await ProtocolTestHost.StartAsync(connectionString, Certificate, "imap", settings, (services, configuration) => services.AddImap(configuration));
+        var app = await ProtocolTestHost.StartAsync(connectionString, Certificate, "imap", settings, (services, configuration) =>
+        {
+            services.AddImap(configuration);
+            configureServices?.Invoke(services);
+        });
         return new ImapTestNode(app);
     }
 

@@ -193,7 +193,7 @@ public sealed class ProtocolTests
             }
 
             var parsed = Assert.IsType<FetchCommand>(ImapCommandParser.Parse(Encoding.ASCII.GetBytes("t FETCH " + SequenceSet.Format(distinct) + " UID")).Command);
-            var back = parsed.Set.Ranges.SelectMany(r => Range(r.Start, r.End)).ToList();
+            var back = parsed.Set.Ranges.SelectMany(r => Range((uint)r.Start, (uint)r.End)).ToList();
             return back.SequenceEqual(distinct);
         }).Check(PropertyRuns.Config(100));
 

@@ -39,7 +39,8 @@ public sealed class SessionTests(DatabaseFixture database) : IClassFixture<Datab
         await using var client = await LoginAsync();
         var lines = await client.CommandAsync("SELECT INBOX");
         Assert.Matches(@"^\* \d+ EXISTS$", lines[0]);
-        Assert.Equal("* 0 RECENT", lines[1]);
+        // RFC 3501 section 2.3.2: the first session to select after delivery has the message as \Recent.
+        Assert.Equal("* 1 RECENT", lines[1]);
         Assert.Equal(@"* FLAGS (\Answered \Flagged \Deleted \Seen \Draft)", lines[2]);
         Assert.Equal(@"* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted", lines[3]);
         Assert.Matches(@"^\* OK \[UIDVALIDITY \d+\] UIDs valid$", lines[4]);

@@ -16,14 +16,20 @@ public interface IImapStore
     /// <summary>Creates a folder (no parents); throws Conflict when the name exists.</summary>
     Task<Folder> CreateFolderAsync(long tenantId, long mailboxId, string name, string? specialUse, CancellationToken cancellationToken);
 
-    /// <summary>Deletes a folder and its messages (usage and blob references follow); false when it did not exist.</summary>
+    /// <summary>Deletes a folder and its messages (usage and blob references follow; a subscription stays, as an orphan); false when it did not exist.</summary>
     Task<bool> DeleteFolderAsync(long tenantId, long mailboxId, string name, CancellationToken cancellationToken);
 
     /// <summary>Renames a folder and every folder under it ('/' hierarchy); throws Conflict when a target exists, NotFound when the source does not.</summary>
     Task RenameFolderAsync(long tenantId, long mailboxId, string from, string to, CancellationToken cancellationToken);
 
-    /// <summary>Sets the subscribed mark; false when the folder does not exist.</summary>
+    /// <summary>
+    /// Sets the subscribed mark of a folder, or (unsubscribing) removes a subscription that outlived
+    /// its folder; false when there was neither.
+    /// </summary>
     Task<bool> SetSubscribedAsync(long tenantId, long mailboxId, string name, bool subscribed, CancellationToken cancellationToken);
+
+    /// <summary>Subscribed names whose folder no longer exists (a subscribed folder was deleted; RFC 3501 section 6.3.6).</summary>
+    Task<IReadOnlyList<string>> ListOrphanSubscriptionsAsync(long tenantId, long mailboxId, CancellationToken cancellationToken);
 
     /// <summary>
     /// The UIDs a session selected at the folder state (<paramref name="uidNext"/>, <paramref name="highestModSeq"/>)
@@ -59,11 +65,23 @@ public interface IImapStore
     /// <summary>Expunges messages flagged \Deleted, all of them or only those among <paramref name="uids"/> (UID EXPUNGE).</summary>
     Task<IReadOnlyList<ExpungedMessage>> ExpungeDeletedAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long>? uids, CancellationToken cancellationToken);
 
-    /// <summary>UIDs matching a query, sorted as asked (UID order when <paramref name="sort"/> is empty).</summary>
+    /// <summary>
+    /// UIDs matching a query, sorted as asked (UID order when <paramref name="sort"/> is empty). The
+    /// store's sort is approximate (SQL keys); IMAP SORT sorts exactly in the session instead.
+    /// </summary>
     Task<IReadOnlyList<long>> SearchAsync(long tenantId, long mailboxId, long folderId, SearchKey query, IReadOnlyList<SortCriterion> sort, CancellationToken cancellationToken);
 
-    /// <summary>Rows for THREAD (RFC 5256): UID, subject, sent date, Message-ID, In-Reply-To and References, for the matching messages.</summary>
-    Task<IReadOnlyList<ThreadRow>> ThreadRowsAsync(long tenantId, long mailboxId, long folderId, SearchKey query, CancellationToken cancellationToken);
+    /// <summary>
+    /// The folder's recent boundary (RFC 3501 section 2.3.2, folders.recent_uid): with
+    /// <paramref name="claim"/>, advances it to <paramref name="upToUid"/> atomically, cluster-wide,
+    /// and returns the old value, so messages in [FromUid, ToUid) are recent for the caller and for
+    /// nobody else; without, only reads it (EXAMINE). Count is how many messages are in that range.
+    /// Null when the folder is gone.
+    /// </summary>
+    Task<RecentRange?> ClaimRecentAsync(long tenantId, long mailboxId, long folderId, long upToUid, bool claim, CancellationToken cancellationToken);
+
+    /// <summary>Messages no session has seen as recent yet (STATUS RECENT).</summary>
+    Task<int> CountRecentAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken);
 
     /// <summary>Number of messages flagged \Deleted (STATUS DELETED, RFC 9051 section 6.3.11).</summary>
     Task<int> CountDeletedAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken);
@@ -134,11 +152,11 @@ public sealed record CopyResult(long UidValidity, IReadOnlyList<long> SourceUids
 /// <summary>APPENDUID data (RFC 4315 section 3).</summary>
 public sealed record AppendResult(long UidValidity, long Uid, long ModSeq);
 
+/// <summary>UIDs [FromUid, ToUid) that are \Recent for one session, and how many messages they are.</summary>
+public sealed record RecentRange(long FromUid, long ToUid, int Count);
+
 /// <summary>Mailbox storage usage and limit in bytes.</summary>
 public sealed record QuotaUsage(long UsedBytes, long LimitBytes);
-
-/// <summary>What THREAD needs of one message.</summary>
-public sealed record ThreadRow(long Uid, string Subject, DateTimeOffset Date, string? MessageId, string? InReplyTo, string? References);
 
 /// <summary>The store refused a change because the mailbox quota would be exceeded (IMAP [OVERQUOTA], RFC 9208 section 4.3).</summary>
 public sealed class QuotaExceededException : Exception

@@ -8,23 +8,75 @@ namespace HostedMail.Core.Imap;
 /// body text, case-insensitive substrings): header fields unfolded and RFC 2047-decoded, one
 /// "name: value" line each with the name in lower case, and the text of the body parts.
 /// </summary>
+// Implementation notes:
+// - Address fields get a second line rebuilt from the parsed addresses ("Name <local@domain>",
+//   groups as "Group: members;"): display names decoded even where senders put encoded words
+//   inside quotes, quotes and escapes removed, so FROM/TO/CC/BCC match the name as a reader sees
+//   it, the address, and every group member (Dovecot matches the same way).
+// - The body is the decoded text of every text part (any transfer encoding, any charset, HTML
+//   reduced to text) plus the header fields of nested message/rfc822 parts, which are part of the
+//   enclosing message's body (RFC 5322 section 2.1; RFC 9051 BODY and TEXT look there too).
 public static class MessageText
 {
     /// <summary>Body text beyond this many characters is not indexed.</summary>
     public const int MaxBodyChars = 1 << 20;
 
+    private static readonly string[] AddressFields = ["from", "sender", "reply-to", "to", "cc", "bcc"];
+
     public static (string Headers, string Body) Extract(MimeMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         var headers = new StringBuilder();
-        foreach (var header in message.Headers)
+        AppendHeaders(message, headers);
+        var body = new StringBuilder(message.ExtractText(MaxBodyChars));
+        foreach (var entity in message.Entities)
         {
-            var value = header.DecodedValue;
-            headers.Append(header.Name.ToLowerInvariant()).Append(": ").Append(value.Replace('\n', ' ').Replace('\r', ' ')).Append('\n');
+            if (entity.Message is { } nested && body.Length < MaxBodyChars)
+            {
+                body.Append('\n');
+                AppendHeaders(nested, body);
+            }
         }
 
-        return (Clean(headers.ToString()), Clean(message.ExtractText(MaxBodyChars)));
+        return (Clean(headers.ToString()), Clean(body.Length > MaxBodyChars ? body.ToString(0, MaxBodyChars) : body.ToString()));
     }
+
+    /// <summary>
+    /// The calendar date of the Date: field as written, in the field's own zone (RFC 3501 section
+    /// 6.4.4: SENTBEFORE/SENTON/SENTSINCE disregard time and timezone); null when it has none.
+    /// </summary>
+    public static DateOnly? SentDay(MimeMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return message.Date is { } date ? DateOnly.FromDateTime(date.DateTime) : null;
+    }
+
+    private static void AppendHeaders(MimeMessage message, StringBuilder sb)
+    {
+        foreach (var header in message.Headers)
+        {
+            var name = header.Name.ToLowerInvariant();
+            sb.Append(name).Append(": ").Append(OneLine(header.DecodedValue)).Append('\n');
+        }
+
+        foreach (var field in AddressFields)
+        {
+            var addresses = message.GetAddresses(field);
+            if (addresses.Count > 0)
+            {
+                sb.Append(field).Append(": ").Append(OneLine(string.Join(", ", addresses.Select(Render)))).Append('\n');
+            }
+        }
+    }
+
+    private static string Render(MailAddress address) => address switch
+    {
+        GroupAddress g => (g.DisplayName ?? string.Empty) + ": " + string.Join(", ", g.Members.Select(Render)) + ";",
+        MailboxAddress m => m.DisplayName is { Length: > 0 } name ? name + " <" + m.Address + ">" : m.Address,
+        _ => string.Empty,
+    };
+
+    private static string OneLine(string value) => value.Replace('\n', ' ').Replace('\r', ' ');
 
     // PostgreSQL text cannot hold NUL.
     private static string Clean(string value) => value.Contains('\0', StringComparison.Ordinal) ? value.Replace("\0", string.Empty, StringComparison.Ordinal) : value;

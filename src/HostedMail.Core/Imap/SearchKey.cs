@@ -23,10 +23,19 @@ public sealed record AllKey : SearchKey
     public static AllKey Instance { get; } = new();
 }
 
-/// <summary>Matches nothing (NEW and RECENT: this server has no \Recent, RFC 9051 appendix E).</summary>
+/// <summary>Matches nothing.</summary>
 public sealed record NoneKey : SearchKey
 {
     public static NoneKey Instance { get; } = new();
+}
+
+/// <summary>
+/// RECENT (RFC 3501 section 6.4.4; NEW is RECENT UNSEEN, OLD is NOT RECENT). \Recent belongs to a
+/// session, so the session replaces this key with the UIDs recent for it before the store sees it.
+/// </summary>
+public sealed record RecentKey : SearchKey
+{
+    public static RecentKey Instance { get; } = new();
 }
 
 /// <summary>UIDs in inclusive ranges.</summary>

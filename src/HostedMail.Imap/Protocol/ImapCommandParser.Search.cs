@@ -156,10 +156,10 @@ internal static partial class ImapCommandParser
             case "UNDRAFT": return new FlagKey(MessageFlags.Draft, false);
             case "UNFLAGGED": return new FlagKey(MessageFlags.Flagged, false);
             case "UNSEEN": return new FlagKey(MessageFlags.Seen, false);
-            // No \Recent in this server (RFC 9051 removed it): NEW and RECENT match nothing, OLD everything.
-            case "NEW":
-            case "RECENT": return NoneKey.Instance;
-            case "OLD": return AllKey.Instance;
+            // RFC 3501 section 6.4.4 (IMAP4rev1; for IMAP4rev2 sessions nothing is recent).
+            case "NEW": return new AndKey([RecentKey.Instance, new FlagKey(MessageFlags.Seen, false)]);
+            case "RECENT": return RecentKey.Instance;
+            case "OLD": return new NotKey(RecentKey.Instance);
             case "KEYWORD":
             case "UNKEYWORD":
                 r.Space();

@@ -188,7 +188,8 @@ internal sealed class ImapReader(ReadOnlyMemory<byte> data)
     /// <summary>astring: atom (with ']' allowed) or string.</summary>
     public string AString()
     {
-        if (PeekIs('"') || PeekIs('{') || PeekIs('~'))
+        // RFC 9051 section 9: "~" is an ATOM-CHAR; only "~{" starts a literal8 ("SELECT ~foo" names ~foo).
+        if (PeekIs('"') || PeekIs('{') || (PeekIs('~') && _pos + 1 < data.Length && Span[_pos + 1] == '{'))
         {
             return String();
         }
@@ -317,7 +318,7 @@ internal sealed class ImapReader(ReadOnlyMemory<byte> data)
             return Protocol.SequenceSet.Saved;
         }
 
-        var ranges = new List<(uint, uint)>();
+        var ranges = new List<(long, long)>();
         do
         {
             var start = SeqNumber();
@@ -333,7 +334,7 @@ internal sealed class ImapReader(ReadOnlyMemory<byte> data)
         return new SequenceSet(ranges);
     }
 
-    private uint SeqNumber() => TryConsume('*') ? Protocol.SequenceSet.Star : (uint)NzNumber();
+    private long SeqNumber() => TryConsume('*') ? Protocol.SequenceSet.Star : NzNumber();
 
     /// <summary>flag-list "(" [flag *(SP flag)] ")"; \Recent and unknown system flags are refused.</summary>
     public (MessageFlags Flags, List<string> Keywords) FlagList()

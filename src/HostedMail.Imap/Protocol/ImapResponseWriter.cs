@@ -25,17 +25,26 @@ internal sealed class ImapResponseWriter(IBufferWriter<byte> output)
 
     public IBufferWriter<byte> Output => output;
 
+    /// <summary>
+    /// False while a response line (or a literal inside it) is only partly written. The session's
+    /// catch site uses it: a command that fails at a line boundary can still be answered with a
+    /// tagged NO; one that fails mid-line has left the client's parser in an unknown state.
+    /// </summary>
+    public bool AtLineStart { get; private set; } = true;
+
     public ImapResponseWriter Ascii(string text)
     {
         var span = output.GetSpan(text.Length);
         var n = Encoding.ASCII.GetBytes(text, span);
         output.Advance(n);
+        AtLineStart &= n == 0;
         return this;
     }
 
     public ImapResponseWriter Raw(ReadOnlySpan<byte> bytes)
     {
         output.Write(bytes);
+        AtLineStart &= bytes.IsEmpty;
         return this;
     }
 
@@ -43,6 +52,7 @@ internal sealed class ImapResponseWriter(IBufferWriter<byte> output)
     {
         output.GetSpan(1)[0] = b;
         output.Advance(1);
+        AtLineStart = false;
         return this;
     }
 
@@ -53,10 +63,16 @@ internal sealed class ImapResponseWriter(IBufferWriter<byte> output)
         var span = output.GetSpan(20);
         Utf8Formatter.TryFormat(value, span, out var written);
         output.Advance(written);
+        AtLineStart = false;
         return this;
     }
 
-    public ImapResponseWriter Crlf() => Raw("\r\n"u8);
+    public ImapResponseWriter Crlf()
+    {
+        output.Write("\r\n"u8);
+        AtLineStart = true;
+        return this;
+    }
 
     /// <summary>A string as quoted when it can be, else as a literal.</summary>
     public ImapResponseWriter String(string value) => String(Encoding.UTF8.GetBytes(value));

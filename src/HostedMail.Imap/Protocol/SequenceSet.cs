@@ -7,14 +7,17 @@ namespace HostedMail.Imap.Protocol;
 /// An IMAP sequence-set (RFC 9051 section 9): inclusive ranges where <see cref="Star"/> stands for
 /// "*" (the largest number in use), or "$" (RFC 5182 SEARCHRES: the saved search result).
 /// </summary>
-internal sealed record SequenceSet(IReadOnlyList<(uint Start, uint End)> Ranges, bool IsSaved = false)
+// "*" is its own value, never a number: UID 4294967295 written out is that UID, and
+// "UID SEARCH UID 500:4294967295" above the highest UID matches nothing, while "500:*" matches the
+// highest UID (RFC 9051 section 6.4.8: n:* includes * whatever n is).
+internal sealed record SequenceSet(IReadOnlyList<(long Start, long End)> Ranges, bool IsSaved = false)
 {
-    public const uint Star = uint.MaxValue;
+    public const long Star = -1;
 
     public static SequenceSet Saved { get; } = new([], true);
 
     /// <summary>Ranges with "*" replaced by <paramref name="largest"/> and each range ordered low to high.</summary>
-    public IEnumerable<(uint Low, uint High)> Resolve(uint largest)
+    public IEnumerable<(long Low, long High)> Resolve(long largest)
     {
         foreach (var (start, end) in Ranges)
         {

@@ -14,8 +14,8 @@ internal static partial class ImapLog
     [LoggerMessage(6002, LogLevel.Warning, "IMAP STARTTLS discarded {Bytes} plaintext bytes sent ahead of the handshake")]
     public static partial void PlaintextDiscarded(ILogger logger, long bytes);
 
-    [LoggerMessage(6003, LogLevel.Error, "IMAP command {Verb} failed")]
-    public static partial void CommandFailed(ILogger logger, Exception exception, string verb);
+    [LoggerMessage(6003, LogLevel.Error, "IMAP command {Verb} failed (error id {ErrorId})")]
+    public static partial void CommandFailed(ILogger logger, Exception exception, string verb, string errorId);
 
     [LoggerMessage(6004, LogLevel.Information, "IMAP session ended: {Reason}")]
     public static partial void SessionEnded(ILogger logger, string reason);

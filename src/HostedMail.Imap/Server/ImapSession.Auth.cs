@@ -74,6 +74,7 @@ internal sealed partial class ImapSession
         }
 
         await FlushAsync();
+        _stateUnknown = true;
         // RFC 9051 section 6.2.1: plaintext sent after STARTTLS is discarded, never run. The tagged
         // OK goes out through StartTlsAsync, after the discard, so the TLS hello is never lost.
         var discarded = await _connection.StartTlsAsync(System.Text.Encoding.ASCII.GetBytes(command.Tag + " OK Begin TLS negotiation now\r\n"), _connection.ConnectionClosed);
@@ -117,7 +118,20 @@ internal sealed partial class ImapSession
             // RFC 9051 section 7.6: the challenge is a continuation request with base64 text.
             _w.Ascii("+ ").Ascii(step.ChallengeBase64).Crlf();
             await FlushAsync();
-            var line = await ReadContinuationLineAsync(linked.Token) ?? throw new ImapSessionEndException("Connection closed during AUTHENTICATE");
+            string? line;
+            try
+            {
+                line = await ReadContinuationLineAsync(linked.Token);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                throw new ImapSessionEndException("Autologout; idle for too long");
+            }
+
+            if (line is null)
+            {
+                throw new ImapSessionEndException("Connection closed during AUTHENTICATE");
+            }
             step = exchange.Respond(Encoding.ASCII.GetBytes(line));
         }
 
@@ -218,6 +232,7 @@ internal sealed partial class ImapSession
         }
 
         _w.Ascii(command.Tag).Ascii(" OK DEFLATE active").Crlf();
+        _stateUnknown = true;
         await FlushAsync();
         // RFC 4978: raw DEFLATE (RFC 1951) both ways; each flush ends with a sync flush so the peer can decode what was sent.
         var inflate = new DeflateStream(_input.AsStream(leaveOpen: true), CompressionMode.Decompress);

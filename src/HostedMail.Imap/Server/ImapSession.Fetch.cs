@@ -21,8 +21,15 @@ internal sealed partial class ImapSession
         return ImapSection.TryParse(text, out var section) ? section : throw new InvalidOperationException("bad built-in section " + text);
     }
 
-    /// <summary>The messages a set names, as (sequence number, UID) in ascending order, without duplicates.</summary>
-    private async Task<List<(int Seq, uint Uid)>> ResolveAsync(SequenceSet set, bool uid)
+    /// <summary>
+    /// The messages a set names, as (sequence number, UID) in ascending order, without duplicates.
+    /// Sequence numbers beyond EXISTS are BAD for commands that act on messages (FETCH, STORE,
+    /// COPY...: RFC 9051 section 9 seq-number, as Dovecot answers), but in SEARCH a set is a
+    /// criterion like any other and numbers that name no message match nothing
+    /// (<paramref name="lenient"/>; RFC 9051 section 6.4.4). UIDs never fail: UIDs not in use
+    /// are skipped (RFC 9051 section 6.4.9).
+    /// </summary>
+    private async Task<List<(int Seq, uint Uid)>> ResolveAsync(SequenceSet set, bool uid, bool lenient = false)
     {
         var selected = Selected;
         await EnsureMapAsync(selected);
@@ -43,7 +50,7 @@ internal sealed partial class ImapSession
         {
             foreach (var (low, high) in set.Resolve(selected.MaxUid))
             {
-                var i = selected.Uids.BinarySearch(low);
+                var i = selected.Uids.BinarySearch((uint)Math.Min(low, uint.MaxValue));
                 for (i = i < 0 ? ~i : i; i < selected.Uids.Count && selected.Uids[i] <= high; i++)
                 {
                     result[i + 1] = selected.Uids[i];
@@ -52,14 +59,14 @@ internal sealed partial class ImapSession
         }
         else if (selected.Count > 0)
         {
-            foreach (var (low, high) in set.Resolve((uint)selected.Count))
+            foreach (var (low, high) in set.Resolve(selected.Count))
             {
-                if (high > selected.Count || low == 0)
+                if (high > selected.Count && !lenient)
                 {
                     throw ImapCommandException.Bad("Invalid message sequence number");
                 }
 
-                for (var seq = (int)low; seq <= (int)high; seq++)
+                for (var seq = (int)low; seq <= Math.Min(high, selected.Count); seq++)
                 {
                     result[seq] = selected.UidAt(seq);
                 }
@@ -159,6 +166,11 @@ internal sealed partial class ImapSession
 
                     RecordOwnFlagChanges(selected, stored);
                 }
+            }
+
+            if (items.Any(i => i.Kind == FetchKind.Flags) || seenNow.Count > 0)
+            {
+                AnnounceKeywords(messages.Select(m => m.Keywords));
             }
 
             foreach (var message in messages)
@@ -296,7 +308,7 @@ internal sealed partial class ImapSession
                     break;
                 case FetchKind.Flags:
                     _w.Ascii("FLAGS ");
-                    WriteFlags(message.Flags, message.Keywords);
+                    WriteFlags(message.Flags, message.Keywords, _selected?.IsRecent(message.Uid) == true);
                     break;
                 case FetchKind.InternalDate:
                     _w.Ascii("INTERNALDATE \"").Ascii(ImapDates.Format(message.InternalDate)).Ascii("\"");
@@ -351,7 +363,7 @@ internal sealed partial class ImapSession
             // RFC 9051 section 6.4.5: an implicit \Seen is reported with the data.
             Next();
             _w.Ascii("FLAGS ");
-            WriteFlags(message.Flags, message.Keywords);
+            WriteFlags(message.Flags, message.Keywords, _selected?.IsRecent(message.Uid) == true);
         }
 
         _w.Ascii(")").Crlf();

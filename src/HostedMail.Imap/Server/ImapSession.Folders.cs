@@ -39,11 +39,18 @@ internal sealed partial class ImapSession
         _w.Ascii("* ").Number(folder.MessageCount).Ascii(" EXISTS").Crlf();
         if (!_rev2)
         {
-            _w.Ascii("* 0 RECENT").Crlf();
+            // RFC 3501 section 2.3.2: SELECT takes the messages that arrived since any session last
+            // did (cluster-wide, folders.recent_uid); EXAMINE only looks and takes nothing.
+            var recent = await _services.Store.ClaimRecentAsync(TenantId, MailboxId, folder.FolderId, folder.UidNext, claim: !selected.ReadOnly, _connection.ConnectionClosed);
+            if (recent is { } r && r.ToUid > r.FromUid)
+            {
+                selected.RecentRanges.Add((r.FromUid, r.ToUid));
+            }
+
+            _w.Ascii("* ").Number(recent?.Count ?? 0).Ascii(" RECENT").Crlf();
         }
 
-        _w.Ascii(@"* FLAGS (\Answered \Flagged \Deleted \Seen \Draft)").Crlf();
-        _w.Ascii(selected.ReadOnly ? "* OK [PERMANENTFLAGS ()] Read-only mailbox" : @"* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted").Crlf();
+        WriteFlagsAnnouncement(selected);
         _w.Ascii("* OK [UIDVALIDITY ").Number(folder.UidValidity).Ascii("] UIDs valid").Crlf();
         _w.Ascii("* OK [UIDNEXT ").Number(folder.UidNext).Ascii("] Predicted next UID").Crlf();
         _w.Ascii("* OK [HIGHESTMODSEQ ").Number(folder.HighestModSeq).Ascii("] Highest").Crlf();
@@ -79,15 +86,61 @@ internal sealed partial class ImapSession
             _w.Ascii("* VANISHED (EARLIER) ").Ascii(SequenceSet.Format(vanished)).Crlf();
         }
 
+        AnnounceKeywords(changes.Changed.Select(c => c.Keywords));
         foreach (var change in changes.Changed)
         {
             var seq = selected.SequenceOf((uint)change.Uid);
             if (seq > 0)
             {
                 _w.Ascii("* ").Number(seq).Ascii(" FETCH (UID ").Number(change.Uid).Ascii(" FLAGS ");
-                WriteFlags(change.Flags, change.Keywords);
+                WriteFlags(change.Flags, change.Keywords, selected.IsRecent(change.Uid));
                 _w.Ascii(" MODSEQ (").Number(change.ModSeq).Ascii("))").Crlf();
             }
+        }
+    }
+
+    /// <summary>
+    /// FLAGS and PERMANENTFLAGS (RFC 3501 section 7.2.6, RFC 9051 section 7.3.5): the system flags
+    /// and every keyword this session has announced. SELECT sends the system flags (the RFCs' minimum)
+    /// and keywords are announced as the session first meets them (<see cref="AnnounceKeywords"/>),
+    /// always before the first FETCH that shows them, so SELECT needs no scan of the folder.
+    /// </summary>
+    private void WriteFlagsAnnouncement(SelectedFolder selected)
+    {
+        var keywords = string.Concat(selected.AnnouncedKeywords.Select(k => " " + k));
+        _w.Ascii(@"* FLAGS (\Answered \Flagged \Deleted \Seen \Draft").Ascii(keywords).Ascii(")").Crlf();
+        _w.Ascii(selected.ReadOnly ? "* OK [PERMANENTFLAGS ()] Read-only mailbox" : @"* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft" + keywords + @" \*)] Flags permitted").Crlf();
+    }
+
+    /// <summary>
+    /// Announces keywords the session has not announced yet, with a new FLAGS and PERMANENTFLAGS.
+    /// Called before any untagged FETCH that shows flags and whenever the session learns of
+    /// changes (another session's STORE/APPEND/COPY/MOVE, on any node): a client may reject, or
+    /// silently drop, a keyword in FETCH that FLAGS never listed.
+    /// </summary>
+    private void AnnounceKeywords(IEnumerable<IReadOnlyList<string>> keywordLists)
+    {
+        if (_selected is not { } selected)
+        {
+            return;
+        }
+
+        var added = false;
+        foreach (var list in keywordLists)
+        {
+            foreach (var keyword in list)
+            {
+                if (!selected.AnnouncedKeywords.Contains(keyword, StringComparer.OrdinalIgnoreCase))
+                {
+                    selected.AnnouncedKeywords.Add(keyword);
+                    added = true;
+                }
+            }
+        }
+
+        if (added)
+        {
+            WriteFlagsAnnouncement(selected);
         }
     }
 
@@ -261,52 +314,83 @@ internal sealed partial class ImapSession
         }
 
         var folders = await _services.Folders.ListFoldersAsync(TenantId, MailboxId, _connection.ConnectionClosed);
+        var bySubscription = lsub || command.SelectSubscribed;
+        var orphans = bySubscription || command.ReturnSubscribed
+            ? await _services.Store.ListOrphanSubscriptionsAsync(TenantId, MailboxId, _connection.ConnectionClosed)
+            : [];
         var byName = folders.ToDictionary(f => f.Name, StringComparer.Ordinal);
-        var names = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var f in folders)
-        {
-            names.Add(f.Name);
-            for (var slash = f.Name.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = f.Name.IndexOf('/', slash + 1))
-            {
-                names.Add(f.Name[..slash]);
-            }
-        }
+        var subscribedNames = folders.Where(f => f.Subscribed).Select(f => f.Name).Concat(orphans).ToHashSet(StringComparer.Ordinal);
+
+        // Existing folders and the parents their names imply; selecting by subscription also looks
+        // at subscribed names that no longer exist, and at their parents (RFC 5258 section 3.5).
+        var existing = WithParents(folders.Select(f => f.Name));
+        var names = bySubscription ? WithParents(existing.Concat(subscribedNames)) : existing;
 
         var regexes = command.Patterns.Select(p => PatternRegex(ToPatternName(command.Reference + p))).ToList();
+        bool Matches(string n) => regexes.Any(r => r.IsMatch(n));
         var ordered = names.OrderBy(n => n == "INBOX" ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal);
         foreach (var name in ordered)
         {
-            var matchName = name == "INBOX" || name.StartsWith("INBOX/", StringComparison.Ordinal) ? name : name;
-            if (!regexes.Any(r => r.IsMatch(matchName)))
+            if (!Matches(name))
             {
                 continue;
             }
 
             byName.TryGetValue(name, out var folder);
-            var hasChildren = names.Any(n => n.StartsWith(name + "/", StringComparison.Ordinal));
-            var subscribedChild = folders.Any(f => f.Subscribed && f.Name.StartsWith(name + "/", StringComparison.Ordinal));
-            var subscribed = folder?.Subscribed == true;
-            if (lsub || command.SelectSubscribed)
+            var hasChildren = existing.Any(n => n.StartsWith(name + "/", StringComparison.Ordinal));
+            var subscribed = subscribedNames.Contains(name);
+            var subscribedDescendants = subscribedNames.Where(n => n.StartsWith(name + "/", StringComparison.Ordinal)).ToList();
+            var childInfo = false;
+            var attributes = new List<string>();
+            if (lsub)
             {
-                if (!subscribed && !(command.RecursiveMatch && subscribedChild) && !(lsub && subscribedChild && folder is null))
+                // RFC 3501 section 6.3.9: subscribed names, plus a parent where "%" stopped short of a
+                // subscribed name below it, as \Noselect. A subscribed name with no folder cannot be
+                // selected either.
+                if (subscribed)
+                {
+                    if (folder is null)
+                    {
+                        attributes.Add(@"\Noselect");
+                    }
+                }
+                else if (subscribedDescendants.Any(d => !Matches(d)))
+                {
+                    attributes.Add(@"\Noselect");
+                }
+                else
                 {
                     continue;
                 }
             }
-            else if (folder is null && !hasChildren)
+            else if (command.SelectSubscribed)
             {
-                continue;
+                // RFC 5258 section 3.1 and 3.5: subscribed names, existing or not (\NonExistent);
+                // with RECURSIVEMATCH also names with a subscribed descendant, marked by CHILDINFO.
+                if (!subscribed && !(command.RecursiveMatch && subscribedDescendants.Count > 0))
+                {
+                    continue;
+                }
+
+                childInfo = command.RecursiveMatch && subscribedDescendants.Count > 0;
+                if (folder is null)
+                {
+                    attributes.Add(@"\NonExistent");
+                }
+            }
+            else if (folder is null)
+            {
+                if (!hasChildren)
+                {
+                    continue;
+                }
+
+                attributes.Add(_rev2 || command.Extended ? @"\NonExistent" : @"\Noselect");
             }
 
             if (command.SelectSpecialUse && folder?.SpecialUse is null)
             {
                 continue;
-            }
-
-            var attributes = new List<string>();
-            if (folder is null)
-            {
-                attributes.Add(_rev2 || command.Extended ? @"\NonExistent" : @"\Noselect");
             }
 
             if (!lsub)
@@ -326,7 +410,7 @@ internal sealed partial class ImapSession
 
             _w.Ascii("* ").Ascii(verb).Ascii(" (").Ascii(string.Join(' ', attributes)).Ascii(") \"/\" ");
             WriteMailboxName(name);
-            if (command.RecursiveMatch && !subscribed && subscribedChild)
+            if (childInfo)
             {
                 _w.Ascii(" (\"CHILDINFO\" (\"SUBSCRIBED\"))");
             }
@@ -339,6 +423,22 @@ internal sealed partial class ImapSession
         }
 
         return verb + " completed";
+    }
+
+    /// <summary>The names and every parent they imply ("a/b/c" gives "a" and "a/b").</summary>
+    private static SortedSet<string> WithParents(IEnumerable<string> names)
+    {
+        var set = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            set.Add(name);
+            for (var slash = name.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = name.IndexOf('/', slash + 1))
+            {
+                set.Add(name[..slash]);
+            }
+        }
+
+        return set;
     }
 
     private string ToPatternName(string pattern)
@@ -390,10 +490,8 @@ internal sealed partial class ImapSession
             throw ImapCommandException.Bad("Unknown STATUS item " + unknown);
         }
 
-        _w.Ascii("* STATUS ");
-        WriteMailboxName(folder.Name);
-        _w.Ascii(" (");
-        var first = true;
+        // Every value first, then the line: a store failure must not leave half a response.
+        var values = new List<(string Item, long Value)>(items.Count);
         foreach (var item in items)
         {
             long value = item switch
@@ -404,7 +502,7 @@ internal sealed partial class ImapSession
                 "UNSEEN" => folder.UnseenCount,
                 "SIZE" => folder.TotalSize,
                 "HIGHESTMODSEQ" => folder.HighestModSeq,
-                "RECENT" => 0,
+                "RECENT" => await _services.Store.CountRecentAsync(TenantId, MailboxId, folder.FolderId, _connection.ConnectionClosed),
                 "APPENDLIMIT" => _options.MaxLiteralSize,
                 "DELETED" => await _services.Store.CountDeletedAsync(TenantId, MailboxId, folder.FolderId, _connection.ConnectionClosed),
                 _ => throw ImapCommandException.Bad("Unknown STATUS item " + item),
@@ -414,13 +512,20 @@ internal sealed partial class ImapSession
                 _condStore = true;
             }
 
-            if (!first)
+            values.Add((item, value));
+        }
+
+        _w.Ascii("* STATUS ");
+        WriteMailboxName(folder.Name);
+        _w.Ascii(" (");
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (i > 0)
             {
                 _w.Space();
             }
 
-            first = false;
-            _w.Ascii(item).Space().Number(value);
+            _w.Ascii(values[i].Item).Space().Number(values[i].Value);
         }
 
         _w.Ascii(")").Crlf();

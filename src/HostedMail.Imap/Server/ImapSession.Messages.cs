@@ -31,6 +31,7 @@ internal sealed partial class ImapSession
         var result = await _services.Store.StoreFlagsAsync(TenantId, MailboxId, selected.FolderId,
             new FlagStoreRequest(targets.Select(t => (long)t.Uid).ToList(), command.Mode, command.Flags, command.Keywords, command.UnchangedSince), _connection.ConnectionClosed);
         RecordOwnFlagChanges(selected, result);
+        AnnounceKeywords(result.Messages.Select(m => m.Keywords));
         foreach (var message in result.Messages)
         {
             var uid = (uint)message.Uid;
@@ -51,7 +52,7 @@ internal sealed partial class ImapSession
             if (!command.Silent)
             {
                 _w.Ascii("FLAGS ");
-                WriteFlags(message.Flags, message.Keywords);
+                WriteFlags(message.Flags, message.Keywords, selected.IsRecent(message.Uid));
             }
 
             if (_condStore)

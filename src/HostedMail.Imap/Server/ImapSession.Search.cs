@@ -1,11 +1,9 @@
-using System.Text;
-using System.Text.RegularExpressions;
 using HostedMail.Core.Imap;
 using HostedMail.Imap.Protocol;
 
 namespace HostedMail.Imap.Server;
 
-// SEARCH (RFC 9051 section 6.4.4), ESEARCH (RFC 4731), SEARCHRES (RFC 5182), SORT and THREAD (RFC 5256).
+// SEARCH (RFC 9051 section 6.4.4), ESEARCH (RFC 4731), SEARCHRES (RFC 5182); SORT and THREAD are in ImapSession.Sort.cs.
 internal sealed partial class ImapSession
 {
     private async Task<string?> HandleSearchAsync(SearchCommand command)
@@ -112,10 +110,12 @@ internal sealed partial class ImapSession
 
     private async Task<SearchKey> ToStoreKeyAsync(SearchKey key, int depth) => key switch
     {
-        SequenceSetKey s => ToRanges(await ResolveAsync(s.Set, s.IsUid)),
+        SequenceSetKey s => ToRanges(await ResolveAsync(s.Set, s.IsUid, lenient: true)),
         AndKey a => new AndKey(await Task.WhenAll(a.Keys.Select(k => ToStoreKeyAsync(k, depth + 1)))),
         OrKey o => new OrKey(await ToStoreKeyAsync(o.Left, depth + 1), await ToStoreKeyAsync(o.Right, depth + 1)),
         NotKey n => new NotKey(await ToStoreKeyAsync(n.Key, depth + 1)),
+        // \Recent is the session's (RFC 3501 section 2.3.2): its UIDs, never a store column.
+        RecentKey => Selected.RecentRanges.Count == 0 ? NoneKey.Instance : new UidSetKey(Selected.RecentRanges.Select(r => (r.From, r.To - 1)).ToList()),
         _ => key,
     };
 
@@ -157,163 +157,4 @@ internal sealed partial class ImapSession
 
         return max;
     }
-
-    private async Task<string?> HandleSortAsync(SortCommand command)
-    {
-        var uids = await RunSearchAsync(command.Key, command.Uid, command.Criteria);
-        if (command.Return is { } ret)
-        {
-            WriteEsearch(command.Tag, command.Uid, uids, ret, null);
-        }
-        else
-        {
-            _w.Ascii("* SORT");
-            foreach (var n in Numbers(uids, command.Uid))
-            {
-                _w.Space().Number(n);
-            }
-
-            _w.Crlf();
-        }
-
-        return command.Uid ? "UID SORT completed" : "SORT completed";
-    }
-
-    private async Task<string?> HandleThreadAsync(ThreadCommand command)
-    {
-        if (command.Algorithm is not ("ORDEREDSUBJECT" or "REFERENCES"))
-        {
-            throw ImapCommandException.Bad("Unsupported threading algorithm");
-        }
-
-        var selected = Selected;
-        await SendUpdatesAsync(allowExpunge: command.Uid);
-        await EnsureMapAsync(selected);
-        var rows = (await _services.Store.ThreadRowsAsync(TenantId, MailboxId, selected.FolderId, await ToStoreKeyAsync(command.Key, 0), _connection.ConnectionClosed))
-            .Where(r => r.Uid <= uint.MaxValue && selected.SequenceOf((uint)r.Uid) > 0)
-            .ToList();
-        var roots = command.Algorithm == "ORDEREDSUBJECT" ? ThreadBySubject(rows) : ThreadByReferences(rows);
-        var sb = new StringBuilder("* THREAD ");
-        foreach (var root in roots)
-        {
-            sb.Append('(');
-            FormatThread(root, sb, command.Uid ? r => r.Uid : r => selected.SequenceOf((uint)r.Uid));
-            sb.Append(')');
-        }
-
-        _w.Ascii(sb.ToString().TrimEnd()).Crlf();
-        return command.Uid ? "UID THREAD completed" : "THREAD completed";
-    }
-
-    private sealed class ThreadNode(ThreadRow row)
-    {
-        public ThreadRow Row { get; } = row;
-
-        public List<ThreadNode> Children { get; } = [];
-    }
-
-    private static List<ThreadNode> ThreadBySubject(List<ThreadRow> rows)
-    {
-        // RFC 5256 section 3 ORDEREDSUBJECT: group by base subject, sort by date; the first of a
-        // group is the parent of the others; groups in order of their first message.
-        var roots = new List<ThreadNode>();
-        foreach (var group in rows.GroupBy(r => BaseSubject(r.Subject)))
-        {
-            var ordered = group.OrderBy(r => r.Date).ThenBy(r => r.Uid).ToList();
-            var root = new ThreadNode(ordered[0]);
-            root.Children.AddRange(ordered.Skip(1).Select(r => new ThreadNode(r)));
-            roots.Add(root);
-        }
-
-        return roots.OrderBy(r => r.Row.Date).ThenBy(r => r.Row.Uid).ToList();
-    }
-
-    private static List<ThreadNode> ThreadByReferences(List<ThreadRow> rows)
-    {
-        // RFC 5256 section 3 REFERENCES, simplified: a message's parent is the last message named
-        // in its References (or In-Reply-To) that is in the set; no dummy nodes, no subject merging.
-        var nodes = rows.Select(r => new ThreadNode(r)).ToList();
-        var byId = new Dictionary<string, ThreadNode>(StringComparer.Ordinal);
-        foreach (var n in nodes)
-        {
-            if (n.Row.MessageId is { Length: > 0 } id)
-            {
-                byId.TryAdd(id.Trim(), n);
-            }
-        }
-
-        var roots = new List<ThreadNode>();
-        foreach (var n in nodes)
-        {
-            var refs = MessageIdPattern().Matches((n.Row.References ?? string.Empty) + " " + (n.Row.InReplyTo ?? string.Empty)).Select(m => m.Value).ToList();
-            ThreadNode? parent = null;
-            for (var i = refs.Count - 1; i >= 0 && parent is null; i--)
-            {
-                if (byId.TryGetValue(refs[i], out var candidate) && candidate != n && !IsDescendant(candidate, n))
-                {
-                    parent = candidate;
-                }
-            }
-
-            (parent?.Children ?? roots).Add(n);
-        }
-
-        void SortChildren(ThreadNode node)
-        {
-            node.Children.Sort((a, b) => a.Row.Date != b.Row.Date ? a.Row.Date.CompareTo(b.Row.Date) : a.Row.Uid.CompareTo(b.Row.Uid));
-            node.Children.ForEach(SortChildren);
-        }
-
-        roots.ForEach(SortChildren);
-        return roots.OrderBy(r => r.Row.Date).ThenBy(r => r.Row.Uid).ToList();
-    }
-
-    private static bool IsDescendant(ThreadNode node, ThreadNode ancestor) =>
-        ancestor.Children.Any(c => c == node || IsDescendant(node, c));
-
-    private static void FormatThread(ThreadNode node, StringBuilder sb, Func<ThreadRow, long> number)
-    {
-        sb.Append(number(node.Row));
-        if (node.Children.Count == 1)
-        {
-            sb.Append(' ');
-            FormatThread(node.Children[0], sb, number);
-        }
-        else if (node.Children.Count > 1)
-        {
-            sb.Append(' ');
-            foreach (var child in node.Children)
-            {
-                sb.Append('(');
-                FormatThread(child, sb, number);
-                sb.Append(')');
-            }
-        }
-    }
-
-    /// <summary>RFC 5256 section 2.1 base subject, approximately: reply/forward prefixes, [blobs] and "(fwd)" removed, case folded.</summary>
-    internal static string BaseSubject(string subject)
-    {
-        var s = subject.Trim();
-        while (true)
-        {
-            var before = s;
-            s = SubjectPrefixPattern().Replace(s, string.Empty);
-            if (s.EndsWith("(fwd)", StringComparison.OrdinalIgnoreCase))
-            {
-                s = s[..^5].TrimEnd();
-            }
-
-            if (s == before)
-            {
-                return s.ToLowerInvariant();
-            }
-        }
-    }
-
-    [GeneratedRegex(@"^\s*((re|fwd?)\s*(\[[^\]]*\])?\s*:|\[[^\]]*\])\s*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex SubjectPrefixPattern();
-
-    [GeneratedRegex("<[^<>\\s]+>", RegexOptions.CultureInvariant)]
-    private static partial Regex MessageIdPattern();
 }

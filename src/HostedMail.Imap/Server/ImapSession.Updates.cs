@@ -33,6 +33,8 @@ internal sealed partial class ImapSession
                 }
             }
 
+            // Before any FETCH that could show them, and also for keywords only new messages carry.
+            AnnounceKeywords(changes.Changed.Select(c => c.Keywords));
             foreach (var change in changes.Changed)
             {
                 selected.UpdateCached(change.Uid, change.Flags, change.Keywords, change.ModSeq);
@@ -52,7 +54,7 @@ internal sealed partial class ImapSession
                 }
 
                 _w.Ascii("* ").Number(seq).Ascii(" FETCH (UID ").Number(uid).Ascii(" FLAGS ");
-                WriteFlags(change.Flags, change.Keywords);
+                WriteFlags(change.Flags, change.Keywords, selected.IsRecent(uid));
                 if (_condStore)
                 {
                     _w.Ascii(" MODSEQ (").Number(change.ModSeq).Ascii(")");
@@ -93,7 +95,27 @@ internal sealed partial class ImapSession
 
         if (added > 0)
         {
+            var recentBefore = _rev2 ? 0 : selected.RecentCount;
+            if (!_rev2)
+            {
+                // RFC 3501 section 2.3.2: the first session told of a new message has it as \Recent.
+                var recent = await _services.Store.ClaimRecentAsync(TenantId, MailboxId, selected.FolderId, selected.KnownUidNext, claim: !selected.ReadOnly, _connection.ConnectionClosed);
+                if (recent is { } r && r.ToUid > r.FromUid)
+                {
+                    selected.RecentRanges.Add((r.FromUid, r.ToUid));
+                }
+            }
+
             _w.Ascii("* ").Number(selected.Count).Ascii(" EXISTS").Crlf();
+            if (!_rev2)
+            {
+                // RFC 3501 section 7.3.2: RECENT follows EXISTS when the number changes.
+                var recentNow = selected.RecentCount;
+                if (recentNow != recentBefore)
+                {
+                    _w.Ascii("* ").Number(recentNow).Ascii(" RECENT").Crlf();
+                }
+            }
         }
     }
 
@@ -102,6 +124,8 @@ internal sealed partial class ImapSession
         // An idling session may wait for hours: it keeps no message cache meanwhile.
         _selected?.ClearCache();
         _w.Ascii("+ idling").Crlf();
+        // From here the client is idling (its DONE may be on the way): a failure ends the session.
+        _stateUnknown = true;
         await FlushAsync();
         using var timeout = new CancellationTokenSource(_options.IdleTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _connection.CloseRequested);

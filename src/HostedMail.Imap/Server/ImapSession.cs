@@ -62,6 +62,9 @@ internal sealed partial class ImapSession
     private bool _condStore;
     private bool _qresync;
     private bool _compressed;
+
+    /// <summary>Set while a handler switches the transport or the client's mode (STARTTLS, COMPRESS, IDLE): a failure then ends the session.</summary>
+    private bool _stateUnknown;
     private int _authFailures;
     private IReadOnlyList<long> _savedSearch = [];
 
@@ -109,15 +112,22 @@ internal sealed partial class ImapSession
         {
             await TryByeAsync("[UNAVAILABLE] Server shutting down");
         }
+        catch (InvalidDataException) when (_compressed)
+        {
+            // RFC 4978: the client's DEFLATE stream is corrupt; its fault, not a server bug.
+            ImapLog.SessionEnded(_logger, "invalid compressed data");
+            await TryByeAsync("Invalid compressed data");
+        }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ConnectionResetException or ConnectionAbortedException)
         {
             ImapLog.SessionEnded(_logger, "connection closed");
         }
         catch (Exception ex)
         {
-            // STYLE.md sessions rule 6: anything unexpected is logged, answered with BYE, and ends the session.
-            ImapLog.CommandFailed(_logger, ex, "session");
-            await TryByeAsync("[SERVERBUG] Internal error");
+            // Outside any command (framing, updates after a failure): the state is unknown; BYE with the id.
+            var id = NewErrorId();
+            ImapLog.CommandFailed(_logger, ex, "session", id);
+            await TryByeAsync("[SERVERBUG] Internal server error (error id " + id + ")");
         }
         finally
         {
@@ -161,6 +171,7 @@ internal sealed partial class ImapSession
         }
 
         var command = parsed.Command!;
+        _stateUnknown = false;
         if (!AllowedStates[command.Verb].Contains(_state))
         {
             _w.Ascii(command.Tag).Ascii(" BAD Command not valid in ").Ascii(StateName()).Ascii(" state").Crlf();
@@ -179,6 +190,19 @@ internal sealed partial class ImapSession
 
             await SendUpdatesAsync(AllowsExpunge(command));
             _w.Ascii(command.Tag).Ascii(" OK ").Ascii(completion).Crlf();
+        }
+        catch (Exception ex) when ((!_w.AtLineStart || _stateUnknown) && !IsEndOfSession(ex))
+        {
+            // Mid-response (a line or literal half written) or mid-switch (STARTTLS, COMPRESS,
+            // IDLE): the client's view of the stream is unknown, so the only safe answer is BYE.
+            var id = NewErrorId();
+            ImapLog.CommandFailed(_logger, ex, command.Verb.ToString(), id);
+            if (!_w.AtLineStart)
+            {
+                _w.Crlf();
+            }
+
+            throw new ImapSessionEndException("[SERVERBUG] Internal server error (error id " + id + ")");
         }
         catch (ImapCommandException ex)
         {
@@ -205,12 +229,30 @@ internal sealed partial class ImapSession
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
         {
-            ImapLog.CommandFailed(_logger, ex, command.Verb.ToString());
-            _w.Ascii(command.Tag).Ascii(" NO [UNAVAILABLE] Temporary server failure, try again").Crlf();
+            var id = NewErrorId();
+            ImapLog.CommandFailed(_logger, ex, command.Verb.ToString(), id);
+            _w.Ascii(command.Tag).Ascii(" NO [UNAVAILABLE] Temporary server failure, try again (error id ").Ascii(id).Ascii(")").Crlf();
+        }
+        catch (Exception ex) when (!IsEndOfSession(ex))
+        {
+            // STYLE.md sessions rule 6, the one catch site: a bug in a handler is logged once with a
+            // correlation id the client also sees, and costs only this command. RFC 9051 section
+            // 7.1: [SERVERBUG] says the failure is the server's, not the client's.
+            var id = NewErrorId();
+            ImapLog.CommandFailed(_logger, ex, command.Verb.ToString(), id);
+            _w.Ascii(command.Tag).Ascii(" NO [SERVERBUG] Internal server error (error id ").Ascii(id).Ascii(")").Crlf();
         }
 
         await FlushAsync();
     }
+
+    /// <summary>Exceptions that end the session by themselves (the connection is gone, shutdown, BYE): never answered as a command failure.</summary>
+    private bool IsEndOfSession(Exception ex) =>
+        ex is ImapSessionEndException or IOException or ConnectionResetException or ConnectionAbortedException
+        || (ex is OperationCanceledException && (_connection.ConnectionClosed.IsCancellationRequested || _connection.CloseRequested.IsCancellationRequested));
+
+    /// <summary>A short correlation id for one failure: in the reply and in the one log line.</summary>
+    private static string NewErrorId() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
 
     private static bool AllowsExpunge(ImapCommand command) =>
         command.Uid || command.Verb is not (ImapVerb.Fetch or ImapVerb.Store or ImapVerb.Search or ImapVerb.Sort or ImapVerb.Thread);
@@ -340,7 +382,7 @@ internal sealed partial class ImapSession
                 var literal = ImapFraming.GetLiteral(_command.WrittenSpan[lineStart..]);
                 if (literal is not { } announced)
                 {
-                    return ImapCommandParser.Parse(_command.WrittenMemory);
+                    return ParseCommand();
                 }
 
                 if (announced.Size > _options.MaxLiteralSize || _command.WrittenCount + announced.Size > _options.MaxCommandSize)
@@ -374,6 +416,30 @@ internal sealed partial class ImapSession
             throw new ImapSessionEndException("Autologout; idle for too long");
         }
     }
+
+    /// <summary>
+    /// Parses the framed command. The parser reports bad syntax as a result; should it throw
+    /// anyway (a bug), the command is still answered with BAD and the session goes on: the
+    /// command was framed completely, so nothing of it is left in the stream.
+    /// </summary>
+    private ImapParseResult ParseCommand()
+    {
+        try
+        {
+            return ImapCommandParser.Parse(_command.WrittenMemory);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            var id = NewErrorId();
+            ImapLog.CommandFailed(_logger, ex, "parse", id);
+            var span = _command.WrittenSpan;
+            var space = span.IndexOf((byte)' ');
+            string? tag = space > 0 && span[..space].IndexOfAnyExcept(TagBytes) < 0 ? Encoding.ASCII.GetString(span[..space]) : null;
+            return new ImapParseResult(null, tag, "[SERVERBUG] Could not parse the command (error id " + id + ")");
+        }
+    }
+
+    private static readonly System.Buffers.SearchValues<byte> TagBytes = System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_!#$&'+,/:;<=>?@^`|~"u8);
 
     private async Task RejectLiteralAsync()
     {
@@ -486,7 +552,7 @@ internal sealed partial class ImapSession
         return folder ?? throw ImapCommandException.No(missingCode, "No such mailbox");
     }
 
-    private void WriteFlags(MessageFlags flags, IReadOnlyList<string> keywords)
+    private void WriteFlags(MessageFlags flags, IReadOnlyList<string> keywords, bool recent)
     {
         _w.Byte((byte)'(');
         var first = true;
@@ -524,6 +590,12 @@ internal sealed partial class ImapSession
         if ((flags & MessageFlags.Draft) != 0)
         {
             Flag("\\Draft");
+        }
+
+        if (recent)
+        {
+            // RFC 3501 section 2.3.2 (IMAP4rev1 sessions only: RecentRanges is empty for IMAP4rev2).
+            Flag("\\Recent");
         }
 
         foreach (var k in keywords)

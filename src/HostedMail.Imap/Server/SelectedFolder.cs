@@ -54,6 +54,34 @@ internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
     /// <summary>UIDs expunged in the store, still in the map because EXPUNGE could not be sent yet.</summary>
     public SortedSet<uint> PendingExpunges { get; } = [];
 
+    /// <summary>
+    /// Keywords this session announced in FLAGS/PERMANENTFLAGS (case-insensitive, RFC 9051
+    /// section 2.3.2), in announcement order; a FETCH may show only these.
+    /// </summary>
+    public List<string> AnnouncedKeywords { get; } = [];
+
+    /// <summary>
+    /// UID ranges [from, to) that are \Recent for this session (RFC 3501 section 2.3.2): claimed at
+    /// SELECT and whenever the session learns of new messages; empty for IMAP4rev2 sessions.
+    /// </summary>
+    public List<(long From, long To)> RecentRanges { get; } = [];
+
+    public bool IsRecent(long uid)
+    {
+        foreach (var (from, to) in RecentRanges)
+        {
+            if (uid >= from && uid < to)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Recent messages still in the map (the "* n RECENT" number).</summary>
+    public int RecentCount => RecentRanges.Count == 0 ? 0 : Uids.Count(u => IsRecent(u));
+
     /// <summary>(UID, MODSEQ) of flag changes this session already reported itself.</summary>
     public Dictionary<uint, long> OwnReports { get; } = [];
 

@@ -140,7 +140,17 @@ public static class ImapBodyStructure
         w.Open();
         w.NString(type.MediaType);
         w.NString(type.MediaSubtype);
-        WriteParameters(w, type.Parameters);
+        if (type.IsText && !type.Parameters.Any(p => p.Name.Equals("charset", StringComparison.OrdinalIgnoreCase)))
+        {
+            // RFC 2045 section 5.2: a text part without a charset is us-ascii; say so, as the
+            // body-fld-param of a text part is where clients look for it (Dovecot does the same).
+            WriteParameters(w, type.Parameters, ("charset", "us-ascii"));
+        }
+        else
+        {
+            WriteParameters(w, type.Parameters);
+        }
+
         w.NString(e.Headers.GetValue("Content-ID"));
         w.NString(e.Headers.GetValue("Content-Description"));
         w.NString(e.Headers.GetValue("Content-Transfer-Encoding") is { Length: > 0 } cte ? cte : "7bit");
@@ -206,9 +216,9 @@ public static class ImapBodyStructure
         w.NString(location is null ? null : string.Concat(location.Where(c => !char.IsWhiteSpace(c))));
     }
 
-    private static void WriteParameters(ImapWriter w, ParameterList parameters)
+    private static void WriteParameters(ImapWriter w, ParameterList parameters, (string Name, string Value)? extra = null)
     {
-        if (parameters.Count == 0)
+        if (parameters.Count == 0 && extra is null)
         {
             w.Nil();
             return;
@@ -219,6 +229,12 @@ public static class ImapBodyStructure
         {
             w.NString(p.Name);
             w.NString(p.Value);
+        }
+
+        if (extra is { } x)
+        {
+            w.NString(x.Name);
+            w.NString(x.Value);
         }
 
         w.Close();

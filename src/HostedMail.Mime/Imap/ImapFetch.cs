@@ -111,6 +111,14 @@ public static class ImapFetch
     }
 
     /// <summary>Finds the entity a part path names; null when it does not exist.</summary>
+    /// <remarks>
+    /// RFC 9051 section 6.4.5: a message that is not multipart has exactly one part, "1", its body;
+    /// below a part, numbers exist only inside a multipart (its children) or a message/rfc822 part
+    /// (the encapsulated message, whose own non-multipart body is again "1"). So "1.1" of a
+    /// text/plain message, or "2.1" when part 2 is text/html, names nothing and FETCH returns NIL.
+    /// Dovecot instead lets a run of ".1" repeat a non-multipart part; the RFC does not allow that
+    /// part to exist, so this deliberate difference follows the RFC.
+    /// </remarks>
     public static MimeEntity? Resolve(MimeMessage message, IReadOnlyList<int> path, out MimeMessage? container)
     {
         container = message;

@@ -39,23 +39,9 @@ internal sealed partial class PostgresImapStore
         return await Db.QueryAsync(dataSource, sql, r => r.GetInt64(0), cancellationToken, parameters);
     }
 
-    public async Task<IReadOnlyList<ThreadRow>> ThreadRowsAsync(long tenantId, long mailboxId, long folderId, SearchKey query, CancellationToken cancellationToken)
-    {
-        await IndexTextAsync(tenantId, mailboxId, folderId, cancellationToken);
-        var builder = new SearchSqlBuilder();
-        var where = builder.Build(query);
-        var sql = $"""
-            SELECT m.uid, coalesce(m.subject, ''), coalesce(m.sent_date, m.internal_date), m.message_id_hdr,
-                   substring(t.headers from '(?:^|\n)in-reply-to: *([^\n]*)'), substring(t.headers from '(?:^|\n)references: *([^\n]*)')
-            FROM messages m LEFT JOIN message_text t ON t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256
-            WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id AND {where}
-            ORDER BY m.uid
-            """;
-        var parameters = builder.Parameters.Prepend(("folder_id", (object?)folderId)).Prepend(("mailbox_id", mailboxId)).Prepend(("tenant_id", tenantId)).ToArray();
-        return await Db.QueryAsync(dataSource, sql, r => new ThreadRow(r.GetInt64(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2),
-            Db.NullableString(r, 3), Db.NullableString(r, 4), Db.NullableString(r, 5)), cancellationToken, parameters);
-    }
-
+    // SQL sort keys: coarse approximations (lower-cased header text, a regex for the base subject).
+    // IMAP SORT and THREAD do not use them: they sort on parsed headers in the session
+    // (ImapSession.Sort.cs, RFC 5256 exactly); they remain for callers that want a cheap order.
     private static string SortExpression(SortField field) => field switch
     {
         SortField.Arrival => "m.internal_date",
@@ -97,8 +83,9 @@ internal sealed partial class PostgresImapStore
             foreach (var (sha, _) in missing.Where(m => !m.Indexed))
             {
                 var bytes = await folders.ReadBlobAsync(tenantId, sha, cancellationToken) ?? [];
-                var (headers, body) = MessageText.Extract(MimeMessage.Parse(bytes));
-                await InsertTextAsync(connection, null, tenantId, sha, headers, body, cancellationToken);
+                var parsed = MimeMessage.Parse(bytes);
+                var (headers, body) = MessageText.Extract(parsed);
+                await InsertTextAsync(connection, null, tenantId, sha, headers, body, MessageText.SentDay(parsed), cancellationToken);
             }
 
             // Marks every message of the folder sharing these blobs (copies included).
@@ -157,11 +144,22 @@ internal sealed partial class PostgresImapStore
 
         private string Date(DateKey d)
         {
-            // RFC 9051 section 6.4.4: dates compare by calendar day, disregarding time and zone; the
-            // original zone is not kept, so days are UTC days.
-            var column = d.SentDate ? "coalesce(m.sent_date, m.internal_date)" : "m.internal_date";
+            // RFC 3501 section 6.4.4: dates compare by calendar day, disregarding time and zone.
+            // SENT*: the day as written in the Date: field, in its own zone (message_text.sent_day);
+            // rows indexed before that column, or without a usable Date:, fall back to the UTC day of
+            // the parsed instant, then of the internal date. BEFORE/ON/SINCE: the internal date's zone
+            // is not kept, so its days are UTC days.
             var op = d.Comparison switch { DateComparison.Before => "<", DateComparison.On => "=", _ => ">=" };
-            return $"(({column} AT TIME ZONE 'UTC')::date {op} {Add(d.Date)})";
+            if (!d.SentDate)
+            {
+                return $"((m.internal_date AT TIME ZONE 'UTC')::date {op} {Add(d.Date)})";
+            }
+
+            NeedsText = true;
+            return $"""
+                (coalesce((SELECT t.sent_day FROM message_text t WHERE t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256),
+                          (coalesce(m.sent_date, m.internal_date) AT TIME ZONE 'UTC')::date) {op} {Add(d.Date)})
+                """;
         }
 
         private string Header(HeaderKey h)

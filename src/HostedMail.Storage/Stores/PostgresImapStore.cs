@@ -137,7 +137,9 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     {
         try
         {
+            // A name that was subscribed while it did not exist takes its mark back (orphan_subscriptions).
             return (await Db.QueryAsync(dataSource, $"""
+                WITH orphan AS (DELETE FROM orphan_subscriptions WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name)
                 INSERT INTO folders (tenant_id, mailbox_id, name, special_use) VALUES (@tenant_id, @mailbox_id, @name, @special_use)
                 RETURNING {FolderColumns}
                 """, MapFolder, cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name), ("special_use", specialUse)))[0];
@@ -151,11 +153,18 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     public Task<bool> DeleteFolderAsync(long tenantId, long mailboxId, string name, CancellationToken cancellationToken) =>
         InTransactionAsync(async (connection, transaction) =>
         {
-            var locked = await Db.QueryAsync(connection, transaction, "SELECT folder_id, highest_modseq FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name FOR UPDATE",
-                r => (Id: r.GetInt64(0), ModSeq: r.GetInt64(1)), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name));
+            var locked = await Db.QueryAsync(connection, transaction, "SELECT folder_id, highest_modseq, subscribed FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name FOR UPDATE",
+                r => (Id: r.GetInt64(0), ModSeq: r.GetInt64(1), Subscribed: r.GetBoolean(2)), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name));
             if (locked.Count == 0)
             {
                 return false;
+            }
+
+            if (locked[0].Subscribed)
+            {
+                // RFC 3501 section 6.3.6: the subscription outlives the folder.
+                await Db.ExecuteAsync(connection, transaction, "INSERT INTO orphan_subscriptions (tenant_id, mailbox_id, name) VALUES (@tenant_id, @mailbox_id, @name) ON CONFLICT DO NOTHING",
+                    cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name));
             }
 
             var folderId = locked[0].Id;
@@ -200,8 +209,18 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         }, cancellationToken);
 
     public async Task<bool> SetSubscribedAsync(long tenantId, long mailboxId, string name, bool subscribed, CancellationToken cancellationToken) =>
-        (await Db.QueryAsync(dataSource, "UPDATE folders SET subscribed = @subscribed WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name RETURNING 1",
-            r => r.GetInt32(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name), ("subscribed", subscribed))).Count > 0;
+        (await Db.QueryAsync(dataSource, """
+            WITH orphan AS (
+                DELETE FROM orphan_subscriptions WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name AND NOT @subscribed RETURNING 1
+            ), folder AS (
+                UPDATE folders SET subscribed = @subscribed WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM orphan) + (SELECT count(*) FROM folder)
+            """, r => r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name), ("subscribed", subscribed)))[0] > 0;
+
+    public async Task<IReadOnlyList<string>> ListOrphanSubscriptionsAsync(long tenantId, long mailboxId, CancellationToken cancellationToken) =>
+        await Db.QueryAsync(dataSource, "SELECT name FROM orphan_subscriptions WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id ORDER BY name",
+            r => r.GetString(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId));
 
     public async Task<uint[]> ListUidsAsync(long tenantId, long mailboxId, long folderId, long uidNext, long highestModSeq, CancellationToken cancellationToken)
     {
@@ -422,6 +441,35 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             return expunged;
         }, cancellationToken);
 
+    // RFC 3501 section 2.3.2: the old boundary comes back from the same UPDATE that moves it (the
+    // row lock orders concurrent claims on every node), so two sessions never share a message.
+    private const string ClaimRecentSql = """
+        UPDATE folders f SET recent_uid = greatest(f.recent_uid, @up_to)
+        FROM (SELECT recent_uid FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id FOR UPDATE) old
+        WHERE f.tenant_id = @tenant_id AND f.mailbox_id = @mailbox_id AND f.folder_id = @folder_id
+        RETURNING old.recent_uid,
+            (SELECT count(*)::int FROM messages m WHERE m.tenant_id = @tenant_id AND m.folder_id = @folder_id AND m.uid >= old.recent_uid AND m.uid < @up_to)
+        """;
+
+    private const string PeekRecentSql = """
+        SELECT f.recent_uid,
+            (SELECT count(*)::int FROM messages m WHERE m.tenant_id = f.tenant_id AND m.folder_id = f.folder_id AND m.uid >= f.recent_uid AND m.uid < @up_to)
+        FROM folders f WHERE f.tenant_id = @tenant_id AND f.mailbox_id = @mailbox_id AND f.folder_id = @folder_id
+        """;
+
+    public async Task<RecentRange?> ClaimRecentAsync(long tenantId, long mailboxId, long folderId, long upToUid, bool claim, CancellationToken cancellationToken)
+    {
+        var rows = await Db.QueryAsync(dataSource, claim ? ClaimRecentSql : PeekRecentSql, r => (From: r.GetInt64(0), Count: r.GetInt32(1)), cancellationToken,
+            ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("up_to", upToUid));
+        return rows.Count == 0 ? null : new RecentRange(rows[0].From, Math.Max(rows[0].From, upToUid), rows[0].From < upToUid ? rows[0].Count : 0);
+    }
+
+    public async Task<int> CountRecentAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync(dataSource, """
+            SELECT count(*)::int FROM messages m JOIN folders f ON f.tenant_id = m.tenant_id AND f.folder_id = m.folder_id
+            WHERE f.tenant_id = @tenant_id AND f.mailbox_id = @mailbox_id AND f.folder_id = @folder_id AND m.uid >= f.recent_uid
+            """, r => r.GetInt32(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId)))[0];
+
     public async Task<int> CountDeletedAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
         (await Db.QueryAsync(dataSource, "SELECT count(*)::int FROM messages WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND flags & 8 <> 0",
             r => r.GetInt32(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId)))[0];
@@ -439,11 +487,11 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     private static Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long folderId, long modSeq, CancellationToken cancellationToken) =>
         Db.ExecuteAsync(connection, transaction, NotifySql, cancellationToken, ("tenant_id", tenantId), ("folder_id", folderId), ("modseq", modSeq));
 
-    private static Task InsertTextAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long tenantId, byte[] sha256, string headers, string body, CancellationToken cancellationToken) =>
+    private static Task InsertTextAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long tenantId, byte[] sha256, string headers, string body, DateOnly? sentDay, CancellationToken cancellationToken) =>
         Db.ExecuteAsync(connection, transaction, """
-            INSERT INTO message_text (tenant_id, blob_sha256, headers, body) VALUES (@tenant_id, @sha, @headers, @body)
+            INSERT INTO message_text (tenant_id, blob_sha256, headers, body, sent_day) VALUES (@tenant_id, @sha, @headers, @body, @sent_day)
             ON CONFLICT (tenant_id, blob_sha256) DO NOTHING
-            """, cancellationToken, ("tenant_id", tenantId), ("sha", sha256), ("headers", headers), ("body", body));
+            """, cancellationToken, ("tenant_id", tenantId), ("sha", sha256), ("headers", headers), ("body", body), ("sent_day", sentDay));
 
     /// <summary>
     /// Runs statements as one batch without an explicit transaction: PostgreSQL runs a batch (one Sync)
