@@ -70,7 +70,7 @@ public sealed partial class FaultTests(DatabaseFixture database) : IClassFixture
         _faults.FailNext(nameof(IImapStore.GetQuotaAsync), new OperationCanceledException("a store call timed out"));
         var failed = await client.CommandAsync("GETQUOTAROOT INBOX");
         Assert.Equal("* QUOTAROOT INBOX \"\"", failed[0]);
-        Assert.Matches(@"^A2 NO \[SERVERBUG\] Internal server error \(error id [0-9A-F]{8}\)$", failed[1]);
+        Assert.Matches(@"^A2 NO \[SERVERBUG\] Internal server error \(error id [A-Z2-9]{10}\)$", failed[1]);
         Assert.Equal(["A3 OK NOOP completed"], await client.CommandAsync("NOOP"));
     }
 
@@ -81,7 +81,7 @@ public sealed partial class FaultTests(DatabaseFixture database) : IClassFixture
         await using var client = await ImapClient.LoginAsync(_node.Port, mailbox.Address);
         _faults.FailNext(nameof(IImapStore.CountDeletedAsync));
         var failed = await client.CommandAsync("STATUS INBOX (MESSAGES DELETED)");
-        Assert.Matches(@"^A2 NO \[SERVERBUG\] Internal server error \(error id [0-9A-F]{8}\)$", Assert.Single(failed));
+        Assert.Matches(@"^A2 NO \[SERVERBUG\] Internal server error \(error id [A-Z2-9]{10}\)$", Assert.Single(failed));
         Assert.Equal(["* STATUS INBOX (MESSAGES 0 DELETED 0)", "A3 OK STATUS completed"], await client.CommandAsync("STATUS INBOX (MESSAGES DELETED)"));
     }
 
@@ -98,7 +98,7 @@ public sealed partial class FaultTests(DatabaseFixture database) : IClassFixture
         _faults.FailNext(nameof(IImapStore.GetChangesAsync));
         await _node.DeliverAsync(mailbox, "From: =?UTF-8?Q?Zo=C3=AB?= <zoe@example.com>\r\nSubject: wake up\r\nDate: Wed, 4 Nov 2026 09:00:00 +0100\r\n\r\nz\r\n");
         var bye = await idler.ReadLineAsync();
-        Assert.Matches(@"^\* BYE \[SERVERBUG\] Internal server error \(error id [0-9A-F]{8}\)$", bye);
+        Assert.Matches(@"^\* BYE \[SERVERBUG\] Internal server error \(error id [A-Z2-9]{10}\)$", bye);
         Assert.True(await idler.IsClosedAsync());
         Assert.Single(_logs.Entries, e => e.Message.Contains(ServerBugPattern().Match(bye).Groups[1].Value, StringComparison.Ordinal));
     }
@@ -164,7 +164,7 @@ public sealed partial class FaultTests(DatabaseFixture database) : IClassFixture
         Assert.Equal(["A4 OK NOOP completed"], await client.CommandAsync("NOOP"));
     }
 
-    [GeneratedRegex(@"\(error id ([0-9A-F]{8})\)$")]
+    [GeneratedRegex(@"\(error id ([A-Z2-9]{10})\)$")]
     private static partial Regex ServerBugPattern();
 
     /// <summary>Which store calls fail next: each named method throws once, the exception given or an InvalidOperationException.</summary>

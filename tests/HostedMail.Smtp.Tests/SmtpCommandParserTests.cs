@@ -200,7 +200,7 @@ public class SmtpCommandParserTests
     {
         { "FOO\r\n", 500, "5.5.1" },
         { "\r\n", 500, "5.5.1" },
-        { "GET / HTTP/1.1\r\n", 500, "5.5.1" },
+        { "GET / HTTP/1.1\r\n", 221, "2.7.0" },
         { "TURN\r\n", 502, "5.5.1" },
         { "MAIL FROM:<a@b>\n", 500, "5.5.2" },
         { "MAIL FROM:<a@b>\rRCPT TO:<c@d>\r\n", 500, "5.5.2" },

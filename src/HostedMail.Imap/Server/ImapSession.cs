@@ -125,7 +125,7 @@ internal sealed partial class ImapSession
         catch (Exception ex)
         {
             // Outside any command (framing, updates after a failure): the state is unknown; BYE with the id.
-            var id = NewErrorId();
+            var id = ErrorId.New();
             ImapLog.CommandFailed(_logger, ex, "session", id);
             await TryByeAsync("[SERVERBUG] Internal server error (error id " + id + ")");
         }
@@ -195,7 +195,7 @@ internal sealed partial class ImapSession
         {
             // Mid-response (a line or literal half written) or mid-switch (STARTTLS, COMPRESS,
             // IDLE): the client's view of the stream is unknown, so the only safe answer is BYE.
-            var id = NewErrorId();
+            var id = ErrorId.New();
             ImapLog.CommandFailed(_logger, ex, command.Verb.ToString(), id);
             if (!_w.AtLineStart)
             {
@@ -229,7 +229,7 @@ internal sealed partial class ImapSession
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
         {
-            var id = NewErrorId();
+            var id = ErrorId.New();
             ImapLog.CommandFailed(_logger, ex, command.Verb.ToString(), id);
             _w.Ascii(command.Tag).Ascii(" NO [UNAVAILABLE] Temporary server failure, try again (error id ").Ascii(id).Ascii(")").Crlf();
         }
@@ -238,7 +238,7 @@ internal sealed partial class ImapSession
             // STYLE.md sessions rule 6, the one catch site: a bug in a handler is logged once with a
             // correlation id the client also sees, and costs only this command. RFC 9051 section
             // 7.1: [SERVERBUG] says the failure is the server's, not the client's.
-            var id = NewErrorId();
+            var id = ErrorId.New();
             ImapLog.CommandFailed(_logger, ex, command.Verb.ToString(), id);
             _w.Ascii(command.Tag).Ascii(" NO [SERVERBUG] Internal server error (error id ").Ascii(id).Ascii(")").Crlf();
         }
@@ -250,9 +250,6 @@ internal sealed partial class ImapSession
     private bool IsEndOfSession(Exception ex) =>
         ex is ImapSessionEndException or IOException or ConnectionResetException or ConnectionAbortedException
         || (ex is OperationCanceledException && (_connection.ConnectionClosed.IsCancellationRequested || _connection.CloseRequested.IsCancellationRequested));
-
-    /// <summary>A short correlation id for one failure: in the reply and in the one log line.</summary>
-    private static string NewErrorId() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
 
     private static bool AllowsExpunge(ImapCommand command) =>
         command.Uid || command.Verb is not (ImapVerb.Fetch or ImapVerb.Store or ImapVerb.Search or ImapVerb.Sort or ImapVerb.Thread);
@@ -430,7 +427,7 @@ internal sealed partial class ImapSession
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            var id = NewErrorId();
+            var id = ErrorId.New();
             ImapLog.CommandFailed(_logger, ex, "parse", id);
             var span = _command.WrittenSpan;
             var space = span.IndexOf((byte)' ');

@@ -154,7 +154,11 @@ public sealed class MxTests(MailNode node) : IClassFixture<MailNode>
         Assert.StartsWith("502 5.5.1", await client.SmtpAsync("AUTH PLAIN"), StringComparison.Ordinal);
         Assert.StartsWith("252 ", await client.SmtpAsync("VRFY alice"), StringComparison.Ordinal);
         Assert.StartsWith("500 5.5.1", await client.SmtpAsync("FOO bar"), StringComparison.Ordinal);
+        // RFC 5321 section 4.5.3.1.4: a too-long line gets 500 and the rest of it is discarded;
+        // the session goes on (Postfix does the same), and the error counts.
         Assert.StartsWith("500 5.5.6", await client.SmtpAsync("NOOP " + new string('x', 2000)), StringComparison.Ordinal);
+        Assert.StartsWith("250 ", await client.SmtpAsync("NOOP"), StringComparison.Ordinal);
+        Assert.StartsWith("221 2.7.0", await client.SmtpAsync("GET / HTTP/1.1"), StringComparison.Ordinal);
         Assert.True(await client.IsClosedAsync());
     }
 
