@@ -31,6 +31,13 @@ internal static class SpfRecordParser
     public static bool TryParse(string text, out SpfRecord record, out string error)
     {
         record = new SpfRecord([], null, null);
+        if (!IsSpfRecord(text))
+        {
+            // Callers select records with IsSpfRecord first; a parser still never throws on its input.
+            error = "not an SPF version 1 record";
+            return false;
+        }
+
         var directives = new List<SpfDirective>();
         string? redirect = null;
         string? explanation = null;
