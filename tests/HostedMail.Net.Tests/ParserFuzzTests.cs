@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using HostedMail.Testing.Properties;
 
 namespace HostedMail.Net.Tests;
 
@@ -10,8 +11,6 @@ namespace HostedMail.Net.Tests;
 /// </summary>
 public sealed class ParserFuzzTests
 {
-    private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("HOSTEDMAIL_FUZZ_SEED"), out var seed) ? seed : 20261205;
-
     private static readonly byte[][] ProxySamples =
     [
         Encoding.ASCII.GetBytes("PROXY TCP4 192.0.2.1 198.51.100.2 56324 443\r\n"),
@@ -24,10 +23,10 @@ public sealed class ParserFuzzTests
     [Fact]
     public void ProxyHeadersNeverThrowAndConsumeOnlyWhatTheyParsed()
     {
-        var random = new Random(Seed);
+        var random = new Random(FuzzInput.Seed);
         for (var i = 0; i < 30_000; i++)
         {
-            var bytes = i % 4 == 0 ? RandomBytes(random) : Mutate(random, ProxySamples[random.Next(ProxySamples.Length)]);
+            var bytes = i % 4 == 0 ? FuzzInput.RandomBytes(random, 120) : FuzzInput.Mutate(random, ProxySamples[random.Next(ProxySamples.Length)]);
             var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(bytes));
             var status = ProxyProtocolParser.TryParse(ref reader, out var header);
             Assert.True(reader.Consumed <= bytes.Length);
@@ -41,7 +40,7 @@ public sealed class ParserFuzzTests
     [Fact]
     public void SaslResponsesNeverThrow()
     {
-        var random = new Random(Seed);
+        var random = new Random(FuzzInput.Seed);
         string[] samples = ["AGFsaWNlAHB3", "YWxpY2U=", "cGFzc3dvcmQ=", "*", "=", "bj1hbGljZSxhdXRoPUJlYXJlciB0b2tlbgEB", "dXNlcj1hbGljZQFhdXRoPUJlYXJlciB0b2tlbgEB"];
         foreach (var name in SaslMechanismRegistry.Default.Names)
         {
@@ -53,50 +52,17 @@ public sealed class ParserFuzzTests
                 {
                     0 => null,
                     1 => samples[random.Next(samples.Length)],
-                    _ => Encoding.Latin1.GetString(Mutate(random, Encoding.ASCII.GetBytes(samples[random.Next(samples.Length)]))),
+                    _ => Encoding.Latin1.GetString(FuzzInput.Mutate(random, Encoding.ASCII.GetBytes(samples[random.Next(samples.Length)]))),
                 };
                 var step = exchange.Begin(initial);
                 for (var round = 0; round < 3 && step.Kind == SaslStepKind.Challenge; round++)
                 {
-                    var line = random.Next(2) == 0 ? RandomBytes(random) : Mutate(random, Encoding.ASCII.GetBytes(samples[random.Next(samples.Length)]));
+                    var line = random.Next(2) == 0 ? FuzzInput.RandomBytes(random, 120) : FuzzInput.Mutate(random, Encoding.ASCII.GetBytes(samples[random.Next(samples.Length)]));
                     step = exchange.Respond(line);
                 }
 
                 Assert.True(Enum.IsDefined(step.Kind));
             }
         }
-    }
-
-    private static byte[] RandomBytes(Random random)
-    {
-        var bytes = new byte[random.Next(0, 120)];
-        random.NextBytes(bytes);
-        return bytes;
-    }
-
-    private static byte[] Mutate(Random random, byte[] sample)
-    {
-        var bytes = new List<byte>(sample);
-        for (var n = random.Next(1, 5); n > 0; n--)
-        {
-            var at = bytes.Count == 0 ? 0 : random.Next(bytes.Count);
-            switch (random.Next(4))
-            {
-                case 0 when bytes.Count > 0:
-                    bytes[at] = (byte)random.Next(256);
-                    break;
-                case 1:
-                    bytes.Insert(at, (byte)random.Next(256));
-                    break;
-                case 2 when bytes.Count > 0:
-                    bytes.RemoveAt(at);
-                    break;
-                default:
-                    bytes = bytes.Take(at).ToList();
-                    break;
-            }
-        }
-
-        return [.. bytes];
     }
 }

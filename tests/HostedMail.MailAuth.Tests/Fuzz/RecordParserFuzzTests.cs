@@ -2,6 +2,7 @@ using System.Text;
 using HostedMail.MailAuth.Dkim;
 using HostedMail.MailAuth.Dmarc;
 using HostedMail.MailAuth.Spf;
+using HostedMail.Testing.Properties;
 
 namespace HostedMail.MailAuth.Tests.Fuzz;
 
@@ -12,7 +13,7 @@ namespace HostedMail.MailAuth.Tests.Fuzz;
 /// </summary>
 public sealed class RecordParserFuzzTests
 {
-    private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("HOSTEDMAIL_FUZZ_SEED"), out var seed) ? seed : 20261205;
+    private const string Specials = "=;:/%{}.!+-~?,() \t\r\n\"\\@|";
 
     private static readonly string[] SpfSamples =
     [
@@ -61,11 +62,11 @@ public sealed class RecordParserFuzzTests
     [Fact]
     public void RawMessagesNeverThrow()
     {
-        var random = new Random(Seed);
+        var random = new Random(FuzzInput.Seed);
         const string sample = "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=x; b=y\r\nFrom: a@example.com\r\n\tfolded\r\nSubject: hi\r\n\r\nbody\r\n";
         for (var i = 0; i < 5_000; i++)
         {
-            var bytes = i % 2 == 0 ? Mutate(random, Encoding.ASCII.GetBytes(sample)) : RandomBytes(random);
+            var bytes = i % 2 == 0 ? FuzzInput.Mutate(random, Encoding.ASCII.GetBytes(sample), Specials) : FuzzInput.RandomBytes(random, 200);
             var message = RawMessage.Parse(bytes);
             Assert.NotNull(message.Headers);
         }
@@ -73,7 +74,7 @@ public sealed class RecordParserFuzzTests
 
     private static void Fuzz(string[] samples, Action<string> parse)
     {
-        var random = new Random(Seed);
+        var random = new Random(FuzzInput.Seed);
         foreach (var sample in samples)
         {
             parse(sample);
@@ -81,45 +82,8 @@ public sealed class RecordParserFuzzTests
 
         for (var i = 0; i < 20_000; i++)
         {
-            var bytes = i % 4 == 0 ? RandomBytes(random) : Mutate(random, Encoding.UTF8.GetBytes(samples[random.Next(samples.Length)]));
+            var bytes = i % 4 == 0 ? FuzzInput.RandomBytes(random, 200) : FuzzInput.Mutate(random, Encoding.UTF8.GetBytes(samples[random.Next(samples.Length)]), Specials);
             parse(Encoding.Latin1.GetString(bytes));
         }
-    }
-
-    private static byte[] RandomBytes(Random random)
-    {
-        var bytes = new byte[random.Next(0, 200)];
-        random.NextBytes(bytes);
-        return bytes;
-    }
-
-    private static byte[] Mutate(Random random, byte[] sample)
-    {
-        var bytes = new List<byte>(sample);
-        const string specials = "=;:/%{}.!+-~?,() \t\r\n\"\\@|";
-        for (var n = random.Next(1, 6); n > 0; n--)
-        {
-            var at = bytes.Count == 0 ? 0 : random.Next(bytes.Count);
-            switch (random.Next(5))
-            {
-                case 0 when bytes.Count > 0:
-                    bytes[at] = (byte)specials[random.Next(specials.Length)];
-                    break;
-                case 1:
-                    bytes.Insert(at, (byte)random.Next(256));
-                    break;
-                case 2 when bytes.Count > 0:
-                    bytes.RemoveRange(at, Math.Min(bytes.Count - at, random.Next(1, 10)));
-                    break;
-                case 3:
-                    bytes.InsertRange(at, bytes.Skip(random.Next(bytes.Count)).Take(random.Next(1, 30)).ToList());
-                    break;
-                default:
-                    bytes = bytes.Take(at).ToList();
-                    break;
-            }
-        }
-
-        return [.. bytes];
     }
 }
