@@ -57,6 +57,14 @@ public interface ICredentialVerifier
 {
     /// <summary>Verifies; must not throw for wrong credentials, only for cancellation.</summary>
     ValueTask<AuthResult> VerifyAsync(string username, string password, ConnectionInfo connection, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A value that changes whenever a credential of <paramref name="username"/> is revoked, read
+    /// from the record every node shares; null when the user may not log in at all. A cached
+    /// success is trusted only while it is unchanged, so a revocation works at once on every
+    /// node. The default (a constant) keeps cached successes for their time to live.
+    /// </summary>
+    ValueTask<long?> CredentialStampAsync(string username, CancellationToken cancellationToken) => ValueTask.FromResult<long?>(0);
 }
 
 /// <summary>
@@ -89,7 +97,18 @@ public sealed class MailAuthenticator(ICredentialVerifier verifier, AuthPenaltyT
         {
             await Task.Delay(decision.Delay, timeProvider, cancellationToken);
         }
-        if (cache.TryGet(credentials.Username, credentials.Password, out var cached))
+        // The stamp is read before verifying: a revocation that lands while the verifier works
+        // changes it, so the success cached below is not trusted again.
+        long? stamp;
+        try
+        {
+            stamp = await verifier.CredentialStampAsync(credentials.Username, cancellationToken);
+        }
+        catch (System.Data.Common.DbException)
+        {
+            return AuthResult.TemporaryFailure;
+        }
+        if (stamp is { } known && cache.TryGet(credentials.Username, credentials.Password, known, out var cached))
         {
             penalties.RecordSuccess(address, credentials.Username);
             return cached;
@@ -100,7 +119,10 @@ public sealed class MailAuthenticator(ICredentialVerifier verifier, AuthPenaltyT
         {
             case AuthStatus.Succeeded:
                 penalties.RecordSuccess(address, credentials.Username);
-                cache.Add(credentials.Username, credentials.Password, result, epoch);
+                if (stamp is { } current)
+                {
+                    cache.Add(credentials.Username, credentials.Password, result, epoch, current);
+                }
                 break;
             case AuthStatus.Failed:
                 penalties.RecordFailure(address, credentials.Username);

@@ -21,4 +21,7 @@ public sealed class MailboxCredentialVerifier(MailboxService mailboxes) : ICrede
             return AuthResult.TemporaryFailure;
         }
     }
+
+    public async ValueTask<long?> CredentialStampAsync(string username, CancellationToken cancellationToken) =>
+        await mailboxes.CredentialStampAsync(username, cancellationToken);
 }

@@ -21,10 +21,13 @@ public sealed class CredentialCacheOptions
 /// process.
 /// </summary>
 /// <remarks>
-/// Implementation notes: <see cref="Invalidate"/> must be called when a password or app password
-/// changes or a mailbox is disabled (on every node, through LISTEN/NOTIFY). An
-/// invalidation during a verification in flight wins: <see cref="Add"/> ignores results whose
-/// <see cref="Epoch"/> is older than the last invalidation.
+/// Implementation notes: every entry carries the credential stamp the verifier read before it
+/// verified (<see cref="ICredentialVerifier.CredentialStampAsync"/>); a lookup names the current
+/// stamp and an entry cached under another one is not used. The stamp lives in the shared record
+/// and moves with every revocation, so a changed password or a deleted app password stops working
+/// at once on every node without any message between nodes. <see cref="Invalidate"/> remains for
+/// in-process changes; an invalidation during a verification in flight wins: <see cref="Add"/>
+/// ignores results whose <see cref="Epoch"/> is older than the last invalidation.
 /// </remarks>
 public sealed class VerifiedCredentialCache(CredentialCacheOptions options, TimeProvider timeProvider)
 {
@@ -38,15 +41,15 @@ public sealed class VerifiedCredentialCache(CredentialCacheOptions options, Time
     /// <summary>Read before verifying and pass to <see cref="Add"/>.</summary>
     public long Epoch => Interlocked.Read(ref _epoch);
 
-    /// <summary>Gets a cached success for exactly this username and password.</summary>
-    public bool TryGet(string username, string password, out AuthResult result)
+    /// <summary>Gets a cached success for exactly this username and password, cached under the same credential stamp.</summary>
+    public bool TryGet(string username, string password, long stamp, out AuthResult result)
     {
         result = AuthResult.Failed;
         if (!_entries.TryGetValue(Key(username, password), out var entry))
         {
             return false;
         }
-        if (entry.Expires <= timeProvider.GetUtcNow())
+        if (entry.Expires <= timeProvider.GetUtcNow() || entry.Stamp != stamp)
         {
             _entries.TryRemove(Key(username, password), out _);
             return false;
@@ -56,7 +59,7 @@ public sealed class VerifiedCredentialCache(CredentialCacheOptions options, Time
     }
 
     /// <summary>Caches a success (only successes are cached: caching failures would let a password change lag).</summary>
-    public void Add(string username, string password, AuthResult result, long epoch)
+    public void Add(string username, string password, AuthResult result, long epoch, long stamp)
     {
         if (result.Status != AuthStatus.Succeeded || options.TimeToLive <= TimeSpan.Zero)
         {
@@ -67,7 +70,7 @@ public sealed class VerifiedCredentialCache(CredentialCacheOptions options, Time
         {
             Sweep(now);
         }
-        _entries[Key(username, password)] = new Entry(username, result, now + options.TimeToLive);
+        _entries[Key(username, password)] = new Entry(username, result, now + options.TimeToLive, stamp);
         // An invalidation that ran while the verifier worked must win.
         if (epoch != Epoch)
         {
@@ -122,5 +125,5 @@ public sealed class VerifiedCredentialCache(CredentialCacheOptions options, Time
         return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(mac);
     }
 
-    private sealed record Entry(string Username, AuthResult Result, DateTimeOffset Expires);
+    private sealed record Entry(string Username, AuthResult Result, DateTimeOffset Expires, long Stamp);
 }

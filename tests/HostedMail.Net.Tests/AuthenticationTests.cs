@@ -95,20 +95,20 @@ public class VerifiedCredentialCacheTests
     {
         var time = new FakeTimeProvider();
         var cache = new VerifiedCredentialCache(new CredentialCacheOptions { TimeToLive = TimeSpan.FromMinutes(1) }, time);
-        cache.Add("alice", "pw", Success, cache.Epoch);
-        Assert.True(cache.TryGet("alice", "pw", out var hit));
+        cache.Add("alice", "pw", Success, cache.Epoch, 1);
+        Assert.True(cache.TryGet("alice", "pw", 1, out var hit));
         Assert.Same(Success, hit);
-        Assert.False(cache.TryGet("alice", "pw2", out _));
-        Assert.False(cache.TryGet("bob", "pw", out _));
+        Assert.False(cache.TryGet("alice", "pw2", 1, out _));
+        Assert.False(cache.TryGet("bob", "pw", 1, out _));
         time.Advance(TimeSpan.FromMinutes(1));
-        Assert.False(cache.TryGet("alice", "pw", out _));
+        Assert.False(cache.TryGet("alice", "pw", 1, out _));
     }
 
     [Fact]
     public void FailuresAreNotCached()
     {
         var cache = new VerifiedCredentialCache(new CredentialCacheOptions(), new FakeTimeProvider());
-        cache.Add("alice", "pw", AuthResult.Failed, cache.Epoch);
+        cache.Add("alice", "pw", AuthResult.Failed, cache.Epoch, 1);
         Assert.Equal(0, cache.Count);
     }
 
@@ -116,11 +116,22 @@ public class VerifiedCredentialCacheTests
     public void InvalidationByUsernameRemovesItsEntries()
     {
         var cache = new VerifiedCredentialCache(new CredentialCacheOptions(), new FakeTimeProvider());
-        cache.Add("alice", "pw", Success, cache.Epoch);
-        cache.Add("carol", "pw", new AuthResult(AuthStatus.Succeeded, "mbx-3"), cache.Epoch);
+        cache.Add("alice", "pw", Success, cache.Epoch, 1);
+        cache.Add("carol", "pw", new AuthResult(AuthStatus.Succeeded, "mbx-3"), cache.Epoch, 1);
         cache.Invalidate("ALICE");
-        Assert.False(cache.TryGet("alice", "pw", out _));
-        Assert.True(cache.TryGet("carol", "pw", out _));
+        Assert.False(cache.TryGet("alice", "pw", 1, out _));
+        Assert.True(cache.TryGet("carol", "pw", 1, out _));
+    }
+
+    [Fact]
+    public void AnEntryCachedUnderAnotherCredentialStampIsNotUsed()
+    {
+        // A revocation on any node moves the mailbox's stamp in the shared record; the next
+        // lookup names the new stamp and the old success no longer counts.
+        var cache = new VerifiedCredentialCache(new CredentialCacheOptions(), new FakeTimeProvider());
+        cache.Add("alice", "pw", Success, cache.Epoch, 7);
+        Assert.True(cache.TryGet("alice", "pw", 7, out _));
+        Assert.False(cache.TryGet("alice", "pw", 8, out _));
     }
 
     [Fact]
@@ -129,8 +140,8 @@ public class VerifiedCredentialCacheTests
         var cache = new VerifiedCredentialCache(new CredentialCacheOptions(), new FakeTimeProvider());
         var epoch = cache.Epoch;
         cache.Invalidate("alice");
-        cache.Add("alice", "old-password", Success, epoch);
-        Assert.False(cache.TryGet("alice", "old-password", out _));
+        cache.Add("alice", "old-password", Success, epoch, 1);
+        Assert.False(cache.TryGet("alice", "old-password", 1, out _));
     }
 
     [Fact]
@@ -139,7 +150,7 @@ public class VerifiedCredentialCacheTests
         var cache = new VerifiedCredentialCache(new CredentialCacheOptions { MaxEntries = 10 }, new FakeTimeProvider());
         for (var i = 0; i < 50; i++)
         {
-            cache.Add("u" + i, "pw", Success, cache.Epoch);
+            cache.Add("u" + i, "pw", Success, cache.Epoch, 1);
         }
         Assert.True(cache.Count <= 10);
     }
@@ -151,11 +162,15 @@ public class MailAuthenticatorTests
     {
         public int Calls;
 
+        public long? Stamp { get; set; } = 1;
+
         public ValueTask<AuthResult> VerifyAsync(string username, string password, ConnectionInfo connection, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Calls);
-            return ValueTask.FromResult(password == "right" ? new AuthResult(AuthStatus.Succeeded, username) : AuthResult.Failed);
+            return ValueTask.FromResult(password == "right" && Stamp is not null ? new AuthResult(AuthStatus.Succeeded, username) : AuthResult.Failed);
         }
+
+        public ValueTask<long?> CredentialStampAsync(string username, CancellationToken cancellationToken) => ValueTask.FromResult(Stamp);
     }
 
     private static readonly ConnectionInfo Connection = new("c1", "submission", new IPEndPoint(IPAddress.Parse("192.0.2.7"), 5000), null, IsTls: true);
@@ -167,6 +182,24 @@ public class MailAuthenticatorTests
         var penalties = new AuthPenaltyTracker(new AuthPenaltyOptions { FreeFailures = freeFailures, UsernameLockoutThreshold = 3 }, time);
         var cache = new VerifiedCredentialCache(new CredentialCacheOptions(), time);
         return (new MailAuthenticator(verifier, penalties, cache, time), verifier, time);
+    }
+
+    [Fact]
+    public async Task ARevokedCredentialIsVerifiedAgainAndAMailboxThatMayNotLogInIsRefused()
+    {
+        var (auth, verifier, _) = Create();
+        var credentials = new SaslCredentials("alice", "right", null);
+        Assert.Equal(AuthStatus.Succeeded, (await auth.AuthenticateAsync(credentials, Connection, default)).Status);
+        Assert.Equal(AuthStatus.Succeeded, (await auth.AuthenticateAsync(credentials, Connection, default)).Status);
+        Assert.Equal(1, verifier.Calls);
+
+        verifier.Stamp = 2;
+        Assert.Equal(AuthStatus.Succeeded, (await auth.AuthenticateAsync(credentials, Connection, default)).Status);
+        Assert.Equal(2, verifier.Calls);
+
+        verifier.Stamp = null;
+        Assert.Equal(AuthStatus.Failed, (await auth.AuthenticateAsync(credentials, Connection, default)).Status);
+        Assert.Equal(3, verifier.Calls);
     }
 
     [Fact]

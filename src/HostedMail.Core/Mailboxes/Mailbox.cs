@@ -59,4 +59,11 @@ public interface IMailboxStore
 
     /// <summary>The active mailbox that logs in with this address in a verified domain, if any.</summary>
     Task<Mailbox?> FindForLoginAsync(string address, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The credential stamp of the mailbox that may log in with this address (null when none may:
+    /// unknown, disabled, suspended tenant, unverified domain). It changes whenever a credential
+    /// of the mailbox is revoked (new password, app password deleted).
+    /// </summary>
+    Task<long?> FindCredentialStampAsync(string address, CancellationToken cancellationToken);
 }

@@ -67,6 +67,12 @@ public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, Dom
     /// Checks a login. Unknown address, disabled mailbox and wrong password look the same to the
     /// caller, so a login cannot be used to probe which addresses exist.
     /// </summary>
+    /// <summary>The credential stamp of a login address (see <see cref="IMailboxStore.FindCredentialStampAsync"/>); null when it may not log in.</summary>
+    public async Task<long?> CredentialStampAsync(string address, CancellationToken cancellationToken = default) =>
+        MailAddress.TryParse(address, allowCatchAll: false, out var parsed) is null
+            ? await store.FindCredentialStampAsync(parsed!.Value, cancellationToken)
+            : null;
+
     public async Task<Mailbox?> AuthenticateAsync(string address, string password, CancellationToken cancellationToken = default)
     {
         if (MailAddress.TryParse(address, allowCatchAll: false, out var parsed) is not null)
