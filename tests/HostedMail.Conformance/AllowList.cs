@@ -140,15 +140,6 @@ public static class AllowList
             "O13 THREAD REFERENCES does not thread at all: every message is its own thread, References/In-Reply-To are ignored (RFC 5256 section 3, REFERENCES steps 1-5)."),
         new(AllowKind.Open, "CONVERSATION", "FETCH 1 FULL -> FETCH 1", "fetch-variants",
             "O2 the BODY of FETCH FULL shows the line count of O2."),
-        new(AllowKind.Open, "CONVERSATION", "* -> OK [UNSEEN]", "*",
-            "O14 SELECT/EXAMINE of a folder with unseen messages sends no OK [UNSEEN n]: RFC 3501 section 6.3.1 lists it as REQUIRED (IMAP4rev1; RFC 9051 dropped it, but we also speak rev1).")
-        { Ours = "<none>" },
-        new(AllowKind.Open, "CONVERSATION", "* -> OK [CLOSED]", "*",
-            "O15 SELECT/EXAMINE while a folder is selected sends no OK [CLOSED] (RFC 7162 section 3.2.11 for servers with QRESYNC, RFC 9051 section 7.1).")
-        { Ours = "<none>" },
-        new(AllowKind.Open, "CONVERSATION", "ENABLE CONDSTORE -> * ENABLED", "*",
-            "O16 the first ENABLE CONDSTORE answers \"* ENABLED\" without CONDSTORE: RFC 5161 section 3.1 lists every extension the command enabled (RFC 7162 section 3.1: CONDSTORE is enabled by it).")
-        { Ours = "* ENABLED" },
         new(AllowKind.Open, "CONVERSATION", "EXPUNGE -> tagged", "qresync",
             "O17 with QRESYNC enabled the tagged OK of EXPUNGE has no [HIGHESTMODSEQ n]; Dovecot sends it and RFC 7162's QRESYNC examples show it (check RFC 7162 section 3.2.10 before fixing).")
         { Ours = "TAGGED OK", Theirs = "TAGGED OK [HIGHESTMODSEQ <modseq>]" },
