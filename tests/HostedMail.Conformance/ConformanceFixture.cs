@@ -18,6 +18,9 @@ public sealed class ConformanceFixture : IAsyncLifetime
 
     public IReadOnlyList<TestMessage> Messages { get; } = BuiltInMessages.All;
 
+    /// <summary>Which allow-list entries the comparisons of this run used (stale-entry detection).</summary>
+    public AllowListUsage AllowListUsage { get; } = new();
+
     private int _nextDovecotUser;
 
     /// <summary>A Dovecot user no test has used yet (a fresh, empty mailbox).</summary>

@@ -58,6 +58,29 @@ public sealed class HarnessSelfCheckTests(ConformanceFixture fixture)
     }
 
     [Fact]
+    public void AnEntryThatMatchesNoDifferenceIsStaleOnlyOnceEveryComparisonItAppliesToHasRun()
+    {
+        AllowedDifference used = new(AllowKind.Open, "FETCH", "BODYSTRUCTURE[1].lines", "*", "O98 used");
+        AllowedDifference fixedBug = new(AllowKind.Open, "FETCH", "BODY[1]", "*", "O99 fixed");
+        AllowedDifference conversation = new(AllowKind.Deliberate, "CONVERSATION", "NOOP -> tagged", "*", "D99 conversation");
+        AllowedDifference[] allowList = [used, fixedBug, conversation];
+        var withDifference = new ComparisonReport();
+        withDifference.Compare("FETCH", "BODYSTRUCTURE[1].lines", "plain", "2", "1");
+        var usage = new AllowListUsage();
+
+        usage.Record(ComparisonScope.BuiltInFetch, withDifference, allowList);
+        // The corpus has not run yet: a FETCH entry may still match there.
+        Assert.Empty(usage.Stale(ComparisonScope.BuiltInFetch, allowList));
+
+        usage.Record(ComparisonScope.Corpus, new ComparisonReport(), allowList);
+        Assert.Equal([fixedBug], usage.Stale(ComparisonScope.Corpus, allowList));
+        // Conversations have not run: their entries are not judged, and no other comparison reports them.
+        Assert.DoesNotContain(conversation, usage.Stale(ComparisonScope.Corpus, allowList));
+        usage.Record(ComparisonScope.Conversations, new ComparisonReport(), allowList);
+        Assert.Equal([conversation], usage.Stale(ComparisonScope.Conversations, allowList));
+    }
+
+    [Fact]
     public void EveryAllowListEntryIsDocumentedAndEveryDocumentedEntryIsAllowListed()
     {
         var document = File.ReadAllText(FindDocument());

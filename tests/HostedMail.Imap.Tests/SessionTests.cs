@@ -43,9 +43,11 @@ public sealed class SessionTests(DatabaseFixture database) : IClassFixture<Datab
         Assert.Equal("* 1 RECENT", lines[1]);
         Assert.Equal(@"* FLAGS (\Answered \Flagged \Deleted \Seen \Draft)", lines[2]);
         Assert.Equal(@"* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted", lines[3]);
-        Assert.Matches(@"^\* OK \[UIDVALIDITY \d+\] UIDs valid$", lines[4]);
-        Assert.Matches(@"^\* OK \[UIDNEXT \d+\] Predicted next UID$", lines[5]);
-        Assert.Matches(@"^\* OK \[HIGHESTMODSEQ \d+\] Highest$", lines[6]);
-        Assert.Equal("A2 OK [READ-WRITE] SELECT completed", lines[7]);
+        // RFC 3501 section 6.3.1: the first unseen message, for an IMAP4rev1 session.
+        Assert.Equal("* OK [UNSEEN 1] First unseen", lines[4]);
+        Assert.Matches(@"^\* OK \[UIDVALIDITY \d+\] UIDs valid$", lines[5]);
+        Assert.Matches(@"^\* OK \[UIDNEXT \d+\] Predicted next UID$", lines[6]);
+        Assert.Matches(@"^\* OK \[HIGHESTMODSEQ \d+\] Highest$", lines[7]);
+        Assert.Equal("A2 OK [READ-WRITE] SELECT completed", lines[8]);
     }
 }

@@ -83,6 +83,12 @@ public interface IImapStore
     /// <summary>Messages no session has seen as recent yet (STATUS RECENT).</summary>
     Task<int> CountRecentAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The lowest UID below <paramref name="belowUid"/> of a message without \Seen, or null when there
+    /// is none (OK [UNSEEN n] of an IMAP4rev1 SELECT, RFC 3501 section 6.3.1).
+    /// </summary>
+    Task<long?> FirstUnseenUidAsync(long tenantId, long mailboxId, long folderId, long belowUid, CancellationToken cancellationToken);
+
     /// <summary>Number of messages flagged \Deleted (STATUS DELETED, RFC 9051 section 6.3.11).</summary>
     Task<int> CountDeletedAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken);
 

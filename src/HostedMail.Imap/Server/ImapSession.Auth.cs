@@ -169,30 +169,46 @@ internal sealed partial class ImapSession
 
     private Task<string?> HandleEnableAsync(EnableCommand command)
     {
+        // RFC 5161 section 3.2 / RFC 9051 section 7.2.1: ENABLED lists the supported extensions that
+        // are enabled, including one that already was (by an earlier ENABLE, or implicitly by a
+        // CONDSTORE-enabling command, RFC 7162 section 3.1): a client that checks ENABLED must not
+        // conclude CONDSTORE is off because STATUS (HIGHESTMODSEQ) turned it on first. Unknown names
+        // are ignored (RFC 5161 section 3.1).
         var enabled = new List<string>();
         foreach (var capability in command.Capabilities)
         {
-            switch (capability)
+            var name = capability switch
             {
-                case "CONDSTORE" when !_condStore:
+                "CONDSTORE" => "CONDSTORE",
+                // RFC 7162 section 3.2.3: QRESYNC implies CONDSTORE.
+                "QRESYNC" => "QRESYNC",
+                // RFC 9051 section 5.1 and appendix E: rev2 names are UTF-8.
+                "IMAP4REV2" => "IMAP4rev2",
+                "UTF8=ACCEPT" => "UTF8=ACCEPT",
+                _ => null,
+            };
+            if (name is null || enabled.Contains(name))
+            {
+                continue;
+            }
+
+            switch (name)
+            {
+                case "CONDSTORE":
                     _condStore = true;
-                    enabled.Add(capability);
                     break;
-                case "QRESYNC" when !_qresync:
-                    // RFC 7162 section 3.2.3: QRESYNC implies CONDSTORE.
+                case "QRESYNC":
                     _qresync = _condStore = true;
-                    enabled.Add(capability);
                     break;
-                case "IMAP4REV2" when !_rev2:
-                    // RFC 9051 section 5.1 and appendix E: rev2 names are UTF-8.
+                case "IMAP4rev2":
                     _rev2 = _utf8 = _w.Utf8 = true;
-                    enabled.Add("IMAP4rev2");
                     break;
-                case "UTF8=ACCEPT" when !_utf8 || !_w.Utf8:
+                default:
                     _utf8 = _w.Utf8 = true;
-                    enabled.Add(capability);
                     break;
             }
+
+            enabled.Add(name);
         }
 
         _w.Ascii("* ENABLED");

@@ -16,12 +16,11 @@ internal sealed partial class ImapSession
     {
         if (_selected is not null)
         {
+            // RFC 7162 section 3.2.11: a server implementing QRESYNC (we advertise it) MUST send CLOSED
+            // when SELECT/EXAMINE closes the selected folder, whether or not the client enabled it;
+            // RFC 9051 section 6.3.2 requires it too. It marks where the old folder's responses end.
             Deselect();
-            if (_qresync)
-            {
-                // RFC 7162 section 3.2.11.
-                _w.Ascii("* OK [CLOSED] Previous mailbox is now closed").Crlf();
-            }
+            _w.Ascii("* OK [CLOSED] Previous mailbox is now closed").Crlf();
         }
 
         if (command.Qresync is not null && !_qresync)
@@ -51,6 +50,22 @@ internal sealed partial class ImapSession
         }
 
         WriteFlagsAnnouncement(selected);
+        if (!_rev2 && folder.UnseenCount > 0)
+        {
+            // RFC 3501 section 6.3.1 (erratum 3032): OK [UNSEEN n], the sequence number of the first
+            // message without \Seen, is REQUIRED when there is one. RFC 9051 dropped it for rev2.
+            var firstUnseen = await _services.Store.FirstUnseenUidAsync(TenantId, MailboxId, folder.FolderId, folder.UidNext, _connection.ConnectionClosed);
+            if (firstUnseen is { } uid)
+            {
+                await EnsureMapAsync(selected);
+                var seq = selected.SequenceOf((uint)uid);
+                if (seq > 0)
+                {
+                    _w.Ascii("* OK [UNSEEN ").Number(seq).Ascii("] First unseen").Crlf();
+                }
+            }
+        }
+
         _w.Ascii("* OK [UIDVALIDITY ").Number(folder.UidValidity).Ascii("] UIDs valid").Crlf();
         _w.Ascii("* OK [UIDNEXT ").Number(folder.UidNext).Ascii("] Predicted next UID").Crlf();
         _w.Ascii("* OK [HIGHESTMODSEQ ").Number(folder.HighestModSeq).Ascii("] Highest").Crlf();

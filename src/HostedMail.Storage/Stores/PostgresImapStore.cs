@@ -470,6 +470,12 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             WHERE f.tenant_id = @tenant_id AND f.mailbox_id = @mailbox_id AND f.folder_id = @folder_id AND m.uid >= f.recent_uid
             """, r => r.GetInt32(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId)))[0];
 
+    public async Task<long?> FirstUnseenUidAsync(long tenantId, long mailboxId, long folderId, long belowUid, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync(dataSource, """
+            SELECT min(uid) FROM messages
+            WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND uid < @below AND flags & 1 = 0
+            """, r => r.IsDBNull(0) ? (long?)null : r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("below", belowUid)))[0];
+
     public async Task<int> CountDeletedAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
         (await Db.QueryAsync(dataSource, "SELECT count(*)::int FROM messages WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND flags & 8 <> 0",
             r => r.GetInt32(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId)))[0];

@@ -1,0 +1,65 @@
+namespace HostedMail.Imap.Tests;
+
+// SELECT/EXAMINE responses and ENABLE, as the Dovecot conformance suite found them missing
+// (docs/imap-conformance.md O14, O15, O16).
+public sealed partial class ComplianceTests
+{
+    [Fact]
+    public async Task SelectTellsAnImap4rev1SessionTheFirstUnseenMessageAndARev2SessionNothing()
+    {
+        var (mailbox, client) = await MailboxAndClientAsync("unseen");
+        await using var _ = client;
+        await AppendAsync(client, "INBOX", "Subject: read\r\n\r\none\r\n", "\\Seen");
+        await AppendAsync(client, "INBOX", "Subject: unread\r\n\r\ntwo\r\n");
+        await AppendAsync(client, "INBOX", "Subject: unread too\r\n\r\nthree\r\n", "$Forwarded");
+
+        // RFC 3501 section 6.3.1 (erratum 3032): REQUIRED when a message is unseen, the sequence number of the first.
+        Assert.Contains("* OK [UNSEEN 2] First unseen", await client.CommandAsync("SELECT INBOX"));
+        Assert.Contains("* OK [UNSEEN 2] First unseen", await client.CommandAsync("EXAMINE INBOX"));
+        await client.CommandAsync("SELECT INBOX");
+        Assert.Equal("A8 OK STORE completed", (await client.CommandAsync("STORE 1:* +FLAGS (\\Seen)"))[^1]);
+        Assert.DoesNotContain(await client.CommandAsync("SELECT INBOX"), l => l.Contains("[UNSEEN", StringComparison.Ordinal));
+
+        // RFC 9051 has no UNSEEN response code.
+        await using var rev2 = await LoginAsync(mailbox);
+        await AppendAsync(rev2, "INBOX", "Subject: new\r\n\r\nfour\r\n");
+        await rev2.CommandAsync("ENABLE IMAP4rev2");
+        Assert.DoesNotContain(await rev2.CommandAsync("SELECT INBOX"), l => l.Contains("[UNSEEN", StringComparison.Ordinal));
+        await using var rev1 = await LoginAsync(mailbox);
+        Assert.Contains("* OK [UNSEEN 4] First unseen", await rev1.CommandAsync("EXAMINE INBOX"));
+    }
+
+    [Fact]
+    public async Task SelectWhileAFolderIsSelectedFirstSaysTheOldOneIsClosed()
+    {
+        var (_, client) = await MailboxAndClientAsync("closed");
+        await using var _ = client;
+        Assert.DoesNotContain(await client.CommandAsync("SELECT INBOX"), l => l.Contains("[CLOSED]", StringComparison.Ordinal));
+
+        // RFC 7162 section 3.2.11 (we advertise QRESYNC) and RFC 9051 section 6.3.2: CLOSED, before
+        // anything about the newly selected folder, without ENABLE QRESYNC.
+        var examine = await client.CommandAsync("EXAMINE INBOX");
+        Assert.Equal("* OK [CLOSED] Previous mailbox is now closed", examine[0]);
+        Assert.Equal("* OK [CLOSED] Previous mailbox is now closed", (await client.CommandAsync("SELECT Sent"))[0]);
+        Assert.DoesNotContain(await client.CommandAsync("STATUS INBOX (MESSAGES)"), l => l.Contains("[CLOSED]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task EnableListsCondstoreEvenWhenItIsAlreadyEnabled()
+    {
+        var (_, client) = await MailboxAndClientAsync("enablecondstore");
+        await using var _ = client;
+        await client.CommandAsync("NAMESPACE");
+
+        // RFC 5161 section 3.2: ENABLED lists the supported extensions that are enabled.
+        Assert.Equal(["* ENABLED CONDSTORE", "A3 OK ENABLE completed"], await client.CommandAsync("ENABLE CONDSTORE"));
+        Assert.Equal(["* ENABLED CONDSTORE", "A4 OK ENABLE completed"], await client.CommandAsync("ENABLE CONDSTORE"));
+
+        // RFC 7162 section 3.1: STATUS (HIGHESTMODSEQ) enables CONDSTORE implicitly; ENABLE must still
+        // say it is on, or the client would think the server has none. Unknown names are ignored.
+        var (_, other) = await MailboxAndClientAsync("enableimplicit");
+        await using var __ = other;
+        Assert.StartsWith("* STATUS INBOX (HIGHESTMODSEQ ", (await other.CommandAsync("STATUS INBOX (HIGHESTMODSEQ)"))[0], StringComparison.Ordinal);
+        Assert.Equal(["* ENABLED CONDSTORE", "A3 OK ENABLE completed"], await other.CommandAsync("ENABLE BOGUS CONDSTORE condstore"));
+    }
+}
