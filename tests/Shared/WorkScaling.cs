@@ -18,10 +18,11 @@ internal static class WorkScaling
         var large = Measure(run, smallSize * factor);
 
         // Allocations are deterministic: linear means ~factor (4x slack for constant overheads).
-        // Timings are not, on a shared 2-core machine running other tests: seen up to 84x for a
-        // linear 16x, so time only has to stay clearly below quadratic (factor², here 256x).
+        // Timings are not: while script/test runs other test assemblies on the same 2 cores, ratios
+        // of up to 130x were seen for 16x the input (GC of the large strings included), so time only
+        // has to stay clearly below quadratic (factor², here 256x; noise only makes that larger).
         var allocationLimit = factor * 4.0;
-        var timeLimit = factor * factor / 2.0;
+        var timeLimit = factor * factor * 3.0 / 4.0;
         var allocationRatio = (double)Math.Max(large.Allocated, 1) / Math.Max(small.Allocated, 1);
         var timeRatio = large.Ticks / Math.Max(small.Ticks, 1.0);
         Assert.True(allocationRatio < allocationLimit, $"allocations grew {allocationRatio:F1}x for {factor}x the input ({small.Allocated} -> {large.Allocated} bytes)");
