@@ -76,7 +76,7 @@ public interface ICredentialVerifier
 /// an attacker's guesses slow down without a thread being held. A lockout answers without
 /// asking the verifier, which also keeps a locked-out flood off the database and the CPU.
 /// </remarks>
-public sealed class MailAuthenticator(ICredentialVerifier verifier, AuthPenaltyTracker penalties, VerifiedCredentialCache cache, TimeProvider timeProvider)
+public sealed class MailAuthenticator(ICredentialVerifier verifier, AuthPenaltyTracker penalties, VerifiedCredentialCache cache, TimeProvider timeProvider, MailSessionRegistry? sessions = null)
 {
     /// <summary>Authenticates SASL credentials for a connection.</summary>
     public async ValueTask<AuthResult> AuthenticateAsync(SaslCredentials credentials, ConnectionInfo connection, CancellationToken cancellationToken)
@@ -111,6 +111,7 @@ public sealed class MailAuthenticator(ICredentialVerifier verifier, AuthPenaltyT
         if (stamp is { } known && cache.TryGet(credentials.Username, credentials.Password, known, out var cached))
         {
             penalties.RecordSuccess(address, credentials.Username);
+            sessions?.Authenticated(connection.ConnectionId, cached.Subject ?? credentials.Username);
             return cached;
         }
         var epoch = cache.Epoch;
@@ -119,6 +120,7 @@ public sealed class MailAuthenticator(ICredentialVerifier verifier, AuthPenaltyT
         {
             case AuthStatus.Succeeded:
                 penalties.RecordSuccess(address, credentials.Username);
+                sessions?.Authenticated(connection.ConnectionId, result.Subject ?? credentials.Username);
                 if (stamp is { } current)
                 {
                     cache.Add(credentials.Username, credentials.Password, result, epoch, current);

@@ -47,6 +47,23 @@ public sealed class MailConnection : IAsyncDisposable
         Info = new ConnectionInfo(context.ConnectionId, listener.Options.Name, remote, context.LocalEndPoint as IPEndPoint);
     }
 
+    /// <summary>Why the node asked this connection to close (<see cref="RequestClose"/>); null for a node shutdown.</summary>
+    public string? CloseReason { get; private set; }
+
+    /// <summary>Asks the session to end at its next wait, telling the client <paramref name="reason"/> (a revoked login).</summary>
+    internal void RequestClose(string reason)
+    {
+        CloseReason ??= reason;
+        try
+        {
+            _closeRequested.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection ended meanwhile.
+        }
+    }
+
     /// <summary>The listener this connection came in on.</summary>
     public MailListener Listener { get; }
 

@@ -1,6 +1,8 @@
+using HostedMail.Core.Mailboxes;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace HostedMail.Net;
@@ -20,7 +22,8 @@ namespace HostedMail.Net;
 /// <param name="Certificates">The SNI certificate selector, or null when TLS is not configured.</param>
 /// <param name="TimeProvider">Clock for timeouts.</param>
 /// <param name="LoggerFactory">Logging.</param>
-public sealed record MailNetServices(ServerCertificateSelector? Certificates, TimeProvider TimeProvider, ILoggerFactory LoggerFactory);
+/// <param name="Sessions">The node's open connections and their logins (revocation ends them).</param>
+public sealed record MailNetServices(ServerCertificateSelector? Certificates, TimeProvider TimeProvider, ILoggerFactory LoggerFactory, MailSessionRegistry? Sessions = null);
 
 /// <summary>
 /// Base of the SMTP, IMAP and POP3 connection handlers: derive, implement <see cref="RunSessionAsync"/>
@@ -73,7 +76,11 @@ public abstract class MailConnectionHandler(MailNetServices services) : Connecti
                     return;
                 }
             }
-            await RunSessionAsync(mail);
+            using (services.Sessions?.Add(mail))
+            {
+                await RunSessionAsync(mail);
+            }
+
             await mail.LingerAsync();
         }
     }
@@ -107,7 +114,12 @@ public static class MailListenerExtensions
     public static IServiceCollection AddMailNet(this IServiceCollection services, ServerCertificateSelector? certificates, AuthPenaltyOptions? penalties = null, CredentialCacheOptions? credentialCache = null)
     {
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new MailNetServices(certificates, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<MailSessionRegistry>();
+        services.AddSingleton(sp => new MailNetServices(certificates, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<MailSessionRegistry>()));
+        // Sessions of a revoked mailbox end on every node, where the store publishes revocations.
+        services.AddSingleton<IHostedService>(sp => sp.GetService<ICredentialRevocationFeed>() is { } feed
+            ? new CredentialRevocationWatcher(feed, sp.GetRequiredService<MailSessionRegistry>())
+            : new NoRevocations());
         services.AddSingleton(sp => new AuthPenaltyTracker(penalties ?? new AuthPenaltyOptions(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new VerifiedCredentialCache(credentialCache ?? new CredentialCacheOptions(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<MailAuthenticator>();
@@ -128,4 +140,12 @@ public static class MailListenerExtensions
         listenOptions.UseConnectionHandler<THandler>();
         return listenOptions;
     }
+}
+
+/// <summary>Nothing publishes revocations here (a host without storage): nothing to watch.</summary>
+internal sealed class NoRevocations : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

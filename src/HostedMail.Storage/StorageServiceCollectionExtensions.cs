@@ -20,6 +20,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IMigrationSource, EmbeddedMigrationSource>();
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<ITenantStore, PostgresTenantStore>();
+        services.AddSingleton<ICredentialRevocationFeed, PostgresCredentialRevocationFeed>();
         services.AddSingleton<IDomainStore, PostgresDomainStore>();
         services.AddSingleton<IMailboxStore, PostgresMailboxStore>();
         services.AddSingleton<IAliasStore, PostgresAliasStore>();

@@ -110,7 +110,8 @@ internal sealed partial class ImapSession
         }
         catch (OperationCanceledException) when (_connection.CloseRequested.IsCancellationRequested && !_connection.ConnectionClosed.IsCancellationRequested)
         {
-            await TryByeAsync("[UNAVAILABLE] Server shutting down");
+            // A node shutdown, or the node ended the session (its login was revoked).
+            await TryByeAsync(_connection.CloseReason ?? "[UNAVAILABLE] Server shutting down");
         }
         catch (InvalidDataException) when (_compressed)
         {

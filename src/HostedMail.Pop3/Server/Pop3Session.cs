@@ -114,7 +114,15 @@ internal sealed partial class Pop3Session
         }
         catch (OperationCanceledException) when (_connection.CloseRequested.IsCancellationRequested)
         {
-            Pop3Response.Err(_output, Pop3ResponseCode.SysTemp, "Server shutting down, try again later");
+            // A node shutdown, or the node ended the session (its login was revoked: RFC 3206 [AUTH]).
+            if (_connection.CloseReason is { } reason)
+            {
+                Pop3Response.Err(_output, Pop3ResponseCode.Auth, reason);
+            }
+            else
+            {
+                Pop3Response.Err(_output, Pop3ResponseCode.SysTemp, "Server shutting down, try again later");
+            }
         }
         catch (OperationCanceledException) when (!_connection.ConnectionClosed.IsCancellationRequested)
         {

@@ -83,7 +83,10 @@ internal sealed partial class SmtpSession
         }
         catch (OperationCanceledException) when (_connection.CloseRequested.IsCancellationRequested)
         {
-            Write(SmtpReplies.ShuttingDown);
+            // A node shutdown, or the node ended the session (its login was revoked).
+            Write(_connection.CloseReason is { } reason
+                ? new SmtpReply(SmtpReplyCode.ServiceNotAvailable, new EnhancedStatusCode(4, 7, 0), reason + "; closing connection")
+                : SmtpReplies.ShuttingDown);
         }
         catch (OperationCanceledException) when (_connection.ConnectionClosed.IsCancellationRequested)
         {

@@ -77,54 +77,19 @@ internal sealed class PostgresFolderChangeFeed(NpgsqlDataSource dataSource, Time
         }
     }
 
-    private async Task ListenLoopAsync()
+    private Task ListenLoopAsync() =>
+        PostgresListener.RunAsync(dataSource, PostgresMessageStore.FolderChannel, Dispatch, ResynchroniseAll, _logger, _time, _stop.Token);
+
+    /// <summary>Anything that changed before LISTEN took effect was not heard: everyone re-checks.</summary>
+    private void ResynchroniseAll()
     {
-        var delay = TimeSpan.FromMilliseconds(100);
-        while (!_stop.IsCancellationRequested)
+        foreach (var subscriptions in _subscribers.Values)
         {
-            try
+            foreach (var s in subscriptions)
             {
-                await using var connection = await dataSource.OpenConnectionAsync(_stop.Token);
-                // Pooled connections are not reset on return (StorageServiceCollectionExtensions), so this
-                // one, still LISTENing, must never be handed out again.
-                using var evict = new PoolEviction(connection);
-                connection.Notification += (_, e) => Dispatch(e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {PostgresMessageStore.FolderChannel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(_stop.Token);
-                }
-
-                delay = TimeSpan.FromMilliseconds(100);
-                // Anything that changed before LISTEN took effect was not heard: everyone re-checks.
-                foreach (var subscriptions in _subscribers.Values)
-                {
-                    foreach (var s in subscriptions)
-                    {
-                        s.Invoke(long.MaxValue);
-                    }
-                }
-
-                while (!_stop.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(_stop.Token);
-                }
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
-            {
-                _logger.LogWarning(ex, "Folder change feed lost its connection; reconnecting in {Delay}", delay);
-                await Task.Delay(delay, _time, _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+                s.Invoke(long.MaxValue);
             }
         }
-    }
-
-    private sealed class PoolEviction(NpgsqlConnection connection) : IDisposable
-    {
-        public void Dispose() => NpgsqlConnection.ClearPool(connection);
     }
 
     private void Dispatch(string payload)

@@ -7,7 +7,8 @@ namespace HostedMail.IntegrationTests.Revocation;
 /// <summary>
 /// Issue 18, item 1 (new logins): a password changed by another process (the operator CLI here,
 /// a portal node in production) stops working at once on a node that had it cached, on IMAP,
-/// POP3 and SMTP submission alike; the new one works. Sessions already open are not yet ended.
+/// POP3 and SMTP submission alike; the new one works. Sessions already open for the mailbox end
+/// with their protocol's last word (IMAP * BYE, POP3 -ERR [AUTH], SMTP 421).
 /// </summary>
 public sealed class CredentialRevocationTests(FuzzNode node) : IClassFixture<FuzzNode>
 {
@@ -34,6 +35,65 @@ public sealed class CredentialRevocationTests(FuzzNode node) : IClassFixture<Fuz
         Assert.StartsWith("a OK", await ImapLoginAsync(NewPassword), StringComparison.Ordinal);
         Assert.StartsWith("+OK", await Pop3LoginAsync(NewPassword), StringComparison.Ordinal);
         Assert.StartsWith("235 ", await SmtpAuthAsync(NewPassword), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("disable")]
+    [InlineData("delete")]
+    [InlineData("set-password")]
+    public async Task OpenSessionsOfARevokedMailboxEndWithTheirProtocolsLastWord(string revocation)
+    {
+        var name = "rev" + Guid.NewGuid().ToString("N")[..8];
+        var address = $"{name}@acme.example";
+        await node.Cli.OkAsync("mailbox", "create", address, "--tenant", "acme", "--password", MailNode.Password);
+
+        await using var imap = await LineClient.ConnectAsync(node.ImapPort);
+        await imap.ReadLineAsync();
+        Assert.StartsWith("a OK", await UntilTaggedAsync(imap, $"a LOGIN {address} \"{MailNode.Password}\"\r\n", "a "), StringComparison.Ordinal);
+        Assert.StartsWith("b OK", await UntilTaggedAsync(imap, "b SELECT INBOX\r\n", "b "), StringComparison.Ordinal);
+        await imap.SendAsync("c IDLE\r\n");
+        Assert.StartsWith("+", await imap.ReadLineAsync(), StringComparison.Ordinal);
+
+        await using var pop3 = await LineClient.ConnectAsync(node.Pop3Port);
+        await pop3.ReadLineAsync();
+        await pop3.SendAsync($"USER {address}\r\nPASS {MailNode.Password}\r\n");
+        await pop3.ReadLineAsync();
+        Assert.StartsWith("+OK", await pop3.ReadLineAsync(), StringComparison.Ordinal);
+
+        await using var smtp = await LineClient.ConnectAsync(node.SubmissionPort);
+        await smtp.ReadSmtpReplyAsync();
+        await smtp.SmtpAsync("EHLO client.example");
+        await smtp.SmtpAsync("STARTTLS");
+        await smtp.StartTlsAsync();
+        await smtp.SmtpAsync("EHLO client.example");
+        Assert.StartsWith("235 ", await smtp.SmtpAsync("AUTH PLAIN " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{address}\0{MailNode.Password}"))), StringComparison.Ordinal);
+
+        var result = revocation switch
+        {
+            "set-password" => await node.Cli.RunWithInputAsync(NewPassword + "\n", "mailbox", "set-password", address, "--password-stdin"),
+            "disable" => await node.QueryAsync("UPDATE mailboxes SET state = 'disabled' WHERE address = @a RETURNING 'ok'", ("a", address)) is "ok" ? new Cli.CliResult(0, "", "") : new Cli.CliResult(1, "", "not disabled"),
+            _ => await node.Cli.RunAsync("mailbox", "delete", address),
+        };
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        // Each session was waiting for its client; the revocation ends it with a last reply.
+        Assert.Equal("* BYE " + HostedMail.Net.MailSessionRegistry.RevokedReason, await imap.ReadLineAsync());
+        Assert.Equal("-ERR [AUTH] " + HostedMail.Net.MailSessionRegistry.RevokedReason, await pop3.ReadLineAsync());
+        Assert.Equal("421 4.7.0 " + HostedMail.Net.MailSessionRegistry.RevokedReason + "; closing connection", await smtp.ReadSmtpReplyAsync());
+        Assert.True(await imap.IsClosedAsync());
+        Assert.True(await pop3.IsClosedAsync());
+        Assert.True(await smtp.IsClosedAsync());
+    }
+
+    private static async Task<string> UntilTaggedAsync(LineClient client, string command, string tag)
+    {
+        await client.SendAsync(command);
+        string? line;
+        while ((line = await client.ReadLineAsync()) is not null && !line.StartsWith(tag, StringComparison.Ordinal))
+        {
+        }
+
+        return line ?? "closed";
     }
 
     private async Task<string> ImapLoginAsync(string password)
