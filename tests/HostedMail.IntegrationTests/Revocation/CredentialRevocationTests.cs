@@ -1,6 +1,10 @@
 using System.Text;
+using HostedMail.Core.AppPasswords;
+using HostedMail.Core.Audit;
+using HostedMail.Core.Mailboxes;
 using HostedMail.IntegrationTests.Fuzz;
 using HostedMail.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HostedMail.IntegrationTests.Revocation;
 
@@ -35,6 +39,29 @@ public sealed class CredentialRevocationTests(FuzzNode node) : IClassFixture<Fuz
         Assert.StartsWith("a OK", await ImapLoginAsync(NewPassword), StringComparison.Ordinal);
         Assert.StartsWith("+OK", await Pop3LoginAsync(NewPassword), StringComparison.Ordinal);
         Assert.StartsWith("235 ", await SmtpAuthAsync(NewPassword), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ADeletedAppPasswordIsRefusedAtOnceWhileItWasCached()
+    {
+        var address = $"app{Guid.NewGuid().ToString("N")[..8]}@acme.example";
+        await node.Cli.OkAsync("mailbox", "create", address, "--tenant", "acme", "--password", MailNode.Password);
+        var mailbox = (await node.Services.GetRequiredService<MailboxService>().AuthenticateAsync(address, MailNode.Password))!;
+        var apps = node.Services.GetRequiredService<AppPasswordService>();
+        var (app, password) = await apps.CreateAsync(mailbox, "phone", Actor.OperatorCli);
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.StartsWith("a OK", await ImapLoginAsync(password, address), StringComparison.Ordinal);
+            Assert.StartsWith("+OK", await Pop3LoginAsync(password, address), StringComparison.Ordinal);
+            Assert.StartsWith("235 ", await SmtpAuthAsync(password, address), StringComparison.Ordinal);
+        }
+
+        Assert.True(await apps.DeleteAsync(mailbox, app.AppPasswordId, Actor.OperatorCli));
+
+        Assert.StartsWith("a NO", await ImapLoginAsync(password, address), StringComparison.Ordinal);
+        Assert.StartsWith("-ERR", await Pop3LoginAsync(password, address), StringComparison.Ordinal);
+        Assert.StartsWith("535 ", await SmtpAuthAsync(password, address), StringComparison.Ordinal);
+        Assert.StartsWith("a OK", await ImapLoginAsync(MailNode.Password, address), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -96,11 +123,11 @@ public sealed class CredentialRevocationTests(FuzzNode node) : IClassFixture<Fuz
         return line ?? "closed";
     }
 
-    private async Task<string> ImapLoginAsync(string password)
+    private async Task<string> ImapLoginAsync(string password, string address = Address)
     {
         await using var client = await LineClient.ConnectAsync(node.ImapPort);
         await client.ReadLineAsync();
-        await client.SendAsync($"a LOGIN {Address} \"{password}\"\r\n");
+        await client.SendAsync($"a LOGIN {address} \"{password}\"\r\n");
         string? line;
         while ((line = await client.ReadLineAsync()) is not null && !line.StartsWith("a ", StringComparison.Ordinal))
         {
@@ -109,11 +136,11 @@ public sealed class CredentialRevocationTests(FuzzNode node) : IClassFixture<Fuz
         return line ?? "closed";
     }
 
-    private async Task<string> Pop3LoginAsync(string password)
+    private async Task<string> Pop3LoginAsync(string password, string address = Address)
     {
         await using var client = await LineClient.ConnectAsync(node.Pop3Port);
         await client.ReadLineAsync();
-        await client.SendAsync($"USER {Address}\r\n");
+        await client.SendAsync($"USER {address}\r\n");
         await client.ReadLineAsync();
         await client.SendAsync($"PASS {password}\r\n");
         var answer = await client.ReadLineAsync() ?? "closed";
@@ -121,7 +148,7 @@ public sealed class CredentialRevocationTests(FuzzNode node) : IClassFixture<Fuz
         return answer;
     }
 
-    private async Task<string> SmtpAuthAsync(string password)
+    private async Task<string> SmtpAuthAsync(string password, string address = Address)
     {
         await using var client = await LineClient.ConnectAsync(node.SubmissionPort);
         await client.ReadSmtpReplyAsync();
@@ -129,7 +156,7 @@ public sealed class CredentialRevocationTests(FuzzNode node) : IClassFixture<Fuz
         await client.SmtpAsync("STARTTLS");
         await client.StartTlsAsync();
         await client.SmtpAsync("EHLO client.example");
-        var plain = Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{Address}\0{password}"));
+        var plain = Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{address}\0{password}"));
         return await client.SmtpAsync("AUTH PLAIN " + plain);
     }
 }
