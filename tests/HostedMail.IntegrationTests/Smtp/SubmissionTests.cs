@@ -93,6 +93,8 @@ public sealed class SubmissionTests(MailNode node) : IClassFixture<MailNode>
         var text = Encoding.UTF8.GetString(delivered);
         Assert.StartsWith("DKIM-Signature: v=1; a=rsa-sha256;", text, StringComparison.Ordinal);
         Assert.Contains("with ESMTPSA", text, StringComparison.Ordinal);
+        // RFC 8314 section 4.3: the TLS version, named the usual way (issue 18, item 10).
+        Assert.Matches(@"\(version=TLSv1\.[23] cipher=TLS_[A-Z0-9_]+\)", text);
         Assert.Contains("Message-ID: <", text, StringComparison.Ordinal);
         Assert.Equal("friend@remote.example queued alice@acme.example",
             await node.QueryAsync("SELECT r.recipient || ' ' || r.state || ' ' || o.envelope_from FROM outbound_recipients r JOIN outbound_messages o USING (tenant_id, queue_id) JOIN messages m ON m.tenant_id = o.tenant_id AND m.blob_sha256 = o.blob_sha256 WHERE m.subject = @s LIMIT 1", ("s", marker)));
