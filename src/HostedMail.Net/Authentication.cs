@@ -36,7 +36,7 @@ public sealed record AuthResult(AuthStatus Status, string? Subject = null, objec
 /// <param name="LocalEndPoint">The address the client connected to.</param>
 /// <param name="IsTls">Whether the connection is encrypted now (implicit TLS or after STARTTLS).</param>
 /// <param name="TlsServerName">The SNI name the client sent, if any.</param>
-/// <param name="TlsProtocol">Negotiated TLS version, e.g. "Tls13", or null.</param>
+/// <param name="TlsProtocol">Negotiated TLS version, e.g. "TLSv1.3" (<see cref="TlsNames"/>), or null.</param>
 /// <param name="TlsCipherSuite">Negotiated cipher suite name, or null (for the Received header, RFC 8314 section 4.3).</param>
 public sealed record ConnectionInfo(
     string ConnectionId,

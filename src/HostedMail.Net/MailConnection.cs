@@ -47,14 +47,6 @@ public sealed class MailConnection : IAsyncDisposable
         Info = new ConnectionInfo(context.ConnectionId, listener.Options.Name, remote, context.LocalEndPoint as IPEndPoint);
     }
 
-    /// <summary>The version as Received headers and logs usually name it (OpenSSL's, as Postfix writes it): "TLSv1.3".</summary>
-    internal static string ProtocolName(System.Security.Authentication.SslProtocols protocol) => protocol switch
-    {
-        System.Security.Authentication.SslProtocols.Tls13 => "TLSv1.3",
-        System.Security.Authentication.SslProtocols.Tls12 => "TLSv1.2",
-        _ => protocol.ToString(),
-    };
-
     /// <summary>Why the node asked this connection to close (<see cref="RequestClose"/>); null for a node shutdown.</summary>
     public string? CloseReason { get; private set; }
 
@@ -148,7 +140,7 @@ public sealed class MailConnection : IAsyncDisposable
             {
                 IsTls = true,
                 TlsServerName = serverName,
-                TlsProtocol = ProtocolName(ssl.SslProtocol),
+                TlsProtocol = TlsNames.Protocol(ssl.SslProtocol),
                 TlsCipherSuite = ssl.NegotiatedCipherSuite.ToString(),
             };
         }

@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
+using HostedMail.Net;
 using HostedMail.Smtp.Protocol;
 
 namespace HostedMail.Smtp.Outbound;
@@ -67,7 +68,7 @@ internal sealed partial class SmtpClientConnection : IAsyncDisposable
 
     public bool IsTls => stream is SslStream;
 
-    public string? TlsProtocol => (stream as SslStream)?.SslProtocol.ToString();
+    public string? TlsProtocol => stream is SslStream ssl ? TlsNames.Protocol(ssl.SslProtocol) : null;
 
     public string? TlsCipher => (stream as SslStream)?.NegotiatedCipherSuite.ToString();
 

@@ -43,7 +43,7 @@ public sealed class TlsPolicyTests : IClassFixture<MailNode>, IAsyncLifetime
         await Processor(clock, peer).ProcessDueAsync(CancellationToken.None);
 
         Assert.True(Assert.Single(peer.Received).OverTls);
-        Assert.Matches("^Tls1[23] ", await node.QueryAsync("SELECT tls_protocol || ' ' || tls_cipher FROM outbound_delivery_log WHERE queue_id = @q", ("q", id)));
+        Assert.Matches(@"^TLSv1\.[23] ", await node.QueryAsync("SELECT tls_protocol || ' ' || tls_cipher FROM outbound_delivery_log WHERE queue_id = @q", ("q", id)));
     }
 
     [Fact]
