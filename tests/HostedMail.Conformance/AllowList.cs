@@ -104,6 +104,9 @@ public static class AllowList
         new(AllowKind.Deliberate, "FETCH", "BODY*[*].*", "*",
             "D31 a syntactically invalid Content-Type (\"Content-Type: ;charset=utf-8\") is taken as text/plain; charset=us-ascii, as RFC 2045 section 5.2 recommends; Dovecot reports an empty type and subtype.")
         { When = d => IsTextPlainFallback(d) && d.Theirs is "\"\"" or "NIL" or "<missing>" },
+        new(AllowKind.Deliberate, "FETCH", "BODY[HEADER.FIELDS (*)]", "*",
+            "D32 a message with no body and no blank line: RFC 3501 section 6.4.5 includes the blank line in header fetches \"except in the case of a message which has no body and no blank line\", and HEADER.FIELDS is a header fetch; Dovecot leaves it out of BODY[HEADER] and HEADER.FIELDS.NOT but adds it to HEADER.FIELDS.")
+        { When = d => d.Theirs == d.Ours[..^1] + "\\x0D\\x0A\"" && d.Ours.EndsWith("\\x0D\\x0A\"", StringComparison.Ordinal) && !d.Ours.EndsWith("\\x0D\\x0A\\x0D\\x0A\"", StringComparison.Ordinal) },
         new(AllowKind.Deliberate, "FETCH", "BODYSTRUCTURE[*].language", "*",
             "D30 the body language is the Content-Language field (RFC 3501 section 7.4.2, RFC 3282); we report it for a message without Content-Type or MIME-Version too, Dovecot only with a Content-Type.")
         { Theirs = "NIL", Ours = "\"*\"" },
@@ -121,9 +124,6 @@ public static class AllowList
         new(AllowKind.Open, "FETCH", "*", "*",
             "O5 multipart/mixed without a boundary: BODYSTRUCTURE reports an empty text/plain part 1, but BODY[1], BODY[1.MIME] and BINARY[1] are NIL (RFC 3501 section 6.4.5: an existing part's text, here \"\"), and that part's extension data is missing. Same for the empty parts of the corpus's empty-parts shape.")
         { When = d => (d.Ours == "NIL" && d.Theirs == "\"\"") || (d.Ours == "<missing>" && d.Theirs == "NIL" && d.Item.StartsWith("BODYSTRUCTURE[", StringComparison.Ordinal)) },
-        new(AllowKind.Open, "FETCH", "BODY[*", "*",
-            "O6 RFC 3501 section 6.4.5: the blank line is included in header fetches \"except in the case of a message which has no body and no blank line\"; we add one to HEADER.FIELDS.NOT (BODY[HEADER] is right), and to BODY[n.MIME] of a part whose header is followed directly by the next delimiter.")
-        { When = d => d.Ours.EndsWith("\\x0D\\x0A\\x0D\\x0A\"", StringComparison.Ordinal) && d.Ours == d.Theirs[..^1] + "\\x0D\\x0A\"" && (d.Item.Contains("HEADER.FIELDS", StringComparison.Ordinal) || d.Item.EndsWith(".MIME]", StringComparison.Ordinal)) },
         new(AllowKind.Open, "SEARCH", "SEARCH KEYWORD project", "*",
             "O7 keywords are atoms, matched case-insensitively (RFC 3501 section 9: \"all alphabetic characters are case-insensitive\"); KEYWORD project misses messages flagged Project."),
         new(AllowKind.Open, "SEARCH", "SEARCH BODY html", "*",
@@ -268,6 +268,7 @@ public static class AllowList
             return theirs == ours + 2 && (d.Item.EndsWith(".size", StringComparison.Ordinal) || d.Item.StartsWith("BINARY.SIZE[", StringComparison.Ordinal));
         }
 
-        return d.Ours.Length > 1 && d.Theirs == d.Ours[..^1] + "\\x0D\\x0A\"";
+        // Header sections are D32's (and the bare-LF shapes' O20), not this rule's.
+        return d.Ours.Length > 1 && d.Theirs == d.Ours[..^1] + "\\x0D\\x0A\"" && !d.Item.Contains("HEADER", StringComparison.Ordinal) && !d.Item.EndsWith(".MIME]", StringComparison.Ordinal);
     }
 }

@@ -90,7 +90,7 @@ public static class ImapFetch
             case ImapSectionKind.Full:
                 return part is null ? message.Raw : part.RawBody;
             case ImapSectionKind.Mime:
-                return part!.RawHeader;
+                return MimeHeader(part!);
             default:
                 // HEADER / HEADER.FIELDS / TEXT of a part apply to the message it carries
                 // (RFC 9051 section 6.4.5: only for message/rfc822 parts).
@@ -164,6 +164,46 @@ public static class ImapFetch
         return current;
     }
 
+    /// <summary>
+    /// The MIME header of a part. When the header's last line break is directly followed by the next
+    /// boundary line, the empty line the header seems to end with is the line break that RFC 2046
+    /// section 5.1.1 attaches to the delimiter: the part has a header, no blank line and no body, and
+    /// RFC 3501 section 6.4.5 leaves the blank line out in that case.
+    /// </summary>
+    private static ReadOnlyMemory<byte> MimeHeader(MimeEntity part)
+    {
+        var header = part.RawHeader;
+        if (part.Parent is null || part.BodyLength != 0 || !FollowedByBoundary(part))
+        {
+            return header;
+        }
+
+        var span = header.Span;
+        if (span.EndsWith("\r\n\r\n"u8))
+        {
+            return header[..^2];
+        }
+
+        return span.EndsWith("\n\n"u8) ? header[..^1] : header;
+    }
+
+    /// <summary>Whether the bytes right after the part's header start a boundary line ("--").</summary>
+    private static bool FollowedByBoundary(MimeEntity part)
+    {
+        var rest = part.Source.Span[part.BodyOffset..];
+        return rest.StartsWith("--"u8);
+    }
+
+    /// <summary>
+    /// RFC 3501 section 6.4.5: the blank line is included in header fetches "except in the case of a
+    /// message which has no body and no blank line", where the header block ends without one.
+    /// </summary>
+    private static bool EndsWithBlankLine(MimeEntity entity)
+    {
+        var span = entity.RawHeader.Span;
+        return span.EndsWith("\r\n\r\n"u8) || span.EndsWith("\n\n"u8) || span.SequenceEqual("\r\n"u8) || span.SequenceEqual("\n"u8);
+    }
+
     private static ReadOnlyMemory<byte> FilterHeaders(MimeEntity entity, IReadOnlyList<string> names, bool include)
     {
         var output = new ArrayBufferWriter<byte>();
@@ -190,8 +230,13 @@ public static class ImapFetch
             }
         }
 
-        // RFC 9051 section 6.4.5: the subset is followed by the blank line that ends a header.
-        output.Write("\r\n"u8);
+        // RFC 9051 section 6.4.5: the subset is followed by the blank line that ends a header, unless
+        // the message has none (no body and no blank line, RFC 3501 section 6.4.5).
+        if (EndsWithBlankLine(entity) || entity.BodyLength > 0)
+        {
+            output.Write("\r\n"u8);
+        }
+
         return output.WrittenMemory;
     }
 }
