@@ -121,9 +121,6 @@ public static class AllowList
         new(AllowKind.Open, "FETCH", "BODY*[*].*", "*",
             "O3 an RFC 2231 charset-encoded parameter (filename*=UTF-8''...) is returned as \"filename\"; RFC 9051 section 7.5.2 returns it decoded as \"filename*\". The RFC 2047 word inside name=\"...\" is decoded though RFC 2047 section 5 forbids encoded-words in parameters.")
         { When = d => (d.Item.EndsWith(".params", StringComparison.Ordinal) || d.Item.EndsWith(".disposition", StringComparison.Ordinal)) && (d.Theirs.Contains("=?", StringComparison.Ordinal) || d.Theirs.Contains("*\" \"", StringComparison.Ordinal)) },
-        new(AllowKind.Open, "FETCH", "*", "*",
-            "O5 multipart/mixed without a boundary: BODYSTRUCTURE reports an empty text/plain part 1, but BODY[1], BODY[1.MIME] and BINARY[1] are NIL (RFC 3501 section 6.4.5: an existing part's text, here \"\"), and that part's extension data is missing. Same for the empty parts of the corpus's empty-parts shape.")
-        { When = d => (d.Ours == "NIL" && d.Theirs == "\"\"") || (d.Ours == "<missing>" && d.Theirs == "NIL" && d.Item.StartsWith("BODYSTRUCTURE[", StringComparison.Ordinal)) },
         new(AllowKind.Open, "SEARCH", "SEARCH KEYWORD project", "*",
             "O7 keywords are atoms, matched case-insensitively (RFC 3501 section 9: \"all alphabetic characters are case-insensitive\"); KEYWORD project misses messages flagged Project."),
         new(AllowKind.Open, "SEARCH", "SEARCH BODY html", "*",

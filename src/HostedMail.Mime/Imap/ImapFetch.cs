@@ -43,6 +43,12 @@ public static class ImapFetch
         MimeEntity? e = Resolve(message, section.Part, out _);
         if (e is null)
         {
+            if (IsPartOfEmptyMultipart(message, section.Part))
+            {
+                // The empty text/plain part BODYSTRUCTURE reports for a multipart without parts.
+                return BinaryFetchStatus.Ok;
+            }
+
             return BinaryFetchStatus.NotFound;
         }
 
@@ -81,6 +87,15 @@ public static class ImapFetch
             part = Resolve(message, section.Part, out _);
             if (part is null)
             {
+                // BODYSTRUCTURE reports an empty text/plain part 1 for a multipart without parts (a
+                // multipart has at least one part, RFC 9051 body-type-mpart): its text and MIME
+                // header exist and are empty (RFC 3501 section 6.4.5), the rest is NIL as for any
+                // non-message part.
+                if (IsPartOfEmptyMultipart(message, section.Part) && section.Kind is ImapSectionKind.Full or ImapSectionKind.Mime)
+                {
+                    return ReadOnlyMemory<byte>.Empty;
+                }
+
                 return null;
             }
         }
@@ -108,6 +123,23 @@ public static class ImapFetch
                     _ => FilterHeaders(m.Root, section.Fields, include: false),
                 };
         }
+    }
+
+    /// <summary>Whether the path is "1" below a multipart that has no parts (see <see cref="ImapBodyStructure.WriteBody"/>).</summary>
+    private static bool IsPartOfEmptyMultipart(MimeMessage message, IReadOnlyList<int> path)
+    {
+        if (path.Count == 0 || path[^1] != 1)
+        {
+            return false;
+        }
+
+        MimeEntity? parent = path.Count == 1 ? message.Root : Resolve(message, [.. path.Take(path.Count - 1)], out _);
+        if (parent?.Message is { } carried)
+        {
+            parent = carried.Root;
+        }
+
+        return parent is { IsMultipart: true, Children.Count: 0 };
     }
 
     /// <summary>Finds the entity a part path names; null when it does not exist.</summary>
