@@ -33,6 +33,9 @@ public static class AllowList
             "D7 RFC 3501 section 6.4.4: a string key matches when it is a substring of the field; \"Weekly  sync\" (two spaces) does not contain \"weekly sync\". Dovecot collapses whitespace."),
         new(AllowKind.Deliberate, "SEARCH", "SEARCH SUBJECT \"not base64\"", "*",
             "D8 \"=?UTF-8?B?not base64!?=\" is not an encoded-word (RFC 2047 section 2: no spaces inside), so it is literal text and the substring is there. Dovecot decodes it anyway."),
+        new(AllowKind.Deliberate, "SORT", "* (*SUBJECT*) *", "INBOX",
+            "D8 (SORT) the same literal \"=?UTF-8?B?not base64!?=\" subject (built-in message 36, bad-encoded-word) sorts by its literal text, Dovecot by its decoding attempt; only that message's place differs.")
+        { When = d => WithoutMessage(d.Ours, "36") == WithoutMessage(d.Theirs, "36") },
         new(AllowKind.Deliberate, "SEARCH", "SEARCH SENT*", "*",
             "D9 a message without a parseable Date field takes its INTERNALDATE as sent date (the rule of RFC 5256 section 2.2, used for SEARCH as for SORT); Dovecot takes 1 Jan 1970, so such messages are always SENTBEFORE.")
         { When = d => d.Item != "SEARCH SENTON 2-Mar-2024" },
@@ -43,7 +46,7 @@ public static class AllowList
             "D11 both refuse; ours adds an RFC 5530 response code (NONEXISTENT, CANNOT, ALREADYEXISTS, a BADCHARSET list) where Dovecot sends none or another (RFC 5530 codes are advisory; RENAME Sent Drafts: Dovecot says NONEXISTENT, the target exists).")
         { Ours = "TAGGED NO [*]", Theirs = "TAGGED NO*" },
         new(AllowKind.Deliberate, "CONVERSATION", "*", "*",
-            "D12 CREATE creates missing superior names (RFC 3501 section 6.3.3: the server SHOULD create them), so Projects and Projects/2024 are real folders; Dovecot lists them \\Noselect/\\NonExistent and refuses SUBSCRIBE/LIST-STATUS on them.")
+            "D12 CREATE creates missing superior names (RFC 3501 section 6.3.3: the server SHOULD create them), so Projects and Projects/2024 are real folders; Dovecot lists them \\Noselect/\\NonExistent and refuses SUBSCRIBE/LIST-STATUS on them (so they are in our LSUB after SUBSCRIBE, not in Dovecot's).")
         { When = IsIntermediateFolder },
         new(AllowKind.Deliberate, "CONVERSATION", "* -> LIST *", "*",
             "D13 LIST returns \\HasChildren/\\HasNoChildren and special-use attributes even when not asked for (RFC 5258 section 4: a server MAY return CHILDREN information without the option; RFC 6154 section 2 attributes are information a client may ignore).")
@@ -104,48 +107,38 @@ public static class AllowList
         new(AllowKind.Deliberate, "FETCH", "BODY*[*].*", "*",
             "D31 a syntactically invalid Content-Type (\"Content-Type: ;charset=utf-8\") is taken as text/plain; charset=us-ascii, as RFC 2045 section 5.2 recommends; Dovecot reports an empty type and subtype.")
         { When = d => IsTextPlainFallback(d) && d.Theirs is "\"\"" or "NIL" or "<missing>" },
+        new(AllowKind.Deliberate, "FETCH", "BODY[HEADER.FIELDS (*)]", "*",
+            "D32 a message with no body and no blank line: RFC 3501 section 6.4.5 includes the blank line in header fetches \"except in the case of a message which has no body and no blank line\", and HEADER.FIELDS is a header fetch; Dovecot leaves it out of BODY[HEADER] and HEADER.FIELDS.NOT but adds it to HEADER.FIELDS.")
+        { When = d => d.Theirs == d.Ours[..^1] + "\\x0D\\x0A\"" && d.Ours.EndsWith("\\x0D\\x0A\"", StringComparison.Ordinal) && !d.Ours.EndsWith("\\x0D\\x0A\\x0D\\x0A\"", StringComparison.Ordinal) },
         new(AllowKind.Deliberate, "FETCH", "BODYSTRUCTURE[*].language", "*",
             "D30 the body language is the Content-Language field (RFC 3501 section 7.4.2, RFC 3282); we report it for a message without Content-Type or MIME-Version too, Dovecot only with a Content-Type.")
         { Theirs = "NIL", Ours = "\"*\"" },
+        new(AllowKind.Deliberate, "FETCH", "BODY*[*].lines", "*",
+            "D33 body-fld-lines is the number of text lines of the body (RFC 3501 section 7.4.2 \"size of the body in text lines\"), and a last line without a line break is a line: every part before a boundary ends so, because the CRLF before the delimiter belongs to the delimiter (RFC 2046 section 5.1.1), so the one-line part \"abc\" has 1 line, not 0. Dovecot and Cyrus count line breaks.")
+        { When = d => int.TryParse(d.Ours, CultureInfo.InvariantCulture, out var ours) && int.TryParse(d.Theirs, CultureInfo.InvariantCulture, out var theirs) && ours == theirs + 1 },
+        new(AllowKind.Deliberate, "CONVERSATION", "FETCH 1 FULL -> FETCH 1", "fetch-variants",
+            "D33 the BODY of FETCH FULL shows the line count of D33 (a one-line text part before the boundary: 1 line).")
+        { When = d => d.Ours.Replace("\"7bit\" 5 1)", "\"7bit\" 5 0)", StringComparison.Ordinal) == d.Theirs },
     ];
 
     /// <summary>Our bugs, reported and not fixed yet. Remove an entry with its fix.</summary>
     public static IReadOnlyList<AllowedDifference> Open { get; } =
     [
-        new(AllowKind.Open, "FETCH", "BODY*[*].lines", "*",
-            "O2 body-fld-lines counts a last line without CRLF (every part before a boundary, RFC 2046 section 5.1.1) as a line; Dovecot and Cyrus count CRLFs. RFC 3501 section 7.4.2 (\"size of the body in text lines\") leaves it open: decide and document.")
-        { When = d => int.TryParse(d.Ours, CultureInfo.InvariantCulture, out var ours) && int.TryParse(d.Theirs, CultureInfo.InvariantCulture, out var theirs) && ours == theirs + 1 },
         new(AllowKind.Open, "FETCH", "BODY*[*].*", "*",
             "O3 an RFC 2231 charset-encoded parameter (filename*=UTF-8''...) is returned as \"filename\"; RFC 9051 section 7.5.2 returns it decoded as \"filename*\". The RFC 2047 word inside name=\"...\" is decoded though RFC 2047 section 5 forbids encoded-words in parameters.")
         { When = d => (d.Item.EndsWith(".params", StringComparison.Ordinal) || d.Item.EndsWith(".disposition", StringComparison.Ordinal)) && (d.Theirs.Contains("=?", StringComparison.Ordinal) || d.Theirs.Contains("*\" \"", StringComparison.Ordinal)) },
-        new(AllowKind.Open, "FETCH", "*", "*",
-            "O5 multipart/mixed without a boundary: BODYSTRUCTURE reports an empty text/plain part 1, but BODY[1], BODY[1.MIME] and BINARY[1] are NIL (RFC 3501 section 6.4.5: an existing part's text, here \"\"), and that part's extension data is missing. Same for the empty parts of the corpus's empty-parts shape.")
-        { When = d => (d.Ours == "NIL" && d.Theirs == "\"\"") || (d.Ours == "<missing>" && d.Theirs == "NIL" && d.Item.StartsWith("BODYSTRUCTURE[", StringComparison.Ordinal)) },
-        new(AllowKind.Open, "FETCH", "BODY[*", "*",
-            "O6 RFC 3501 section 6.4.5: the blank line is included in header fetches \"except in the case of a message which has no body and no blank line\"; we add one to HEADER.FIELDS.NOT (BODY[HEADER] is right), and to BODY[n.MIME] of a part whose header is followed directly by the next delimiter.")
-        { When = d => d.Ours.EndsWith("\\x0D\\x0A\\x0D\\x0A\"", StringComparison.Ordinal) && d.Ours == d.Theirs[..^1] + "\\x0D\\x0A\"" && (d.Item.Contains("HEADER.FIELDS", StringComparison.Ordinal) || d.Item.EndsWith(".MIME]", StringComparison.Ordinal)) },
         new(AllowKind.Open, "SEARCH", "SEARCH KEYWORD project", "*",
-            "O7 keywords are atoms, matched case-insensitively (RFC 3501 section 9: \"all alphabetic characters are case-insensitive\"); KEYWORD project misses messages flagged Project."),
-        new(AllowKind.Open, "SEARCH", "SEARCH BODY html", "*",
-            "O8 BODY misses text inside HTML markup (<html>): RFC 3501 section 6.4.4 matches a substring of the body; markup is body text."),
-        new(AllowKind.Open, "SEARCH", "SEARCH TEXT *", "*",
-            "O9 TEXT misses the header of an encapsulated message/rfc822 and MIME part headers (Content-Type parameters): RFC 3501 section 6.4.4 matches \"the header or body\", and both are in the body of the outer message."),
+            "O7 SEARCH KEYWORD project misses messages flagged Project (Dovecot finds them; it and Cyrus fold the case of keywords). Undecided: no RFC text found that makes keyword comparison case-insensitive (RFC 3501 section 9 note 3 is about the grammar's tokens, not atom values, and RFC 9051 section 2.3.2 does not say it); decide, then fix or make deliberate."),
+        new(AllowKind.Open, "SEARCH", "SEARCH TEXT Quarterly", "*",
+            "O9 TEXT misses text in MIME part headers (TEXT Quarterly on a part with name*0=\"quarterly-report-\"): RFC 3501 section 6.4.4 matches \"the header or body\", and part headers are in the body. Deliberately not in BODY (Dovecot leaves them out there too); TEXT needs them indexed apart."),
         new(AllowKind.Open, "SORT", "* (*FROM*) *", "*",
             "O11 not yet triaged since the SORT rewrite: SORT (DISPLAYFROM) places built-in messages 5/7 and 23 differently, SORT (FROM REVERSE DATE) corpus message 10 (RFC 5256 section 3 addr-mailbox, RFC 5957 section 2 display name; TO and CC agree now)."),
-        new(AllowKind.Open, "SORT", "* (*SUBJECT*) *", "*",
-            "O12 SORT SUBJECT base subject (RFC 5256 section 2.1) does not remove a trailing \"(fwd)\" or a leading \"[list]\" blob, or collapse runs of spaces, so ties are split. (The place of the message with the invalid encoded word is deliberate, see D8.)"),
+        new(AllowKind.Open, "SORT", "* (*SUBJECT*) *", "Corpus",
+            "O12 SORT SUBJECT on the corpus places a few messages differently (19; 70 and 580 in REVERSE): not yet triaged since the SORT rewrite (RFC 5256 section 2.1 base subject)."),
         new(AllowKind.Open, "THREAD", "THREAD ORDEREDSUBJECT *", "*",
-            "O12 THREAD ORDEREDSUBJECT base subject does not collapse runs of spaces (RFC 5256 section 2.1 step 1): \"Weekly  sync\" is its own thread."),
+            "O12 THREAD ORDEREDSUBJECT on the corpus: messages 966 and 978 lead, as in SORT DATE (O21, probably the same cause)."),
         new(AllowKind.Open, "THREAD", "THREAD REFERENCES *", "*",
-            "O13 THREAD REFERENCES does not thread at all: every message is its own thread, References/In-Reply-To are ignored (RFC 5256 section 3, REFERENCES steps 1-5)."),
-        new(AllowKind.Open, "CONVERSATION", "FETCH 1 FULL -> FETCH 1", "fetch-variants",
-            "O2 the BODY of FETCH FULL shows the line count of O2."),
-        new(AllowKind.Open, "CONVERSATION", "EXPUNGE -> tagged", "qresync",
-            "O17 with QRESYNC enabled the tagged OK of EXPUNGE has no [HIGHESTMODSEQ n]; Dovecot sends it and RFC 7162's QRESYNC examples show it (check RFC 7162 section 3.2.10 before fixing).")
-        { Ours = "TAGGED OK", Theirs = "TAGGED OK [HIGHESTMODSEQ <modseq>]" },
-        new(AllowKind.Open, "CONVERSATION", "*", "list-patterns",
-            "O18 CREATE subscribes the new folder: LSUB and LIST (SUBSCRIBED) show folders the client never subscribed. RFC 3501 sections 6.3.6/6.3.9: the subscription list is what the user declared. Decide (some servers auto-subscribe), then fix or make deliberate.")
-        { When = d => (d.Item.Contains("-> LSUB ", StringComparison.Ordinal) || d.Item.StartsWith("LIST (SUBSCRIBED", StringComparison.Ordinal)) && d.Theirs == "<none>" },
+            "O13 THREAD REFERENCES threads now (the built-in set agrees with Dovecot); on the corpus, messages 966 and 978 are placed first, the same two messages whose non-RFC 5322 Date sorts them first in SORT DATE (O21): probably the same cause."),
         new(AllowKind.Open, "FETCH", "*", "*-content-type-quirks",
             "O20 not yet triaged: malformed Content-Type fields (\"text\" without subtype, \"; charset=...\" without type, duplicate charset, comments) differ in type/params; RFC 2045 section 5.2 says an invalid Content-Type is taken as text/plain; charset=us-ascii. Triage each variant."),
         new(AllowKind.Open, "FETCH", "*", "*-unknown-transfer-encoding",
@@ -156,8 +149,6 @@ public static class AllowList
             "O20 not yet triaged: as bare-lf."),
         new(AllowKind.Open, "SORT", "*SORT (*DATE) *", "Corpus",
             "O21 SORT DATE over the corpus: two messages whose Date field is not RFC 5322 (garbage forms such as no zone or ISO 8601) sort first with us; Dovecot falls back to INTERNALDATE (RFC 5256 section 2.2). Triage which forms we accept."),
-        new(AllowKind.Open, "SEARCH", "SEARCH BODY VCALENDAR", "Corpus",
-            "O22 BODY misses text in a base64-encoded text/calendar part (calendar-invite shape); RFC 3501 section 6.4.4 searches the body, and like Dovecot we decode transfer encodings elsewhere."),
         new(AllowKind.Open, "FETCH", "*", "*-apple-mail-attachments",
             "O20 not yet triaged: BINARY.SIZE of Apple Mail attachments differs (ours larger)."),
         new(AllowKind.Open, "FETCH", "BINARY.SIZE*", "*-every-attachment-type",
@@ -197,8 +188,8 @@ public static class AllowList
         string[] names = ["Projects", "Projects/2024", "Archive/2024"];
         if (names.Any(n => kind.EndsWith(" " + n, StringComparison.Ordinal)))
         {
-            return d.Theirs.Contains("\\Noselect", StringComparison.Ordinal) || d.Theirs.Contains("\\NonExistent", StringComparison.Ordinal) ||
-                (d.Theirs == "<none>" && !kind.StartsWith("LSUB", StringComparison.Ordinal) && !command.StartsWith("LIST (SUBSCRIBED", StringComparison.Ordinal));
+            // Also LSUB/LIST (SUBSCRIBED) lines: SUBSCRIBE of such a name succeeds with us, Dovecot refuses it.
+            return d.Theirs.Contains("\\Noselect", StringComparison.Ordinal) || d.Theirs.Contains("\\NonExistent", StringComparison.Ordinal) || d.Theirs == "<none>";
         }
 
         return kind == "tagged" && names.Any(n => command.EndsWith(" " + n, StringComparison.Ordinal)) && d.Theirs.StartsWith("TAGGED NO", StringComparison.Ordinal);
@@ -266,6 +257,10 @@ public static class AllowList
         return system.All(flags.Contains) && flags.Any(f => !f.StartsWith('\\'));
     }
 
+    /// <summary>A SORT answer without one message number (D8: only that message's place differs).</summary>
+    private static string WithoutMessage(string numbers, string message) =>
+        string.Join(' ', numbers.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(n => n != message));
+
     /// <summary>D3: Dovecot's value is ours plus one CRLF (a body ending), or two octets more (its size).</summary>
     private static bool EndsWithExtraCrlf(Difference d)
     {
@@ -274,6 +269,7 @@ public static class AllowList
             return theirs == ours + 2 && (d.Item.EndsWith(".size", StringComparison.Ordinal) || d.Item.StartsWith("BINARY.SIZE[", StringComparison.Ordinal));
         }
 
-        return d.Ours.Length > 1 && d.Theirs == d.Ours[..^1] + "\\x0D\\x0A\"";
+        // Header sections are D32's (and the bare-LF shapes' O20), not this rule's.
+        return d.Ours.Length > 1 && d.Theirs == d.Ours[..^1] + "\\x0D\\x0A\"" && !d.Item.Contains("HEADER", StringComparison.Ordinal) && !d.Item.EndsWith(".MIME]", StringComparison.Ordinal);
     }
 }

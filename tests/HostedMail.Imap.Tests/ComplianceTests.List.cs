@@ -10,11 +10,13 @@ public sealed partial class ComplianceTests
         var (_, client) = await MailboxAndClientAsync("lsub");
         await using var _ = client;
         Assert.Equal(["A2 OK CREATE completed"], await client.CommandAsync("CREATE T/Lists/rust/async"));
-        Assert.Equal(["A3 OK UNSUBSCRIBE completed"], await client.CommandAsync("UNSUBSCRIBE T/Lists"));
-        Assert.Equal(["A4 OK UNSUBSCRIBE completed"], await client.CommandAsync("UNSUBSCRIBE T/Lists/rust"));
+        // RFC 3501 sections 6.3.6 and 6.3.9: subscriptions are what the user declared; CREATE
+        // (of the name and of its superiors) declares nothing.
+        Assert.Equal(["A3 OK LSUB completed"], await client.CommandAsync("LSUB \"\" T/*"));
+        Assert.Equal(["A4 OK SUBSCRIBE completed"], await client.CommandAsync("SUBSCRIBE T/Lists/rust/async"));
         await client.CommandAsync("CREATE T/Old");
+        await client.CommandAsync("SUBSCRIBE T/Old");
         await client.CommandAsync("CREATE T/Temp");
-        await client.CommandAsync("UNSUBSCRIBE T/Temp");
         Assert.Equal(["A8 OK DELETE completed"], await client.CommandAsync("DELETE T/Old"));
 
         // "%" stops at T/Lists, whose subscribed descendant it cannot reach: T/Lists as \Noselect.
@@ -37,9 +39,10 @@ public sealed partial class ComplianceTests
         Assert.Equal(["A15 OK UNSUBSCRIBE completed"], await client.CommandAsync("UNSUBSCRIBE T/Old"));
         Assert.Equal(["* LSUB (\\Noselect) \"/\" T/Lists", "A16 OK LSUB completed"], await client.CommandAsync("LSUB \"\" T/%"));
         await client.CommandAsync("CREATE T/Gone");
+        await client.CommandAsync("SUBSCRIBE T/Gone");
         await client.CommandAsync("DELETE T/Gone");
         await client.CommandAsync("CREATE T/Gone");
-        Assert.Equal(["* LSUB () \"/\" T/Gone", "A20 OK LSUB completed"], await client.CommandAsync("LSUB \"\" T/Gone"));
-        Assert.Equal(["A21 NO [NONEXISTENT] No such mailbox"], await client.CommandAsync("UNSUBSCRIBE T/Never"));
+        Assert.Equal(["* LSUB () \"/\" T/Gone", "A21 OK LSUB completed"], await client.CommandAsync("LSUB \"\" T/Gone"));
+        Assert.Equal(["A22 NO [NONEXISTENT] No such mailbox"], await client.CommandAsync("UNSUBSCRIBE T/Never"));
     }
 }

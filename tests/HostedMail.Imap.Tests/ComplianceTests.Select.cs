@@ -62,4 +62,32 @@ public sealed partial class ComplianceTests
         Assert.StartsWith("* STATUS INBOX (HIGHESTMODSEQ ", (await other.CommandAsync("STATUS INBOX (HIGHESTMODSEQ)"))[0], StringComparison.Ordinal);
         Assert.Equal(["* ENABLED CONDSTORE", "A3 OK ENABLE completed"], await other.CommandAsync("ENABLE BOGUS CONDSTORE condstore"));
     }
+
+    [Fact]
+    public async Task ExpungeWithQresyncEnabledReportsTheNewHighestModseqWhenItRemovedSomething()
+    {
+        var (mailbox, plain) = await MailboxAndClientAsync("expungemodseq");
+        await using var _ = plain;
+        for (var i = 0; i < 3; i++)
+        {
+            await AppendAsync(plain, "INBOX", $"Subject: m{i}\r\n\r\nbody\r\n", "\\Deleted");
+        }
+
+        // Without QRESYNC the tagged OK has no code (RFC 7162 section 3.2.7 binds QRESYNC sessions).
+        await plain.CommandAsync("SELECT INBOX");
+        Assert.Equal("A6 OK UID EXPUNGE completed", (await plain.CommandAsync("UID EXPUNGE 1"))[^1]);
+
+        await using var client = await LoginAsync(mailbox);
+        await client.CommandAsync("ENABLE QRESYNC");
+        var select = await client.CommandAsync("SELECT INBOX");
+        var modSeq = long.Parse(System.Text.RegularExpressions.Regex.Match(string.Join('\n', select), @"HIGHESTMODSEQ (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        // RFC 7162 section 3.2.9: UID EXPUNGE too; the new value is above the one SELECT reported.
+        var uidExpunge = await client.CommandAsync("UID EXPUNGE 2");
+        Assert.Equal("* VANISHED 2", uidExpunge[0]);
+        var reported = long.Parse(System.Text.RegularExpressions.Regex.Match(uidExpunge[^1], @"^A4 OK \[HIGHESTMODSEQ (\d+)\] UID EXPUNGE completed$").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(reported > modSeq);
+        Assert.Equal(["* VANISHED 3", $"A5 OK [HIGHESTMODSEQ {reported + 1}] EXPUNGE completed"], await client.CommandAsync("EXPUNGE"));
+        // Nothing expunged: nothing changed, no code.
+        Assert.Equal(["A6 OK EXPUNGE completed"], await client.CommandAsync("EXPUNGE"));
+    }
 }

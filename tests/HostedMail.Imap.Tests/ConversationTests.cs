@@ -264,7 +264,8 @@ public sealed class ConversationTests(DatabaseFixture database) : IClassFixture<
         Assert.Equal([$"* 2 FETCH (UID 2 FLAGS (\\Answered \\Recent) MODSEQ ({modSeq + 2}))", "A6 OK UID FETCH completed"], changed);
         await client.CommandAsync("UID STORE 1 +FLAGS.SILENT (\\Deleted)");
         var expunge = await client.CommandAsync("EXPUNGE");
-        Assert.Equal(["* VANISHED 1", "A8 OK EXPUNGE completed"], expunge);
+        // RFC 7162 section 3.2.7: with QRESYNC the tagged OK carries the expunge's mod-sequence.
+        Assert.Equal(["* VANISHED 1", $"A8 OK [HIGHESTMODSEQ {modSeq + 4}] EXPUNGE completed"], expunge);
 
         var second = await ImapClient.LoginAsync(_node.Port, mailbox.Address);
         await using var __ = second;

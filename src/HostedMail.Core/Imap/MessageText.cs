@@ -13,9 +13,13 @@ namespace HostedMail.Core.Imap;
 //   groups as "Group: members;"): display names decoded even where senders put encoded words
 //   inside quotes, quotes and escapes removed, so FROM/TO/CC/BCC match the name as a reader sees
 //   it, the address, and every group member (Dovecot matches the same way).
-// - The body is the decoded text of every text part (any transfer encoding, any charset, HTML
-//   reduced to text) plus the header fields of nested message/rfc822 parts, which are part of the
-//   enclosing message's body (RFC 5322 section 2.1; RFC 9051 BODY and TEXT look there too).
+// - The body is the decoded text of every text part, attachments included (any transfer encoding,
+//   any charset; an HTML part both as written, markup being body text, and reduced to text, so a
+//   phrase split by tags still matches), plus the header fields of nested message/rfc822 parts,
+//   which are part of the enclosing message's body (RFC 3501 section 6.4.4 BODY/TEXT: a substring
+//   of the body; RFC 5322 section 2.1). MIME part headers are left out: they are in the body too,
+//   but Dovecot leaves them out of BODY, and "html" or a file name matching every such message
+//   would be noise (docs/imap-conformance.md O9).
 public static class MessageText
 {
     /// <summary>Body text beyond this many characters is not indexed.</summary>
@@ -28,13 +32,26 @@ public static class MessageText
         ArgumentNullException.ThrowIfNull(message);
         var headers = new StringBuilder();
         AppendHeaders(message, headers);
-        var body = new StringBuilder(message.ExtractText(MaxBodyChars));
+        var body = new StringBuilder();
         foreach (var entity in message.Entities)
         {
-            if (entity.Message is { } nested && body.Length < MaxBodyChars)
+            if (body.Length >= MaxBodyChars)
             {
-                body.Append('\n');
-                AppendHeaders(nested, body);
+                break;
+            }
+
+            if (entity.Message is { } nested)
+            {
+                AppendHeaders(nested, body.Append('\n'));
+            }
+            else if (!entity.IsMultipart && entity.ContentType.IsText)
+            {
+                var text = entity.GetText();
+                AppendLine(body, text);
+                if (entity.ContentType.MediaSubtype.Equals("html", StringComparison.OrdinalIgnoreCase))
+                {
+                    AppendLine(body, TextExtraction.HtmlToText(text));
+                }
             }
         }
 
@@ -67,6 +84,16 @@ public static class MessageText
                 sb.Append(field).Append(": ").Append(OneLine(string.Join(", ", addresses.Select(Render)))).Append('\n');
             }
         }
+    }
+
+    private static void AppendLine(StringBuilder sb, string text)
+    {
+        if (sb.Length > 0)
+        {
+            sb.Append('\n');
+        }
+
+        sb.Append(text.AsSpan(0, Math.Min(text.Length, Math.Max(0, MaxBodyChars - sb.Length))));
     }
 
     private static string Render(MailAddress address) => address switch

@@ -130,7 +130,10 @@ internal sealed partial class ImapSession
         var expunged = await _services.Store.ExpungeDeletedAsync(TenantId, MailboxId, selected.FolderId, uids, _connection.ConnectionClosed);
         RecordOwnExpunges(selected, expunged);
 
-        return uids is null ? "EXPUNGE completed" : "UID EXPUNGE completed";
+        var done = uids is null ? "EXPUNGE completed" : "UID EXPUNGE completed";
+        // RFC 7162 sections 3.2.7 and 3.2.9: with QRESYNC enabled, when at least one message was
+        // expunged, the tagged OK MUST carry the folder's new mod-sequence (that of this expunge).
+        return _qresync && expunged.Count > 0 ? $"[HIGHESTMODSEQ {expunged.Max(e => e.ModSeq)}] {done}" : done;
     }
 
     // This session's own changes: the selected folder's state follows them without asking the store

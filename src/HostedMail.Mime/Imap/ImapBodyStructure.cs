@@ -117,6 +117,15 @@ public static class ImapBodyStructure
                 w.NString("7bit");
                 w.Number(0);
                 w.Number(0);
+                if (extensible)
+                {
+                    // md5, disposition, language, location: none, like every part's extension data.
+                    w.Nil();
+                    w.Nil();
+                    w.Nil();
+                    w.Nil();
+                }
+
                 w.Close();
             }
 

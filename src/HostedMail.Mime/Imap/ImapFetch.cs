@@ -43,6 +43,12 @@ public static class ImapFetch
         MimeEntity? e = Resolve(message, section.Part, out _);
         if (e is null)
         {
+            if (IsPartOfEmptyMultipart(message, section.Part))
+            {
+                // The empty text/plain part BODYSTRUCTURE reports for a multipart without parts.
+                return BinaryFetchStatus.Ok;
+            }
+
             return BinaryFetchStatus.NotFound;
         }
 
@@ -81,6 +87,15 @@ public static class ImapFetch
             part = Resolve(message, section.Part, out _);
             if (part is null)
             {
+                // BODYSTRUCTURE reports an empty text/plain part 1 for a multipart without parts (a
+                // multipart has at least one part, RFC 9051 body-type-mpart): its text and MIME
+                // header exist and are empty (RFC 3501 section 6.4.5), the rest is NIL as for any
+                // non-message part.
+                if (IsPartOfEmptyMultipart(message, section.Part) && section.Kind is ImapSectionKind.Full or ImapSectionKind.Mime)
+                {
+                    return ReadOnlyMemory<byte>.Empty;
+                }
+
                 return null;
             }
         }
@@ -90,7 +105,7 @@ public static class ImapFetch
             case ImapSectionKind.Full:
                 return part is null ? message.Raw : part.RawBody;
             case ImapSectionKind.Mime:
-                return part!.RawHeader;
+                return MimeHeader(part!);
             default:
                 // HEADER / HEADER.FIELDS / TEXT of a part apply to the message it carries
                 // (RFC 9051 section 6.4.5: only for message/rfc822 parts).
@@ -108,6 +123,23 @@ public static class ImapFetch
                     _ => FilterHeaders(m.Root, section.Fields, include: false),
                 };
         }
+    }
+
+    /// <summary>Whether the path is "1" below a multipart that has no parts (see <see cref="ImapBodyStructure.WriteBody"/>).</summary>
+    private static bool IsPartOfEmptyMultipart(MimeMessage message, IReadOnlyList<int> path)
+    {
+        if (path.Count == 0 || path[^1] != 1)
+        {
+            return false;
+        }
+
+        MimeEntity? parent = path.Count == 1 ? message.Root : Resolve(message, [.. path.Take(path.Count - 1)], out _);
+        if (parent?.Message is { } carried)
+        {
+            parent = carried.Root;
+        }
+
+        return parent is { IsMultipart: true, Children.Count: 0 };
     }
 
     /// <summary>Finds the entity a part path names; null when it does not exist.</summary>
@@ -164,6 +196,46 @@ public static class ImapFetch
         return current;
     }
 
+    /// <summary>
+    /// The MIME header of a part. When the header's last line break is directly followed by the next
+    /// boundary line, the empty line the header seems to end with is the line break that RFC 2046
+    /// section 5.1.1 attaches to the delimiter: the part has a header, no blank line and no body, and
+    /// RFC 3501 section 6.4.5 leaves the blank line out in that case.
+    /// </summary>
+    private static ReadOnlyMemory<byte> MimeHeader(MimeEntity part)
+    {
+        var header = part.RawHeader;
+        if (part.Parent is null || part.BodyLength != 0 || !FollowedByBoundary(part))
+        {
+            return header;
+        }
+
+        var span = header.Span;
+        if (span.EndsWith("\r\n\r\n"u8))
+        {
+            return header[..^2];
+        }
+
+        return span.EndsWith("\n\n"u8) ? header[..^1] : header;
+    }
+
+    /// <summary>Whether the bytes right after the part's header start a boundary line ("--").</summary>
+    private static bool FollowedByBoundary(MimeEntity part)
+    {
+        var rest = part.Source.Span[part.BodyOffset..];
+        return rest.StartsWith("--"u8);
+    }
+
+    /// <summary>
+    /// RFC 3501 section 6.4.5: the blank line is included in header fetches "except in the case of a
+    /// message which has no body and no blank line", where the header block ends without one.
+    /// </summary>
+    private static bool EndsWithBlankLine(MimeEntity entity)
+    {
+        var span = entity.RawHeader.Span;
+        return span.EndsWith("\r\n\r\n"u8) || span.EndsWith("\n\n"u8) || span.SequenceEqual("\r\n"u8) || span.SequenceEqual("\n"u8);
+    }
+
     private static ReadOnlyMemory<byte> FilterHeaders(MimeEntity entity, IReadOnlyList<string> names, bool include)
     {
         var output = new ArrayBufferWriter<byte>();
@@ -190,8 +262,13 @@ public static class ImapFetch
             }
         }
 
-        // RFC 9051 section 6.4.5: the subset is followed by the blank line that ends a header.
-        output.Write("\r\n"u8);
+        // RFC 9051 section 6.4.5: the subset is followed by the blank line that ends a header, unless
+        // the message has none (no body and no blank line, RFC 3501 section 6.4.5).
+        if (EndsWithBlankLine(entity) || entity.BodyLength > 0)
+        {
+            output.Write("\r\n"u8);
+        }
+
         return output.WrittenMemory;
     }
 }

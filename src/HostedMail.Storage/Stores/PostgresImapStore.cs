@@ -137,10 +137,14 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     {
         try
         {
-            // A name that was subscribed while it did not exist takes its mark back (orphan_subscriptions).
+            // RFC 3501 sections 6.3.6 and 6.3.9: the subscriptions are the names the user declared with
+            // SUBSCRIBE, so a created folder is not subscribed, unless its name was subscribed while it
+            // did not exist (orphan_subscriptions), which takes its mark back. (The folders a new
+            // mailbox starts with are subscribed by the column default: the server declared them.)
             return (await Db.QueryAsync(dataSource, $"""
-                WITH orphan AS (DELETE FROM orphan_subscriptions WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name)
-                INSERT INTO folders (tenant_id, mailbox_id, name, special_use) VALUES (@tenant_id, @mailbox_id, @name, @special_use)
+                WITH orphan AS (DELETE FROM orphan_subscriptions WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name RETURNING 1)
+                INSERT INTO folders (tenant_id, mailbox_id, name, special_use, subscribed)
+                VALUES (@tenant_id, @mailbox_id, @name, @special_use, EXISTS (SELECT 1 FROM orphan))
                 RETURNING {FolderColumns}
                 """, MapFolder, cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name), ("special_use", specialUse)))[0];
         }
