@@ -62,7 +62,8 @@ public interface ICredentialVerifier
     /// A value that changes whenever a credential of <paramref name="username"/> is revoked, read
     /// from the record every node shares; null when the user may not log in at all. A cached
     /// success is trusted only while it is unchanged, so a revocation works at once on every
-    /// node. The default (a constant) keeps cached successes for their time to live.
+    /// node. The default (a constant) keeps cached successes for their time to live. Must not
+    /// throw when the store does not answer: null then (the verification reports the outage).
     /// </summary>
     ValueTask<long?> CredentialStampAsync(string username, CancellationToken cancellationToken) => ValueTask.FromResult<long?>(0);
 }
@@ -99,15 +100,7 @@ public sealed class MailAuthenticator(ICredentialVerifier verifier, AuthPenaltyT
         }
         // The stamp is read before verifying: a revocation that lands while the verifier works
         // changes it, so the success cached below is not trusted again.
-        long? stamp;
-        try
-        {
-            stamp = await verifier.CredentialStampAsync(credentials.Username, cancellationToken);
-        }
-        catch (System.Data.Common.DbException)
-        {
-            return AuthResult.TemporaryFailure;
-        }
+        var stamp = await verifier.CredentialStampAsync(credentials.Username, cancellationToken);
         if (stamp is { } known && cache.TryGet(credentials.Username, credentials.Password, known, out var cached))
         {
             penalties.RecordSuccess(address, credentials.Username);

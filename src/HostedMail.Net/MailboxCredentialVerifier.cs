@@ -22,6 +22,16 @@ public sealed class MailboxCredentialVerifier(MailboxService mailboxes) : ICrede
         }
     }
 
-    public async ValueTask<long?> CredentialStampAsync(string username, CancellationToken cancellationToken) =>
-        await mailboxes.CredentialStampAsync(username, cancellationToken);
+    public async ValueTask<long?> CredentialStampAsync(string username, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await mailboxes.CredentialStampAsync(username, cancellationToken);
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // No cached success is trusted; VerifyAsync then answers TemporaryFailure itself.
+            return null;
+        }
+    }
 }

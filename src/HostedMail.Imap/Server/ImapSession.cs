@@ -126,7 +126,7 @@ internal sealed partial class ImapSession
         catch (Exception ex)
         {
             // Outside any command (framing, updates after a failure): the state is unknown; BYE with the id.
-            var id = ErrorId.New();
+            var id = ShortId.NewErrorId();
             ImapLog.CommandFailed(_logger, ex, "session", id);
             await TryByeAsync("[SERVERBUG] Internal server error (error id " + id + ")");
         }
@@ -196,7 +196,7 @@ internal sealed partial class ImapSession
         {
             // Mid-response (a line or literal half written) or mid-switch (STARTTLS, COMPRESS,
             // IDLE): the client's view of the stream is unknown, so the only safe answer is BYE.
-            var id = ErrorId.New();
+            var id = ShortId.NewErrorId();
             ImapLog.CommandFailed(_logger, ex, command.Verb.ToString(), id);
             if (!_w.AtLineStart)
             {
@@ -230,7 +230,7 @@ internal sealed partial class ImapSession
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
         {
-            var id = ErrorId.New();
+            var id = ShortId.NewErrorId();
             ImapLog.CommandFailed(_logger, ex, command.Verb.ToString(), id);
             _w.Ascii(command.Tag).Ascii(" NO [UNAVAILABLE] Temporary server failure, try again (error id ").Ascii(id).Ascii(")").Crlf();
         }
@@ -239,7 +239,7 @@ internal sealed partial class ImapSession
             // STYLE.md sessions rule 6, the one catch site: a bug in a handler is logged once with a
             // correlation id the client also sees, and costs only this command. RFC 9051 section
             // 7.1: [SERVERBUG] says the failure is the server's, not the client's.
-            var id = ErrorId.New();
+            var id = ShortId.NewErrorId();
             ImapLog.CommandFailed(_logger, ex, command.Verb.ToString(), id);
             _w.Ascii(command.Tag).Ascii(" NO [SERVERBUG] Internal server error (error id ").Ascii(id).Ascii(")").Crlf();
         }
@@ -428,7 +428,7 @@ internal sealed partial class ImapSession
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            var id = ErrorId.New();
+            var id = ShortId.NewErrorId();
             ImapLog.CommandFailed(_logger, ex, "parse", id);
             var span = _command.WrittenSpan;
             var space = span.IndexOf((byte)' ');

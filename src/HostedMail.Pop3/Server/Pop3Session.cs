@@ -143,7 +143,7 @@ internal sealed partial class Pop3Session
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            var errorId = ErrorId.New();
+            var errorId = ShortId.NewErrorId();
             Pop3Log.SessionFailed(_logger, errorId, ex);
             Pop3Response.Err(_output, Pop3ResponseCode.SysTemp, $"Internal error, closing connection (error id {errorId})");
         }
@@ -283,7 +283,7 @@ internal sealed partial class Pop3Session
             // The one place a bug becomes a reply (ARCHITECTURE.md "Protocol code"). Nothing of the
             // maildrop changes before QUIT (RFC 1939 section 6), so the session can go on, unless
             // part of a response was already written: then the client cannot tell where it ends.
-            var errorId = ErrorId.New();
+            var errorId = ShortId.NewErrorId();
             Pop3Log.CommandFailed(_logger, command.Verb.ToString(), errorId, ex);
             if (flushes != _flushes || unflushed != _output.UnflushedBytes)
             {

@@ -81,7 +81,7 @@ internal sealed partial class SmtpSession
 
     private SmtpTransaction RequireRecipients()
     {
-        var transaction = _transaction ?? throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.BadSequence, new EnhancedStatusCode(5, 5, 1), "Need MAIL command first"));
+        var transaction = _transaction!; // the command table admits DATA and BDAT only in a transaction
         if (transaction.Recipients.Count == 0)
         {
             // RFC 5321 section 3.3: DATA without a valid recipient gets 554 (503 is also allowed).

@@ -1,5 +1,6 @@
 using HostedMail.Core.Delivery;
 using HostedMail.Core.Messages;
+using HostedMail.Net;
 using HostedMail.Smtp.Protocol;
 
 namespace HostedMail.Smtp.Server;
@@ -50,14 +51,14 @@ internal sealed partial class SmtpSession
             }
         }
 
-        _transaction = new SmtpTransaction(NewTransactionId(), command.Path, parameters);
+        _transaction = new SmtpTransaction(ShortId.New(12), command.Path, parameters);
         _state = SmtpSessionState.InTransaction;
         Write(new SmtpReply(SmtpReplyCode.Ok, EnhancedStatusCode.SenderOk, "Sender OK"));
     }
 
     private async Task HandleRcptAsync(SmtpCommand command)
     {
-        var transaction = _transaction ?? throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.BadSequence, new EnhancedStatusCode(5, 5, 1), "Need MAIL command first"));
+        var transaction = _transaction!; // the command table admits RCPT only in a transaction
         if (transaction.Bdat is not null)
         {
             throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.BadSequence, new EnhancedStatusCode(5, 5, 1), "RCPT not allowed during BDAT"));

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Frozen;
 using System.IO.Pipelines;
-using System.Security.Cryptography;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Net;
 using HostedMail.Smtp.Protocol;
@@ -9,15 +8,23 @@ using Microsoft.Extensions.Logging;
 
 namespace HostedMail.Smtp.Server;
 
-/// <summary>The state of an SMTP session, which decides the commands it accepts.</summary>
+/// <summary>
+/// The state of an SMTP session, which decides the commands it accepts. A session is in exactly
+/// one of the first three; the combinations are the command table's masks.
+/// </summary>
+[Flags]
 internal enum SmtpSessionState
 {
     /// <summary>Before EHLO/HELO.</summary>
-    Connected,
+    Connected = 1,
     /// <summary>After EHLO/HELO, no transaction.</summary>
-    Ready,
+    Ready = 2,
     /// <summary>After MAIL FROM.</summary>
-    InTransaction,
+    InTransaction = 4,
+    /// <summary>Mask: after EHLO/HELO.</summary>
+    Greeted = Ready | InTransaction,
+    /// <summary>Mask: any state.</summary>
+    Any = Connected | Greeted,
 }
 
 /// <summary>One SMTP connection: reads commands, answers them, and hands finished messages to the store.</summary>
@@ -113,7 +120,7 @@ internal sealed partial class SmtpSession
         {
             // Outside any command (reading, flushing): the session's state is unknown, so it ends,
             // but never without a reply.
-            var errorId = ErrorId.New();
+            var errorId = ShortId.NewErrorId();
             _logger.LogError(ex, "SMTP session failed (error id {ErrorId})", errorId);
             Write(new SmtpReply(SmtpReplyCode.ServiceNotAvailable, EnhancedStatusCode.MailSystemError, $"Internal error, closing connection (error id {errorId})"));
         }
@@ -182,40 +189,30 @@ internal sealed partial class SmtpSession
         }
     }
 
-    /// <summary>The session states a command is legal in (STYLE.md: a command table gated by state).</summary>
-    [Flags]
-    private enum States
-    {
-        Connected = 1,
-        Ready = 2,
-        InTransaction = 4,
-        Greeted = Ready | InTransaction,
-        Any = Connected | Greeted,
-    }
-
-    private readonly record struct CommandRule(States States, Func<SmtpSession, SmtpCommand, Task> Handler);
+    /// <summary>A command table row (STYLE.md): the states the command is legal in, and its handler.</summary>
+    private readonly record struct CommandRule(SmtpSessionState States, Func<SmtpSession, SmtpCommand, Task> Handler);
 
     // RFC 5321 section 4.1.4 orders the commands: EHLO/HELO first, then MAIL, RCPT, DATA/BDAT.
     // Commands that read past their command line (DATA, BDAT, AUTH, STARTTLS) say so themselves
     // through _readingPastCommandLine, which decides whether a failure can leave the session usable.
     private static readonly FrozenDictionary<SmtpVerb, CommandRule> Commands = new Dictionary<SmtpVerb, CommandRule>
     {
-        [SmtpVerb.Ehlo] = new(States.Any, static (s, c) => s.HandleHello(c)),
-        [SmtpVerb.Helo] = new(States.Any, static (s, c) => s.HandleHello(c)),
-        [SmtpVerb.StartTls] = new(States.Greeted, static (s, _) => s.HandleStartTlsAsync()),
-        [SmtpVerb.Auth] = new(States.Greeted, static (s, c) => s.HandleAuthAsync(c)),
-        [SmtpVerb.Mail] = new(States.Greeted, static (s, c) => s.HandleMailAsync(c)),
-        [SmtpVerb.Rcpt] = new(States.InTransaction, static (s, c) => s.HandleRcptAsync(c)),
-        [SmtpVerb.Data] = new(States.InTransaction, static (s, _) => s.HandleDataAsync()),
-        [SmtpVerb.Bdat] = new(States.InTransaction, static (s, c) => s.HandleBdatAsync(c)),
-        [SmtpVerb.Rset] = new(States.Any, static (s, _) => s.Reply(SmtpReplies.Ok, reset: true)),
-        [SmtpVerb.Noop] = new(States.Any, static (s, _) => s.Reply(SmtpReplies.Ok)),
-        [SmtpVerb.Quit] = new(States.Any, static (s, _) => s.HandleQuit()),
+        [SmtpVerb.Ehlo] = new(SmtpSessionState.Any, static (s, c) => s.HandleHello(c)),
+        [SmtpVerb.Helo] = new(SmtpSessionState.Any, static (s, c) => s.HandleHello(c)),
+        [SmtpVerb.StartTls] = new(SmtpSessionState.Greeted, static (s, _) => s.HandleStartTlsAsync()),
+        [SmtpVerb.Auth] = new(SmtpSessionState.Greeted, static (s, c) => s.HandleAuthAsync(c)),
+        [SmtpVerb.Mail] = new(SmtpSessionState.Greeted, static (s, c) => s.HandleMailAsync(c)),
+        [SmtpVerb.Rcpt] = new(SmtpSessionState.InTransaction, static (s, c) => s.HandleRcptAsync(c)),
+        [SmtpVerb.Data] = new(SmtpSessionState.InTransaction, static (s, _) => s.HandleDataAsync()),
+        [SmtpVerb.Bdat] = new(SmtpSessionState.InTransaction, static (s, c) => s.HandleBdatAsync(c)),
+        [SmtpVerb.Rset] = new(SmtpSessionState.Any, static (s, _) => s.Reply(SmtpReplies.Ok, reset: true)),
+        [SmtpVerb.Noop] = new(SmtpSessionState.Any, static (s, _) => s.Reply(SmtpReplies.Ok)),
+        [SmtpVerb.Quit] = new(SmtpSessionState.Any, static (s, _) => s.HandleQuit()),
         // RFC 5321 section 3.5.3: 252 when we will not verify; never confirm addresses to strangers.
-        [SmtpVerb.Vrfy] = new(States.Any, static (s, _) => s.Reply(new SmtpReply(SmtpReplyCode.CannotVerifyUser, new EnhancedStatusCode(2, 5, 0), "Cannot VRFY user, but will accept message and attempt delivery"))),
-        [SmtpVerb.Expn] = new(States.Any, static (s, _) => s.Reply(new SmtpReply(SmtpReplyCode.CommandNotImplemented, new EnhancedStatusCode(5, 5, 1), "EXPN is not available"))),
-        [SmtpVerb.Help] = new(States.Any, static (s, _) => s.Reply(new SmtpReply(SmtpReplyCode.HelpMessage, new EnhancedStatusCode(2, 0, 0), "See RFC 5321 and https://www.rfc-editor.org/rfc/rfc5321"))),
-        [SmtpVerb.NotImplemented] = new(States.Any, static (s, _) => s.Reply(SmtpReplies.CommandNotImplemented)),
+        [SmtpVerb.Vrfy] = new(SmtpSessionState.Any, static (s, _) => s.Reply(new SmtpReply(SmtpReplyCode.CannotVerifyUser, new EnhancedStatusCode(2, 5, 0), "Cannot VRFY user, but will accept message and attempt delivery"))),
+        [SmtpVerb.Expn] = new(SmtpSessionState.Any, static (s, _) => s.Reply(new SmtpReply(SmtpReplyCode.CommandNotImplemented, new EnhancedStatusCode(5, 5, 1), "EXPN is not available"))),
+        [SmtpVerb.Help] = new(SmtpSessionState.Any, static (s, _) => s.Reply(new SmtpReply(SmtpReplyCode.HelpMessage, new EnhancedStatusCode(2, 0, 0), "See RFC 5321 and https://www.rfc-editor.org/rfc/rfc5321"))),
+        [SmtpVerb.NotImplemented] = new(SmtpSessionState.Any, static (s, _) => s.Reply(SmtpReplies.CommandNotImplemented)),
     }.ToFrozenDictionary();
 
     private async Task DiscardRestOfLineAsync(CancellationToken cancellationToken)
@@ -252,7 +249,7 @@ internal sealed partial class SmtpSession
                 throw new SmtpReplyException(SmtpReplies.CommandUnrecognized);
             }
 
-            if ((rule.States & Current) == 0)
+            if ((rule.States & _state) == 0)
             {
                 throw new SmtpReplyException(OutOfSequence());
             }
@@ -271,7 +268,7 @@ internal sealed partial class SmtpSession
         {
             // The one place a bug becomes a reply (ARCHITECTURE.md "Protocol code"). Stores commit
             // whole messages in one transaction, so an abandoned transaction stored nothing.
-            var errorId = ErrorId.New();
+            var errorId = ShortId.NewErrorId();
             _logger.LogError(ex, "SMTP {Verb} failed (error id {ErrorId})", command.Verb, errorId);
             var inputInSync = !_readingPastCommandLine;
             ResetTransaction();
@@ -291,13 +288,6 @@ internal sealed partial class SmtpSession
             _inputBuffered = false;
         }
     }
-
-    private States Current => _state switch
-    {
-        SmtpSessionState.Connected => States.Connected,
-        SmtpSessionState.Ready => States.Ready,
-        _ => States.InTransaction,
-    };
 
     private SmtpReply OutOfSequence() => _state == SmtpSessionState.Connected
         ? new SmtpReply(SmtpReplyCode.BadSequence, new EnhancedStatusCode(5, 5, 1), "Send EHLO or HELO first")
@@ -409,21 +399,6 @@ internal sealed partial class SmtpSession
         {
             throw new ConnectionClosedException();
         }
-    }
-
-    /// <summary>A short random id, base32, for a transaction (logs, Received, 250 reply).</summary>
-    private static string NewTransactionId()
-    {
-        const string alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-        Span<byte> bytes = stackalloc byte[12];
-        RandomNumberGenerator.Fill(bytes);
-        Span<char> chars = stackalloc char[12];
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            chars[i] = alphabet[bytes[i] % alphabet.Length];
-        }
-
-        return new string(chars);
     }
 
     /// <summary>The client went away; end the session without another word.</summary>

@@ -12,50 +12,32 @@ namespace HostedMail.Storage.Stores;
 /// being re-established are not heard; new logins are refused anyway (credential stamps), only
 /// sessions already open would then last until they disconnect.
 /// </summary>
-internal sealed class PostgresCredentialRevocationFeed(NpgsqlDataSource dataSource, TimeProvider? timeProvider = null, ILogger<PostgresCredentialRevocationFeed>? logger = null)
-    : ICredentialRevocationFeed, IAsyncDisposable
+internal sealed class PostgresCredentialRevocationFeed : ICredentialRevocationFeed, IAsyncDisposable
 {
     public const string Channel = "hostedmail_credentials";
 
-    private readonly CancellationTokenSource _stop = new();
     private readonly Lock _lock = new();
+    private readonly PostgresListener _listener;
     private ImmutableList<Action<string>> _subscribers = [];
-    private Task? _loop;
-    private int _disposed;
+
+    public PostgresCredentialRevocationFeed(NpgsqlDataSource dataSource, TimeProvider? timeProvider = null, ILogger<PostgresCredentialRevocationFeed>? logger = null)
+    {
+        _listener = new PostgresListener(dataSource, Channel, Dispatch, static () => { },
+            (ILogger?)logger ?? NullLogger.Instance, timeProvider ?? TimeProvider.System);
+    }
 
     public IDisposable Subscribe(Action<string> onRevoked)
     {
         lock (_lock)
         {
             _subscribers = _subscribers.Add(onRevoked);
-            _loop ??= Task.Run(() => PostgresListener.RunAsync(dataSource, Channel, Dispatch, () => { },
-                (ILogger?)logger ?? NullLogger.Instance, timeProvider ?? TimeProvider.System, _stop.Token));
         }
 
+        _listener.EnsureStarted();
         return new Subscription(this, onRevoked);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        await _stop.CancelAsync();
-        if (_loop is not null)
-        {
-            try
-            {
-                await _loop;
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
 
     private void Dispatch(string address)
     {

@@ -13,54 +13,26 @@ namespace HostedMail.Storage.Stores;
 /// growing delay and then tells every subscriber to resynchronise, since NOTIFYs sent while it
 /// was away are lost.
 /// </summary>
-internal sealed class PostgresFolderChangeFeed(NpgsqlDataSource dataSource, TimeProvider? timeProvider = null, ILogger<PostgresFolderChangeFeed>? logger = null)
-    : IFolderChangeFeed, IAsyncDisposable
+internal sealed class PostgresFolderChangeFeed : IFolderChangeFeed, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<(long Tenant, long Folder), Subscription[]> _subscribers = new();
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Lock _startLock = new();
-    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
-    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
-    private Task? _loop;
-    private int _disposed;
+    private readonly PostgresListener _listener;
+
+    public PostgresFolderChangeFeed(NpgsqlDataSource dataSource, TimeProvider? timeProvider = null, ILogger<PostgresFolderChangeFeed>? logger = null)
+    {
+        _listener = new PostgresListener(dataSource, PostgresMessageStore.FolderChannel, Dispatch, ResynchroniseAll,
+            (ILogger?)logger ?? NullLogger.Instance, timeProvider ?? TimeProvider.System);
+    }
 
     public IDisposable Subscribe(long tenantId, long folderId, Action<long> onChange)
     {
         var subscription = new Subscription(this, (tenantId, folderId), onChange);
         _subscribers.AddOrUpdate(subscription.Key, _ => [subscription], (_, existing) => [.. existing, subscription]);
-        if (_loop is null)
-        {
-            lock (_startLock)
-            {
-                _loop ??= Task.Run(ListenLoopAsync);
-            }
-        }
-
+        _listener.EnsureStarted();
         return subscription;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        // The container may dispose it twice (registered as itself and as IFolderChangeFeed).
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        await _stop.CancelAsync();
-        if (_loop is not null)
-        {
-            try
-            {
-                await _loop;
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
 
     private void Remove(Subscription subscription)
     {
@@ -76,9 +48,6 @@ internal sealed class PostgresFolderChangeFeed(NpgsqlDataSource dataSource, Time
             }
         }
     }
-
-    private Task ListenLoopAsync() =>
-        PostgresListener.RunAsync(dataSource, PostgresMessageStore.FolderChannel, Dispatch, ResynchroniseAll, _logger, _time, _stop.Token);
 
     /// <summary>Anything that changed before LISTEN took effect was not heard: everyone re-checks.</summary>
     private void ResynchroniseAll()

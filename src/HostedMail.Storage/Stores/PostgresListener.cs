@@ -4,16 +4,56 @@ using Npgsql;
 namespace HostedMail.Storage.Stores;
 
 /// <summary>
-/// One LISTEN connection on one channel, kept open until stopped: reconnects with a growing delay
-/// (100 ms doubling to 10 s) and calls <c>onListening</c> each time LISTEN takes effect, because
-/// NOTIFYs sent while it was away are lost and its users must catch up. Shared by the node's
-/// feeds (folder changes, credential revocations).
+/// One LISTEN connection on one channel, started by the first <see cref="EnsureStarted"/> and kept
+/// open until disposed: reconnects with a growing delay (100 ms doubling to 10 s) and calls
+/// <c>onListening</c> each time LISTEN takes effect, because NOTIFYs sent while it was away are
+/// lost and its users must catch up. Owned by the node's feeds (folder changes, credential revocations).
 /// </summary>
-internal static class PostgresListener
+internal sealed class PostgresListener(NpgsqlDataSource dataSource, string channel, Action<string> onPayload, Action onListening,
+    ILogger logger, TimeProvider time) : IAsyncDisposable
 {
-    public static async Task RunAsync(NpgsqlDataSource dataSource, string channel, Action<string> onPayload, Action onListening,
-        ILogger logger, TimeProvider time, CancellationToken stop)
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _startLock = new();
+    private Task? _loop;
+    private int _disposed;
+
+    public void EnsureStarted()
     {
+        if (_loop is null)
+        {
+            lock (_startLock)
+            {
+                _loop ??= Task.Run(RunAsync);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // The container may dispose a feed twice (registered as itself and as its interface).
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync();
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        var stop = _stop.Token;
         var delay = TimeSpan.FromMilliseconds(100);
         while (!stop.IsCancellationRequested)
         {
