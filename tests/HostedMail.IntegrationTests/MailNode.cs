@@ -157,7 +157,7 @@ public class MailNode : IAsyncLifetime
         return list;
     }
 
-    private async Task SeedAsync()
+    protected virtual async Task SeedAsync()
     {
         await Cli.OkAsync("tenant", "create", "acme");
         await Cli.OkAsync("domain", "add", "acme.example", "--tenant", "acme", "--verified");
