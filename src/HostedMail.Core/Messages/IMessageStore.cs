@@ -32,7 +32,15 @@ public sealed record OutboundSubmission(
     string? Ret,
     bool RequireTls,
     bool SmtpUtf8,
-    DateTimeOffset ExpiresAt);
+    DateTimeOffset ExpiresAt)
+{
+    /// <summary>
+    /// How many leading bytes of the request's message this copy leaves out: a forward shares the
+    /// blob of the local copies but not their Return-Path (RFC 5321 section 4.4: only the final
+    /// delivery MTA adds one), so the blob is stored once and the queue sends it from this offset.
+    /// </summary>
+    public int ContentOffset { get; init; }
+}
 
 /// <summary>One remote recipient with its DSN parameters (RFC 3461 section 4).</summary>
 public sealed record OutboundRecipient(string Address, string? Notify, string? OriginalRecipient);

@@ -69,12 +69,14 @@ internal sealed class BounceSender(SmtpServerOptions smtp, RecipientResolver rec
         var resolution = await recipients.ResolveAsync(message.EnvelopeFrom, cancellationToken);
         if (resolution.Problem is null)
         {
-            // RFC 5321 section 4.4: the delivering MTA records the (null) reverse-path.
-            var withReturnPath = Encoding.ASCII.GetBytes("Return-Path: <>\r\n").Concat(bytes).ToArray();
+            // RFC 5321 section 4.4: the delivering MTA records the (null) reverse-path; forwards of
+            // the notification skip it, like every forward.
+            var returnPath = Encoding.ASCII.GetBytes("Return-Path: <>\r\n");
+            var withReturnPath = returnPath.Concat(bytes).ToArray();
             var deliveries = resolution.Mailboxes.Select(m => new MailboxDelivery(m.TenantId, m.MailboxId, null, MessageFlags.None, [], now)).ToList();
             var forwards = resolution.ExternalForwards.Count == 0
                 ? []
-                : new[] { Outbound(resolution.TenantId, resolution.ExternalForwards, utf8, now) };
+                : new[] { Outbound(resolution.TenantId, resolution.ExternalForwards, utf8, now) with { ContentOffset = returnPath.Length } };
             await store.StoreAsync(new StoreRequest(MessageParsing.Prepare(withReturnPath), deliveries, forwards), cancellationToken);
         }
         else if (resolution.Problem == RecipientProblem.NotHostedHere)

@@ -1,3 +1,4 @@
+using System.Text;
 using HostedMail.Core.Messages;
 using HostedMail.MailAuth;
 using HostedMail.MailAuth.Dkim;
@@ -39,8 +40,13 @@ internal sealed class InboundMessageHandler(
 
         var junk = verdict.Dmarc?.Disposition == DmarcPolicy.Quarantine;
         var body = TraceHeaders.RemoveOurAuthenticationResults(message.Body, parsed, options.Hostname);
-        var headers = TraceHeaders.ReturnPath(message) + verdict.Header + TraceHeaders.Received(message, options.Hostname, timeProvider.GetUtcNow());
+        // Return-Path goes first: forwards share the blob but start after it (RFC 5321 section 4.4:
+        // only the final delivery MTA adds Return-Path; a relayed copy must not carry ours). They
+        // keep Received, which every relay adds, and our Authentication-Results.
+        var returnPath = TraceHeaders.ReturnPath(message);
+        var headers = returnPath + verdict.Header + TraceHeaders.Received(message, options.Hostname, timeProvider.GetUtcNow());
         var data = MessageParsing.Prepare(TraceHeaders.Prepend(headers, body.Span));
+        var forwardOffset = Encoding.UTF8.GetByteCount(returnPath);
 
         var now = timeProvider.GetUtcNow();
         var deliveries = new List<MailboxDelivery>();
@@ -68,7 +74,10 @@ internal sealed class InboundMessageHandler(
         // destination checks our domain rather than the original sender's.
         var forwardSender = srs.Forward(message.Transaction.Sender.Address);
         var outbound = forwards.Select(f => new OutboundSubmission(f.Key, null, forwardSender, f.Value,
-            message.Transaction.Parameters.EnvelopeId, null, message.Transaction.Parameters.RequireTls, message.Transaction.Parameters.SmtpUtf8, now + options.OutboundLifetime)).ToList();
+            message.Transaction.Parameters.EnvelopeId, null, message.Transaction.Parameters.RequireTls, message.Transaction.Parameters.SmtpUtf8, now + options.OutboundLifetime)
+        {
+            ContentOffset = forwardOffset,
+        }).ToList();
         await store.StoreAsync(new StoreRequest(data, deliveries, outbound), cancellationToken);
         logger.LogInformation("Transaction {Id} stored for {Count} mailbox(es)", message.Transaction.Id, deliveries.Count);
         return new SmtpReply(SmtpReplyCode.Ok, EnhancedStatusCode.Success, $"OK id={message.Transaction.Id}");

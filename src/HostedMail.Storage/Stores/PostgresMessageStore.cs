@@ -58,8 +58,8 @@ internal sealed class PostgresMessageStore : IMessageStore, IAsyncDisposable
 
     private const string QueueSql = """
         WITH q AS (
-            INSERT INTO outbound_messages (tenant_id, mailbox_id, envelope_from, blob_sha256, size, envid, ret, require_tls, smtputf8, expires_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            INSERT INTO outbound_messages (tenant_id, mailbox_id, envelope_from, blob_sha256, size, envid, ret, require_tls, smtputf8, expires_at, content_offset)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $15)
             RETURNING queue_id
         ), r AS (
             INSERT INTO outbound_recipients (tenant_id, queue_id, recipient, domain, notify, orcpt)
@@ -88,6 +88,11 @@ internal sealed class PostgresMessageStore : IMessageStore, IAsyncDisposable
         if (request.Deliveries.Count == 0 && request.Outbound.Count == 0)
         {
             return Task.FromResult(new StoreResult([], []));
+        }
+
+        if (request.Outbound.Any(o => o.ContentOffset < 0 || o.ContentOffset > request.Message.Size))
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), "an outbound content offset lies outside the message");
         }
 
         // Once queued the store goes ahead: a commit cannot be half-cancelled, and a message
@@ -218,9 +223,9 @@ internal sealed class PostgresMessageStore : IMessageStore, IAsyncDisposable
         var outbound = batch.SelectMany((p, requestIndex) => p.Request.Outbound.Select(o => (o, p.Request.Message, requestIndex))).ToList();
         foreach (var (o, message, _) in outbound)
         {
-            command.BatchCommands.Add(Statement(QueueSql, o.TenantId, o.MailboxId, o.EnvelopeFrom, message.Sha256, message.Size, o.EnvId, o.Ret, o.RequireTls, o.SmtpUtf8, o.ExpiresAt,
+            command.BatchCommands.Add(Statement(QueueSql, o.TenantId, o.MailboxId, o.EnvelopeFrom, message.Sha256, message.Size - o.ContentOffset, o.EnvId, o.Ret, o.RequireTls, o.SmtpUtf8, o.ExpiresAt,
                 o.Recipients.Select(r => r.Address).ToArray(), o.Recipients.Select(r => DomainOf(r.Address)).ToArray(),
-                o.Recipients.Select(r => r.Notify).ToArray(), o.Recipients.Select(r => r.OriginalRecipient).ToArray()));
+                o.Recipients.Select(r => r.Notify).ToArray(), o.Recipients.Select(r => r.OriginalRecipient).ToArray(), o.ContentOffset));
         }
 
         var delivered = batch.Select(p => new DeliveredMessage[p.Request.Deliveries.Count]).ToArray();

@@ -38,7 +38,7 @@ internal sealed class PostgresOutboundQueue(NpgsqlDataSource dataSource) : IOutb
         """;
 
     private const string ReadSql = """
-        SELECT b.data FROM outbound_messages m
+        SELECT CASE WHEN m.content_offset = 0 THEN b.data ELSE substring(b.data FROM m.content_offset + 1) END FROM outbound_messages m
         JOIN blobs b ON b.tenant_id = m.tenant_id AND b.sha256 = m.blob_sha256
         WHERE m.tenant_id = @tenant_id AND m.queue_id = @queue_id
         """;
