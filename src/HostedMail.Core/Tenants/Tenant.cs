@@ -3,7 +3,27 @@ using HostedMail.Core.Audit;
 namespace HostedMail.Core.Tenants;
 
 /// <summary>A customer organisation: owns domains, mailboxes, admins, a plan and a bill.</summary>
-public sealed record Tenant(long TenantId, string Name, string Plan, TenantState State, DateTimeOffset CreatedAt);
+public sealed record Tenant(long TenantId, string Name, string Plan, TenantState State, DateTimeOffset CreatedAt)
+{
+    /// <summary>The language of the service's texts to the tenant's people (delivery notifications): a <see cref="TenantLanguage"/> tag, or null for English.</summary>
+    public string? Language { get; init; }
+}
+
+/// <summary>The languages the service writes system texts in.</summary>
+public static class TenantLanguage
+{
+    public const string English = "en";
+    public const string German = "de";
+
+    public static IReadOnlyList<string> Supported { get; } = [English, German];
+
+    /// <summary>The supported tag for <paramref name="value"/> ("de", "DE", "de-AT" all give "de"); throws Validation for others.</summary>
+    public static string Parse(string value)
+    {
+        var primary = (value ?? string.Empty).Trim().Split('-', '_')[0].ToLowerInvariant();
+        return Supported.Contains(primary) ? primary : throw HostedMailException.Invalid($"unsupported language '{value}': use {string.Join(" or ", Supported)}");
+    }
+}
 
 /// <summary>Whether a tenant's mail flows. A suspended tenant's mail is deferred, not lost.</summary>
 public enum TenantState
@@ -23,4 +43,7 @@ public interface ITenantStore
     Task<Tenant?> FindByNameAsync(string name, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<Tenant>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>Sets the tenant's language (null: English); throws NotFound when there is no such tenant.</summary>
+    Task SetLanguageAsync(long tenantId, string? language, AuditEntry audit, CancellationToken cancellationToken);
 }

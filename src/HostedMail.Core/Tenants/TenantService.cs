@@ -44,4 +44,14 @@ public sealed class TenantService(ITenantStore store)
     }
 
     public Task<IReadOnlyList<Tenant>> ListAsync(CancellationToken cancellationToken = default) => store.ListAsync(cancellationToken);
+
+    /// <summary>Sets the language of the tenant's system texts ("en", "de"); null or empty goes back to English.</summary>
+    public async Task<Tenant> SetLanguageAsync(string reference, string? language, Actor actor, CancellationToken cancellationToken = default)
+    {
+        var tenant = await GetAsync(reference, cancellationToken);
+        var tag = string.IsNullOrWhiteSpace(language) ? null : TenantLanguage.Parse(language);
+        var audit = new AuditEntry(tenant.TenantId, actor, "tenant.language", tenant.Name, new Dictionary<string, string> { ["language"] = tag ?? TenantLanguage.English });
+        await store.SetLanguageAsync(tenant.TenantId, tag, audit, cancellationToken);
+        return tenant with { Language = tag };
+    }
 }

@@ -5,14 +5,20 @@ namespace HostedMail.Mime;
 /// <summary>The per-recipient block of a delivery status notification (RFC 3464 section 2.3).</summary>
 public sealed record DsnRecipient(string FinalRecipient, DsnAction Action, string Status)
 {
-    /// <summary>The ORCPT address from the original transaction, if any (RFC 3464 section 2.3.1).</summary>
+    /// <summary>The ORCPT of the original transaction, if any (RFC 3464 section 2.3.1): <c>type;address</c> as given, or a bare address.</summary>
     public string? OriginalRecipient { get; init; }
 
     /// <summary>The remote MTA's name (section 2.3.5).</summary>
     public string? RemoteMta { get; init; }
 
-    /// <summary>The SMTP reply that caused the failure, e.g. "550 5.1.1 No such user" (section 2.3.6).</summary>
+    /// <summary>The reply or reason that caused the failure, e.g. "550 5.1.1 No such user" (section 2.3.6).</summary>
     public string? DiagnosticCode { get; init; }
+
+    /// <summary>
+    /// The diagnostic-type of <see cref="DiagnosticCode"/> (section 2.3.6): "smtp" when it is an SMTP
+    /// server's reply, an "X-" name when it is the reporting MTA's own text (a DNS failure, a refused connection).
+    /// </summary>
+    public string DiagnosticType { get; init; } = "smtp";
 
     /// <summary>When delivery was last attempted (section 2.3.7).</summary>
     public DateTimeOffset? LastAttemptDate { get; init; }
@@ -69,6 +75,12 @@ public sealed class DeliveryStatusNotification
     /// <summary>The recipients reported on.</summary>
     public List<DsnRecipient> Recipients { get; } = [];
 
+    /// <summary>The report's Subject; by default it says whether mail failed, is delayed or was delivered.</summary>
+    public string? Subject { get; set; }
+
+    /// <summary>The language tag of <see cref="Explanation"/> (RFC 3282 Content-Language), if not English.</summary>
+    public string? Language { get; set; }
+
     /// <summary>The human-readable explanation (the first part).</summary>
     public string Explanation { get; set; } = "This is the mail system. Your message could not be delivered to one or more recipients.";
 
@@ -83,9 +95,15 @@ public sealed class DeliveryStatusNotification
     {
         options ??= MessageBuilderOptions.Default;
         bool utf8 = !Ascii.IsValid(OriginalMessage.Span) || !Ascii.IsValid(To.Address);
+        MimeNode explanation = MimeNode.Text("plain", Explanation, options);
+        if (Language is not null)
+        {
+            explanation.Headers.Add(new("Content-Language", Language));
+        }
+
         var parts = new List<MimeNode>
         {
-            MimeNode.Text("plain", Explanation, options),
+            explanation,
             MimeNode.Leaf("message", utf8 ? "global-delivery-status" : "delivery-status", Encoding.UTF8.GetBytes(StatusFields()), utf8 ? ContentEncoding.EightBit : ContentEncoding.SevenBit),
         };
         if (!OriginalMessage.IsEmpty)
@@ -104,7 +122,7 @@ public sealed class DeliveryStatusNotification
         var headers = new StringBuilder();
         HeaderFormatter.WriteAddresses(headers, "From", [From], options.AllowUtf8Headers);
         HeaderFormatter.WriteAddresses(headers, "To", [To], options.AllowUtf8Headers);
-        HeaderFormatter.WriteUnstructured(headers, "Subject", Recipients.Any(r => r.Action == DsnAction.Failed) ? "Undelivered Mail Returned to Sender" : "Delivery Status Notification", options.AllowUtf8Headers);
+        HeaderFormatter.WriteUnstructured(headers, "Subject", Subject ?? DefaultSubject(), options.AllowUtf8Headers);
         headers.Append("Date: ").Append(DateParser.Format(options.TimeProvider.GetLocalNow())).Append("\r\n");
         headers.Append("Message-ID: <").Append(MessageBuilder.GenerateMessageId(ReportingMta)).Append(">\r\n");
         // RFC 3834 section 5: marks the report as automatic so nobody auto-replies to it.
@@ -112,6 +130,10 @@ public sealed class DeliveryStatusNotification
         headers.Append("MIME-Version: 1.0\r\n");
         return MessageBuilder.Write(headers.ToString(), report, options);
     }
+
+    private string DefaultSubject() => Recipients.Any(r => r.Action == DsnAction.Failed) ? "Undelivered Mail Returned to Sender"
+        : Recipients.Any(r => r.Action == DsnAction.Delayed) ? "Delayed Mail (still being retried)"
+        : "Successful Mail Delivery Report";
 
     private string StatusFields()
     {
@@ -135,7 +157,14 @@ public sealed class DeliveryStatusNotification
             string type = Ascii.IsValid(r.FinalRecipient) ? "rfc822" : "utf-8";
             if (r.OriginalRecipient is not null)
             {
-                sb.Append("Original-Recipient: ").Append(type).Append(';').Append(r.OriginalRecipient).Append("\r\n");
+                // Section 2.3.1: address-type ";" generic-address; an ORCPT from SMTP already has its type.
+                sb.Append("Original-Recipient: ");
+                if (r.OriginalRecipient.IndexOf(';', StringComparison.Ordinal) <= 0)
+                {
+                    sb.Append(type).Append(';');
+                }
+
+                sb.Append(OneLine(r.OriginalRecipient)).Append("\r\n");
             }
 
             sb.Append("Final-Recipient: ").Append(type).Append(';').Append(r.FinalRecipient).Append("\r\n");
@@ -148,7 +177,7 @@ public sealed class DeliveryStatusNotification
 
             if (r.DiagnosticCode is not null)
             {
-                sb.Append("Diagnostic-Code: smtp; ").Append(r.DiagnosticCode.Replace("\r", " ", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal)).Append("\r\n");
+                sb.Append("Diagnostic-Code: ").Append(r.DiagnosticType).Append("; ").Append(OneLine(r.DiagnosticCode)).Append("\r\n");
             }
 
             if (r.LastAttemptDate is { } last)
@@ -164,4 +193,6 @@ public sealed class DeliveryStatusNotification
 
         return sb.ToString();
     }
+
+    private static string OneLine(string text) => text.Replace("\r", " ", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 }

@@ -27,7 +27,7 @@ internal static class TenantCommands
                 [t.TenantId.ToString(CultureInfo.InvariantCulture), t.Name, t.Plan, t.State.ToString().ToLowerInvariant(), t.CreatedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)]));
         }));
 
-        return new Command("tenant", "Manage tenants") { create, list };
+        return new Command("tenant", "Manage tenants") { create, list, TenantLanguageCommand.Create(context) };
     }
 
     /// <summary>The --tenant option every scoped command takes: a tenant id or name.</summary>

@@ -2,6 +2,7 @@ using System.Text;
 using HostedMail.Core.Delivery;
 using HostedMail.Core.Messages;
 using HostedMail.Core.Outbound;
+using HostedMail.Core.Tenants;
 using HostedMail.Mime;
 using HostedMail.Smtp.Server;
 using Microsoft.Extensions.Logging;
@@ -18,13 +19,13 @@ namespace HostedMail.Smtp.Outbound;
 //   its own failures end there.
 // - NOTIFY decides per recipient (RFC 3461 section 4.1): NEVER, or a list without FAILURE/DELAY,
 //   suppresses that kind; no NOTIFY means FAILURE and DELAY.
-internal sealed class BounceSender(SmtpServerOptions smtp, RecipientResolver recipients, IMessageStore store, TimeProvider timeProvider, ILogger<BounceSender> logger)
+internal sealed class BounceSender(SmtpServerOptions smtp, RecipientResolver recipients, IMessageStore store, ITenantStore tenants, TimeProvider timeProvider, ILogger<BounceSender> logger)
 {
     public static bool Wants(string? notify, string kind) =>
         notify is null ? kind is "FAILURE" or "DELAY" : notify.Split(',').Contains(kind, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Builds and stores one notification about <paramref name="reported"/>; false when none could be sent.</summary>
-    public async Task<bool> SendAsync(QueuedMessage message, ReadOnlyMemory<byte> original, IReadOnlyList<DsnRecipient> reported, CancellationToken cancellationToken)
+    public async Task<bool> SendAsync(QueuedMessage message, ReadOnlyMemory<byte> original, IReadOnlyList<ReportedRecipient> reported, CancellationToken cancellationToken)
     {
         if (reported.Count == 0)
         {
@@ -45,6 +46,9 @@ internal sealed class BounceSender(SmtpServerOptions smtp, RecipientResolver rec
         }
 
         var utf8 = !Ascii.IsValid(message.EnvelopeFrom);
+        // The sender's tenant reads it: its language, else English.
+        var language = (await tenants.GetAsync(message.TenantId, cancellationToken))?.Language;
+        var (subject, explanation) = NotificationText.Write(language, smtp.Hostname, original.IsEmpty ? null : MimeMessage.Parse(original).Subject, reported);
         var dsn = new DeliveryStatusNotification(smtp.Hostname, new MailboxAddress("Mail Delivery System", "MAILER-DAEMON", smtp.Hostname), to)
         {
             OriginalEnvelopeId = message.EnvId,
@@ -52,17 +56,11 @@ internal sealed class BounceSender(SmtpServerOptions smtp, RecipientResolver rec
             OriginalMessage = original,
             // RFC 3461 section 4.3: RET=FULL asks for the whole message; the default is headers only.
             ReturnFullMessage = message.Ret == "FULL",
+            Subject = subject,
+            Explanation = explanation,
+            Language = language is null or TenantLanguage.English ? null : language,
         };
-        if (reported.All(r => r.Action == DsnAction.Delayed))
-        {
-            dsn.Explanation = "This is the mail system. Your message has not been delivered yet to one or more recipients. Delivery will be retried; you need not resend it.";
-        }
-        else if (reported.All(r => r.Action is DsnAction.Relayed or DsnAction.Delivered))
-        {
-            dsn.Explanation = "This is the mail system. Your message was delivered or relayed as requested.";
-        }
-
-        dsn.Recipients.AddRange(reported);
+        dsn.Recipients.AddRange(reported.Select(r => r.Dsn));
         var bytes = dsn.Build(new MessageBuilderOptions { TimeProvider = timeProvider, AllowUtf8Headers = utf8 });
 
         var now = timeProvider.GetUtcNow();
@@ -89,7 +87,7 @@ internal sealed class BounceSender(SmtpServerOptions smtp, RecipientResolver rec
             return false;
         }
 
-        OutboundLog.NotificationSent(logger, message.TenantId, message.QueueId, reported[0].Action.ToString(), reported.Count);
+        OutboundLog.NotificationSent(logger, message.TenantId, message.QueueId, reported[0].Dsn.Action.ToString(), reported.Count);
         return true;
     }
 

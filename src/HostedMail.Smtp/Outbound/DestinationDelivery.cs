@@ -25,7 +25,11 @@ internal sealed class PendingMessage(QueuedMessage message, IReadOnlyList<Queued
 }
 
 /// <summary>The reply that decided a recipient, with where it came from for the delivery log.</summary>
-internal sealed record AttemptReply(SmtpReply Reply, string? Host, string? Ip, string? TlsProtocol, string? TlsCipher, TimeSpan Duration, bool PeerHandlesDsn);
+internal sealed record AttemptReply(SmtpReply Reply, string? Host, string? Ip, string? TlsProtocol, string? TlsCipher, TimeSpan Duration, bool PeerHandlesDsn)
+{
+    /// <summary>True when <see cref="Reply"/> is the remote server's own answer, false when we made it (DNS, connection, policy, size).</summary>
+    public bool FromServer { get; init; }
+}
 
 /// <summary>
 /// Delivers a batch of messages to one destination: routes it, applies the MTA-STS policy, tries
@@ -252,7 +256,7 @@ internal sealed class DestinationDelivery(
         var replies = await connection.SendAsync(envelope, bytes, cancellationToken);
         for (var i = 0; i < recipients.Length; i++)
         {
-            pending.Replies[recipients[i].Address] = Reply(replies[i]);
+            pending.Replies[recipients[i].Address] = Reply(replies[i]) with { FromServer = true };
         }
     }
 

@@ -40,7 +40,7 @@ public static class OutboundHosting
         var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         var mtaSts = new MtaStsPolicyCache(dns, options, http, timeProvider, loggers.CreateLogger<MtaStsPolicyCache>());
         var delivery = new DestinationDelivery(options, smtp.Hostname, new OutboundRouter(dns, options), mtaSts, queue, timeProvider, loggers.CreateLogger<DestinationDelivery>());
-        var bounces = new BounceSender(smtp, services.GetRequiredService<RecipientResolver>(), services.GetRequiredService<IMessageStore>(), timeProvider, loggers.CreateLogger<BounceSender>());
+        var bounces = new BounceSender(smtp, services.GetRequiredService<RecipientResolver>(), services.GetRequiredService<IMessageStore>(), services.GetRequiredService<HostedMail.Core.Tenants.ITenantStore>(), timeProvider, loggers.CreateLogger<BounceSender>());
         return new OutboundQueueProcessor(options, node, queue, delivery, bounces, timeProvider, loggers.CreateLogger<OutboundQueueProcessor>());
     }
 

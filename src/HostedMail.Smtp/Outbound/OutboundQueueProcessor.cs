@@ -29,6 +29,9 @@ internal sealed class OutboundQueueProcessor(
     ILogger logger)
 {
     private const string SmarthostDestination = "[smarthost]";
+
+    /// <summary>The diagnostic-type of reasons that are ours rather than a server's reply (RFC 3464 section 2.3.6 allows X- names).</summary>
+    public const string LocalDiagnosticType = "X-HostedMail";
     private readonly ConcurrentDictionary<string, SemaphoreSlim> destinationGates = new(StringComparer.OrdinalIgnoreCase);
 
     public string Node => node;
@@ -94,7 +97,7 @@ internal sealed class OutboundQueueProcessor(
         var m = pending.Message;
         var now = timeProvider.GetUtcNow();
         var results = new List<RecipientResult>();
-        var report = new List<DsnRecipient>();
+        var report = new List<ReportedRecipient>();
         var fallback = pending.Blocked ?? lastError ?? new SmtpReply(SmtpReplyCode.LocalError, new EnhancedStatusCode(4, 4, 1), "no mail host answered");
         foreach (var r in pending.Recipients)
         {
@@ -133,14 +136,18 @@ internal sealed class OutboundQueueProcessor(
             };
             if (dsnAction is { } action)
             {
-                report.Add(new DsnRecipient(r.Address, action, Status(reply, outcome))
+                // RFC 3464 section 2.3.6: "smtp" only for an SMTP server's reply; our own reasons
+                // (DNS failures, refused connections, policy) are text under an X- type, as Postfix does.
+                var dsn = new DsnRecipient(r.Address, action, Status(reply, outcome))
                 {
                     OriginalRecipient = r.OriginalRecipient,
-                    RemoteMta = attempt.Host,
-                    DiagnosticCode = attempt.Host is null && outcome != DeliveryOutcome.Delivered ? null : text,
+                    RemoteMta = attempt.FromServer ? attempt.Host : null,
+                    DiagnosticType = attempt.FromServer ? "smtp" : LocalDiagnosticType,
+                    DiagnosticCode = attempt.FromServer ? text : string.Join(' ', reply.Lines),
                     LastAttemptDate = now,
                     WillRetryUntil = action == DsnAction.Delayed ? m.ExpiresAt : null,
-                });
+                };
+                report.Add(new ReportedRecipient(dsn, reply, attempt.Host, attempt.FromServer, outcome == DeliveryOutcome.Expired));
             }
 
             results.Add(new RecipientResult(r.Address, outcome, text, now, next, attempt.Host, attempt.Ip, attempt.TlsProtocol, attempt.TlsCipher, attempt.Duration, node)

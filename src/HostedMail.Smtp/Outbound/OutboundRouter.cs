@@ -55,11 +55,11 @@ internal sealed class OutboundRouter(IDnsResolver dns, OutboundOptions options)
         }
         else if (answer.Status == DnsStatus.NxDomain)
         {
-            return new Route([], new SmtpReply(SmtpReplyCode.MailboxUnavailable, new EnhancedStatusCode(5, 1, 2), $"domain {domain} does not exist"));
+            return new Route([], new SmtpReply(SmtpReplyCode.MailboxUnavailable, new EnhancedStatusCode(5, 1, 2), $"domain {domain} does not exist (DNS: NXDOMAIN for its MX record)"));
         }
         else
         {
-            return new Route([], Transient($"MX lookup for {domain} failed ({answer.Status})"));
+            return new Route([], Transient($"DNS lookup of the MX records of {domain} failed ({Describe(answer.Status)})"));
         }
 
         var hosts = new List<RouteHost>();
@@ -81,11 +81,11 @@ internal sealed class OutboundRouter(IDnsResolver dns, OutboundOptions options)
 
         if (names.Count == 1 && names[0] == domain && !anyTransient)
         {
-            return new Route([], new SmtpReply(SmtpReplyCode.MailboxUnavailable, new EnhancedStatusCode(5, 1, 2), $"{domain} has no MX and no address"));
+            return new Route([], new SmtpReply(SmtpReplyCode.MailboxUnavailable, new EnhancedStatusCode(5, 1, 2), $"{domain} has no MX, A or AAAA record in DNS"));
         }
 
         // An MX whose name does not resolve is usually a mistake being fixed: retry until expiry.
-        return new Route([], Transient($"no address for the mail hosts of {domain}"));
+        return new Route([], Transient($"no A or AAAA record for the mail hosts of {domain} ({string.Join(", ", names)})"));
     }
 
     private async Task<(IReadOnlyList<IPAddress> Addresses, bool Transient)> AddressesAsync(string name, CancellationToken cancellationToken)
@@ -95,6 +95,13 @@ internal sealed class OutboundRouter(IDnsResolver dns, OutboundOptions options)
         var addresses = a.RecordsOf<AddressRecord>().Concat(aaaa.RecordsOf<AddressRecord>()).Select(r => r.Address).Distinct().ToList();
         return (addresses, a.IsTransientError || aaaa.IsTransientError);
     }
+
+    private static string Describe(DnsStatus status) => status switch
+    {
+        DnsStatus.ServerFailure => "SERVFAIL: its name servers could not answer",
+        DnsStatus.Timeout => "timeout: no name server answered",
+        _ => status.ToString(),
+    };
 
     private static SmtpReply Transient(string text) => new(SmtpReplyCode.LocalError, new EnhancedStatusCode(4, 4, 3), text);
 }

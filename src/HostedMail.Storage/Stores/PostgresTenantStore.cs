@@ -7,7 +7,7 @@ namespace HostedMail.Storage.Stores;
 
 internal sealed class PostgresTenantStore(NpgsqlDataSource dataSource) : ITenantStore
 {
-    private const string Columns = "tenant_id, name, plan, state, created_at";
+    private const string Columns = "tenant_id, name, plan, state, created_at, language";
 
     public async Task<Tenant> CreateAsync(string name, string plan, AuditEntry audit, CancellationToken cancellationToken)
     {
@@ -36,8 +36,26 @@ internal sealed class PostgresTenantStore(NpgsqlDataSource dataSource) : ITenant
     public async Task<IReadOnlyList<Tenant>> ListAsync(CancellationToken cancellationToken) =>
         await Db.QueryAsync(dataSource, $"SELECT {Columns} FROM tenants ORDER BY tenant_id", Map, cancellationToken);
 
+    public async Task SetLanguageAsync(long tenantId, string? language, AuditEntry audit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var updated = await Db.QueryAsync(connection, transaction, "UPDATE tenants SET language = @language, version = version + 1 WHERE tenant_id = @id RETURNING tenant_id",
+            r => r.GetInt64(0), cancellationToken, ("id", tenantId), ("language", language));
+        if (updated.Count == 0)
+        {
+            throw HostedMailException.NotFound($"unknown tenant {tenantId}");
+        }
+
+        await Db.InsertAuditAsync(connection, transaction, audit with { TenantId = tenantId }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     private static Tenant Map(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2),
         r.GetString(3) == "suspended" ? TenantState.Suspended : TenantState.Active,
-        r.GetFieldValue<DateTimeOffset>(4));
+        r.GetFieldValue<DateTimeOffset>(4))
+    {
+        Language = r.IsDBNull(5) ? null : r.GetString(5),
+    };
 }
