@@ -30,6 +30,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<HostedMail.Core.Delivery.IRecipientLookup, PostgresRecipientLookup>();
         services.AddImapStores();
         services.AddSingleton<IDkimKeyStore, PostgresDkimKeyStore>();
+        services.AddSingleton<IServiceDkimKeyStore, PostgresServiceDkimKeyStore>();
         services.AddSingleton<HostedMail.Core.Accounts.IAccountStore, PostgresAccountStore>();
         services.AddSingleton<HostedMail.Core.ApiTokens.IApiTokenStore, PostgresApiTokenStore>();
         services.AddSingleton<HostedMail.Core.AppPasswords.IAppPasswordStore, PostgresAppPasswordStore>();

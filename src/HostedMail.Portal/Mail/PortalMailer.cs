@@ -1,3 +1,4 @@
+using HostedMail.Core.Domains;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Messages;
 using HostedMail.Mime;
@@ -10,8 +11,9 @@ namespace HostedMail.Portal.Mail;
 /// mail path: into a local mailbox when the recipient is hosted here, else the outbound queue.
 /// In development (<c>Portal:MailMode=mailbox</c>) every such mail lands in one local mailbox,
 /// readable over IMAP; <c>log</c> mode logs only the recipient's domain and the subject, never the link.
+/// Every mail is DKIM-signed with the service domain's key.
 /// </summary>
-internal sealed partial class PortalMailer(PortalOptions options, IMessageStore messages, IMailboxStore mailboxes, TimeProvider timeProvider, ILogger<PortalMailer> logger) : IPortalMail
+internal sealed partial class PortalMailer(PortalOptions options, IMessageStore messages, IMailboxStore mailboxes, ServiceDkim dkim, TimeProvider timeProvider, ILogger<PortalMailer> logger) : IPortalMail
 {
     public async Task SendAsync(long tenantId, string to, string subject, string text, CancellationToken cancellationToken)
     {
@@ -22,7 +24,9 @@ internal sealed partial class PortalMailer(PortalOptions options, IMessageStore 
             return;
         }
 
-        var bytes = Build(to, subject, text);
+        // Signed with the service domain's key (the domain of Portal:MailFrom), so receivers can
+        // trust mail from the service itself (RFC 6376; DMARC alignment with the From domain).
+        var bytes = await dkim.SignAsync(Build(to, subject, text), cancellationToken);
         var data = MessageParsing.Prepare(bytes);
         var now = timeProvider.GetUtcNow();
         var local = await mailboxes.FindForLoginAsync(options.MailMode == "mailbox" && options.DevelopmentMailbox is { } dev ? dev : to, cancellationToken);

@@ -23,6 +23,11 @@ internal static class HostedMailCli
             MailboxCommands.Create(context),
             AliasCommands.Create(context),
         };
+        foreach (var command in ServiceDnsCommands.Create(context))
+        {
+            root.Subcommands.Add(command);
+        }
+
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration
         {
             Output = output,

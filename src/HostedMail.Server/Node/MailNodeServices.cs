@@ -29,7 +29,7 @@ internal static class MailNodeServices
     }
 
     /// <summary>Upstream resolvers from <c>Dns:Servers</c> ("ip" or "ip:port"), else /etc/resolv.conf.</summary>
-    private static DnsResolverOptions DnsOptions(IConfiguration configuration)
+    internal static DnsResolverOptions DnsOptions(IConfiguration configuration)
     {
         var servers = configuration.GetSection("Dns:Servers").Get<List<string>>() ?? [];
         if (servers.Count == 0)

@@ -38,6 +38,7 @@ internal static class NodeHost
 
         var app = builder.Build();
         MapHealth(app);
+        app.MapServiceDnsHealth();
         app.MapPortalApi();
         return app;
     }

@@ -24,6 +24,7 @@ internal static class NodeServices
         services.AddSingleton<MailboxService>();
         services.AddSingleton<AliasService>();
         services.AddSingleton<DkimKeyService>();
+        services.AddServiceMail(configuration);
         services.AddSingleton<RecipientResolver>();
         services.AddSingleton(TimeProvider.System);
         return services;
