@@ -23,4 +23,11 @@ public interface ITenantStore
     Task<Tenant?> FindByNameAsync(string name, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<Tenant>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Changes the plan and/or the state (null: unchanged) with its audit entry; null when the
+    /// tenant does not exist. Suspending revokes every credential of the tenant's mailboxes in the
+    /// same transaction (logins stop at once on every node and open sessions are told).
+    /// </summary>
+    Task<Tenant?> UpdateAsync(long tenantId, string? plan, TenantState? state, AuditEntry audit, CancellationToken cancellationToken);
 }

@@ -22,6 +22,7 @@ internal static class HostedMailCli
             DomainCommands.Create(context),
             MailboxCommands.Create(context),
             AliasCommands.Create(context),
+            QueueCommands.Create(context),
         };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration
         {
@@ -34,7 +35,11 @@ internal static class HostedMailCli
 
     private static Command ServeCommand(CliContext context)
     {
-        var command = new Command("serve", "Run a node: HTTP health endpoints now, mail listeners as they are added");
+        var command = new Command("serve",
+            "Run a node in the foreground: the mail listeners of Mail:Listeners (SMTP, submission, IMAP, POP3), the portal API, "
+            + "autoconfig and health endpoints on Http:Urls, and the outbound queue worker (Outbound:Enabled); applies pending migrations first "
+            + "(Database:MigrateOnStart). Configuration: appsettings.json beside the executable, then HOSTEDMAIL__SECTION__KEY variables. "
+            + "SIGTERM stops gracefully");
         command.SetAction(async (_, cancellationToken) =>
         {
             await using var app = NodeHost.Build(context.Overrides);
@@ -56,7 +61,7 @@ internal static class HostedMailCli
 
     private static Command MigrateCommand(CliContext context)
     {
-        var command = new Command("migrate", "Apply pending database migrations");
+        var command = new Command("migrate", "Apply pending database migrations (each once, under an advisory lock; a changed released migration stops here)");
         command.SetAction((_, cancellationToken) => context.RunAsync(async services =>
         {
             var applied = await services.GetRequiredService<MigrationRunner>().ApplyAsync(cancellationToken);

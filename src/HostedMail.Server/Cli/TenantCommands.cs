@@ -27,7 +27,13 @@ internal static class TenantCommands
                 [t.TenantId.ToString(CultureInfo.InvariantCulture), t.Name, t.Plan, t.State.ToString().ToLowerInvariant(), t.CreatedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)]));
         }));
 
-        return new Command("tenant", "Manage tenants") { create, list };
+        var command = new Command("tenant", "Manage tenants: create, list, set-plan, suspend, resume") { create, list };
+        foreach (var sub in TenantStateCommands.Create(context))
+        {
+            command.Subcommands.Add(sub);
+        }
+
+        return command;
     }
 
     /// <summary>The --tenant option every scoped command takes: a tenant id or name.</summary>
