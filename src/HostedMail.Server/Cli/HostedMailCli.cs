@@ -14,16 +14,7 @@ internal static class HostedMailCli
         IReadOnlyDictionary<string, string?>? overrides = null, CancellationToken cancellationToken = default)
     {
         var context = new CliContext(input, output, error, overrides);
-        var root = new RootCommand("HostedMail: a multi-tenant hosted mail service node and its operator commands")
-        {
-            ServeCommand(context),
-            MigrateCommand(context),
-            TenantCommands.Create(context),
-            DomainCommands.Create(context),
-            MailboxCommands.Create(context),
-            AliasCommands.Create(context),
-            QueueCommands.Create(context),
-        };
+        var root = Root(context);
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration
         {
             Output = output,
@@ -32,6 +23,18 @@ internal static class HostedMailCli
             ProcessTerminationTimeout = null,
         }, cancellationToken);
     }
+
+    /// <summary>The whole command tree (tests walk it to check every command's help).</summary>
+    internal static RootCommand Root(CliContext context) => new("HostedMail: a multi-tenant hosted mail service node and its operator commands")
+    {
+        ServeCommand(context),
+        MigrateCommand(context),
+        TenantCommands.Create(context),
+        DomainCommands.Create(context),
+        MailboxCommands.Create(context),
+        AliasCommands.Create(context),
+        QueueCommands.Create(context),
+    };
 
     private static Command ServeCommand(CliContext context)
     {
