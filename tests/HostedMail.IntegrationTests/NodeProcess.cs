@@ -81,18 +81,23 @@ public sealed class NodeProcess : IAsyncDisposable
         return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 
-    /// <summary>The node's build output next to this test build (same configuration).</summary>
-    private static string ExecutablePath()
+    /// <summary>A file of the repository this test build belongs to, e.g. <c>script/seed-demo</c>.</summary>
+    internal static string RepositoryFile(string relativePath)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "HostedMail.sln")))
         {
             directory = directory.Parent;
         }
 
-        var path = Path.Combine(directory?.FullName ?? throw new InvalidOperationException("HostedMail.sln not found above the test output"),
-            "src", "HostedMail.Server", "bin", configuration, "net10.0", "hostedmail.dll");
+        return Path.Combine(directory?.FullName ?? throw new InvalidOperationException("HostedMail.sln not found above the test output"), relativePath);
+    }
+
+    /// <summary>The node's build output next to this test build (same configuration).</summary>
+    internal static string ExecutablePath()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var path = RepositoryFile(Path.Combine("src", "HostedMail.Server", "bin", configuration, "net10.0", "hostedmail.dll"));
         return File.Exists(path) ? path : throw new InvalidOperationException($"{path} is missing: build the solution first (script/test does)");
     }
 }
