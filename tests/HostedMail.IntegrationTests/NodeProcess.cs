@@ -21,7 +21,8 @@ public sealed class NodeProcess : IAsyncDisposable
         start.ArgumentList.Add("serve");
         foreach (var (key, value) in settings)
         {
-            start.Environment["HOSTEDMAIL__" + key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant()] = value;
+            // Case kept: listener names are keys (a "submission..." name is the submission role).
+            start.Environment["HOSTEDMAIL__" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the node");
