@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using HostedMail.Net;
 using HostedMail.Testing;
+using Xunit.Abstractions;
 
 namespace HostedMail.IntegrationTests.Revocation;
 

@@ -1,4 +1,4 @@
-using System.Net.Http.Headers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
@@ -22,10 +22,10 @@ public sealed class PublishedPortTests(TwoNodeCluster cluster) : IClassFixture<T
         string Port(string kind, string type, string socket) => xml.Descendants(kind)
             .Single(e => (string?)e.Attribute("type") == type && (string?)e.Element("socketType") == socket).Element("port")!.Value;
 
-        Assert.Equal(cluster.PortB("imaps").ToString(), Port("incomingServer", "imap", "SSL"));
-        Assert.Equal(cluster.PortB("pop3s").ToString(), Port("incomingServer", "pop3", "SSL"));
-        Assert.Equal(cluster.PortB("submissions").ToString(), Port("outgoingServer", "smtp", "SSL"));
-        Assert.Equal(cluster.PortB("submission").ToString(), Port("outgoingServer", "smtp", "STARTTLS"));
+        Assert.Equal(S(cluster.PortB("imaps")), Port("incomingServer", "imap", "SSL"));
+        Assert.Equal(S(cluster.PortB("pop3s")), Port("incomingServer", "pop3", "SSL"));
+        Assert.Equal(S(cluster.PortB("submissions")), Port("outgoingServer", "smtp", "SSL"));
+        Assert.Equal(S(cluster.PortB("submission")), Port("outgoingServer", "smtp", "STARTTLS"));
         Assert.NotEqual("993", Port("incomingServer", "imap", "SSL"));
     }
 
@@ -44,13 +44,13 @@ public sealed class PublishedPortTests(TwoNodeCluster cluster) : IClassFixture<T
         var xml = XDocument.Parse(await response.Content.ReadAsStringAsync());
         var ports = xml.Descendants().Where(e => e.Name.LocalName == "Protocol")
             .ToDictionary(p => p.Elements().Single(e => e.Name.LocalName == "Type").Value, p => p.Elements().Single(e => e.Name.LocalName == "Port").Value);
-        Assert.Equal(cluster.PortB("imaps").ToString(), ports["IMAP"]);
-        Assert.Equal(cluster.PortB("pop3s").ToString(), ports["POP3"]);
-        Assert.Equal(cluster.PortB("submissions").ToString(), ports["SMTP"]);
+        Assert.Equal(S(cluster.PortB("imaps")), ports["IMAP"]);
+        Assert.Equal(S(cluster.PortB("pop3s")), ports["POP3"]);
+        Assert.Equal(S(cluster.PortB("submissions")), ports["SMTP"]);
 
         var profile = await http.GetStringAsync($"/api/v1/autoconfig/apple.mobileconfig?emailaddress={Address}");
-        Assert.Contains($"<key>IncomingMailServerPortNumber</key><integer>{cluster.PortB("imaps")}</integer>", profile.Replace("\n", "").Replace(" ", ""), StringComparison.Ordinal);
-        Assert.Contains($"<key>OutgoingMailServerPortNumber</key><integer>{cluster.PortB("submissions")}</integer>", profile.Replace("\n", "").Replace(" ", ""), StringComparison.Ordinal);
+        Assert.Contains($"<key>IncomingMailServerPortNumber</key><integer>{S(cluster.PortB("imaps"))}</integer>", profile.Replace("\n", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains($"<key>OutgoingMailServerPortNumber</key><integer>{S(cluster.PortB("submissions"))}</integer>", profile.Replace("\n", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -64,9 +64,11 @@ public sealed class PublishedPortTests(TwoNodeCluster cluster) : IClassFixture<T
 
         foreach (var (service, listener) in new[] { ("_imaps", "imaps"), ("_pop3s", "pop3s"), ("_submissions", "submissions"), ("_submission", "submission") })
         {
-            Assert.Matches($@"(?m)^{service}\._tcp\.cross\.example\.\s+\d+\s+IN\s+SRV\s+\d+ 1 {cluster.PortB(listener)} {MailNode.Hostname.Replace(".", "\\.")}\.$", zone);
+            Assert.Matches($@"(?m)^{service}\._tcp\.cross\.example\.\s+\d+\s+IN\s+SRV\s+\d+ 1 {S(cluster.PortB(listener))} {MailNode.Hostname.Replace(".", "\\.", StringComparison.Ordinal)}\.$", zone);
         }
     }
+
+    private static string S(int port) => port.ToString(CultureInfo.InvariantCulture);
 
     private HttpClient NodeB() => new() { BaseAddress = new Uri($"http://127.0.0.1:{cluster.PortB("http")}") };
 }
