@@ -12,6 +12,8 @@ public sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process process;
 
+    private static readonly string[] DevelopmentListeners = ["smtp", "submission", "submissions", "imap", "imaps", "pop3", "pop3s"];
+
     private NodeProcess(Process process) => this.process = process;
 
     public static async Task<NodeProcess> StartAsync(IReadOnlyDictionary<string, string> settings, int httpPort)
@@ -19,6 +21,14 @@ public sealed class NodeProcess : IAsyncDisposable
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(ExecutablePath());
         start.ArgumentList.Add("serve");
+        // appsettings.json beside the executable names the development listeners (2525, 5587, 1143,
+        // ...): a test node starts only the listeners its test names, so it never competes for
+        // those ports with a development node or another test's node.
+        foreach (var name in DevelopmentListeners.Where(n => !settings.ContainsKey($"Mail:Listeners:{n}:Endpoint")))
+        {
+            start.Environment[$"HOSTEDMAIL__Mail__Listeners__{name}__Enabled"] = "false";
+        }
+
         foreach (var (key, value) in settings)
         {
             // Case kept: listener names are keys (a "submission..." name is the submission role).
