@@ -20,7 +20,8 @@ public enum AuthStatus
 /// <param name="Subject">On success, the canonical identity the verifier resolved (mailbox id or address).</param>
 /// <param name="Principal">On success, whatever object the verifier wants the session to get back (the mailbox); opaque here.</param>
 /// <param name="RetryAfter">For <see cref="AuthStatus.LockedOut"/>, how long until the lockout ends.</param>
-public sealed record AuthResult(AuthStatus Status, string? Subject = null, object? Principal = null, TimeSpan? RetryAfter = null)
+/// <param name="Credential">On success, which of the subject's credentials matched (opaque here; an app password's login); handed back to <see cref="ICredentialVerifier.CachedSuccessAsync"/> when the cached success answers a later login.</param>
+public sealed record AuthResult(AuthStatus Status, string? Subject = null, object? Principal = null, TimeSpan? RetryAfter = null, object? Credential = null)
 {
     /// <summary>A plain failure.</summary>
     public static AuthResult Failed { get; } = new(AuthStatus.Failed);
@@ -66,6 +67,13 @@ public interface ICredentialVerifier
     /// throw when the store does not answer: null then (the verification reports the outage).
     /// </summary>
     ValueTask<long?> CredentialStampAsync(string username, CancellationToken cancellationToken) => ValueTask.FromResult<long?>(0);
+
+    /// <summary>
+    /// A cached success answered a login without verifying again: the verifier may note the use
+    /// (an app password's last use), cheaply, since it runs on every such login. Must not throw
+    /// when the store does not answer.
+    /// </summary>
+    ValueTask CachedSuccessAsync(AuthResult cached, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }
 
 /// <summary>
@@ -103,6 +111,7 @@ public sealed class MailAuthenticator(ICredentialVerifier verifier, AuthPenaltyT
         var stamp = await verifier.CredentialStampAsync(credentials.Username, cancellationToken);
         if (stamp is { } known && cache.TryGet(credentials.Username, credentials.Password, known, out var cached))
         {
+            await verifier.CachedSuccessAsync(cached, cancellationToken);
             penalties.RecordSuccess(address, credentials.Username);
             sessions?.Authenticated(connection.ConnectionId, cached.Subject ?? credentials.Username);
             return cached;

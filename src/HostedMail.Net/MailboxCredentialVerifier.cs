@@ -12,8 +12,8 @@ public sealed class MailboxCredentialVerifier(MailboxService mailboxes) : ICrede
     {
         try
         {
-            var mailbox = await mailboxes.AuthenticateAsync(username, password, cancellationToken);
-            return mailbox is null ? AuthResult.Failed : new AuthResult(AuthStatus.Succeeded, mailbox.Address, mailbox);
+            var login = await mailboxes.LoginAsync(username, password, cancellationToken);
+            return login is null ? AuthResult.Failed : new AuthResult(AuthStatus.Succeeded, login.Mailbox.Address, login.Mailbox, Credential: login);
         }
         catch (System.Data.Common.DbException)
         {
@@ -32,6 +32,23 @@ public sealed class MailboxCredentialVerifier(MailboxService mailboxes) : ICrede
         {
             // No cached success is trusted; VerifyAsync then answers TemporaryFailure itself.
             return null;
+        }
+    }
+
+    public async ValueTask CachedSuccessAsync(AuthResult cached, CancellationToken cancellationToken)
+    {
+        if (cached.Credential is not MailboxLogin login)
+        {
+            return;
+        }
+
+        try
+        {
+            await mailboxes.RecordCachedLoginAsync(login, cancellationToken);
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // Only a last-used time is lost; the login itself was checked against the stamp.
         }
     }
 }

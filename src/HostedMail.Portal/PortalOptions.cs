@@ -60,10 +60,10 @@ public sealed class PortalOptions
             Hostname = hostname,
             WebHostname = mail["WebHostname"] is { Length: > 0 } w ? w.TrimEnd('.').ToLowerInvariant() : hostname,
             SpfInclude = mail["SpfInclude"] is { Length: > 0 } s ? s.TrimEnd('.').ToLowerInvariant() : "_spf." + hostname,
-            ImapsPort = mail.GetValue("ImapsPort", 993),
-            Pop3sPort = mail.GetValue("Pop3sPort", 995),
-            SubmissionsPort = mail.GetValue("SubmissionsPort", 465),
-            SubmissionPort = mail.GetValue("SubmissionPort", 587),
+            ImapsPort = PublishedPort(mail, "ImapsPort", (_, protocol, tls) => protocol == "imap" && tls, 993),
+            Pop3sPort = PublishedPort(mail, "Pop3sPort", (_, protocol, tls) => protocol == "pop3" && tls, 995),
+            SubmissionsPort = PublishedPort(mail, "SubmissionsPort", (name, protocol, tls) => protocol == "smtp" && IsSubmission(name) && tls, 465),
+            SubmissionPort = PublishedPort(mail, "SubmissionPort", (name, protocol, tls) => protocol == "smtp" && IsSubmission(name) && !tls, 587),
             MtaStsMode = mail["MtaStsMode"] is "enforce" or "none" ? mail["MtaStsMode"]! : "testing",
             TlsRptAddress = mail["TlsRptAddress"] is { Length: > 0 } t ? t : null,
         };
@@ -94,6 +94,36 @@ public sealed class PortalOptions
             Plans = ReadPlans(configuration.GetSection("Plans")),
         };
     }
+
+    /// <summary>
+    /// The port clients are told to use for one service (autoconfig, autodiscover, the Apple
+    /// profile, the SRV records of RFC 6186): <c>Mail:&lt;key&gt;</c> when set (a balancer that
+    /// publishes other ports than the node listens on), else the first enabled listener of that
+    /// kind in <c>Mail:Listeners</c>, so development (1993, 4465, ...) advertises what it really
+    /// listens on; else the standard port (a listener on port 0 has no port to publish).
+    /// </summary>
+    private static int PublishedPort(IConfigurationSection mail, string key, Func<string, string, bool, bool> isKind, int standard)
+    {
+        if (mail.GetValue<int?>(key) is { } explicitPort)
+        {
+            return explicitPort;
+        }
+
+        foreach (var listener in mail.GetSection("Listeners").GetChildren())
+        {
+            var protocol = (listener["Protocol"] ?? string.Empty).Trim().ToLowerInvariant();
+            if (listener.GetValue("Enabled", true) && isKind(listener.Key, protocol, listener.GetValue("ImplicitTls", false))
+                && IPEndPoint.TryParse(listener["Endpoint"] ?? string.Empty, out var endPoint) && endPoint.Port != 0)
+            {
+                return endPoint.Port;
+            }
+        }
+
+        return standard;
+    }
+
+    /// <summary>SMTP listeners whose name starts with <c>submission</c> are the submission role (as the node binds them).</summary>
+    private static bool IsSubmission(string listenerName) => listenerName.StartsWith("submission", StringComparison.Ordinal);
 
     private static PlanCatalog ReadPlans(IConfigurationSection section)
     {

@@ -38,6 +38,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IDomainHealthStore, PostgresDomainHealthStore>();
         services.AddSingleton<IMaildropLock, PostgresMaildropLock>();
         services.AddSingleton<HostedMail.Core.Outbound.IOutboundQueue, PostgresOutboundQueue>();
+        services.AddSingleton<HostedMail.Core.Outbound.IOutboundQueueAdmin, PostgresOutboundQueueAdmin>();
         return services;
     }
 

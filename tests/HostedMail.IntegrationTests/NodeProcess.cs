@@ -12,6 +12,8 @@ public sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process process;
 
+    private static readonly string[] DevelopmentListeners = ["smtp", "submission", "submissions", "imap", "imaps", "pop3", "pop3s"];
+
     private NodeProcess(Process process) => this.process = process;
 
     public static async Task<NodeProcess> StartAsync(IReadOnlyDictionary<string, string> settings, int httpPort)
@@ -19,9 +21,18 @@ public sealed class NodeProcess : IAsyncDisposable
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(ExecutablePath());
         start.ArgumentList.Add("serve");
+        // appsettings.json beside the executable names the development listeners (2525, 5587, 1143,
+        // ...): a test node starts only the listeners its test names, so it never competes for
+        // those ports with a development node or another test's node.
+        foreach (var name in DevelopmentListeners.Where(n => !settings.ContainsKey($"Mail:Listeners:{n}:Endpoint")))
+        {
+            start.Environment[$"HOSTEDMAIL__Mail__Listeners__{name}__Enabled"] = "false";
+        }
+
         foreach (var (key, value) in settings)
         {
-            start.Environment["HOSTEDMAIL__" + key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant()] = value;
+            // Case kept: listener names are keys (a "submission..." name is the submission role).
+            start.Environment["HOSTEDMAIL__" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the node");
@@ -81,18 +92,23 @@ public sealed class NodeProcess : IAsyncDisposable
         return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 
-    /// <summary>The node's build output next to this test build (same configuration).</summary>
-    private static string ExecutablePath()
+    /// <summary>A file of the repository this test build belongs to, e.g. <c>script/seed-demo</c>.</summary>
+    internal static string RepositoryFile(string relativePath)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "HostedMail.sln")))
         {
             directory = directory.Parent;
         }
 
-        var path = Path.Combine(directory?.FullName ?? throw new InvalidOperationException("HostedMail.sln not found above the test output"),
-            "src", "HostedMail.Server", "bin", configuration, "net10.0", "hostedmail.dll");
+        return Path.Combine(directory?.FullName ?? throw new InvalidOperationException("HostedMail.sln not found above the test output"), relativePath);
+    }
+
+    /// <summary>The node's build output next to this test build (same configuration).</summary>
+    internal static string ExecutablePath()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var path = RepositoryFile(Path.Combine("src", "HostedMail.Server", "bin", configuration, "net10.0", "hostedmail.dll"));
         return File.Exists(path) ? path : throw new InvalidOperationException($"{path} is missing: build the solution first (script/test does)");
     }
 }

@@ -16,9 +16,15 @@ public interface IAppPasswordStore
 
     Task<bool> DeleteAsync(long tenantId, long mailboxId, long appPasswordId, AuditEntry audit, CancellationToken cancellationToken);
 
-    /// <summary>Records a login with the app password whose hash this is; false when the mailbox has none such.</summary>
-    Task<bool> UseAsync(long tenantId, long mailboxId, byte[] passwordHash, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>The id of the mailbox's app password whose hash this is; null when it has none such. Reads only.</summary>
+    Task<long?> FindAsync(long tenantId, long mailboxId, byte[] passwordHash, CancellationToken cancellationToken);
+
+    /// <summary>Moves <c>last_used_at</c> forward for a batch of logins (never backwards); unknown ids are ignored.</summary>
+    Task RecordUsesAsync(IReadOnlyList<AppPasswordUse> uses, CancellationToken cancellationToken);
 }
+
+/// <summary>A login with an app password at a time, waiting to be written as its last use.</summary>
+public sealed record AppPasswordUse(long TenantId, long AppPasswordId, DateTimeOffset At);
 
 /// <summary>
 /// Creates app passwords: 20 random base32 characters (100 bits), shown once in groups of four.

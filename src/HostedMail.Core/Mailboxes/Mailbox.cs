@@ -67,3 +67,6 @@ public interface IMailboxStore
     /// </summary>
     Task<long?> FindCredentialStampAsync(string address, CancellationToken cancellationToken);
 }
+
+/// <summary>A successful mailbox login: the mailbox, and the app password used (null for the mailbox's own password).</summary>
+public sealed record MailboxLogin(Mailbox Mailbox, long? AppPasswordId);

@@ -7,7 +7,8 @@ using HostedMail.Core.Security;
 namespace HostedMail.Core.Mailboxes;
 
 /// <summary>Creates, changes and deletes mailboxes; owns address, password and quota rules.</summary>
-public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, DomainService domains, IPasswordHasher hasher, IAppPasswordStore? appPasswords = null, TimeProvider? timeProvider = null)
+public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, DomainService domains, IPasswordHasher hasher, IAppPasswordStore? appPasswords = null,
+    TimeProvider? timeProvider = null, AppPasswordUsage? appPasswordUsage = null)
 {
     /// <summary>1 GiB unless a quota is given (plans set their own later).</summary>
     public const long DefaultQuotaBytes = 1L << 30;
@@ -63,17 +64,24 @@ public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, Dom
     public Task<IReadOnlyList<Mailbox>> ListAsync(long? tenantId, long? domainId = null, CancellationToken cancellationToken = default) =>
         store.ListAsync(tenantId, domainId, cancellationToken);
 
-    /// <summary>
-    /// Checks a login. Unknown address, disabled mailbox and wrong password look the same to the
-    /// caller, so a login cannot be used to probe which addresses exist.
-    /// </summary>
     /// <summary>The credential stamp of a login address (see <see cref="IMailboxStore.FindCredentialStampAsync"/>); null when it may not log in.</summary>
     public async Task<long?> CredentialStampAsync(string address, CancellationToken cancellationToken = default) =>
         MailAddress.TryParse(address, allowCatchAll: false, out var parsed) is null
             ? await store.FindCredentialStampAsync(parsed!.Value, cancellationToken)
             : null;
 
-    public async Task<Mailbox?> AuthenticateAsync(string address, string password, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Checks a login. Unknown address, disabled mailbox and wrong password look the same to the
+    /// caller, so a login cannot be used to probe which addresses exist.
+    /// </summary>
+    public async Task<Mailbox?> AuthenticateAsync(string address, string password, CancellationToken cancellationToken = default) =>
+        (await LoginAsync(address, password, cancellationToken))?.Mailbox;
+
+    /// <summary>
+    /// Checks a login like <see cref="AuthenticateAsync"/> and says which credential matched, so
+    /// a cache of verified logins can report later uses (<see cref="RecordCachedLoginAsync"/>).
+    /// </summary>
+    public async Task<MailboxLogin?> LoginAsync(string address, string password, CancellationToken cancellationToken = default)
     {
         if (MailAddress.TryParse(address, allowCatchAll: false, out var parsed) is not null)
         {
@@ -91,9 +99,10 @@ public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, Dom
 
         // An app password (random, stored as SHA-256) is one index lookup; a match skips the slow hash.
         if (appPasswords is not null && AppPasswordService.HashCandidate(password) is { } candidate
-            && await appPasswords.UseAsync(mailbox.TenantId, mailbox.MailboxId, candidate, (timeProvider ?? TimeProvider.System).GetUtcNow(), cancellationToken))
+            && await appPasswords.FindAsync(mailbox.TenantId, mailbox.MailboxId, candidate, cancellationToken) is { } appPasswordId)
         {
-            return mailbox;
+            await RecordAppPasswordUseAsync(mailbox.TenantId, appPasswordId, cancellationToken);
+            return new MailboxLogin(mailbox, appPasswordId);
         }
 
         var check = hasher.Verify(hash, password);
@@ -102,7 +111,26 @@ public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, Dom
             await store.SetPasswordHashAsync(mailbox.TenantId, mailbox.MailboxId, hasher.Hash(password), null, cancellationToken);
         }
 
-        return check == PasswordCheck.Failed ? null : mailbox;
+        return check == PasswordCheck.Failed ? null : new MailboxLogin(mailbox, null);
+    }
+
+    /// <summary>
+    /// A login answered from a node's cache of verified logins: an app password's last use moves
+    /// as if it had been verified (noted in memory, written in batches: no write per login).
+    /// </summary>
+    public Task RecordCachedLoginAsync(MailboxLogin login, CancellationToken cancellationToken = default) =>
+        login.AppPasswordId is { } id ? RecordAppPasswordUseAsync(login.Mailbox.TenantId, id, cancellationToken) : Task.CompletedTask;
+
+    /// <summary>Through the coalescing recorder when the host runs one (nodes); else written at once (tools, tests).</summary>
+    private Task RecordAppPasswordUseAsync(long tenantId, long appPasswordId, CancellationToken cancellationToken)
+    {
+        if (appPasswordUsage is not null)
+        {
+            appPasswordUsage.Note(tenantId, appPasswordId);
+            return Task.CompletedTask;
+        }
+
+        return appPasswords?.RecordUsesAsync([new AppPasswordUse(tenantId, appPasswordId, (timeProvider ?? TimeProvider.System).GetUtcNow())], cancellationToken) ?? Task.CompletedTask;
     }
 
     private static void CheckPassword(string password, string address)

@@ -46,4 +46,11 @@ public interface ITenantStore
 
     /// <summary>Sets the tenant's language (null: English); throws NotFound when there is no such tenant.</summary>
     Task SetLanguageAsync(long tenantId, string? language, AuditEntry audit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Changes the plan and/or the state (null: unchanged) with its audit entry; null when the
+    /// tenant does not exist. Suspending revokes every credential of the tenant's mailboxes in the
+    /// same transaction (logins stop at once on every node and open sessions are told).
+    /// </summary>
+    Task<Tenant?> UpdateAsync(long tenantId, string? plan, TenantState? state, AuditEntry audit, CancellationToken cancellationToken);
 }

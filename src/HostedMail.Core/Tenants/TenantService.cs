@@ -54,4 +54,42 @@ public sealed class TenantService(ITenantStore store)
         await store.SetLanguageAsync(tenant.TenantId, tag, audit, cancellationToken);
         return tenant with { Language = tag };
     }
+
+    /// <summary>Moves a tenant to another plan; only plans the deployment knows (<paramref name="catalog"/>), so a typo never becomes a plan.</summary>
+    public async Task<Tenant> SetPlanAsync(string reference, string plan, Plans.PlanCatalog catalog, Actor actor, CancellationToken cancellationToken = default)
+    {
+        var cleanPlan = (plan ?? string.Empty).Trim().ToLowerInvariant();
+        if (!catalog.Plans.ContainsKey(cleanPlan))
+        {
+            throw HostedMailException.Invalid($"unknown plan '{cleanPlan}'; known plans: {string.Join(", ", catalog.Plans.Keys.Order(StringComparer.Ordinal))}");
+        }
+
+        var tenant = await GetAsync(reference, cancellationToken);
+        var audit = new AuditEntry(tenant.TenantId, actor, "tenant.set-plan", tenant.Name, new Dictionary<string, string> { ["from"] = tenant.Plan, ["to"] = cleanPlan });
+        return await store.UpdateAsync(tenant.TenantId, cleanPlan, null, audit, cancellationToken) ?? throw HostedMailException.NotFound($"unknown tenant '{reference}'");
+    }
+
+    /// <summary>
+    /// Suspends a tenant: its mailboxes can no longer log in, and sessions already open end on
+    /// every node (the store's change moves the credentials and publishes the revocation in the
+    /// same transaction); mail to it is deferred (4xx), not refused, so nothing is lost.
+    /// </summary>
+    public Task<Tenant> SuspendAsync(string reference, Actor actor, CancellationToken cancellationToken = default) =>
+        SetStateAsync(reference, TenantState.Suspended, "tenant.suspend", actor, cancellationToken);
+
+    /// <summary>Lifts a suspension: logins and mail delivery work again.</summary>
+    public Task<Tenant> ResumeAsync(string reference, Actor actor, CancellationToken cancellationToken = default) =>
+        SetStateAsync(reference, TenantState.Active, "tenant.resume", actor, cancellationToken);
+
+    private async Task<Tenant> SetStateAsync(string reference, TenantState state, string action, Actor actor, CancellationToken cancellationToken)
+    {
+        var tenant = await GetAsync(reference, cancellationToken);
+        if (tenant.State == state)
+        {
+            return tenant;
+        }
+
+        return await store.UpdateAsync(tenant.TenantId, null, state, new AuditEntry(tenant.TenantId, actor, action, tenant.Name), cancellationToken)
+            ?? throw HostedMailException.NotFound($"unknown tenant '{reference}'");
+    }
 }

@@ -14,7 +14,7 @@ internal static class AliasCommands
         var address = new Argument<string>("address") { Description = "The alias address; *@domain is the domain's catch-all" };
         var targets = new Argument<string[]>("target") { Description = "Mailboxes or external addresses it delivers to", Arity = ArgumentArity.OneOrMore };
         var tenant = TenantCommands.TenantOption(required: true);
-        var create = new Command("create", "Create an alias") { address, targets, tenant };
+        var create = new Command("create", "Create an alias delivering to mailboxes and/or external addresses (*@domain is the catch-all)") { address, targets, tenant };
         create.SetAction((parse, ct) => context.RunAsync(async services =>
         {
             var t = await services.GetRequiredService<TenantService>().GetAsync(parse.GetValue(tenant)!, ct);
@@ -23,7 +23,7 @@ internal static class AliasCommands
         }));
 
         var listTenant = TenantCommands.TenantOption(required: false);
-        var list = new Command("list", "List aliases") { listTenant };
+        var list = new Command("list", "List aliases and the addresses they deliver to") { listTenant };
         list.SetAction((parse, ct) => context.RunAsync(async services =>
         {
             long? tenantId = parse.GetValue(listTenant) is { } tr ? (await services.GetRequiredService<TenantService>().GetAsync(tr, ct)).TenantId : null;
@@ -32,6 +32,6 @@ internal static class AliasCommands
                 [a.TenantId.ToString(CultureInfo.InvariantCulture), a.Address, string.Join(", ", a.Targets)]));
         }));
 
-        return new Command("alias", "Manage aliases") { create, list };
+        return new Command("alias", "Manage aliases: addresses that deliver to mailboxes or external addresses") { create, list };
     }
 }

@@ -18,6 +18,9 @@ internal sealed class CliContext(TextReader input, TextWriter output, TextWriter
 
     public IReadOnlyDictionary<string, string?>? Overrides { get; } = overrides;
 
+    /// <summary>The configuration the commands run with (appsettings.json and the environment, or the overrides).</summary>
+    public IConfiguration Configuration => NodeConfiguration.Build(Overrides);
+
     /// <summary>
     /// Runs an operator command against the services. Errors a user can cause become one line on
     /// stderr and exit code 1; nothing else is caught.

@@ -14,7 +14,7 @@ internal static class DomainCommands
         var tenantRequired = TenantCommands.TenantOption(required: true);
         var name = new Argument<string>("domain") { Description = "The domain name (Unicode names are stored in punycode)" };
         var verified = new Option<bool>("--verified") { Description = "Operator override: mark verified without the DNS proof (development, tests); recorded in the audit log" };
-        var add = new Command("add", "Add a domain to a tenant") { name, tenantRequired, verified };
+        var add = new Command("add", "Add a domain to a tenant; it is pending until its ownership TXT record (printed) is published") { name, tenantRequired, verified };
         add.SetAction((parse, ct) => context.RunAsync(async services =>
         {
             var tenant = await services.GetRequiredService<TenantService>().GetAsync(parse.GetValue(tenantRequired)!, ct);
@@ -27,7 +27,7 @@ internal static class DomainCommands
         }));
 
         var tenantOptional = TenantCommands.TenantOption(required: false);
-        var list = new Command("list", "List domains") { tenantOptional };
+        var list = new Command("list", "List domains with state, verification date and the TXT record that proves ownership") { tenantOptional };
         list.SetAction((parse, ct) => context.RunAsync(async services =>
         {
             long? tenantId = parse.GetValue(tenantOptional) is { } t ? (await services.GetRequiredService<TenantService>().GetAsync(t, ct)).TenantId : null;
@@ -58,7 +58,7 @@ internal static class DomainCommands
             context.Out.WriteLine($"domain {result.Domain.Name} is verified ({Describe(result.Domain)})");
         }));
 
-        return new Command("domain", "Manage tenants' domains") { add, list, verify };
+        return new Command("domain", "Manage tenants' domains: add, list, verify") { add, list, verify };
     }
 
     private static string Describe(Domain domain) => domain.State == DomainState.Verified

@@ -14,20 +14,7 @@ internal static class HostedMailCli
         IReadOnlyDictionary<string, string?>? overrides = null, CancellationToken cancellationToken = default)
     {
         var context = new CliContext(input, output, error, overrides);
-        var root = new RootCommand("HostedMail: a multi-tenant hosted mail service node and its operator commands")
-        {
-            ServeCommand(context),
-            MigrateCommand(context),
-            TenantCommands.Create(context),
-            DomainCommands.Create(context),
-            MailboxCommands.Create(context),
-            AliasCommands.Create(context),
-        };
-        foreach (var command in ServiceDnsCommands.Create(context))
-        {
-            root.Subcommands.Add(command);
-        }
-
+        var root = Root(context);
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration
         {
             Output = output,
@@ -37,9 +24,34 @@ internal static class HostedMailCli
         }, cancellationToken);
     }
 
+    /// <summary>The whole command tree (tests walk it to check every command's help).</summary>
+    internal static RootCommand Root(CliContext context)
+    {
+        var root = new RootCommand("HostedMail: a multi-tenant hosted mail service node and its operator commands")
+        {
+            ServeCommand(context),
+            MigrateCommand(context),
+            TenantCommands.Create(context),
+            DomainCommands.Create(context),
+            MailboxCommands.Create(context),
+            AliasCommands.Create(context),
+            QueueCommands.Create(context),
+        };
+        foreach (var command in ServiceDnsCommands.Create(context))
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
+    }
+
     private static Command ServeCommand(CliContext context)
     {
-        var command = new Command("serve", "Run a node: HTTP health endpoints now, mail listeners as they are added");
+        var command = new Command("serve",
+            "Run a node in the foreground: the mail listeners of Mail:Listeners (SMTP, submission, IMAP, POP3), the portal API, "
+            + "autoconfig and health endpoints on Http:Urls, and the outbound queue worker (Outbound:Enabled); applies pending migrations first "
+            + "(Database:MigrateOnStart). Configuration: appsettings.json beside the executable, then HOSTEDMAIL__SECTION__KEY variables. "
+            + "SIGTERM stops gracefully");
         command.SetAction(async (_, cancellationToken) =>
         {
             await using var app = NodeHost.Build(context.Overrides);
@@ -61,7 +73,7 @@ internal static class HostedMailCli
 
     private static Command MigrateCommand(CliContext context)
     {
-        var command = new Command("migrate", "Apply pending database migrations");
+        var command = new Command("migrate", "Apply pending database migrations (each once, under an advisory lock; a changed released migration stops here)");
         command.SetAction((_, cancellationToken) => context.RunAsync(async services =>
         {
             var applied = await services.GetRequiredService<MigrationRunner>().ApplyAsync(cancellationToken);

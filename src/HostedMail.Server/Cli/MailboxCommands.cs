@@ -18,7 +18,7 @@ internal static class MailboxCommands
         var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the password from the first line of standard input" };
         var quota = new Option<string?>("--quota") { Description = "Storage quota, e.g. 500M or 2G (default 1G)" };
         var displayName = new Option<string?>("--name") { Description = "Display name" };
-        var create = new Command("create", "Create a mailbox") { address, tenant, password, passwordStdin, quota, displayName };
+        var create = new Command("create", "Create a mailbox with its default folders and a password") { address, tenant, password, passwordStdin, quota, displayName };
         create.SetAction((parse, ct) => context.RunAsync(async services =>
         {
             var t = await services.GetRequiredService<TenantService>().GetAsync(parse.GetValue(tenant)!, ct);
@@ -30,7 +30,7 @@ internal static class MailboxCommands
 
         var listTenant = TenantCommands.TenantOption(required: false);
         var listDomain = new Option<string?>("--domain") { Description = "Only mailboxes of this domain" };
-        var list = new Command("list", "List mailboxes") { listTenant, listDomain };
+        var list = new Command("list", "List mailboxes with their tenant, state, storage used and quota") { listTenant, listDomain };
         list.SetAction((parse, ct) => context.RunAsync(async services =>
         {
             long? tenantId = parse.GetValue(listTenant) is { } tr ? (await services.GetRequiredService<TenantService>().GetAsync(tr, ct)).TenantId : null;
@@ -52,7 +52,7 @@ internal static class MailboxCommands
         var pwTenant = TenantCommands.TenantOption(required: false);
         var pwPassword = new Option<string?>("--password") { Description = "The new password" };
         var pwStdin = new Option<bool>("--password-stdin") { Description = "Read the new password from standard input" };
-        var setPassword = new Command("set-password", "Set a mailbox's password") { pwAddress, pwTenant, pwPassword, pwStdin };
+        var setPassword = new Command("set-password", "Set a mailbox's password; the old one stops working at once on every node and open sessions end") { pwAddress, pwTenant, pwPassword, pwStdin };
         setPassword.SetAction((parse, ct) => context.RunAsync(async services =>
         {
             var tenantId = await ResolveTenantAsync(services, parse.GetValue(pwTenant), parse.GetValue(pwAddress)!, ct);
@@ -71,7 +71,7 @@ internal static class MailboxCommands
             context.Out.WriteLine($"deleted mailbox {MailAddress.Parse(parse.GetValue(delAddress)!)}");
         }));
 
-        return new Command("mailbox", "Manage mailboxes") { create, list, setPassword, delete };
+        return new Command("mailbox", "Manage mailboxes: create, list, set-password, delete") { create, list, setPassword, delete };
     }
 
     /// <summary>The tenant named by --tenant, else the one tenant holding the address's domain.</summary>

@@ -12,14 +12,14 @@ internal static class TenantCommands
     {
         var name = new Argument<string>("name") { Description = "The tenant's name (unique)" };
         var plan = new Option<string?>("--plan") { Description = "Plan name (default: free)" };
-        var create = new Command("create", "Create a tenant") { name, plan };
+        var create = new Command("create", "Create a tenant on a plan (default: free)") { name, plan };
         create.SetAction((parse, ct) => context.RunAsync(async services =>
         {
             var tenant = await services.GetRequiredService<TenantService>().CreateAsync(parse.GetValue(name)!, parse.GetValue(plan), Actor.OperatorCli, ct);
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"created tenant {tenant.TenantId} '{tenant.Name}' (plan {tenant.Plan})"));
         }));
 
-        var list = new Command("list", "List tenants");
+        var list = new Command("list", "List tenants: id, name, plan, state (active or suspended) and creation date");
         list.SetAction((_, ct) => context.RunAsync(async services =>
         {
             var tenants = await services.GetRequiredService<TenantService>().ListAsync(ct);
@@ -27,7 +27,13 @@ internal static class TenantCommands
                 [t.TenantId.ToString(CultureInfo.InvariantCulture), t.Name, t.Plan, t.State.ToString().ToLowerInvariant(), t.CreatedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)]));
         }));
 
-        return new Command("tenant", "Manage tenants") { create, list, TenantLanguageCommand.Create(context) };
+        var command = new Command("tenant", "Manage tenants: create, list, language, set-plan, suspend, resume") { create, list, TenantLanguageCommand.Create(context) };
+        foreach (var sub in TenantStateCommands.Create(context))
+        {
+            command.Subcommands.Add(sub);
+        }
+
+        return command;
     }
 
     /// <summary>The --tenant option every scoped command takes: a tenant id or name.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using HostedMail.Core.AppPasswords;
 using HostedMail.Dns;
 using HostedMail.Net;
 using HostedMail.Imap.Server;
@@ -21,6 +22,10 @@ internal static class MailNodeServices
         var cache = configuration.GetSection("Auth:CredentialCache").Get<CredentialCacheOptions>();
         services.AddMailNet(certificates.Count > 0 ? ServerCertificateSelector.FromPemFiles(certificates) : null, penalties, cache);
         services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
+        // App passwords' last use, from verified and cached logins alike, written in batches.
+        services.AddSingleton(configuration.GetSection("Auth:AppPasswordUse").Get<AppPasswordUsageOptions>() ?? new AppPasswordUsageOptions());
+        services.AddSingleton<AppPasswordUsage>();
+        services.AddHostedService<AppPasswordUsageWriter>();
 
         services.AddSmtp(configuration);
         services.AddImap(configuration);

@@ -43,12 +43,28 @@ internal sealed class PostgresAppPasswordStore(NpgsqlDataSource dataSource) : IA
         return deleted;
     }
 
-    public async Task<bool> UseAsync(long tenantId, long mailboxId, byte[] passwordHash, DateTimeOffset now, CancellationToken cancellationToken) =>
-        (await Db.QueryAsync(dataSource, """
-            UPDATE app_passwords SET last_used_at = @now
-            WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND password_sha256 = @hash
-            RETURNING 1
-            """, r => r.GetInt32(0), cancellationToken, ("now", now), ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("hash", passwordHash))).Count > 0;
+    public async Task<long?> FindAsync(long tenantId, long mailboxId, byte[] passwordHash, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync(dataSource,
+            "SELECT app_password_id FROM app_passwords WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND password_sha256 = @hash",
+            r => (long?)r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("hash", passwordHash))).FirstOrDefault();
+
+    // One statement for a whole batch; GREATEST keeps the newest time when nodes' batches cross.
+    public async Task RecordUsesAsync(IReadOnlyList<AppPasswordUse> uses, CancellationToken cancellationToken)
+    {
+        if (uses.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await Db.ExecuteAsync(connection, null, """
+            UPDATE app_passwords a SET last_used_at = GREATEST(COALESCE(a.last_used_at, u.at), u.at)
+            FROM unnest(@tenants::bigint[], @ids::bigint[], @ats::timestamptz[]) AS u(tenant_id, app_password_id, at)
+            WHERE a.tenant_id = u.tenant_id AND a.app_password_id = u.app_password_id
+            """, cancellationToken,
+            ("tenants", uses.Select(u => u.TenantId).ToArray()), ("ids", uses.Select(u => u.AppPasswordId).ToArray()),
+            ("ats", uses.Select(u => u.At.ToUniversalTime()).ToArray()));
+    }
 
     private static AppPassword Map(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), Db.Nullable<DateTimeOffset>(r, 5));

@@ -49,6 +49,27 @@ internal sealed class PostgresTenantStore(NpgsqlDataSource dataSource) : ITenant
 
         await Db.InsertAuditAsync(connection, transaction, audit with { TenantId = tenantId }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+
+    // The tenants_suspended trigger (migration 0062) notifies every mailbox of the tenant on
+    // hostedmail_credentials when the state becomes suspended; the credential-stamp lookup refuses
+    // logins of suspended tenants by itself.
+    public async Task<Tenant?> UpdateAsync(long tenantId, string? plan, TenantState? state, AuditEntry audit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var rows = await Db.QueryAsync(connection, transaction, $"""
+            UPDATE tenants SET plan = COALESCE(@plan, plan), state = COALESCE(@state, state), version = version + 1
+            WHERE tenant_id = @id RETURNING {Columns}
+            """, Map, cancellationToken,
+            ("id", tenantId), ("plan", plan), ("state", state switch { TenantState.Suspended => "suspended", TenantState.Active => "active", _ => null }));
+        if (rows.Count == 0)
+        {
+            return null;
+        }
+
+        await Db.InsertAuditAsync(connection, transaction, audit, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return rows[0];
     }
 
     private static Tenant Map(NpgsqlDataReader r) => new(

@@ -1,0 +1,71 @@
+using HostedMail.IntegrationTests.Fuzz;
+using HostedMail.Testing;
+
+namespace HostedMail.IntegrationTests.Cli;
+
+/// <summary>Issue 18 item 10: <c>hostedmail tenant set-plan|suspend|resume</c>, the real command line against a running node's database.</summary>
+public sealed class TenantStateCommandTests(FuzzNode node) : IClassFixture<FuzzNode>
+{
+    [Fact]
+    public async Task SetPlanAcceptsOnlyKnownPlansAndIsAudited()
+    {
+        var name = "plan-" + Guid.NewGuid().ToString("N")[..8];
+        await node.Cli.OkAsync("tenant", "create", name);
+        Assert.Equal($"tenant '{name}' is on plan business\n", await node.Cli.OkAsync("tenant", "set-plan", name, "Business"));
+        Assert.Contains((await node.Cli.OkAsync("tenant", "list")).Split('\n'),
+            l => l.Contains(name, StringComparison.Ordinal) && l.Contains("business", StringComparison.Ordinal));
+        Assert.Equal("error: unknown plan 'gold'; known plans: business, free", await node.Cli.FailsAsync("tenant", "set-plan", name, "gold"));
+        Assert.Equal("error: unknown tenant 'no-such-tenant'", await node.Cli.FailsAsync("tenant", "set-plan", "no-such-tenant", "free"));
+        Assert.Equal("tenant.set-plan operator:cli free->business", await node.QueryAsync(
+            "SELECT action || ' ' || actor || ' ' || (details->>'from') || '->' || (details->>'to') FROM audit_log WHERE action = 'tenant.set-plan' AND target = @t", ("t", name)));
+    }
+
+    [Fact]
+    public async Task SuspendEndsOpenSessionsAndRefusesLoginsUntilResume()
+    {
+        var name = "susp-" + Guid.NewGuid().ToString("N")[..8];
+        var address = $"user@{name}.example";
+        await node.Cli.OkAsync("tenant", "create", name);
+        await node.Cli.OkAsync("domain", "add", $"{name}.example", "--tenant", name, "--verified");
+        await node.Cli.OkAsync("mailbox", "create", address, "--tenant", name, "--password", MailNode.Password);
+
+        await using var imap = await LineClient.ConnectAsync(node.ImapPort);
+        await imap.ReadLineAsync();
+        Assert.StartsWith("a OK", await UntilTaggedAsync(imap, $"a LOGIN {address} \"{MailNode.Password}\"\r\n", "a "), StringComparison.Ordinal);
+        Assert.StartsWith("b OK", await UntilTaggedAsync(imap, "b SELECT INBOX\r\n", "b "), StringComparison.Ordinal);
+        await imap.SendAsync("c IDLE\r\n");
+        Assert.StartsWith("+", await imap.ReadLineAsync(), StringComparison.Ordinal);
+
+        Assert.Equal($"tenant '{name}' is suspended\n", await node.Cli.OkAsync("tenant", "suspend", name));
+
+        Assert.Equal("* BYE " + HostedMail.Net.MailSessionRegistry.RevokedReason, await imap.ReadLineAsync());
+        Assert.True(await imap.IsClosedAsync());
+        Assert.StartsWith("a NO", await LoginAsync(address), StringComparison.Ordinal);
+        Assert.Contains("suspended", await node.Cli.OkAsync("tenant", "list"), StringComparison.Ordinal);
+        // Suspending twice changes nothing and says so the same way.
+        Assert.Equal($"tenant '{name}' is suspended\n", await node.Cli.OkAsync("tenant", "suspend", name));
+
+        Assert.Equal($"tenant '{name}' is active\n", await node.Cli.OkAsync("tenant", "resume", name));
+        Assert.StartsWith("a OK", await LoginAsync(address), StringComparison.Ordinal);
+        Assert.Equal("tenant.suspend,tenant.resume", await node.QueryAsync(
+            "SELECT string_agg(action, ',' ORDER BY audit_id) FROM audit_log WHERE action LIKE 'tenant.%' AND action <> 'tenant.create' AND target = @t", ("t", name)));
+    }
+
+    private async Task<string> LoginAsync(string address)
+    {
+        await using var client = await LineClient.ConnectAsync(node.ImapPort);
+        await client.ReadLineAsync();
+        return await UntilTaggedAsync(client, $"a LOGIN {address} \"{MailNode.Password}\"\r\n", "a ");
+    }
+
+    private static async Task<string> UntilTaggedAsync(LineClient client, string command, string tag)
+    {
+        await client.SendAsync(command);
+        string? line;
+        while ((line = await client.ReadLineAsync()) is not null && !line.StartsWith(tag, StringComparison.Ordinal))
+        {
+        }
+
+        return line ?? "closed";
+    }
+}
