@@ -167,6 +167,45 @@ public class BuilderTests
     }
 
     [Fact]
+    public void DsnFieldsWriteATypedOrcptOnceAndOurOwnReasonsUnderAnXType()
+    {
+        var dsn = new DeliveryStatusNotification("mx.example.com", new MailboxAddress("Mail Delivery System", "MAILER-DAEMON", "mx.example.com"), new MailboxAddress(null, "ann", "example.com"))
+        {
+            Subject = "Unzustellbare Nachricht an den Absender zurückgeschickt",
+            Explanation = "Ihre Nachricht konnte nicht zugestellt werden.",
+            Language = "de",
+        };
+        dsn.Recipients.Add(new DsnRecipient("a@example.org", DsnAction.Failed, "5.1.2") { OriginalRecipient = "rfc822;A@example.org", DiagnosticType = "X-HostedMail", DiagnosticCode = "domain example.org does not exist" });
+        dsn.Recipients.Add(new DsnRecipient("b@example.org", DsnAction.Delayed, "4.2.1") { OriginalRecipient = "b@example.org", DiagnosticCode = "450 4.2.1 busy" });
+        MimeMessage m = MimeMessage.Parse(dsn.Build(Options));
+        Assert.Equal("Unzustellbare Nachricht an den Absender zurückgeschickt", m.Subject);
+        Assert.Equal("de", m.Root.Children[0].Headers.GetValue("Content-Language"));
+        Assert.Equal("Ihre Nachricht konnte nicht zugestellt werden.", m.Root.Children[0].GetText().TrimEnd());
+        string status = m.Root.Children[1].GetText();
+        // RFC 3464 section 2.3.1: address-type ";" generic-address, the type given once.
+        Assert.Contains("\r\n\r\nOriginal-Recipient: rfc822;A@example.org\r\nFinal-Recipient: rfc822;a@example.org\r\n", status, StringComparison.Ordinal);
+        Assert.Contains("\r\n\r\nOriginal-Recipient: rfc822;b@example.org\r\nFinal-Recipient: rfc822;b@example.org\r\n", status, StringComparison.Ordinal);
+        // Section 2.3.6: "smtp" only for SMTP replies.
+        Assert.Contains("Diagnostic-Code: X-HostedMail; domain example.org does not exist\r\n", status, StringComparison.Ordinal);
+        Assert.Contains("Diagnostic-Code: smtp; 450 4.2.1 busy\r\n", status, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DsnSubjectsSayWhatHappened()
+    {
+        string SubjectOf(DsnAction action)
+        {
+            var dsn = new DeliveryStatusNotification("mx.example.com", new MailboxAddress(null, "MAILER-DAEMON", "mx.example.com"), new MailboxAddress(null, "ann", "example.com"));
+            dsn.Recipients.Add(new DsnRecipient("a@example.org", action, action == DsnAction.Delayed ? "4.0.0" : "2.0.0"));
+            return MimeMessage.Parse(dsn.Build(Options)).Subject!;
+        }
+
+        Assert.Equal("Delayed Mail (still being retried)", SubjectOf(DsnAction.Delayed));
+        Assert.Equal("Successful Mail Delivery Report", SubjectOf(DsnAction.Relayed));
+        Assert.Equal("Undelivered Mail Returned to Sender", SubjectOf(DsnAction.Failed));
+    }
+
+    [Fact]
     public void DsnsOfUtf8MessagesUseGlobalTypes()
     {
         byte[] original = TestUtil.Crlf("From: jörg@bücher.example\nSubject: ü\n\nbody\n");

@@ -33,7 +33,18 @@ internal static class ServiceMailServices
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
             timeout.CancelAfter(TimeSpan.FromSeconds(20));
-            var findings = await check.RunAsync(timeout.Token);
+            IReadOnlyList<ServiceDnsFinding> findings;
+            try
+            {
+                findings = await check.RunAsync(timeout.Token);
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or OperationCanceledException)
+            {
+                // The DKIM key comes from the database; without it nothing can be compared.
+                var reason = ex is OperationCanceledException ? "the check did not finish within 20 s" : "database unreachable: " + ex.Message;
+                return Results.Json(new DnsHealthResponse("unknown", [reason], []), statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
             var problems = findings.Where(f => f.IsProblem).Select(f => $"{f.Kind}: {f.Type} {f.Name} {f.Status.ToString().ToLowerInvariant()} ({f.Detail}); publish {f.Expected}").ToList();
             var records = findings.Select(f => new DnsRecordStatus(f.Kind, f.Type, f.Name, f.Status.ToString().ToLowerInvariant(), f.Required, f.Expected, f.Detail)).ToList();
             return Results.Json(new DnsHealthResponse(problems.Count == 0 ? "ok" : "problems", problems, records),
