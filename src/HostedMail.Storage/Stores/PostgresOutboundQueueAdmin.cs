@@ -16,8 +16,22 @@ internal sealed class PostgresOutboundQueueAdmin(NpgsqlDataSource dataSource) : 
 {
     private const string TenantOfSql = "SELECT tenant_id FROM outbound_messages WHERE queue_id = @queue_id";
 
+    // The page is chosen first (queue-id order, index from 0067, filters as EXISTS on the
+    // recipients' primary key), and only its messages are aggregated: a long delivered history
+    // costs nothing to a page of the queue.
     private static string ListSql(bool byState, bool byDomain, bool byTenant) => $"""
-        SELECT m.tenant_id, m.queue_id, m.envelope_from, m.size, m.created_at,
+        WITH page AS (
+            SELECT m.tenant_id, m.queue_id, m.envelope_from, m.size, m.created_at
+            FROM outbound_messages m
+            WHERE m.queue_id > @after AND {Db.Filter(byTenant, "m.tenant_id = @tenant_id")}
+              AND {Db.Filter(byState || byDomain, $"""
+                  EXISTS (SELECT 1 FROM outbound_recipients x WHERE x.tenant_id = m.tenant_id AND x.queue_id = m.queue_id
+                          AND {Db.Filter(byState, "x.state = @state")} AND {Db.Filter(byDomain, "x.domain = @domain")})
+                  """)}
+            ORDER BY m.queue_id
+            LIMIT @limit
+        )
+        SELECT p.tenant_id, p.queue_id, p.envelope_from, p.size, p.created_at,
                count(*)::int,
                (count(*) FILTER (WHERE r.state = 'queued'))::int,
                (count(*) FILTER (WHERE r.state = 'delivered'))::int,
@@ -25,16 +39,10 @@ internal sealed class PostgresOutboundQueueAdmin(NpgsqlDataSource dataSource) : 
                min(r.next_attempt_at) FILTER (WHERE r.state = 'queued'),
                max(r.attempts),
                (array_agg(r.last_reply ORDER BY r.updated_at DESC) FILTER (WHERE r.last_reply IS NOT NULL))[1]
-        FROM outbound_messages m
-        JOIN outbound_recipients r ON r.tenant_id = m.tenant_id AND r.queue_id = m.queue_id
-        WHERE m.queue_id > @after AND {Db.Filter(byTenant, "m.tenant_id = @tenant_id")}
-          AND {Db.Filter(byState || byDomain, $"""
-              EXISTS (SELECT 1 FROM outbound_recipients x WHERE x.tenant_id = m.tenant_id AND x.queue_id = m.queue_id
-                      AND {Db.Filter(byState, "x.state = @state")} AND {Db.Filter(byDomain, "x.domain = @domain")})
-              """)}
-        GROUP BY m.tenant_id, m.queue_id
-        ORDER BY m.queue_id
-        LIMIT @limit
+        FROM page p
+        JOIN outbound_recipients r ON r.tenant_id = p.tenant_id AND r.queue_id = p.queue_id
+        GROUP BY p.tenant_id, p.queue_id, p.envelope_from, p.size, p.created_at
+        ORDER BY p.queue_id
         """;
 
     private const string MessageSql = """
