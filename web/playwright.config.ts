@@ -1,0 +1,26 @@
+import { defineConfig } from '@playwright/test';
+
+// End to end in Debian's Chromium (Playwright cannot download browsers here) against a real
+// node and PostgreSQL started by e2e/global-setup.ts. One project per language: the app must
+// pick German from the browser's language by itself.
+export default defineConfig({
+  testDir: './e2e',
+  outputDir: './test-results',
+  globalSetup: './e2e/global-setup.ts',
+  fullyParallel: false,
+  workers: 1,
+  timeout: 90_000,
+  expect: { timeout: 10_000 },
+  reporter: [['list']],
+  use: {
+    headless: true,
+    launchOptions: { executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] },
+    trace: 'off',
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    { name: 'en', use: { locale: 'en-US' } },
+    // The API document does not depend on the language: checked once.
+    { name: 'de', use: { locale: 'de-DE' }, testIgnore: /api-drift/ },
+  ],
+});
