@@ -25,7 +25,7 @@ function RecordRow({ record }: { record: RecordCheck }) {
         <p className="purpose">{purpose}{!record.required && ` (${t('records.optional')})`}</p>
       </td>
       <td data-label={t('records.status')}>
-        <span className={`badge ${record.status}`}>{t(`records.st.${record.status}`)}</span>
+        <span className={`badge ${record.status}${record.required ? '' : ' optional'}`}>{t(`records.st.${record.status}`)}</span>
         {record.status !== 'ok' && (
           <p className="found">{record.found.length > 0 ? t('records.found', { values: record.found.join(', ') }) : t('records.foundNothing')}</p>
         )}
