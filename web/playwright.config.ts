@@ -8,8 +8,11 @@ export default defineConfig({
   outputDir: './test-results',
   globalSetup: './e2e/global-setup.ts',
   fullyParallel: false,
+  // One browser at a time: two side by side were slower on 2 cores. (Each journey has its own
+  // tenant, domain and DNS names, so more workers would be safe where cores allow.)
   workers: 1,
-  timeout: 240_000,
+  // A whole journey is one test (its steps depend on each other); generous for a loaded machine.
+  timeout: 360_000,
   expect: { timeout: 10_000 },
   reporter: [['list']],
   use: {

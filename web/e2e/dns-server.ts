@@ -1,34 +1,36 @@
 // An authoritative DNS server on loopback (UDP and TCP, one port) for the end-to-end run: the
-// node's portal resolves tenants' records through it (Portal:DnsServers). Its zone is a JSON
-// file the tests write ({"name": [{"type": "TXT", "data": ...}]}), read on every query, so a
-// test "publishes" a record by writing the file, as a tenant would at their DNS provider.
+// node's portal resolves tenants' records through it (Portal:DnsServers). Its zone is a folder
+// with one JSON file per name ([{"type": "TXT", "data": ...}]), read on every query, so a test
+// "publishes" a record by writing a file, as a tenant would at their DNS provider; tests running
+// in parallel never write the same file.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import * as packet from 'dns-packet';
 
 export type ZoneRecord = { type: 'TXT' | 'MX' | 'CNAME' | 'SRV' | 'A'; data: unknown };
-export type Zone = Record<string, ZoneRecord[]>;
 
-export function readZone(file: string): Zone {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Zone) : {};
+const key = (name: string) => name.toLowerCase().replace(/\.$/, '');
+const fileOf = (zone: string, name: string) => path.join(zone, `${key(name)}.json`);
+
+function recordsAt(zone: string, name: string): ZoneRecord[] | undefined {
+  const file = fileOf(zone, name);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ZoneRecord[]) : undefined;
 }
 
-/** Adds records at a name (lower-case, no trailing dot) to the zone file. */
-export function publish(file: string, name: string, ...records: ZoneRecord[]): void {
-  const zone = readZone(file);
-  const key = name.toLowerCase().replace(/\.$/, '');
-  zone[key] = [...(zone[key] ?? []), ...records];
-  writeFileSync(file, JSON.stringify(zone, null, 1));
+/** Adds records at a name in the zone folder. */
+export function publish(zone: string, name: string, ...records: ZoneRecord[]): void {
+  writeFileSync(fileOf(zone, name), JSON.stringify([...(recordsAt(zone, name) ?? []), ...records]));
 }
 
-function answer(query: Buffer, zoneFile: string): Buffer {
+function answer(query: Buffer, zone: string): Buffer {
   const request = packet.decode(query);
   const question = request.questions?.[0];
-  const zone = readZone(zoneFile);
-  const name = (question?.name ?? '').toLowerCase().replace(/\.$/, '');
-  const records = zone[name];
-  const exists = records !== undefined || Object.keys(zone).some((k) => k.endsWith('.' + name));
+  const name = key(question?.name ?? '');
+  const records = recordsAt(zone, name);
+  // RFC 8020: a name with no records but with names below it exists (NODATA, not NXDOMAIN).
+  const exists = records !== undefined || readdirSync(zone).some((f) => f.endsWith(`.${name}.json`));
   const matching = (records ?? []).filter((r) => r.type === question?.type);
   return packet.encode({
     id: request.id,
@@ -44,14 +46,14 @@ export interface RunningDns {
   close(): Promise<void>;
 }
 
-export async function startDns(zoneFile: string): Promise<RunningDns> {
+export async function startDns(zoneDir: string): Promise<RunningDns> {
   const tcp = net.createServer((socket) => {
     let buffer = Buffer.alloc(0);
     socket.on('data', (chunk) => {
       buffer = Buffer.concat([buffer, chunk]);
       while (buffer.length >= 2 && buffer.length >= 2 + buffer.readUInt16BE(0)) {
         const length = buffer.readUInt16BE(0);
-        const reply = answer(buffer.subarray(2, 2 + length), zoneFile);
+        const reply = answer(buffer.subarray(2, 2 + length), zoneDir);
         buffer = buffer.subarray(2 + length);
         const prefix = Buffer.alloc(2);
         prefix.writeUInt16BE(reply.length);
@@ -65,7 +67,7 @@ export async function startDns(zoneFile: string): Promise<RunningDns> {
   const udp = dgram.createSocket('udp4');
   udp.on('message', (message, remote) => {
     try {
-      udp.send(answer(message, zoneFile), remote.port, remote.address);
+      udp.send(answer(message, zoneDir), remote.port, remote.address);
     } catch {
       // A query we cannot decode gets no answer, like a real server dropping garbage.
     }

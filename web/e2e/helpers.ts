@@ -7,7 +7,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { devMailbox } from './node';
 
 export const baseUrl = () => process.env.E2E_BASE_URL!;
-export const zoneFile = () => process.env.E2E_ZONE_FILE!;
+export const zoneDir = () => process.env.E2E_ZONE_DIR!;
 
 /** RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits) for a base32 secret, `offset` steps from now. */
 export function totp(base32: string, offset = 0): string {

@@ -8,7 +8,7 @@ import { test, expect, type Page } from '@playwright/test';
 import en from '../src/i18n/en';
 import de from '../src/i18n/de';
 import { publish } from './dns-server';
-import { baseUrl, mailedToken, totp, visit, zoneFile } from './helpers';
+import { baseUrl, mailedToken, totp, visit, zoneDir } from './helpers';
 
 const exact = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 
@@ -76,8 +76,8 @@ test('a new tenant completes every journey', async ({ page }, info) => {
   await visit(page, info, '06-records-pending');
 
   // Publish it (and MX and SPF) on the DNS server the node asks, then "Check now".
-  publish(zoneFile(), txtName, { type: 'TXT', data: txtValue });
-  publish(zoneFile(), domain, { type: 'MX', data: { preference: 10, exchange: 'mail.hostedmail.test' } },
+  publish(zoneDir(), txtName, { type: 'TXT', data: txtValue });
+  publish(zoneDir(), domain, { type: 'MX', data: { preference: 10, exchange: 'mail.hostedmail.test' } },
     { type: 'TXT', data: 'v=spf1 include:_spf.mail.hostedmail.test ~all' });
   await page.getByRole('button', { name: s.records.checkNow }).click();
   await expect(page.getByRole('status')).toHaveText(s.records.verifyResult.ok);

@@ -2,7 +2,7 @@
 // HOSTEDMAIL_TEST_PG names (script/test starts one), the DNS server, and a real node
 // (`hostedmail serve`, the build script/test made) configured to use both.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,7 @@ export interface Environment {
   baseUrl: string;
   imapPort: number;
   submissionPort: number;
-  zoneFile: string;
+  zoneDir: string;
   outputDir: string;
 }
 
@@ -60,9 +60,9 @@ export class TestNode {
     const pg = pgSettings();
     psql(`CREATE DATABASE ${this.database}`);
     const work = mkdtempSync(path.join(os.tmpdir(), 'hostedmail-e2e-'));
-    const zoneFile = path.join(work, 'zone.json');
-    writeFileSync(zoneFile, '{}');
-    this.dns = await startDns(zoneFile);
+    const zoneDir = path.join(work, 'zone');
+    mkdirSync(zoneDir);
+    this.dns = await startDns(zoneDir);
     const [http, imap, submission] = [await freePort(), await freePort(), await freePort()];
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -93,11 +93,6 @@ export class TestNode {
     };
     const cli = (...args: string[]) => execFileSync('dotnet', [nodeDll(), ...args], { env, stdio: 'pipe' });
     const cliWithInput = (input: string, ...args: string[]) => execFileSync('dotnet', [nodeDll(), ...args], { env, input, stdio: ['pipe', 'pipe', 'pipe'] });
-    cli('migrate');
-    // The operator's own tenant holds the development mailbox all portal mail goes to.
-    cli('tenant', 'create', 'ops');
-    cli('domain', 'add', 'ops.test', '--tenant', 'ops', '--verified');
-    cliWithInput(devMailbox.password + '\n', 'mailbox', 'create', devMailbox.address, '--tenant', 'ops', '--password-stdin');
     this.node = spawn('dotnet', [nodeDll(), 'serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     this.node.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -113,7 +108,12 @@ export class TestNode {
       if (Date.now() > deadline) throw new Error(`the node was not ready within 90 s: ${stderr}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    return { baseUrl, imapPort: imap, submissionPort: submission, zoneFile, outputDir };
+    // The node has migrated the database. The operator's own tenant holds the development
+    // mailbox all portal mail goes to (the CLI writes the same database).
+    cli('tenant', 'create', 'ops');
+    cli('domain', 'add', 'ops.test', '--tenant', 'ops', '--verified');
+    cliWithInput(devMailbox.password + '\n', 'mailbox', 'create', devMailbox.address, '--tenant', 'ops', '--password-stdin');
+    return { baseUrl, imapPort: imap, submissionPort: submission, zoneDir, outputDir };
   }
 
   async stop(): Promise<void> {
