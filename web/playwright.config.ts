@@ -13,7 +13,7 @@ export default defineConfig({
   workers: 1,
   // A whole journey is one test (its steps depend on each other); generous for a loaded machine.
   timeout: 360_000,
-  expect: { timeout: 10_000 },
+  expect: { timeout: 20_000 },
   reporter: [['list']],
   use: {
     headless: true,
