@@ -123,9 +123,14 @@ test('a new tenant completes every journey', async ({ page }, info) => {
   const apple = await page.request.get(baseUrl() + (await page.getByRole('link', { name: s.setup.appleDownload }).getAttribute('href')));
   expect(apple.status()).toBe(200);
   expect(await apple.text()).toContain(`alice@${domain}`);
-  // The app password shown in the portal logs in over IMAP.
-  const login = execFileSync('curl', ['-s', '--max-time', '20', '--user', `alice@${domain}:${appPassword}`, `imap://127.0.0.1:${process.env.E2E_IMAP_PORT}/INBOX`, '-X', 'UID SEARCH ALL'], { encoding: 'utf8' });
-  expect(login).toContain('* SEARCH');
+  // The app password shown in the portal sends over SMTP submission (STARTTLS, AUTH) and
+  // reads the message back over IMAP.
+  const subject = `Hello from the ${lang} journey`;
+  execFileSync('curl', ['-s', '--max-time', '30', `smtp://127.0.0.1:${process.env.E2E_SUBMISSION_PORT}`, '--ssl-reqd', '--insecure',
+    '--user', `alice@${domain}:${appPassword}`, '--mail-from', `alice@${domain}`, '--mail-rcpt', `alice@${domain}`, '--upload-file', '-'],
+    { input: `From: alice@${domain}\r\nTo: alice@${domain}\r\nSubject: ${subject}\r\n\r\nSent with an app password.\r\n` });
+  const found = execFileSync('curl', ['-s', '--max-time', '20', '--user', `alice@${domain}:${appPassword}`, `imap://127.0.0.1:${process.env.E2E_IMAP_PORT}/INBOX`, '-X', `UID SEARCH SUBJECT "${subject}"`], { encoding: 'utf8' });
+  expect(found).toMatch(/\* SEARCH \d+/);
 
   // Aliases and the catch-all.
   await nav(s.nav.aliases);

@@ -64,6 +64,9 @@ export class TestNode {
     mkdirSync(zoneDir);
     this.dns = await startDns(zoneDir);
     const [http, imap, submission] = [await freePort(), await freePort(), await freePort()];
+    // A self-signed certificate: SMTP AUTH is offered only after STARTTLS (RFC 4954 section 4).
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+      '-subj', '/CN=mail.hostedmail.test', '-keyout', path.join(work, 'key.pem'), '-out', path.join(work, 'cert.pem')], { stdio: 'pipe' });
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       HOSTEDMAIL__DATABASE__CONNECTIONSTRING: `Host=${pg.host};Port=${pg.port};Username=${pg.user};Database=${this.database}`,
@@ -89,6 +92,8 @@ export class TestNode {
       HOSTEDMAIL__MAIL__LISTENERS__IMAPS__ENABLED: 'false',
       HOSTEDMAIL__MAIL__LISTENERS__POP3__ENABLED: 'false',
       HOSTEDMAIL__MAIL__LISTENERS__POP3S__ENABLED: 'false',
+      HOSTEDMAIL__TLS__CERTIFICATES__0__CERTIFICATEPATH: path.join(work, 'cert.pem'),
+      HOSTEDMAIL__TLS__CERTIFICATES__0__KEYPATH: path.join(work, 'key.pem'),
       HOSTEDMAIL__LOGGING__LOGLEVEL__DEFAULT: 'Warning',
     };
     const cli = (...args: string[]) => execFileSync('dotnet', [nodeDll(), ...args], { env, stdio: 'pipe' });
