@@ -197,4 +197,23 @@ test('a new tenant completes every journey', async ({ page }, info) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await nav(s.nav.domains);
   await visit(page, info, '19-domains-phone');
+  await page.setViewportSize({ width: 1280, height: 720 });
+
+  // A forgotten password: the mailed link sets a new one, which then signs in.
+  await page.getByRole('button', { name: s.app.signOut }).click();
+  await page.getByRole('link', { name: s.login.forgot }).click();
+  await page.getByLabel(s.common.email).fill(email);
+  await page.getByRole('button', { name: s.reset.request }).click();
+  await expect(page.getByRole('status')).toHaveText(s.reset.requested);
+  await visit(page, info, '20-forgot-password');
+  const resetToken = await mailedToken(email, 'reset-password');
+  await page.goto(`${baseUrl()}/reset-password#token=${resetToken}`);
+  await page.getByLabel(s.reset.newPassword).fill('a brand new passphrase');
+  await visit(page, info, '21-reset-password');
+  await page.getByRole('button', { name: s.reset.submit }).click();
+  await expect(page.getByRole('status')).toContainText(s.reset.done);
+  await signIn(page, s, email, 'a brand new passphrase');
+  await page.getByLabel(s.login.totp).fill(totp(secret, 1));
+  await page.getByRole('button', { name: s.login.submit }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(s.dashboard.title);
 });
