@@ -72,9 +72,10 @@ public static class PortalExtensions
         return services;
     }
 
-    /// <summary>Maps <c>/api/v1</c>, its OpenAPI document, client autoconfiguration and the MTA-STS policy.</summary>
+    /// <summary>Maps <c>/api/v1</c>, its OpenAPI document, client autoconfiguration, the MTA-STS policy and the web app (<see cref="WebApp"/>).</summary>
     public static WebApplication MapPortalApi(this WebApplication app)
     {
+        WebApp.UseWebApp(app);
         Problems.UseProblemBodies(app);
         app.UseAuthentication();
         app.UseAuthorization();
@@ -95,6 +96,7 @@ public static class PortalExtensions
         AliasEndpoints.Map(api);
         app.MapOpenApi("/api/{documentName}/openapi.json").AllowAnonymous();
         ClientConfigEndpoints.Map(app);
+        WebApp.MapWebApp(app);
         return app;
     }
 

@@ -1,0 +1,68 @@
+import { createHmac } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { expect, type Page, type TestInfo } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { devMailbox } from './node';
+
+export const baseUrl = () => process.env.E2E_BASE_URL!;
+export const zoneDir = () => process.env.E2E_ZONE_DIR!;
+
+/** RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits) for a base32 secret, `offset` steps from now. */
+export function totp(base32: string, offset = 0): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of base32.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000) + offset));
+  const hash = createHmac('sha1', key).update(counter).digest();
+  const at = hash[hash.length - 1] & 0x0f;
+  return String((hash.readUInt32BE(at) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+function imap(url: string, command?: string): string {
+  const args = ['-s', '--max-time', '20', '--user', `${devMailbox.address}:${devMailbox.password}`, url];
+  if (command) args.push('-X', command);
+  return execFileSync('curl', args, { encoding: 'utf8' });
+}
+
+/**
+ * Reads the newest portal mail to `to` from the development mailbox over IMAP (the node
+ * delivers all portal mail there in Portal:MailMode=mailbox) and returns its #token= link.
+ */
+export async function mailedToken(to: string, page: 'confirm-email' | 'reset-password'): Promise<string> {
+  const box = `imap://127.0.0.1:${process.env.E2E_IMAP_PORT}/INBOX`;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const uids = (imap(box, `UID SEARCH TO "${to}"`).match(/\* SEARCH([\d ]*)/)?.[1] ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
+    if (uids.length > 0) {
+      const message = imap(`${box};UID=${Math.max(...uids)}`);
+      const match = message.replace(/=\r?\n/g, '').match(new RegExp(`/${page}#token=([a-z2-7]+)`));
+      if (match) return match[1];
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no ${page} mail to ${to} in ${devMailbox.address}`);
+}
+
+/** axe-core on the page as it is: no serious or critical violation. */
+export async function checkAccessibility(page: Page, name: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+/** A full-page screenshot in the test output folder, named by language and page. */
+export async function shoot(page: Page, info: TestInfo, name: string): Promise<void> {
+  const dir = path.join(info.project.outputDir, 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${info.project.name}-${name}.png`), fullPage: true });
+}
+
+/** Every page gets both: axe and a screenshot. */
+export async function visit(page: Page, info: TestInfo, name: string): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  await checkAccessibility(page, name);
+  await shoot(page, info, name);
+}

@@ -1,0 +1,69 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { BrowserRouter, Link, Route, Routes } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { Layout, Page, PublicLayout } from './Layout';
+import { RequireSession } from './auth';
+import { SignUpPage } from './pages/SignUp';
+import { ConfirmEmailPage } from './pages/ConfirmEmail';
+import { LoginPage } from './pages/Login';
+import { RequestResetPage, ResetPasswordPage } from './pages/ResetPassword';
+import { DashboardPage } from './pages/Dashboard';
+import { DomainsPage } from './pages/Domains';
+import { RecordsPage } from './pages/Records';
+import { MailboxesPage } from './pages/Mailboxes';
+import { SetupPage } from './pages/Setup';
+import { AliasesPage } from './pages/Aliases';
+import { SecurityPage } from './pages/Security';
+import { UsersPage } from './pages/Users';
+import { TokensPage } from './pages/Tokens';
+import { AuditPage } from './pages/Audit';
+
+function NotFound() {
+  const { t } = useTranslation();
+  return (
+    <Page title={t('app.notFound')}>
+      <p><Link to="/">{t('app.back')}</Link></p>
+    </Page>
+  );
+}
+
+export function makeQueryClient() {
+  return new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } });
+}
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route element={<PublicLayout />}>
+        <Route path="/signup" element={<SignUpPage />} />
+        <Route path="/confirm-email" element={<ConfirmEmailPage />} />
+        <Route path="/login" element={<LoginPage />} />
+        <Route path="/forgot-password" element={<RequestResetPage />} />
+        <Route path="/reset-password" element={<ResetPasswordPage />} />
+      </Route>
+      <Route element={<RequireSession><Layout /></RequireSession>}>
+        <Route path="/" element={<DashboardPage />} />
+        <Route path="/domains" element={<DomainsPage />} />
+        <Route path="/domains/:id" element={<RecordsPage />} />
+        <Route path="/mailboxes" element={<MailboxesPage />} />
+        <Route path="/mailboxes/:id/setup" element={<SetupPage />} />
+        <Route path="/aliases" element={<AliasesPage />} />
+        <Route path="/users" element={<UsersPage />} />
+        <Route path="/tokens" element={<TokensPage />} />
+        <Route path="/audit" element={<AuditPage />} />
+        <Route path="/security" element={<SecurityPage />} />
+        <Route path="*" element={<NotFound />} />
+      </Route>
+    </Routes>
+  );
+}
+
+export function App() {
+  return (
+    <QueryClientProvider client={makeQueryClient()}>
+      <BrowserRouter>
+        <AppRoutes />
+      </BrowserRouter>
+    </QueryClientProvider>
+  );
+}

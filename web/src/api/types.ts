@@ -1,0 +1,175 @@
+// The JSON shapes the API answers with (src/HostedMail.Portal/Endpoints/Dtos.cs). The node's
+// OpenAPI document describes paths and request bodies but not these answers (the endpoints
+// return IResult without Produces<T>), so they are written here; schema.d.ts is generated.
+
+export interface User {
+  id: number;
+  email: string;
+  displayName: string | null;
+  role: 'owner' | 'admin' | 'billing' | 'read_only';
+  emailConfirmed: boolean;
+  twoFactorEnabled: boolean;
+  passwordSet: boolean;
+  createdAt: string;
+}
+
+export interface SessionInfo {
+  user: User;
+  tenantId: number;
+  tenantName: string;
+  authenticatedBy: string;
+  csrfToken: string | null;
+}
+
+export interface Session {
+  id: number;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  remoteAddress: string | null;
+  userAgent: string | null;
+  current: boolean;
+}
+
+export interface ApiToken {
+  id: number;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface DnsRecord {
+  type: string;
+  name: string;
+  value: string;
+}
+
+export interface DomainHealth {
+  lastCheckedAt: string | null;
+  nextCheckAt: string;
+  mxStatus: RecordStatus | null;
+  mxProblemSince: string | null;
+  failedChecks: number;
+}
+
+export interface Domain {
+  id: number;
+  name: string;
+  displayName: string;
+  state: 'verified' | 'pending';
+  verifiedAt: string | null;
+  verifiedBy: string | null;
+  verificationRecord: DnsRecord;
+  createdAt: string;
+  health: DomainHealth | null;
+}
+
+export type RecordStatus = 'ok' | 'missing' | 'wrong' | 'unknown';
+
+export interface VerificationResult {
+  domain: Domain;
+  verified: boolean;
+  status: RecordStatus | null;
+  found: string[];
+  expected: string;
+  error: string | null;
+}
+
+export interface RecordCheck {
+  kind: string;
+  type: string;
+  name: string;
+  expected: string;
+  status: RecordStatus;
+  found: string[];
+  required: boolean;
+  purpose: string;
+  note: string | null;
+}
+
+export interface DomainRecords {
+  domainId: number;
+  domain: string;
+  records: RecordCheck[];
+  zoneFile: string;
+}
+
+export interface Mailbox {
+  id: number;
+  domainId: number;
+  address: string;
+  displayName: string | null;
+  quotaBytes: number;
+  usedBytes: number;
+  state: 'active' | 'disabled';
+  createdAt: string;
+}
+
+export interface AppPassword {
+  id: number;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface Alias {
+  id: number;
+  domainId: number;
+  address: string;
+  catchAll: boolean;
+  targets: string[];
+  createdAt: string;
+}
+
+export interface AuditRecord {
+  id: number;
+  occurredAt: string;
+  actor: string;
+  remoteAddress: string | null;
+  action: string;
+  target: string;
+  details: Record<string, string> | null;
+}
+
+export interface PlanLimits {
+  plan: string;
+  maxDomains: number | null;
+  maxMailboxes: number | null;
+  maxAliases: number | null;
+  maxStorageBytes: number | null;
+  maxMessagesPerHour: number | null;
+}
+
+export interface TenantUsage {
+  domains: number;
+  mailboxes: number;
+  aliases: number;
+  quotaBytesAllocated: number;
+  storedBytes: number;
+}
+
+export interface Tenant {
+  id: number;
+  name: string;
+  plan: string;
+  state: string;
+  createdAt: string;
+  limits: PlanLimits;
+  usage: TenantUsage;
+}
+
+/** Every list endpoint answers {items, total} (domains, mailboxes, aliases today; the rest as the API moves). */
+export interface List<T> {
+  items: T[];
+  total: number;
+}
+
+/** The audit log pages with nextBefore. */
+export interface Page<T> {
+  items: T[];
+  nextBefore: number | null;
+}

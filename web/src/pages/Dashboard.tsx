@@ -1,0 +1,62 @@
+import { Link } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { Page } from '../Layout';
+import { Usage } from '../components/Usage';
+import { Problem } from '../components/Problem';
+import { formatBytes, formatDate } from '../format';
+import { useDomains, useMailboxes, useTenant } from '../queries';
+
+export function DashboardPage() {
+  const { t } = useTranslation();
+  const tenant = useTenant();
+  const domains = useDomains();
+  const mailboxes = useMailboxes();
+  const attention: { key: string; text: string; to: string }[] = [];
+  for (const d of domains.data?.items ?? []) {
+    if (d.state === 'pending') {
+      attention.push({ key: `v${d.id}`, text: t('dashboard.unverified', { domain: d.displayName }), to: `/domains/${d.id}` });
+    } else if (d.health?.mxProblemSince) {
+      attention.push({ key: `m${d.id}`, text: t('dashboard.mxLost', { domain: d.displayName, since: formatDate(d.health.mxProblemSince) }), to: `/domains/${d.id}` });
+    } else if (d.health?.mxStatus && d.health.mxStatus !== 'ok') {
+      attention.push({ key: `m${d.id}`, text: t('dashboard.mxWrong', { domain: d.displayName, status: t(`records.st.${d.health.mxStatus}`) }), to: `/domains/${d.id}` });
+    }
+  }
+  for (const m of mailboxes.data?.items ?? []) {
+    const share = m.quotaBytes > 0 ? Math.round((m.usedBytes / m.quotaBytes) * 100) : 0;
+    if (share >= 90) attention.push({ key: `q${m.id}`, text: t('dashboard.quotaFull', { address: m.address, percent: share }), to: '/mailboxes' });
+  }
+  const data = tenant.data;
+  return (
+    <Page title={t('dashboard.title')}>
+      <Problem error={tenant.error ?? domains.error ?? mailboxes.error} />
+      <section aria-labelledby="attention">
+        <h2 id="attention">{t('dashboard.attention')}</h2>
+        {domains.data && domains.data.items.length === 0 ? (
+          <p><Link to="/domains">{t('dashboard.noDomains')}</Link></p>
+        ) : attention.length === 0 ? (
+          <p className="success">{domains.data ? t('dashboard.allGood') : t('app.loading')}</p>
+        ) : (
+          <ul className="attention">
+            {attention.map((a) => (
+              <li key={a.key}>
+                {a.text} <Link to={a.to}>{t('dashboard.open')}</Link>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      {data && (
+        <section aria-labelledby="usage">
+          <h2 id="usage">{t('dashboard.usage', { plan: data.plan })}</h2>
+          <div className="cards">
+            <Usage label={t('dashboard.domains')} used={data.usage.domains} limit={data.limits.maxDomains} />
+            <Usage label={t('dashboard.mailboxes')} used={data.usage.mailboxes} limit={data.limits.maxMailboxes} />
+            <Usage label={t('dashboard.aliases')} used={data.usage.aliases} limit={data.limits.maxAliases} />
+            <Usage label={t('dashboard.storage')} used={data.usage.quotaBytesAllocated} limit={data.limits.maxStorageBytes} format={formatBytes} />
+          </div>
+          <p>{t('dashboard.stored', { size: formatBytes(data.usage.storedBytes) })}</p>
+        </section>
+      )}
+    </Page>
+  );
+}
