@@ -49,6 +49,7 @@ internal sealed class PostgresTenantStore(NpgsqlDataSource dataSource) : ITenant
 
         await Db.InsertAuditAsync(connection, transaction, audit with { TenantId = tenantId }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
 
     // The tenants_suspended trigger (migration 0062) notifies every mailbox of the tenant on
     // hostedmail_credentials when the state becomes suspended; the credential-stamp lookup refuses
