@@ -120,7 +120,7 @@ public sealed class AccountTests(PortalHost host) : IClassFixture<PortalHost>
         using var first = await host.NewTenantAsync("sessions");
         using var second = host.NewClient();
         await second.LoginAsync("owner@sessions.example", "correct horse battery");
-        var sessions = await first.GetJsonAsync("/api/v1/account/sessions");
+        var sessions = (await first.GetJsonAsync("/api/v1/account/sessions")).GetProperty("items");
         Assert.Equal(2, sessions.GetArrayLength());
         var other = sessions.EnumerateArray().Single(s => !s.GetProperty("current").GetBoolean());
         Assert.Equal("127.0.0.1", other.GetProperty("remoteAddress").GetString());
@@ -220,7 +220,7 @@ public sealed class AccountTests(PortalHost host) : IClassFixture<PortalHost>
         Assert.Contains("domains:write", denied.GetProperty("detail").GetString());
         await PortalClient.ExpectProblemAsync(await bot.GetAsync("/api/v1/mailboxes"), HttpStatusCode.Forbidden);
         await PortalClient.ExpectProblemAsync(await bot.GetAsync("/api/v1/account/tokens"), HttpStatusCode.Forbidden);
-        Assert.NotEqual(JsonValueKind.Null, (await client.GetJsonAsync("/api/v1/account/tokens"))[0].GetProperty("lastUsedAt").ValueKind);
+        Assert.NotEqual(JsonValueKind.Null, (await client.GetJsonAsync("/api/v1/account/tokens")).GetProperty("items")[0].GetProperty("lastUsedAt").ValueKind);
 
         host.Time.Advance(TimeSpan.FromDays(2));
         await PortalClient.ExpectProblemAsync(await bot.GetAsync("/api/v1/domains"), HttpStatusCode.Unauthorized);

@@ -8,6 +8,23 @@ public sealed class DomainService(IDomainStore store, IDomainOwnershipProbe? pro
     /// <summary>Adds a domain to a tenant; <paramref name="operatorVerified"/> skips the DNS proof and is audited.</summary>
     public async Task<Domain> AddAsync(long tenantId, string name, Actor actor, bool operatorVerified, CancellationToken cancellationToken = default)
     {
+        var normalized = await CheckAddableAsync(tenantId, name, cancellationToken);
+        var audit = new List<AuditEntry> { new(tenantId, actor, "domain.add", normalized) };
+        if (operatorVerified)
+        {
+            audit.Add(OperatorVerifyAudit(tenantId, actor, normalized));
+        }
+
+        return await store.AddAsync(tenantId, normalized, DomainOwnership.NewToken(), operatorVerified ? DomainVerifiedBy.Operator : null, audit, cancellationToken);
+    }
+
+    /// <summary>
+    /// The normalized name when the tenant may add it; Conflict when the tenant has it already or
+    /// another tenant has verified it. Callers check this before plan limits, so a duplicate is a
+    /// conflict on every plan, not a plan-limit refusal.
+    /// </summary>
+    public async Task<string> CheckAddableAsync(long tenantId, string name, CancellationToken cancellationToken = default)
+    {
         var normalized = DomainName.Normalize(name);
         var owner = await store.FindVerifiedAsync(normalized, cancellationToken);
         if (owner is not null)
@@ -22,13 +39,7 @@ public sealed class DomainService(IDomainStore store, IDomainOwnershipProbe? pro
             throw HostedMailException.Conflict($"domain {normalized} is already added");
         }
 
-        var audit = new List<AuditEntry> { new(tenantId, actor, "domain.add", normalized) };
-        if (operatorVerified)
-        {
-            audit.Add(OperatorVerifyAudit(tenantId, actor, normalized));
-        }
-
-        return await store.AddAsync(tenantId, normalized, DomainOwnership.NewToken(), operatorVerified ? DomainVerifiedBy.Operator : null, audit, cancellationToken);
+        return normalized;
     }
 
     /// <summary>Verifies a tenant's domain through its DNS proof, or by operator override.</summary>

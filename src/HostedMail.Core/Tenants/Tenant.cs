@@ -3,7 +3,9 @@ using HostedMail.Core.Audit;
 namespace HostedMail.Core.Tenants;
 
 /// <summary>A customer organisation: owns domains, mailboxes, admins, a plan and a bill.</summary>
-public sealed record Tenant(long TenantId, string Name, string Plan, TenantState State, DateTimeOffset CreatedAt);
+/// <param name="Name">The slug (<see cref="TenantName"/>); tenants created before the rule may have other names.</param>
+/// <param name="DisplayName">The name people see.</param>
+public sealed record Tenant(long TenantId, string Name, string DisplayName, string Plan, TenantState State, DateTimeOffset CreatedAt);
 
 /// <summary>Whether a tenant's mail flows. A suspended tenant's mail is deferred, not lost.</summary>
 public enum TenantState
@@ -16,7 +18,7 @@ public enum TenantState
 public interface ITenantStore
 {
     /// <summary>Creates the tenant; throws a Conflict <see cref="HostedMailException"/> if the name is taken.</summary>
-    Task<Tenant> CreateAsync(string name, string plan, AuditEntry audit, CancellationToken cancellationToken);
+    Task<Tenant> CreateAsync(string name, string displayName, string plan, AuditEntry audit, CancellationToken cancellationToken);
 
     Task<Tenant?> GetAsync(long tenantId, CancellationToken cancellationToken);
 
