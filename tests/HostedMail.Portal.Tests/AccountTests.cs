@@ -20,14 +20,6 @@ public sealed class AccountTests(PortalHost host) : IClassFixture<PortalHost>
     }
 
     [Fact]
-    public async Task SignUpTwiceWithOneAddressIsRefusedOnTheEmailField()
-    {
-        using var client = await host.NewTenantAsync("dupe-a", "dupe@one.example");
-        var response = await host.NewClient().PostAsync("/api/v1/auth/signup", new { tenantName = "dupe-b", email = "DUPE@one.example", password = "correct horse battery" });
-        await PortalClient.ExpectProblemAsync(response, HttpStatusCode.BadRequest, "email");
-    }
-
-    [Fact]
     public async Task LoginBeforeConfirmationIsRefusedAndTheMailedLinkConfirms()
     {
         using var client = host.NewClient();

@@ -15,7 +15,7 @@ public sealed class IsolationTests(PortalHost host) : IClassFixture<PortalHost>
         var appId = (await b.PostJsonAsync($"/api/v1/mailboxes/{mailboxId}/app-passwords", new { name = "phone" }, HttpStatusCode.Created)).GetProperty("appPassword").GetProperty("id").GetInt64();
         var aliasId = (await b.PostJsonAsync("/api/v1/aliases", new { address = "board@secret-b.example", targets = new[] { "ceo@secret-b.example" } }, HttpStatusCode.Created)).GetProperty("id").GetInt64();
         var tokenId = (await b.PostJsonAsync("/api/v1/account/tokens", new { name = "b-token", scopes = new[] { "domains:read" } }, HttpStatusCode.Created)).GetProperty("token").GetProperty("id").GetInt64();
-        var sessionId = (await b.GetJsonAsync("/api/v1/account/sessions"))[0].GetProperty("id").GetInt64();
+        var sessionId = (await b.GetJsonAsync("/api/v1/account/sessions")).GetProperty("items")[0].GetProperty("id").GetInt64();
         var userId = (await b.GetJsonAsync("/api/v1/users")).GetProperty("items")[0].GetProperty("id").GetInt64();
         var dkimSelector = (await b.GetJsonAsync($"/api/v1/domains/{domainId}/dkim"))[0].GetProperty("selector").GetString();
 

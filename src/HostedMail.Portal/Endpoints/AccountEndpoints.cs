@@ -4,6 +4,7 @@ using HostedMail.Core.ApiTokens;
 using HostedMail.Core.Tenants;
 using HostedMail.Portal.Auth;
 using HostedMail.Portal.Mail;
+using HostedMail.Portal.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -38,21 +39,17 @@ internal sealed record CreateTokenBody(string? Name, IReadOnlyList<string>? Scop
 /// <summary>Sign-up, login and logout, address confirmation, password reset (<c>/auth</c>); the caller's own account (<c>/account</c>).</summary>
 internal static class AccountEndpoints
 {
-    public const string LoginLimit = "portal-login";
-    public const string SignUpLimit = "portal-signup";
-    public const string ResetLimit = "portal-reset";
-
     public static void Map(RouteGroupBuilder api)
     {
         var auth = api.MapGroup("/auth").WithTags("Authentication");
-        auth.MapPost("/signup", SignUpAsync).RequireRateLimiting(SignUpLimit).AllowAnonymous()
-            .WithSummary("Creates a tenant and its owner; mails an address confirmation link.");
-        auth.MapPost("/confirm-email", ConfirmEmailAsync).RequireRateLimiting(ResetLimit).AllowAnonymous();
-        auth.MapPost("/confirm-email/resend", ResendConfirmationAsync).RequireRateLimiting(ResetLimit).AllowAnonymous();
-        auth.MapPost("/login", LoginAsync).RequireRateLimiting(LoginLimit).AllowAnonymous()
-            .WithSummary("Signs in with email, password and, when enabled, a TOTP or recovery code; sets the session cookie.");
-        auth.MapPost("/password-reset", RequestResetAsync).RequireRateLimiting(ResetLimit).AllowAnonymous();
-        auth.MapPost("/password-reset/confirm", ConfirmResetAsync).RequireRateLimiting(ResetLimit).AllowAnonymous();
+        auth.MapPost("/signup", SignUpAsync).RequireBudget(PortalRateLimits.SignUp).AllowAnonymous()
+            .WithSummary("Creates a tenant and its owner; mails an address confirmation link. The same answer whether or not the address has an account.");
+        auth.MapPost("/confirm-email", ConfirmEmailAsync).RequireBudget(PortalRateLimits.Confirm).AllowAnonymous();
+        auth.MapPost("/confirm-email/resend", ResendConfirmationAsync).RequireBudget(PortalRateLimits.Resend).AllowAnonymous();
+        auth.MapPost("/login", LoginAsync).RequireBudget(PortalRateLimits.Login).AllowAnonymous()
+            .WithSummary("Signs in with email, password and, when enabled, a TOTP or recovery code, to the tenant asked for (tenantId) or the first; sets the session cookie.");
+        auth.MapPost("/password-reset", RequestResetAsync).RequireBudget(PortalRateLimits.Reset).AllowAnonymous();
+        auth.MapPost("/password-reset/confirm", ConfirmResetAsync).RequireBudget(PortalRateLimits.ResetConfirm).AllowAnonymous();
         auth.MapGet("/session", SessionAsync).Require(Area.Tenant, write: false)
             .WithSummary("Who is signed in, and the CSRF token to send as X-CSRF-Token with changes.");
         auth.MapPost("/logout", LogoutAsync).Require(Area.Account, write: true);
