@@ -226,7 +226,7 @@ public sealed class AccountTests(PortalHost host) : IClassFixture<PortalHost>
         await PortalClient.ExpectProblemAsync(await bot.GetAsync("/api/v1/domains"), HttpStatusCode.Unauthorized);
     }
 
-    private static byte[] Base32Decode(string text)
+    internal static byte[] Base32Decode(string text)
     {
         const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
         var bytes = new List<byte>();

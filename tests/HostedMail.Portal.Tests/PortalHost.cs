@@ -27,7 +27,7 @@ namespace HostedMail.Portal.Tests;
 /// own, the portal) with a DNS server on loopback, a clock the test moves and captured portal mail.
 /// Mirrors NodeServices.AddHostedMailCore plus AddPortal/MapPortalApi.
 /// </summary>
-public sealed class PortalHost : IAsyncLifetime
+public sealed class PortalHost : IAsyncLifetime, IAsyncDisposable
 {
     public const string MailHost = "mx.hostedmail.test";
     public const string WebHost = "portal.hostedmail.test";
@@ -125,6 +125,8 @@ public sealed class PortalHost : IAsyncLifetime
             await _database.DisposeAsync();
         }
     }
+
+    async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
 
     /// <summary>A new "browser": its own cookie jar.</summary>
     internal PortalClient NewClient() => new(this);

@@ -264,7 +264,7 @@ internal sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccou
     public async Task<IReadOnlyList<PortalSession>> ListSessionsAsync(long tenantId, long userId, DateTimeOffset now, CancellationToken cancellationToken) =>
         await Db.QueryAsync(dataSource, $"""
             SELECT {SessionColumns} FROM portal_sessions s
-            WHERE s.tenant_id = @tenant_id AND s.user_id = @user_id AND s.expires_at > @now ORDER BY s.last_seen_at DESC
+            WHERE s.tenant_id = @tenant_id AND s.user_id = @user_id AND s.expires_at > @now ORDER BY s.last_seen_at DESC, s.session_id DESC
             """, MapSession, cancellationToken, ("tenant_id", tenantId), ("user_id", userId), ("now", now));
 
     public async Task<bool> DeleteSessionAsync(long tenantId, long userId, long sessionId, AuditEntry? audit, CancellationToken cancellationToken) =>
