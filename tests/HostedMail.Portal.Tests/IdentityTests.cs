@@ -95,8 +95,8 @@ public sealed class IdentityTests(PortalHost host) : IClassFixture<PortalHost>
 
         // The new address chooses its first password through its link.
         using var fresh = host.NewClient();
-        await PortalClient.ExpectAsync(await fresh.PostAsync("/api/v1/auth/password-reset/confirm", new { token = host.Mail.TokenFor("fresh@elsewhere.example"), newPassword = "fresh passphrase here" }), HttpStatusCode.NoContent);
-        await fresh.LoginAsync("fresh@elsewhere.example", "fresh passphrase here");
+        await PortalClient.ExpectAsync(await fresh.PostAsync("/api/v1/auth/password-reset/confirm", new { token = host.Mail.TokenFor("fresh@elsewhere.example"), newPassword = "a brand new passphrase" }), HttpStatusCode.NoContent);
+        await fresh.LoginAsync("fresh@elsewhere.example", "a brand new passphrase");
     }
 
     [Fact]
@@ -142,6 +142,28 @@ public sealed class IdentityTests(PortalHost host) : IClassFixture<PortalHost>
         Assert.True(id > 0);
         var taken = await PortalClient.ExpectProblemAsync(await a.PostAsync("/api/v1/domains", new { name = "proven.example" }), HttpStatusCode.Conflict);
         Assert.DoesNotContain("pending-b", taken.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AMailboxOrAliasInAnotherTenantsDomainAnswersLikeAnUnknownDomain()
+    {
+        using var a = await host.NewTenantAsync("probe-a");
+        using var b = await host.NewTenantAsync("probe-b");
+        await b.PostJsonAsync("/api/v1/domains", new { name = "b-pending.example" }, HttpStatusCode.Created);
+        await host.AddVerifiedDomainAsync(b, "b-verified.example");
+        foreach (var (path, body) in new (string, Func<string, object>)[]
+        {
+            ("/api/v1/mailboxes", d => new { address = $"x@{d}", password = "a long passphrase here" }),
+            ("/api/v1/aliases", d => new { address = $"x@{d}", targets = new[] { "someone@elsewhere.example" } }),
+        })
+        {
+            var unknown = (await PortalClient.ExpectProblemAsync(await a.PostAsync(path, body("nowhere.example")), HttpStatusCode.NotFound)).GetProperty("detail").GetString()!;
+            foreach (var theirs in new[] { "b-pending.example", "b-verified.example" })
+            {
+                var detail = (await PortalClient.ExpectProblemAsync(await a.PostAsync(path, body(theirs)), HttpStatusCode.NotFound)).GetProperty("detail").GetString()!;
+                Assert.Equal(unknown.Replace("nowhere.example", theirs, StringComparison.Ordinal), detail);
+            }
+        }
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed class IsolationTests(PortalHost host) : IClassFixture<PortalHost>
         var tokenId = (await b.PostJsonAsync("/api/v1/account/tokens", new { name = "b-token", scopes = new[] { "domains:read" } }, HttpStatusCode.Created)).GetProperty("token").GetProperty("id").GetInt64();
         var sessionId = (await b.GetJsonAsync("/api/v1/account/sessions")).GetProperty("items")[0].GetProperty("id").GetInt64();
         var userId = (await b.GetJsonAsync("/api/v1/users")).GetProperty("items")[0].GetProperty("id").GetInt64();
-        var dkimSelector = (await b.GetJsonAsync($"/api/v1/domains/{domainId}/dkim"))[0].GetProperty("selector").GetString();
+        var dkimSelector = (await b.GetJsonAsync($"/api/v1/domains/{domainId}/dkim")).GetProperty("items")[0].GetProperty("selector").GetString();
 
         using var a = await host.NewTenantAsync("tenant-a");
         var token = (await a.PostJsonAsync("/api/v1/account/tokens", new { name = "a-all", scopes = new[] { "domains:write", "mailboxes:write", "aliases:write", "audit:read", "tenant:read" } }, HttpStatusCode.Created)).GetProperty("secret").GetString();

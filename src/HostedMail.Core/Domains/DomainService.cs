@@ -84,6 +84,13 @@ public sealed class DomainService(IDomainStore store, IDomainOwnershipProbe? pro
         return await store.FindAsync(tenantId, normalized, cancellationToken) ?? throw await NotOwnedAsync(normalized, cancellationToken);
     }
 
+    /// <summary>
+    /// The tenant's domain with this name, or null; unlike <see cref="GetAsync"/> it never says
+    /// whether another tenant has the name (the portal must not tell tenants about each other).
+    /// </summary>
+    public Task<Domain?> FindAsync(long tenantId, string name, CancellationToken cancellationToken = default) =>
+        store.FindAsync(tenantId, DomainName.Normalize(name), cancellationToken);
+
     /// <summary>The one tenant that holds this domain: the verifying tenant, else the only tenant that added it.</summary>
     public async Task<Domain> ResolveOwnerAsync(string name, CancellationToken cancellationToken = default)
     {

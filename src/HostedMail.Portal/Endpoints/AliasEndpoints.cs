@@ -41,7 +41,7 @@ internal static class AliasEndpoints
             : problem!;
 
     private static async Task<IResult> CreateAsync(AliasBody body, PortalCaller caller, AliasService aliases, TenantService tenants, ITenantDirectoryStore directory,
-        IMailboxStore mailboxStore, IAliasStore aliasStore, PortalOptions options, CancellationToken ct)
+        IMailboxStore mailboxStore, IAliasStore aliasStore, DomainService domains, PortalOptions options, CancellationToken ct)
     {
         var errors = new Dictionary<string, string>();
         if (MailAddress.TryParse(body.Address, allowCatchAll: true, out var address) is { } problem)
@@ -53,6 +53,11 @@ internal static class AliasEndpoints
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
+        }
+
+        if (await DomainEndpoints.RequireOwnDomainAsync(domains, caller, address!.Domain, ct) is { } notOurs)
+        {
+            return notOurs;
         }
 
         // A duplicate is a conflict whatever the plan: checked before the limit.

@@ -40,6 +40,10 @@ internal static class DomainEndpoints
         domains.MapDelete("/{id:long}/dkim/{selector}", RetireDkimAsync).Require(Area.Domains, write: true);
     }
 
+    /// <summary>404 unless the address's domain is one of the caller's: the same answer whether or not another tenant has added it.</summary>
+    internal static async Task<IResult?> RequireOwnDomainAsync(DomainService domains, PortalCaller caller, string domain, CancellationToken ct) =>
+        await domains.FindAsync(caller.TenantId, domain, ct) is null ? Problems.Result(404, "not found", $"domain {domain} is not a domain of this tenant") : null;
+
     internal static async Task<Domain> LoadAsync(ITenantDirectoryStore directory, PortalCaller caller, long id, CancellationToken ct) =>
         await directory.FindDomainAsync(caller.TenantId, id, ct) ?? throw HostedMailException.NotFound("no such domain");
 

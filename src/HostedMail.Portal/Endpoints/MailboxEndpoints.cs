@@ -60,7 +60,7 @@ internal static class MailboxEndpoints
     }
 
     private static async Task<IResult> CreateAsync(CreateMailboxBody body, PortalCaller caller, MailboxService mailboxes, TenantService tenants, ITenantDirectoryStore directory,
-        IMailboxStore mailboxStore, Core.Aliases.IAliasStore aliasStore, PortalOptions options, CancellationToken ct)
+        IMailboxStore mailboxStore, Core.Aliases.IAliasStore aliasStore, DomainService domains, PortalOptions options, CancellationToken ct)
     {
         var errors = new Dictionary<string, string>();
         if (MailAddress.TryParse(body.Address, allowCatchAll: false, out var address) is { } addressProblem)
@@ -80,6 +80,11 @@ internal static class MailboxEndpoints
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
+        }
+
+        if (await DomainEndpoints.RequireOwnDomainAsync(domains, caller, address!.Domain, ct) is { } notOurs)
+        {
+            return notOurs;
         }
 
         // A duplicate is a conflict whatever the plan: checked before the limit.
