@@ -24,7 +24,12 @@ public sealed class HostedMailException : Exception
 
     public HostedMailError Error { get; }
 
+    /// <summary>The input field the failure is about, when there is one (the portal names it in <c>errors</c>).</summary>
+    public string? Field { get; private init; }
+
     public static HostedMailException Invalid(string message) => new(HostedMailError.Invalid, message);
+
+    public static HostedMailException Invalid(string field, string message) => new(HostedMailError.Invalid, message) { Field = field };
 
     public static HostedMailException NotFound(string message) => new(HostedMailError.NotFound, message);
 

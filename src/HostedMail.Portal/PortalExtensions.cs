@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Threading.RateLimiting;
 using HostedMail.Core.Accounts;
 using HostedMail.Core.ApiTokens;
 using HostedMail.Core.AppPasswords;
@@ -12,7 +10,6 @@ using HostedMail.Portal.Mail;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -46,23 +43,6 @@ public static class PortalExtensions
             .AddScheme<AuthenticationSchemeOptions, PortalAuthenticationHandler>(PortalAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddProblemDetails();
-        services.AddRateLimiter(limiter =>
-        {
-            // Per client address and per node: a cheap first line; the per-account lockout in the
-            // database is what holds across nodes.
-            limiter.AddPolicy(AccountEndpoints.LoginLimit, http => PerAddress(http, options.LoginPerMinute, TimeSpan.FromMinutes(1)));
-            limiter.AddPolicy(AccountEndpoints.SignUpLimit, http => PerAddress(http, options.SignUpPerHour, TimeSpan.FromHours(1)));
-            limiter.AddPolicy(AccountEndpoints.ResetLimit, http => PerAddress(http, options.PasswordResetPerHour, TimeSpan.FromHours(1)));
-            limiter.OnRejected = async (context, ct) =>
-            {
-                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry))
-                {
-                    context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                }
-
-                await Problems.Write(context.HttpContext, StatusCodes.Status429TooManyRequests, "too many requests", "Too many attempts from this address; wait and try again.");
-            };
-        });
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "HostedMail tenant portal API";
@@ -79,7 +59,6 @@ public static class PortalExtensions
         Problems.UseProblemBodies(app);
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseRateLimiter();
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1", StringComparison.OrdinalIgnoreCase), branch => branch.Use((context, next) =>
         {
             // Answers carry account data and one-time secrets: never cache them (RFC 9111 section 5.2.2.5).
@@ -99,8 +78,4 @@ public static class PortalExtensions
         WebApp.MapWebApp(app);
         return app;
     }
-
-    private static RateLimitPartition<string> PerAddress(HttpContext http, int permits, TimeSpan window) =>
-        RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-            _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, permits), Window = window, QueueLimit = 0 });
 }

@@ -32,9 +32,13 @@ public sealed class PortalOptions
     /// <summary>In <c>mailbox</c> mode, the local mailbox every portal mail is delivered to (development).</summary>
     public string? DevelopmentMailbox { get; init; }
 
+    // Budgets per client address, counted cluster-wide (PortalRateLimits); each endpoint has its own.
     public int LoginPerMinute { get; init; } = 10;
     public int SignUpPerHour { get; init; } = 5;
+    public int ConfirmPerHour { get; init; } = 20;
+    public int ResendPerHour { get; init; } = 5;
     public int PasswordResetPerHour { get; init; } = 5;
+    public int ResetConfirmPerHour { get; init; } = 20;
 
     /// <summary>How often pending domains are re-checked at first; doubles per failure up to <see cref="VerifyMaxInterval"/>.</summary>
     public TimeSpan VerifyInitialInterval { get; init; } = TimeSpan.FromMinutes(1);
@@ -85,7 +89,10 @@ public sealed class PortalOptions
             DevelopmentMailbox = portal["DevelopmentMailbox"] is { Length: > 0 } d ? d : null,
             LoginPerMinute = portal.GetValue("RateLimits:LoginPerMinute", 10),
             SignUpPerHour = portal.GetValue("RateLimits:SignUpPerHour", 5),
+            ConfirmPerHour = portal.GetValue("RateLimits:ConfirmPerHour", 20),
+            ResendPerHour = portal.GetValue("RateLimits:ResendPerHour", 5),
             PasswordResetPerHour = portal.GetValue("RateLimits:PasswordResetPerHour", 5),
+            ResetConfirmPerHour = portal.GetValue("RateLimits:ResetConfirmPerHour", 20),
             VerifyInitialInterval = portal.GetValue("DomainChecks:VerifyInitialInterval", TimeSpan.FromMinutes(1)),
             VerifyMaxInterval = portal.GetValue("DomainChecks:VerifyMaxInterval", TimeSpan.FromHours(6)),
             RecheckInterval = portal.GetValue("DomainChecks:RecheckInterval", TimeSpan.FromHours(6)),

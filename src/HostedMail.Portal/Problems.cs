@@ -24,10 +24,10 @@ internal static class Problems
 
     public static IResult Validation(string field, string message) => Validation(new Dictionary<string, string> { [field] = message });
 
-    public static Task Write(HttpContext context, int status, string title, string? detail)
+    public static Task Write(HttpContext context, int status, string title, string? detail, string? type = null)
     {
         context.Response.StatusCode = status;
-        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = DefaultType(status) };
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = type ?? DefaultType(status) };
         return context.Response.WriteAsJsonAsync(problem, options: null, contentType: ContentType);
     }
 
@@ -47,6 +47,7 @@ internal static class Problems
             {
                 return ex.Error switch
                 {
+                    HostedMailError.Invalid when ex.Field is { } field => Validation(field, ex.Message),
                     HostedMailError.NotFound => Result(404, "not found", ex.Message),
                     HostedMailError.Conflict => Result(409, "conflict", ex.Message),
                     _ => Result(400, "invalid request", ex.Message),

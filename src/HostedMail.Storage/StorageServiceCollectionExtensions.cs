@@ -36,6 +36,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<HostedMail.Core.AppPasswords.IAppPasswordStore, PostgresAppPasswordStore>();
         services.AddSingleton<HostedMail.Core.Directory.ITenantDirectoryStore, PostgresTenantDirectoryStore>();
         services.AddSingleton<IDomainHealthStore, PostgresDomainHealthStore>();
+        services.AddSingleton<HostedMail.Core.Security.IRateLimitStore, PostgresRateLimitStore>();
         services.AddSingleton<IMaildropLock, PostgresMaildropLock>();
         services.AddSingleton<HostedMail.Core.Outbound.IOutboundQueue, PostgresOutboundQueue>();
         services.AddSingleton<HostedMail.Core.Outbound.IOutboundQueueAdmin, PostgresOutboundQueueAdmin>();

@@ -100,29 +100,3 @@ public sealed class ClientConfigTests(PortalHost host) : IClassFixture<PortalHos
         Assert.Contains("HostedMail tenant portal API", text);
     }
 }
-
-public sealed class RateLimitTests
-{
-    [Fact]
-    public async Task LoginIsRateLimitedPerAddressWithRetryAfter()
-    {
-        var host = new PortalHost(new() { ["Portal:RateLimits:LoginPerMinute"] = "3" });
-        await host.InitializeAsync();
-        try
-        {
-            using var client = host.NewClient();
-            for (var i = 0; i < 3; i++)
-            {
-                await PortalClient.ExpectProblemAsync(await client.PostAsync("/api/v1/auth/login", new { email = "x@y.example", password = "whatever it is" }), HttpStatusCode.Unauthorized);
-            }
-
-            var limited = await client.PostAsync("/api/v1/auth/login", new { email = "x@y.example", password = "whatever it is" });
-            await PortalClient.ExpectProblemAsync(limited, HttpStatusCode.TooManyRequests);
-            Assert.NotNull(limited.Headers.RetryAfter);
-        }
-        finally
-        {
-            await host.DisposeAsync();
-        }
-    }
-}

@@ -116,7 +116,7 @@ public sealed class DomainTests(PortalHost host) : IClassFixture<PortalHost>
     {
         using var client = await host.NewTenantAsync("dkim");
         var id = await host.AddVerifiedDomainAsync(client, "dkim.example");
-        var keys = await client.GetJsonAsync($"/api/v1/domains/{id}/dkim");
+        var keys = (await client.GetJsonAsync($"/api/v1/domains/{id}/dkim")).GetProperty("items");
         var old = keys[0].GetProperty("selector").GetString()!;
         await PortalClient.ExpectProblemAsync(await client.DeleteAsync($"/api/v1/domains/{id}/dkim/{old}"), HttpStatusCode.Conflict);
         var rotated = await client.PostJsonAsync($"/api/v1/domains/{id}/dkim/rotate", null, HttpStatusCode.OK);
@@ -125,7 +125,7 @@ public sealed class DomainTests(PortalHost host) : IClassFixture<PortalHost>
         Assert.Equal(2, records.GetProperty("records").EnumerateArray().Count(r => r.GetProperty("kind").GetString() == "dkim"));
         await PortalClient.ExpectProblemAsync(await client.PostAsync($"/api/v1/domains/{id}/dkim/rotate", null), HttpStatusCode.Conflict);
         await PortalClient.ExpectAsync(await client.DeleteAsync($"/api/v1/domains/{id}/dkim/{old}"), HttpStatusCode.NoContent);
-        Assert.Single((await client.GetJsonAsync($"/api/v1/domains/{id}/dkim")).EnumerateArray());
+        Assert.Single((await client.GetJsonAsync($"/api/v1/domains/{id}/dkim")).GetProperty("items").EnumerateArray());
     }
 
     [Fact]

@@ -15,9 +15,9 @@ public sealed class IsolationTests(PortalHost host) : IClassFixture<PortalHost>
         var appId = (await b.PostJsonAsync($"/api/v1/mailboxes/{mailboxId}/app-passwords", new { name = "phone" }, HttpStatusCode.Created)).GetProperty("appPassword").GetProperty("id").GetInt64();
         var aliasId = (await b.PostJsonAsync("/api/v1/aliases", new { address = "board@secret-b.example", targets = new[] { "ceo@secret-b.example" } }, HttpStatusCode.Created)).GetProperty("id").GetInt64();
         var tokenId = (await b.PostJsonAsync("/api/v1/account/tokens", new { name = "b-token", scopes = new[] { "domains:read" } }, HttpStatusCode.Created)).GetProperty("token").GetProperty("id").GetInt64();
-        var sessionId = (await b.GetJsonAsync("/api/v1/account/sessions"))[0].GetProperty("id").GetInt64();
-        var userId = (await b.GetJsonAsync("/api/v1/users"))[0].GetProperty("id").GetInt64();
-        var dkimSelector = (await b.GetJsonAsync($"/api/v1/domains/{domainId}/dkim"))[0].GetProperty("selector").GetString();
+        var sessionId = (await b.GetJsonAsync("/api/v1/account/sessions")).GetProperty("items")[0].GetProperty("id").GetInt64();
+        var userId = (await b.GetJsonAsync("/api/v1/users")).GetProperty("items")[0].GetProperty("id").GetInt64();
+        var dkimSelector = (await b.GetJsonAsync($"/api/v1/domains/{domainId}/dkim")).GetProperty("items")[0].GetProperty("selector").GetString();
 
         using var a = await host.NewTenantAsync("tenant-a");
         var token = (await a.PostJsonAsync("/api/v1/account/tokens", new { name = "a-all", scopes = new[] { "domains:write", "mailboxes:write", "aliases:write", "audit:read", "tenant:read" } }, HttpStatusCode.Created)).GetProperty("secret").GetString();
@@ -78,10 +78,10 @@ public sealed class IsolationTests(PortalHost host) : IClassFixture<PortalHost>
 
         // B's things are all still there and unchanged.
         Assert.Equal("active", (await b.GetJsonAsync($"/api/v1/mailboxes/{mailboxId}")).GetProperty("state").GetString());
-        Assert.Single((await b.GetJsonAsync($"/api/v1/mailboxes/{mailboxId}/app-passwords")).EnumerateArray());
+        Assert.Single((await b.GetJsonAsync($"/api/v1/mailboxes/{mailboxId}/app-passwords")).GetProperty("items").EnumerateArray());
         Assert.Equal("ceo@secret-b.example", (await b.GetJsonAsync($"/api/v1/aliases/{aliasId}")).GetProperty("targets")[0].GetString());
-        Assert.Single((await b.GetJsonAsync($"/api/v1/domains/{domainId}/dkim")).EnumerateArray());
-        Assert.Null((await b.GetJsonAsync("/api/v1/account/tokens"))[0].GetProperty("revokedAt").GetString());
+        Assert.Single((await b.GetJsonAsync($"/api/v1/domains/{domainId}/dkim")).GetProperty("items").EnumerateArray());
+        Assert.Null((await b.GetJsonAsync("/api/v1/account/tokens")).GetProperty("items")[0].GetProperty("revokedAt").GetString());
     }
 
     [Fact]

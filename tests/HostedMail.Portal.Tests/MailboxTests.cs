@@ -55,7 +55,7 @@ public sealed class MailboxTests(PortalHost host) : IClassFixture<PortalHost>
         Assert.Matches("^[a-z2-7]{4}(-[a-z2-7]{4}){4}$", password);
 
         var mailboxes = host.Services.GetRequiredService<MailboxService>();
-        var listed = await client.GetJsonAsync($"/api/v1/mailboxes/{id}/app-passwords");
+        var listed = (await client.GetJsonAsync($"/api/v1/mailboxes/{id}/app-passwords")).GetProperty("items");
         Assert.Equal(System.Text.Json.JsonValueKind.Null, listed[0].GetProperty("lastUsedAt").ValueKind);
         Assert.DoesNotContain(password, listed.ToString());
 
@@ -65,7 +65,7 @@ public sealed class MailboxTests(PortalHost host) : IClassFixture<PortalHost>
         Assert.NotNull(await mailboxes.AuthenticateAsync("bob@apppw.example", password.Replace("-", " ", StringComparison.Ordinal).ToUpperInvariant()));
         Assert.NotNull(await mailboxes.AuthenticateAsync("bob@apppw.example", "his long passphrase"));
         Assert.Null(await mailboxes.AuthenticateAsync("bob@apppw.example", "aaaa-bbbb-cccc-dddd-eeee"));
-        Assert.NotEqual(System.Text.Json.JsonValueKind.Null, (await client.GetJsonAsync($"/api/v1/mailboxes/{id}/app-passwords"))[0].GetProperty("lastUsedAt").ValueKind);
+        Assert.NotEqual(System.Text.Json.JsonValueKind.Null, (await client.GetJsonAsync($"/api/v1/mailboxes/{id}/app-passwords")).GetProperty("items")[0].GetProperty("lastUsedAt").ValueKind);
 
         // Another mailbox does not accept it.
         await client.PostJsonAsync("/api/v1/mailboxes", new { address = "carol@apppw.example", password = "her long passphrase" }, HttpStatusCode.Created);
@@ -98,7 +98,7 @@ public sealed class MailboxTests(PortalHost host) : IClassFixture<PortalHost>
         await host.AddVerifiedDomainAsync(client, "aliases.example");
         await client.PostJsonAsync("/api/v1/mailboxes", new { address = "dora@aliases.example", password = "a long passphrase" }, HttpStatusCode.Created);
         await PortalClient.ExpectProblemAsync(await client.PostAsync("/api/v1/aliases", new { address = "sales@aliases.example", targets = Array.Empty<string>() }), HttpStatusCode.BadRequest, "targets");
-        await PortalClient.ExpectProblemAsync(await client.PostAsync("/api/v1/aliases", new { address = "sales@aliases.example", targets = new[] { "ghost@aliases.example" } }), HttpStatusCode.NotFound);
+        await PortalClient.ExpectProblemAsync(await client.PostAsync("/api/v1/aliases", new { address = "sales@aliases.example", targets = new[] { "ghost@aliases.example" } }), HttpStatusCode.BadRequest, "targets");
         var alias = await client.PostJsonAsync("/api/v1/aliases", new { address = "sales@aliases.example", targets = new[] { "dora@aliases.example", "partner@elsewhere.example" } }, HttpStatusCode.Created);
         var catchAll = await client.PostJsonAsync("/api/v1/aliases", new { address = "*@aliases.example", targets = new[] { "dora@aliases.example" } }, HttpStatusCode.Created);
         Assert.True(catchAll.GetProperty("catchAll").GetBoolean());

@@ -27,12 +27,13 @@ namespace HostedMail.Portal.Tests;
 /// own, the portal) with a DNS server on loopback, a clock the test moves and captured portal mail.
 /// Mirrors NodeServices.AddHostedMailCore plus AddPortal/MapPortalApi.
 /// </summary>
-public sealed class PortalHost : IAsyncLifetime
+public sealed class PortalHost : IAsyncLifetime, IAsyncDisposable
 {
     public const string MailHost = "mx.hostedmail.test";
     public const string WebHost = "portal.hostedmail.test";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly PortalHost? _sameDatabaseAs;
     private TestDatabase? _database;
     private WebApplication? _app;
 
@@ -40,9 +41,16 @@ public sealed class PortalHost : IAsyncLifetime
 
     internal PortalHost(Dictionary<string, string?> settings) => _settings = settings;
 
+    /// <summary>A second node: its own Kestrel and services, on the database of <paramref name="sameDatabaseAs"/> (and with its clock).</summary>
+    internal PortalHost(Dictionary<string, string?> settings, PortalHost sameDatabaseAs) : this(settings)
+    {
+        _sameDatabaseAs = sameDatabaseAs;
+        Time = sameDatabaseAs.Time;
+    }
+
     public TestDnsServer Dns { get; } = TestDnsServer.Start();
 
-    internal ManualTime Time { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+    internal ManualTime Time { get; private init; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
 
     internal CapturedMail Mail { get; } = new();
 
@@ -54,7 +62,7 @@ public sealed class PortalHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await TestDatabase.CreateMigratedAsync();
+        _database = _sameDatabaseAs?.Database ?? await TestDatabase.CreateMigratedAsync();
         var builder = WebApplication.CreateSlimBuilder();
         var settings = new Dictionary<string, string?>
         {
@@ -68,6 +76,9 @@ public sealed class PortalHost : IAsyncLifetime
             ["Portal:RateLimits:LoginPerMinute"] = "1000",
             ["Portal:RateLimits:SignUpPerHour"] = "1000",
             ["Portal:RateLimits:PasswordResetPerHour"] = "1000",
+            ["Portal:RateLimits:ConfirmPerHour"] = "1000",
+            ["Portal:RateLimits:ResendPerHour"] = "1000",
+            ["Portal:RateLimits:ResetConfirmPerHour"] = "1000",
             ["Plans:free:MaxDomains"] = "3",
             ["Plans:free:MaxMailboxes"] = "3",
             ["Plans:free:MaxAliases"] = "5",
@@ -109,11 +120,13 @@ public sealed class PortalHost : IAsyncLifetime
         }
 
         await Dns.DisposeAsync();
-        if (_database is not null)
+        if (_database is not null && _sameDatabaseAs is null)
         {
             await _database.DisposeAsync();
         }
     }
+
+    async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
 
     /// <summary>A new "browser": its own cookie jar.</summary>
     internal PortalClient NewClient() => new(this);

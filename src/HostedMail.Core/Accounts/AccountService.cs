@@ -18,13 +18,23 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
 
     public AccountOptions Options => options;
 
-    public async Task<SignUpResult> SignUpAsync(string tenantName, string email, string password, string? displayName, IPAddress? remoteAddress, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Creates a tenant (named by the <see cref="TenantName"/> rule) with the address as its owner.
+    /// An address that already has an account gets the tenant as one more membership and keeps its
+    /// password; the caller answers alike either way (no account enumeration), and the mailed
+    /// confirmation link confirms the membership in both cases.
+    /// </summary>
+    public async Task<SignUpResult> SignUpAsync(string tenantName, string? tenantDisplayName, string email, string password, string? displayName, IPAddress? remoteAddress, CancellationToken cancellationToken = default)
     {
         var errors = new Dictionary<string, string>();
-        var name = (tenantName ?? string.Empty).Trim();
-        if (name.Length == 0 || name.Length > TenantService.MaximumNameLength || name.Any(char.IsControl) || name.All(char.IsAsciiDigit))
+        if (TenantName.SlugProblem(tenantName) is { } nameProblem)
         {
-            errors["tenantName"] = $"tenant name must be 1 to {TenantService.MaximumNameLength} printable characters and not a number";
+            errors["tenantName"] = nameProblem;
+        }
+
+        if (TenantName.DisplayNameProblem(tenantDisplayName) is { } displayProblem)
+        {
+            errors["tenantDisplayName"] = displayProblem;
         }
 
         var cleanEmail = NormalizeEmail(email, errors, "email");
@@ -39,11 +49,14 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
             throw new FieldValidationException(errors);
         }
 
+        var slug = TenantName.NormalizeSlug(tenantName);
         var actor = new Actor("user:" + cleanEmail, remoteAddress);
-        var audit = new AuditEntry(null, actor, "tenant.signup", name, new Dictionary<string, string> { ["plan"] = options.SignUpPlan });
-        var (tenantId, owner) = await store.SignUpAsync(name, options.SignUpPlan, cleanEmail!, displayName, hasher.Hash(password!), audit, cancellationToken);
-        var token = await IssueUserTokenAsync(owner, UserTokenPurpose.ConfirmEmail, options.EmailConfirmationLifetime, cancellationToken);
-        return new SignUpResult(tenantId, owner, token);
+        var audit = new AuditEntry(null, actor, "tenant.signup", slug, new Dictionary<string, string> { ["plan"] = options.SignUpPlan });
+        // Hashed in every case, so the time taken does not tell whether the account existed.
+        var hash = hasher.Hash(password!);
+        var record = await store.SignUpAsync(slug, TenantName.NormalizeDisplayName(tenantDisplayName, slug), options.SignUpPlan, cleanEmail!, displayName, hash, audit, cancellationToken);
+        var token = await IssueUserTokenAsync(record.Owner, UserTokenPurpose.ConfirmEmail, options.EmailConfirmationLifetime, cancellationToken);
+        return new SignUpResult(record.TenantId, slug, record.Owner, token, record.NewAccount);
     }
 
     public async Task<bool> ConfirmEmailAsync(string token, IPAddress? remoteAddress, CancellationToken cancellationToken = default)
@@ -59,24 +72,40 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
         return true;
     }
 
-    /// <summary>A new confirmation token for a user whose address is not confirmed yet; null when it already is.</summary>
-    public async Task<string?> ResendConfirmationAsync(PortalUser user, CancellationToken cancellationToken = default) =>
-        user.EmailConfirmedAt is null ? await IssueUserTokenAsync(user, UserTokenPurpose.ConfirmEmail, options.EmailConfirmationLifetime, cancellationToken) : null;
+    /// <summary>New confirmation tokens for every membership of the address that is not confirmed yet (none for an unknown address).</summary>
+    public async Task<IReadOnlyList<(PortalUser User, string Token)>> ResendConfirmationsAsync(string email, CancellationToken cancellationToken = default)
+    {
+        var result = new List<(PortalUser, string)>();
+        foreach (var membership in await FindMembershipsAsync(email, cancellationToken))
+        {
+            if (membership.EmailConfirmedAt is null)
+            {
+                result.Add((membership, await IssueUserTokenAsync(membership, UserTokenPurpose.ConfirmEmail, options.EmailConfirmationLifetime, cancellationToken)));
+            }
+        }
 
+        return result;
+    }
+
+    /// <summary>
+    /// Signs an account in to one of its confirmed memberships: the one asked for
+    /// (<see cref="LoginRequest.TenantId"/>), else the oldest. The result lists every confirmed
+    /// membership so the caller can offer the others.
+    /// </summary>
     public async Task<LoginResult> LoginAsync(LoginRequest request, CancellationToken cancellationToken = default)
     {
         var now = timeProvider.GetUtcNow();
-        var email = TryNormalizeEmail(request.Email);
-        var user = email is null ? null : await store.FindByEmailAsync(email, cancellationToken);
-        var secrets = user is null ? null : await store.GetSecretsAsync(user.TenantId, user.UserId, cancellationToken);
-        if (user is null || secrets?.PasswordHash is null)
+        var memberships = await FindMembershipsAsync(request.Email ?? string.Empty, cancellationToken);
+        var account = memberships.Count == 0 ? null : memberships[0];
+        var secrets = account is null ? null : await store.GetSecretsAsync(account.TenantId, account.UserId, cancellationToken);
+        if (account is null || secrets?.PasswordHash is null)
         {
             hasher.Verify(_dummyHash.Value, request.Password ?? string.Empty);
             return LoginResult.Failed;
         }
 
         var check = hasher.Verify(secrets.PasswordHash, request.Password ?? string.Empty);
-        if (user.LockedUntil is { } locked && locked > now)
+        if (account.LockedUntil is { } locked && locked > now)
         {
             // Checked after hashing so a locked account costs and looks the same as a wrong password.
             return LoginResult.Failed;
@@ -84,16 +113,32 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
 
         if (check == PasswordCheck.Failed)
         {
-            await store.RecordFailedLoginAsync(user.TenantId, user.UserId, options.LockoutThreshold, now + options.LockoutDuration, cancellationToken);
+            await store.RecordFailedLoginAsync(account.TenantId, account.UserId, options.LockoutThreshold, now + options.LockoutDuration, cancellationToken);
             return LoginResult.Failed;
         }
 
+        // Refused before any session exists, so the audit log never shows a login that was not one.
+        var confirmed = memberships.Where(m => m.EmailConfirmedAt is not null).ToList();
+        if (confirmed.Count == 0)
+        {
+            return new LoginResult(LoginStatus.EmailNotConfirmed, null, null, null, []);
+        }
+
+        // A tenant the account is not a confirmed member of answers like a wrong password: it must
+        // not tell whether the address belongs to that tenant.
+        var user = request.TenantId is { } wanted ? confirmed.FirstOrDefault(m => m.TenantId == wanted) : confirmed[0];
+        if (user is null)
+        {
+            return LoginResult.Failed;
+        }
+
+        var secondFactor = "none";
         if (user.TotpEnabled)
         {
-            var second = await CheckSecondFactorAsync(user, secrets, request.TotpCode, request.RecoveryCode, now, cancellationToken);
+            (var second, secondFactor) = await CheckSecondFactorAsync(user, secrets, request.TotpCode, request.RecoveryCode, now, cancellationToken);
             if (second != LoginStatus.Succeeded)
             {
-                return new LoginResult(second, null, null, null);
+                return new LoginResult(second, null, null, null, []);
             }
         }
 
@@ -107,8 +152,8 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
         var session = await store.CreateSessionAsync(user.TenantId, user.UserId, SecretTokens.Hash(token), SecretTokens.New(20), now,
             now + options.SessionIdleTimeout, request.RemoteAddress, Truncate(request.UserAgent, 300),
             new AuditEntry(user.TenantId, new Actor("user:" + user.Email, request.RemoteAddress), "user.login", user.Email,
-                new Dictionary<string, string> { ["second_factor"] = user.TotpEnabled ? "totp" : "none" }), cancellationToken);
-        return new LoginResult(LoginStatus.Succeeded, user, session, token);
+                new Dictionary<string, string> { ["second_factor"] = secondFactor }), cancellationToken);
+        return new LoginResult(LoginStatus.Succeeded, user, session, token, confirmed);
     }
 
     /// <summary>The session and user behind a session cookie; slides the idle expiry, bounded by the maximum lifetime.</summary>
@@ -142,11 +187,12 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
     public Task<bool> EndSessionAsync(long tenantId, long userId, long sessionId, Actor actor, CancellationToken cancellationToken = default) =>
         store.DeleteSessionAsync(tenantId, userId, sessionId, new AuditEntry(tenantId, actor, "user.session-revoke", sessionId.ToString(System.Globalization.CultureInfo.InvariantCulture)), cancellationToken);
 
-    /// <summary>A reset token for the address, or null when no such user exists (the caller answers the same either way).</summary>
+    /// <summary>A reset token for the address's account, or null when it has none (the caller answers the same either way).</summary>
     public async Task<(PortalUser User, string Token)?> RequestPasswordResetAsync(string email, CancellationToken cancellationToken = default)
     {
-        var clean = TryNormalizeEmail(email);
-        var user = clean is null ? null : await store.FindByEmailAsync(clean, cancellationToken);
+        // The password is the account's; the token is issued through a membership, a confirmed one when there is one.
+        var memberships = await FindMembershipsAsync(email, cancellationToken);
+        var user = memberships.FirstOrDefault(m => m.EmailConfirmedAt is not null) ?? (memberships.Count > 0 ? memberships[0] : null);
         return user is null ? null : (user, await IssueUserTokenAsync(user, UserTokenPurpose.ResetPassword, options.PasswordResetLifetime, cancellationToken));
     }
 
@@ -254,8 +300,12 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
     public Task<int> CountRecoveryCodesAsync(PortalUser user, CancellationToken cancellationToken = default) =>
         store.CountUnusedRecoveryCodesAsync(user.TenantId, user.UserId, cancellationToken);
 
-    /// <summary>Adds a person to the tenant; they choose a password through the mailed link (a reset token).</summary>
-    public async Task<(PortalUser User, string Token)> InviteAsync(long tenantId, string email, string? displayName, PortalRole role, PortalRole inviterRole, Actor actor, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Adds a person to the tenant as an unconfirmed membership. A new account chooses its password
+    /// through the mailed link (a reset token); an existing account accepts with a confirmation link
+    /// and keeps its password. The caller's answer is the same in both cases.
+    /// </summary>
+    public async Task<Invitation> InviteAsync(long tenantId, string email, string? displayName, PortalRole role, PortalRole inviterRole, Actor actor, CancellationToken cancellationToken = default)
     {
         var errors = new Dictionary<string, string>();
         var clean = NormalizeEmail(email, errors, "email");
@@ -266,9 +316,10 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
         }
 
         CheckMayAssign(inviterRole, role);
-        var user = await store.CreateUserAsync(tenantId, clean!, displayName, role,
+        var (user, newAccount) = await store.CreateUserAsync(tenantId, clean!, displayName, role,
             new AuditEntry(tenantId, actor, "user.invite", clean!, new Dictionary<string, string> { ["role"] = RoleName(role) }), cancellationToken);
-        return (user, await IssueUserTokenAsync(user, UserTokenPurpose.ResetPassword, options.EmailConfirmationLifetime, cancellationToken));
+        var purpose = newAccount ? UserTokenPurpose.ResetPassword : UserTokenPurpose.ConfirmEmail;
+        return new Invitation(user, await IssueUserTokenAsync(user, purpose, options.EmailConfirmationLifetime, cancellationToken), newAccount);
     }
 
     public async Task<PortalUser> SetRoleAsync(long tenantId, long userId, PortalRole role, PortalRole callerRole, Actor actor, CancellationToken cancellationToken = default)
@@ -297,8 +348,9 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
         await store.DeleteAsync(tenantId, userId, new AuditEntry(tenantId, actor, "user.remove", user.Email), cancellationToken);
     }
 
-    public async Task<PortalUser?> FindUserByEmailAsync(string email, CancellationToken cancellationToken = default) =>
-        TryNormalizeEmail(email) is { } clean ? await store.FindByEmailAsync(clean, cancellationToken) : null;
+    /// <summary>Every membership of the address's account, oldest first (empty for an unknown or invalid address).</summary>
+    public async Task<IReadOnlyList<PortalUser>> FindMembershipsAsync(string email, CancellationToken cancellationToken = default) =>
+        TryNormalizeEmail(email) is { } clean ? await store.FindMembershipsAsync(clean, cancellationToken) : [];
 
     public Task<PortalUser?> GetUserAsync(long tenantId, long userId, CancellationToken cancellationToken = default) => store.GetAsync(tenantId, userId, cancellationToken);
 
@@ -339,30 +391,31 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
         }
     }
 
-    private async Task<LoginStatus> CheckSecondFactorAsync(PortalUser user, PortalUserSecrets secrets, string? totpCode, string? recoveryCode, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Checks the second factor; on success also names the one used (<c>totp</c> or <c>recovery-code</c>) for the audit entry.</summary>
+    private async Task<(LoginStatus Status, string Factor)> CheckSecondFactorAsync(PortalUser user, PortalUserSecrets secrets, string? totpCode, string? recoveryCode, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrWhiteSpace(totpCode))
         {
             if (secrets.TotpSecret is not null && Totp.Match(secrets.TotpSecret, totpCode, now) is { } step
                 && await store.AdvanceTotpStepAsync(user.TenantId, user.UserId, step, cancellationToken))
             {
-                return LoginStatus.Succeeded;
+                return (LoginStatus.Succeeded, "totp");
             }
         }
         else if (!string.IsNullOrWhiteSpace(recoveryCode))
         {
             if (await store.UseRecoveryCodeAsync(user.TenantId, user.UserId, HashRecoveryCode(recoveryCode), now, cancellationToken))
             {
-                return LoginStatus.Succeeded;
+                return (LoginStatus.Succeeded, "recovery-code");
             }
         }
         else
         {
-            return LoginStatus.SecondFactorRequired;
+            return (LoginStatus.SecondFactorRequired, "none");
         }
 
         await store.RecordFailedLoginAsync(user.TenantId, user.UserId, options.LockoutThreshold, now + options.LockoutDuration, cancellationToken);
-        return LoginStatus.SecondFactorFailed;
+        return (LoginStatus.SecondFactorFailed, "none");
     }
 
     private async Task<string> IssueUserTokenAsync(PortalUser user, UserTokenPurpose purpose, TimeSpan lifetime, CancellationToken cancellationToken)
@@ -414,10 +467,13 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
     private static string? Truncate(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
 }
 
-/// <summary>The new tenant, its owner and the email confirmation token to mail them.</summary>
-public sealed record SignUpResult(long TenantId, PortalUser Owner, string ConfirmationToken);
+/// <summary>The new tenant, its owner membership, the confirmation token to mail, and whether the account is new (for the mail's wording only).</summary>
+public sealed record SignUpResult(long TenantId, string TenantName, PortalUser Owner, string ConfirmationToken, bool NewAccount);
 
-public sealed record LoginRequest(string? Email, string? Password, string? TotpCode, string? RecoveryCode, IPAddress? RemoteAddress, string? UserAgent);
+/// <summary>The new membership and the token to mail: a reset token (choose a password) for a new account, else a confirmation token.</summary>
+public sealed record Invitation(PortalUser User, string Token, bool NewAccount);
+
+public sealed record LoginRequest(string? Email, string? Password, string? TotpCode, string? RecoveryCode, IPAddress? RemoteAddress, string? UserAgent, long? TenantId = null);
 
 public enum LoginStatus
 {
@@ -425,12 +481,15 @@ public enum LoginStatus
     Failed,
     SecondFactorRequired,
     SecondFactorFailed,
+
+    /// <summary>The password is right but the address is not confirmed yet: no session is created.</summary>
+    EmailNotConfirmed,
 }
 
-/// <summary>The outcome of a login; on success the session and its cookie token (shown once).</summary>
-public sealed record LoginResult(LoginStatus Status, PortalUser? User, PortalSession? Session, string? SessionToken)
+/// <summary>The outcome of a login; on success the session, its cookie token (shown once) and the account's confirmed memberships.</summary>
+public sealed record LoginResult(LoginStatus Status, PortalUser? User, PortalSession? Session, string? SessionToken, IReadOnlyList<PortalUser> Memberships)
 {
-    public static LoginResult Failed { get; } = new(LoginStatus.Failed, null, null, null);
+    public static LoginResult Failed { get; } = new(LoginStatus.Failed, null, null, null, []);
 }
 
 public sealed record TotpEnrolment(string Secret, string KeyUri);

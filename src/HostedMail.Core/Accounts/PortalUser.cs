@@ -15,7 +15,13 @@ public enum PortalRole
     ReadOnly,
 }
 
-/// <summary>A person who administers one tenant through the portal (never a mailbox login).</summary>
+/// <summary>
+/// A person's membership in one tenant's portal (never a mailbox login). The person's account
+/// (address, password, TOTP, lockout) may have memberships in several tenants; <see cref="Email"/>,
+/// <see cref="HasPassword"/>, <see cref="TotpEnabled"/>, <see cref="FailedLogins"/> and
+/// <see cref="LockedUntil"/> are the account's, the rest the membership's.
+/// </summary>
+/// <param name="EmailConfirmedAt">When this membership was confirmed through a mailed link (sign-up, invitation); null while pending.</param>
 public sealed record PortalUser(
     long TenantId,
     long UserId,
@@ -54,12 +60,18 @@ public sealed record PortalUserSecrets(string? PasswordHash, byte[]? TotpSecret,
 /// <summary>Portal users, sessions and single-use tokens; writes that matter record audit entries in the same transaction.</summary>
 public interface IAccountStore
 {
-    /// <summary>Creates the tenant and its owner in one transaction; Conflict when the tenant name or email is taken.</summary>
-    Task<(long TenantId, PortalUser Owner)> SignUpAsync(string tenantName, string plan, string email, string? displayName, string passwordHash, AuditEntry audit, CancellationToken cancellationToken);
+    /// <summary>
+    /// Creates the tenant and its owner membership in one transaction; the account is created with
+    /// <paramref name="passwordHash"/> unless the address has one already (then its password stays).
+    /// Conflict when the tenant name is taken.
+    /// </summary>
+    Task<SignUpRecord> SignUpAsync(string tenantName, string tenantDisplayName, string plan, string email, string? displayName, string passwordHash, AuditEntry audit, CancellationToken cancellationToken);
 
-    Task<PortalUser> CreateUserAsync(long tenantId, string email, string? displayName, PortalRole role, AuditEntry audit, CancellationToken cancellationToken);
+    /// <summary>Adds a membership, creating the account (without a password) when the address has none; Conflict when it is a member already.</summary>
+    Task<(PortalUser User, bool NewAccount)> CreateUserAsync(long tenantId, string email, string? displayName, PortalRole role, AuditEntry audit, CancellationToken cancellationToken);
 
-    Task<PortalUser?> FindByEmailAsync(string email, CancellationToken cancellationToken);
+    /// <summary>Every membership of the address's account, oldest first; empty when there is no account.</summary>
+    Task<IReadOnlyList<PortalUser>> FindMembershipsAsync(string email, CancellationToken cancellationToken);
 
     Task<PortalUser?> GetAsync(long tenantId, long userId, CancellationToken cancellationToken);
 
@@ -74,7 +86,7 @@ public interface IAccountStore
     /// <summary>How many owners the tenant has (the last one cannot be demoted or removed).</summary>
     Task<int> CountOwnersAsync(long tenantId, CancellationToken cancellationToken);
 
-    /// <summary>Sets the password hash; with <paramref name="endSessions"/> every session of the user ends in the same transaction.</summary>
+    /// <summary>Sets the account's password hash; with <paramref name="endSessions"/> every session of the account (all memberships) ends in the same transaction.</summary>
     Task SetPasswordHashAsync(long tenantId, long userId, string passwordHash, bool endSessions, AuditEntry? audit, CancellationToken cancellationToken);
 
     Task ConfirmEmailAsync(long tenantId, long userId, DateTimeOffset at, AuditEntry audit, CancellationToken cancellationToken);
@@ -116,3 +128,6 @@ public interface IAccountStore
     /// <summary>Uses a single-use token once; returns its tenant and user, or null when unknown, used, expired or for another purpose.</summary>
     Task<(long TenantId, long UserId)?> ConsumeUserTokenAsync(byte[] tokenHash, UserTokenPurpose purpose, DateTimeOffset now, CancellationToken cancellationToken);
 }
+
+/// <summary>What sign-up stored: the tenant, the owner membership, and whether the account is new.</summary>
+public sealed record SignUpRecord(long TenantId, PortalUser Owner, bool NewAccount);

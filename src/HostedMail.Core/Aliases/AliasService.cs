@@ -30,7 +30,7 @@ public sealed class AliasService(IAliasStore store, IMailboxStore mailboxes, Dom
             var t = MailAddress.Parse(target);
             if (t.Value == parsed.Value)
             {
-                throw HostedMailException.Invalid($"alias {parsed.Value} must not deliver to itself");
+                throw HostedMailException.Invalid("targets", $"alias {parsed.Value} must not deliver to itself");
             }
 
             // A target in one of the tenant's own domains must exist, or mail to the alias would bounce.
@@ -38,7 +38,8 @@ public sealed class AliasService(IAliasStore store, IMailboxStore mailboxes, Dom
                 && await mailboxes.FindAsync(tenantId, t.Value, cancellationToken) is null
                 && await store.FindAsync(tenantId, t.Value, cancellationToken) is null)
             {
-                throw HostedMailException.NotFound($"target {t.Value} is not a mailbox or alias of this tenant");
+                // Invalid input (400 naming the field), not "not found": the alias is what the request is about.
+                throw HostedMailException.Invalid("targets", $"target {t.Value} is not a mailbox or alias of this tenant");
             }
 
             if (!cleanTargets.Contains(t.Value))

@@ -31,5 +31,9 @@ public sealed record AuditRecord(
 /// <summary>Reads the audit log; entries are written by the stores together with each change.</summary>
 public interface IAuditLog
 {
-    Task<IReadOnlyList<AuditRecord>> ListAsync(long? tenantId, int limit, long? beforeAuditId, CancellationToken cancellationToken);
+    /// <summary>Newest first: entries older than <paramref name="beforeAuditId"/> (when given), skipping <paramref name="offset"/>.</summary>
+    Task<IReadOnlyList<AuditRecord>> ListAsync(long? tenantId, int offset, int limit, long? beforeAuditId, CancellationToken cancellationToken);
+
+    /// <summary>How many entries <see cref="ListAsync"/> pages through.</summary>
+    Task<int> CountAsync(long? tenantId, long? beforeAuditId, CancellationToken cancellationToken);
 }

@@ -8,6 +8,23 @@ public sealed class DomainService(IDomainStore store, IDomainOwnershipProbe? pro
     /// <summary>Adds a domain to a tenant; <paramref name="operatorVerified"/> skips the DNS proof and is audited.</summary>
     public async Task<Domain> AddAsync(long tenantId, string name, Actor actor, bool operatorVerified, CancellationToken cancellationToken = default)
     {
+        var normalized = await CheckAddableAsync(tenantId, name, cancellationToken);
+        var audit = new List<AuditEntry> { new(tenantId, actor, "domain.add", normalized) };
+        if (operatorVerified)
+        {
+            audit.Add(OperatorVerifyAudit(tenantId, actor, normalized));
+        }
+
+        return await store.AddAsync(tenantId, normalized, DomainOwnership.NewToken(), operatorVerified ? DomainVerifiedBy.Operator : null, audit, cancellationToken);
+    }
+
+    /// <summary>
+    /// The normalized name when the tenant may add it; Conflict when the tenant has it already or
+    /// another tenant has verified it. Callers check this before plan limits, so a duplicate is a
+    /// conflict on every plan, not a plan-limit refusal.
+    /// </summary>
+    public async Task<string> CheckAddableAsync(long tenantId, string name, CancellationToken cancellationToken = default)
+    {
         var normalized = DomainName.Normalize(name);
         var owner = await store.FindVerifiedAsync(normalized, cancellationToken);
         if (owner is not null)
@@ -22,13 +39,7 @@ public sealed class DomainService(IDomainStore store, IDomainOwnershipProbe? pro
             throw HostedMailException.Conflict($"domain {normalized} is already added");
         }
 
-        var audit = new List<AuditEntry> { new(tenantId, actor, "domain.add", normalized) };
-        if (operatorVerified)
-        {
-            audit.Add(OperatorVerifyAudit(tenantId, actor, normalized));
-        }
-
-        return await store.AddAsync(tenantId, normalized, DomainOwnership.NewToken(), operatorVerified ? DomainVerifiedBy.Operator : null, audit, cancellationToken);
+        return normalized;
     }
 
     /// <summary>Verifies a tenant's domain through its DNS proof, or by operator override.</summary>
@@ -72,6 +83,13 @@ public sealed class DomainService(IDomainStore store, IDomainOwnershipProbe? pro
         var normalized = DomainName.Normalize(name);
         return await store.FindAsync(tenantId, normalized, cancellationToken) ?? throw await NotOwnedAsync(normalized, cancellationToken);
     }
+
+    /// <summary>
+    /// The tenant's domain with this name, or null; unlike <see cref="GetAsync"/> it never says
+    /// whether another tenant has the name (the portal must not tell tenants about each other).
+    /// </summary>
+    public Task<Domain?> FindAsync(long tenantId, string name, CancellationToken cancellationToken = default) =>
+        store.FindAsync(tenantId, DomainName.Normalize(name), cancellationToken);
 
     /// <summary>The one tenant that holds this domain: the verifying tenant, else the only tenant that added it.</summary>
     public async Task<Domain> ResolveOwnerAsync(string name, CancellationToken cancellationToken = default)

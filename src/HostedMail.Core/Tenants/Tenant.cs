@@ -3,7 +3,9 @@ using HostedMail.Core.Audit;
 namespace HostedMail.Core.Tenants;
 
 /// <summary>A customer organisation: owns domains, mailboxes, admins, a plan and a bill.</summary>
-public sealed record Tenant(long TenantId, string Name, string Plan, TenantState State, DateTimeOffset CreatedAt)
+/// <param name="Name">The slug (<see cref="TenantName"/>); tenants created before the rule may have other names.</param>
+/// <param name="DisplayName">The name people see.</param>
+public sealed record Tenant(long TenantId, string Name, string DisplayName, string Plan, TenantState State, DateTimeOffset CreatedAt)
 {
     /// <summary>The language of the service's texts to the tenant's people (delivery notifications): a <see cref="TenantLanguage"/> tag, or null for English.</summary>
     public string? Language { get; init; }
@@ -36,7 +38,7 @@ public enum TenantState
 public interface ITenantStore
 {
     /// <summary>Creates the tenant; throws a Conflict <see cref="HostedMailException"/> if the name is taken.</summary>
-    Task<Tenant> CreateAsync(string name, string plan, AuditEntry audit, CancellationToken cancellationToken);
+    Task<Tenant> CreateAsync(string name, string displayName, string plan, AuditEntry audit, CancellationToken cancellationToken);
 
     Task<Tenant?> GetAsync(long tenantId, CancellationToken cancellationToken);
 

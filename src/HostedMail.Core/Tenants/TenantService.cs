@@ -7,30 +7,18 @@ namespace HostedMail.Core.Tenants;
 public sealed class TenantService(ITenantStore store)
 {
     public const string DefaultPlan = "free";
-    public const int MaximumNameLength = 100;
 
-    public Task<Tenant> CreateAsync(string name, string? plan, Actor actor, CancellationToken cancellationToken = default)
+    /// <summary>Creates a tenant named by the <see cref="TenantName"/> rule; Conflict when the slug is taken.</summary>
+    public Task<Tenant> CreateAsync(string name, string? plan, Actor actor, CancellationToken cancellationToken = default) =>
+        CreateAsync(name, null, plan, actor, cancellationToken);
+
+    public Task<Tenant> CreateAsync(string name, string? displayName, string? plan, Actor actor, CancellationToken cancellationToken = default)
     {
-        var cleanName = (name ?? string.Empty).Trim();
-        if (cleanName.Length == 0)
-        {
-            throw HostedMailException.Invalid("tenant name must not be empty");
-        }
-
-        if (cleanName.Length > MaximumNameLength || cleanName.Any(char.IsControl))
-        {
-            throw HostedMailException.Invalid($"tenant name must be at most {MaximumNameLength} printable characters");
-        }
-
-        // A purely numeric name would be ambiguous with a tenant id wherever a tenant is referenced.
-        if (cleanName.All(char.IsAsciiDigit))
-        {
-            throw HostedMailException.Invalid("tenant name must not be a number");
-        }
-
+        var slug = TenantName.NormalizeSlug(name);
+        var display = TenantName.NormalizeDisplayName(displayName, slug);
         var cleanPlan = string.IsNullOrWhiteSpace(plan) ? DefaultPlan : plan.Trim().ToLowerInvariant();
-        var audit = new AuditEntry(null, actor, "tenant.create", cleanName, new Dictionary<string, string> { ["plan"] = cleanPlan });
-        return store.CreateAsync(cleanName, cleanPlan, audit, cancellationToken);
+        var audit = new AuditEntry(null, actor, "tenant.create", slug, new Dictionary<string, string> { ["plan"] = cleanPlan });
+        return store.CreateAsync(slug, display, cleanPlan, audit, cancellationToken);
     }
 
     /// <summary>Finds a tenant by id (digits) or by name; throws NotFound when there is none.</summary>

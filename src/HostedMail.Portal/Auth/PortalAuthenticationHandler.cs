@@ -30,6 +30,8 @@ internal sealed class PortalAuthenticationHandler(
     //   valid cookie is present, so automation never silently runs as a browser session.
     public const string SchemeName = "HostedMail";
 
+    private const string SessionEndedKey = "HostedMail.SessionEnded";
+
     public static string CookieName(PortalOptions options) => options.SecureCookies ? "__Host-hm_session" : "hm_session";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -60,6 +62,8 @@ internal sealed class PortalAuthenticationHandler(
         var session = await accounts.ResolveSessionAsync(cookie, Context.RequestAborted);
         if (session is not { } s)
         {
+            // A cookie we issued but no longer honour: the challenge says so, and the browser drops it.
+            Context.Items[SessionEndedKey] = true;
             return AuthenticateResult.Fail("session ended");
         }
 
@@ -76,8 +80,16 @@ internal sealed class PortalAuthenticationHandler(
             Response.Headers.WWWAuthenticate = "Bearer realm=\"hostedmail\", error=\"invalid_token\"";
         }
 
+        if (!bearer && Context.Items.ContainsKey(SessionEndedKey))
+        {
+            Response.Cookies.Delete(CookieName(portal), new CookieOptions { Secure = portal.SecureCookies, SameSite = SameSiteMode.Strict, Path = "/", HttpOnly = true });
+            return Problems.Write(Context, StatusCodes.Status401Unauthorized, "session expired",
+                "The session has expired or was ended (idle or maximum lifetime, sign-out, password change, revocation): sign in again.", Problems.TypeBase + "session-expired");
+        }
+
         return Problems.Write(Context, StatusCodes.Status401Unauthorized, "authentication required",
-            bearer ? "The API token is invalid, expired or revoked." : "Sign in, or send a personal API token as 'Authorization: Bearer ...'.");
+            bearer ? "The API token is invalid, expired or revoked." : "Sign in, or send a personal API token as 'Authorization: Bearer ...'.",
+            Problems.TypeBase + (bearer ? "invalid-token" : "not-signed-in"));
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>

@@ -65,13 +65,23 @@ internal sealed class DomainRecordChecker(PortalDns dns)
             case "dkim":
                 return await TxtAsync(spec, texts => texts.Any(t => DkimKey(t) == DkimKey(spec.Value)) ? RecordStatus.Ok : RecordStatus.Wrong, cancellationToken);
             case "dmarc":
-                return await TxtAsync(spec, texts =>
+            {
+                var checkedRecord = await TxtAsync(spec, texts =>
                 {
-                    var dmarc = texts.Where(t => t.StartsWith("v=DMARC1", StringComparison.Ordinal)).ToList();
-                    // RFC 7489 section 6.6.3: exactly one record with a p= tag.
+                    // RFC 7489 section 6.6.3: exactly one record; any valid policy is fine.
+                    var dmarc = texts.Where(IsDmarc).ToList();
                     return dmarc.Count == 0 ? RecordStatus.Missing
-                        : dmarc.Count == 1 && dmarc[0].Split(';').Any(p => p.Trim().StartsWith("p=", StringComparison.Ordinal)) ? RecordStatus.Ok : RecordStatus.Wrong;
-                }, cancellationToken, t => t.StartsWith("v=DMARC1", StringComparison.Ordinal));
+                        : dmarc.Count == 1 && DmarcRecordSyntax.Problem(dmarc[0]) is null ? RecordStatus.Ok : RecordStatus.Wrong;
+                }, cancellationToken, IsDmarc);
+                if (checkedRecord.Status == RecordStatus.Wrong)
+                {
+                    var note = checkedRecord.Found.Count > 1 ? "publish exactly one DMARC record (RFC 7489 section 6.6.3)" : DmarcRecordSyntax.Problem(checkedRecord.Found[0]);
+                    return checkedRecord with { Note = note };
+                }
+
+                return checkedRecord;
+            }
+
             case "mta-sts":
                 return await TxtAsync(spec, texts => texts.Any(t => Normalize(t) == Normalize(spec.Value)) ? RecordStatus.Ok : RecordStatus.Wrong, cancellationToken);
             case "tls-rpt":
@@ -143,6 +153,9 @@ internal sealed class DomainRecordChecker(PortalDns dns)
         var ok = answer.RecordsOf<SrvRecord>().Any(s => s.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) == expected[2] && SameHost(s.Target.Length == 0 ? "." : s.Target, expected[3]));
         return new CheckedRecord(spec, ok ? RecordStatus.Ok : RecordStatus.Wrong, found, null);
     }
+
+    // RFC 7489 section 6.6.3: records that do not start with "v=DMARC1" are not DMARC records at all.
+    private static bool IsDmarc(string text) => text.StartsWith("v=DMARC1", StringComparison.Ordinal);
 
     private static bool SameHost(string a, string b) => string.Equals(a.TrimEnd('.'), b.TrimEnd('.'), StringComparison.OrdinalIgnoreCase);
 

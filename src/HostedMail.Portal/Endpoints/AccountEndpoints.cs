@@ -4,17 +4,19 @@ using HostedMail.Core.ApiTokens;
 using HostedMail.Core.Tenants;
 using HostedMail.Portal.Auth;
 using HostedMail.Portal.Mail;
+using HostedMail.Portal.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace HostedMail.Portal.Endpoints;
 
-internal sealed record SignUpRequest(string? TenantName, string? Email, string? Password, string? DisplayName);
+internal sealed record SignUpRequest(string? TenantName, string? TenantDisplayName, string? Email, string? Password, string? DisplayName);
 
-internal sealed record SignUpResponse(long TenantId, UserDto User, string Next);
+/// <summary>The same shape and values whether or not the address already had an account.</summary>
+internal sealed record SignUpResponse(long TenantId, string TenantName, string Next);
 
-internal sealed record LoginBody(string? Email, string? Password, string? TotpCode, string? RecoveryCode);
+internal sealed record LoginBody(string? Email, string? Password, string? TotpCode, string? RecoveryCode, long? TenantId);
 
 internal sealed record TokenBody(string? Token);
 
@@ -37,21 +39,17 @@ internal sealed record CreateTokenBody(string? Name, IReadOnlyList<string>? Scop
 /// <summary>Sign-up, login and logout, address confirmation, password reset (<c>/auth</c>); the caller's own account (<c>/account</c>).</summary>
 internal static class AccountEndpoints
 {
-    public const string LoginLimit = "portal-login";
-    public const string SignUpLimit = "portal-signup";
-    public const string ResetLimit = "portal-reset";
-
     public static void Map(RouteGroupBuilder api)
     {
         var auth = api.MapGroup("/auth").WithTags("Authentication");
-        auth.MapPost("/signup", SignUpAsync).RequireRateLimiting(SignUpLimit).AllowAnonymous()
-            .WithSummary("Creates a tenant and its owner; mails an address confirmation link.");
-        auth.MapPost("/confirm-email", ConfirmEmailAsync).RequireRateLimiting(ResetLimit).AllowAnonymous();
-        auth.MapPost("/confirm-email/resend", ResendConfirmationAsync).RequireRateLimiting(ResetLimit).AllowAnonymous();
-        auth.MapPost("/login", LoginAsync).RequireRateLimiting(LoginLimit).AllowAnonymous()
-            .WithSummary("Signs in with email, password and, when enabled, a TOTP or recovery code; sets the session cookie.");
-        auth.MapPost("/password-reset", RequestResetAsync).RequireRateLimiting(ResetLimit).AllowAnonymous();
-        auth.MapPost("/password-reset/confirm", ConfirmResetAsync).RequireRateLimiting(ResetLimit).AllowAnonymous();
+        auth.MapPost("/signup", SignUpAsync).RequireBudget(PortalRateLimits.SignUp).AllowAnonymous()
+            .WithSummary("Creates a tenant and its owner; mails an address confirmation link. The same answer whether or not the address has an account.");
+        auth.MapPost("/confirm-email", ConfirmEmailAsync).RequireBudget(PortalRateLimits.Confirm).AllowAnonymous();
+        auth.MapPost("/confirm-email/resend", ResendConfirmationAsync).RequireBudget(PortalRateLimits.Resend).AllowAnonymous();
+        auth.MapPost("/login", LoginAsync).RequireBudget(PortalRateLimits.Login).AllowAnonymous()
+            .WithSummary("Signs in with email, password and, when enabled, a TOTP or recovery code, to the tenant asked for (tenantId) or the first; sets the session cookie.");
+        auth.MapPost("/password-reset", RequestResetAsync).RequireBudget(PortalRateLimits.Reset).AllowAnonymous();
+        auth.MapPost("/password-reset/confirm", ConfirmResetAsync).RequireBudget(PortalRateLimits.ResetConfirm).AllowAnonymous();
         auth.MapGet("/session", SessionAsync).Require(Area.Tenant, write: false)
             .WithSummary("Who is signed in, and the CSRF token to send as X-CSRF-Token with changes.");
         auth.MapPost("/logout", LogoutAsync).Require(Area.Account, write: true);
@@ -78,10 +76,14 @@ internal static class AccountEndpoints
             return Problems.Result(403, "sign-up is closed", "Tenants are created by the operator here.");
         }
 
-        var result = await accounts.SignUpAsync(body.TenantName ?? string.Empty, body.Email ?? string.Empty, body.Password ?? string.Empty, body.DisplayName, http.Connection.RemoteIpAddress, ct);
-        await mail.SendAsync(result.TenantId, result.Owner.Email, "Confirm your HostedMail address",
-            $"Welcome to HostedMail.\n\nConfirm your address to sign in:\n{Link(options, "confirm-email", result.ConfirmationToken)}\n\nThe link works for {options.Accounts.EmailConfirmationLifetime.TotalDays:0} days. If you did not sign up, ignore this mail.\n", ct);
-        return Results.Created("/api/v1/tenant", new SignUpResponse(result.TenantId, UserDto.From(result.Owner), "Confirm the address with the mailed link, then sign in."));
+        var result = await accounts.SignUpAsync(body.TenantName ?? string.Empty, body.TenantDisplayName, body.Email ?? string.Empty, body.Password ?? string.Empty, body.DisplayName, http.Connection.RemoteIpAddress, ct);
+        var link = Link(options, "confirm-email", result.ConfirmationToken);
+        var days = options.Accounts.EmailConfirmationLifetime.TotalDays;
+        // Only the mail, which reaches the address's owner, says whether the account existed.
+        await mail.SendAsync(result.TenantId, result.Owner.Email, "Confirm your HostedMail address", result.NewAccount
+            ? $"Welcome to HostedMail.\n\nConfirm your address to sign in:\n{link}\n\nThe link works for {days:0} days. If you did not sign up, ignore this mail.\n"
+            : $"Someone signed up the tenant '{result.TenantName}' with this address, which already has a HostedMail account.\n\nTo add the tenant to your account, confirm:\n{link}\n\nYou keep your password; the one given at sign-up is not used. The link works for {days:0} days. If it was not you, ignore this mail.\n", ct);
+        return Results.Created("/api/v1/tenant", new SignUpResponse(result.TenantId, result.TenantName, "Confirm the address with the mailed link, then sign in."));
     }
 
     private static async Task<IResult> ConfirmEmailAsync(TokenBody body, AccountService accounts, HttpContext http, CancellationToken ct) =>
@@ -91,9 +93,8 @@ internal static class AccountEndpoints
 
     private static async Task<IResult> ResendConfirmationAsync(EmailBody body, AccountService accounts, IPortalMail mail, PortalOptions options, CancellationToken ct)
     {
-        var user = await accounts.FindUserByEmailAsync(body.Email ?? string.Empty, ct);
         // The same answer whether or not the address has an account (no enumeration).
-        if (user is not null && await accounts.ResendConfirmationAsync(user, ct) is { } token)
+        foreach (var (user, token) in await accounts.ResendConfirmationsAsync(body.Email ?? string.Empty, ct))
         {
             await mail.SendAsync(user.TenantId, user.Email, "Confirm your HostedMail address", $"Confirm your address:\n{Link(options, "confirm-email", token)}\n", ct);
         }
@@ -103,27 +104,24 @@ internal static class AccountEndpoints
 
     private static async Task<IResult> LoginAsync(LoginBody body, AccountService accounts, PortalOptions options, HttpContext http, CancellationToken ct)
     {
-        var result = await accounts.LoginAsync(new LoginRequest(body.Email, body.Password, body.TotpCode, body.RecoveryCode, http.Connection.RemoteIpAddress, http.Request.Headers.UserAgent.ToString()), ct);
+        var result = await accounts.LoginAsync(new LoginRequest(body.Email, body.Password, body.TotpCode, body.RecoveryCode, http.Connection.RemoteIpAddress, http.Request.Headers.UserAgent.ToString(), body.TenantId), ct);
         switch (result.Status)
         {
             case LoginStatus.SecondFactorRequired:
                 return Problems.Result(401, "second factor required", "Send totpCode (from the authenticator app) or recoveryCode with the password.", Problems.TypeBase + "two-factor-required");
             case LoginStatus.SecondFactorFailed:
                 return Problems.Result(401, "second factor not accepted", "The code is wrong, expired or already used.", Problems.TypeBase + "two-factor-failed");
+            case LoginStatus.EmailNotConfirmed:
+                return Problems.Result(403, "address not confirmed", "Confirm the address with the mailed link first (POST /api/v1/auth/confirm-email/resend sends a new one).", Problems.TypeBase + "email-not-confirmed");
             case LoginStatus.Failed:
                 return Problems.Result(401, "sign-in failed", "The email or password is not correct, or the account is locked for a while after too many attempts.", Problems.TypeBase + "invalid-credentials");
         }
 
         var user = result.User!;
-        if (user.EmailConfirmedAt is null)
-        {
-            await accounts.EndSessionAsync(user.TenantId, user.UserId, result.Session!.SessionId, new Core.Audit.Actor("user:" + user.Email, http.Connection.RemoteIpAddress), ct);
-            return Problems.Result(403, "address not confirmed", "Confirm the address with the mailed link first (POST /api/v1/auth/confirm-email/resend sends a new one).", Problems.TypeBase + "email-not-confirmed");
-        }
-
         SetSessionCookie(http, options, result.SessionToken!, result.Session!.CreatedAt + options.Accounts.SessionMaxLifetime);
         var tenant = await http.RequestServices.GetTenantNameAsync(user.TenantId, ct);
-        return Results.Ok(new SessionInfoDto(UserDto.From(user), user.TenantId, tenant, "session", result.Session.CsrfToken, null));
+        var choices = await TenantChoicesAsync(http.RequestServices, result.Memberships, ct);
+        return Results.Ok(new SessionInfoDto(UserDto.From(user), user.TenantId, tenant, "session", result.Session.CsrfToken, null, choices));
     }
 
     private static async Task<IResult> RequestResetAsync(EmailBody body, AccountService accounts, IPortalMail mail, PortalOptions options, CancellationToken ct)
@@ -147,8 +145,12 @@ internal static class AccountEndpoints
     {
         var user = await CurrentUserAsync(caller, accounts, ct);
         var tenant = await http.RequestServices.GetTenantNameAsync(caller.TenantId, ct);
+        // A token acts in its own tenant only; a session may sign in again to another membership.
+        var memberships = caller.Kind == CallerKind.Session
+            ? (await accounts.FindMembershipsAsync(user.Email, ct)).Where(m => m.EmailConfirmedAt is not null).ToList()
+            : [user];
         return Results.Ok(new SessionInfoDto(UserDto.From(user), caller.TenantId, tenant, caller.Kind == CallerKind.Session ? "session" : "api-token",
-            caller.CsrfToken, caller.Kind == CallerKind.ApiToken ? caller.Scopes : null));
+            caller.CsrfToken, caller.Kind == CallerKind.ApiToken ? caller.Scopes : null, await TenantChoicesAsync(http.RequestServices, memberships, ct)));
     }
 
     private static async Task<IResult> LogoutAsync(PortalCaller caller, AccountService accounts, PortalOptions options, HttpContext http, CancellationToken ct)
@@ -187,14 +189,18 @@ internal static class AccountEndpoints
     private static async Task<IResult> RegenerateCodesAsync(PasswordBody body, PortalCaller caller, AccountService accounts, CancellationToken ct) =>
         Results.Ok(new RecoveryCodesDto(await accounts.RegenerateRecoveryCodesAsync(await CurrentUserAsync(caller, accounts, ct), body.Password ?? string.Empty, caller.Actor, ct)));
 
-    private static async Task<IResult> ListSessionsAsync(PortalCaller caller, AccountService accounts, CancellationToken ct) =>
-        Results.Ok((await accounts.ListSessionsAsync(caller.TenantId, caller.UserId, ct)).Select(s => SessionDto.From(s, caller.CredentialId)).ToArray());
+    private static async Task<IResult> ListSessionsAsync(PortalCaller caller, AccountService accounts, int? offset, int? limit, CancellationToken ct) =>
+        Paging.TryCreate(offset, limit, out var paging, out var problem)
+            ? Results.Ok(paging.Apply(await accounts.ListSessionsAsync(caller.TenantId, caller.UserId, ct), s => SessionDto.From(s, caller.CredentialId)))
+            : problem!;
 
     private static async Task<IResult> EndSessionAsync(long id, PortalCaller caller, AccountService accounts, CancellationToken ct) =>
         await accounts.EndSessionAsync(caller.TenantId, caller.UserId, id, caller.Actor, ct) ? Results.NoContent() : Problems.Result(404, "not found", "No such session.");
 
-    private static async Task<IResult> ListTokensAsync(PortalCaller caller, ApiTokenService tokens, CancellationToken ct) =>
-        Results.Ok((await tokens.ListAsync(caller.TenantId, caller.UserId, ct)).Select(ApiTokenDto.From).ToArray());
+    private static async Task<IResult> ListTokensAsync(PortalCaller caller, ApiTokenService tokens, int? offset, int? limit, CancellationToken ct) =>
+        Paging.TryCreate(offset, limit, out var paging, out var problem)
+            ? Results.Ok(paging.Apply(await tokens.ListAsync(caller.TenantId, caller.UserId, ct), ApiTokenDto.From))
+            : problem!;
 
     private static async Task<IResult> CreateTokenAsync(CreateTokenBody body, PortalCaller caller, AccountService accounts, ApiTokenService tokens, CancellationToken ct)
     {
@@ -217,6 +223,19 @@ internal static class AccountEndpoints
 
     internal static async Task<PortalUser> CurrentUserAsync(PortalCaller caller, AccountService accounts, CancellationToken ct) =>
         await accounts.GetUserAsync(caller.TenantId, caller.UserId, ct) ?? throw HostedMailException.NotFound("the signed-in user no longer exists");
+
+    private static async Task<IReadOnlyList<TenantChoiceDto>> TenantChoicesAsync(IServiceProvider services, IReadOnlyList<PortalUser> memberships, CancellationToken ct)
+    {
+        var tenants = (TenantService)services.GetService(typeof(TenantService))!;
+        var choices = new List<TenantChoiceDto>(memberships.Count);
+        foreach (var m in memberships)
+        {
+            var tenant = await tenants.GetAsync(m.TenantId.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
+            choices.Add(new TenantChoiceDto(tenant.TenantId, tenant.Name, tenant.DisplayName, AccountService.RoleName(m.Role)));
+        }
+
+        return choices;
+    }
 
     internal static async Task<string> GetTenantNameAsync(this IServiceProvider services, long tenantId, CancellationToken ct) =>
         (await ((TenantService)services.GetService(typeof(TenantService))!).GetAsync(tenantId.ToString(System.Globalization.CultureInfo.InvariantCulture), ct)).Name;

@@ -35,16 +35,16 @@ internal static class AliasEndpoints
     private static async Task<Alias> LoadAsync(ITenantDirectoryStore directory, PortalCaller caller, long id, CancellationToken ct) =>
         await directory.FindAliasAsync(caller.TenantId, id, ct) ?? throw HostedMailException.NotFound("no such alias");
 
-    private static async Task<IResult> ListAsync(PortalCaller caller, AliasService aliases, CancellationToken ct)
-    {
-        var list = (await aliases.ListAsync(caller.TenantId, ct)).Select(AliasDto.From).ToArray();
-        return Results.Ok(new ListDto<AliasDto>(list, list.Length));
-    }
+    private static async Task<IResult> ListAsync(PortalCaller caller, AliasService aliases, int? offset, int? limit, CancellationToken ct) =>
+        Paging.TryCreate(offset, limit, out var paging, out var problem)
+            ? Results.Ok(paging.Apply(await aliases.ListAsync(caller.TenantId, ct), AliasDto.From))
+            : problem!;
 
-    private static async Task<IResult> CreateAsync(AliasBody body, PortalCaller caller, AliasService aliases, TenantService tenants, ITenantDirectoryStore directory, PortalOptions options, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(AliasBody body, PortalCaller caller, AliasService aliases, TenantService tenants, ITenantDirectoryStore directory,
+        IMailboxStore mailboxStore, IAliasStore aliasStore, DomainService domains, PortalOptions options, CancellationToken ct)
     {
         var errors = new Dictionary<string, string>();
-        if (MailAddress.TryParse(body.Address, allowCatchAll: true, out _) is { } problem)
+        if (MailAddress.TryParse(body.Address, allowCatchAll: true, out var address) is { } problem)
         {
             errors["address"] = problem;
         }
@@ -53,6 +53,17 @@ internal static class AliasEndpoints
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
+        }
+
+        if (await DomainEndpoints.RequireOwnDomainAsync(domains, caller, address!.Domain, ct) is { } notOurs)
+        {
+            return notOurs;
+        }
+
+        // A duplicate is a conflict whatever the plan: checked before the limit.
+        if (await aliasStore.FindAsync(caller.TenantId, address!.Value, ct) is not null || await mailboxStore.FindAsync(caller.TenantId, address.Value, ct) is not null)
+        {
+            return Problems.Result(409, "conflict", $"{address.Value} is already an alias or mailbox");
         }
 
         var tenant = await tenants.GetAsync(caller.TenantId.ToString(CultureInfo.InvariantCulture), ct);

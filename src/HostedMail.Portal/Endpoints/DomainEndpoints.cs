@@ -40,19 +40,28 @@ internal static class DomainEndpoints
         domains.MapDelete("/{id:long}/dkim/{selector}", RetireDkimAsync).Require(Area.Domains, write: true);
     }
 
+    /// <summary>404 unless the address's domain is one of the caller's: the same answer whether or not another tenant has added it.</summary>
+    internal static async Task<IResult?> RequireOwnDomainAsync(DomainService domains, PortalCaller caller, string domain, CancellationToken ct) =>
+        await domains.FindAsync(caller.TenantId, domain, ct) is null ? Problems.Result(404, "not found", $"domain {domain} is not a domain of this tenant") : null;
+
     internal static async Task<Domain> LoadAsync(ITenantDirectoryStore directory, PortalCaller caller, long id, CancellationToken ct) =>
         await directory.FindDomainAsync(caller.TenantId, id, ct) ?? throw HostedMailException.NotFound("no such domain");
 
-    private static async Task<IResult> ListAsync(PortalCaller caller, DomainService domains, IDomainHealthStore health, CancellationToken ct)
+    private static async Task<IResult> ListAsync(PortalCaller caller, DomainService domains, IDomainHealthStore health, int? offset, int? limit, CancellationToken ct)
     {
-        var list = await domains.ListAsync(caller.TenantId, ct);
-        var items = new List<DomainDto>(list.Count);
-        foreach (var d in list)
+        if (!Paging.TryCreate(offset, limit, out var paging, out var problem))
+        {
+            return problem!;
+        }
+
+        var page = paging.Apply(await domains.ListAsync(caller.TenantId, ct));
+        var items = new List<DomainDto>(page.Items.Count);
+        foreach (var d in page.Items)
         {
             items.Add(DomainDto.From(d, await health.GetAsync(d.TenantId, d.DomainId, ct)));
         }
 
-        return Results.Ok(new ListDto<DomainDto>(items, items.Count));
+        return Results.Ok(new ListDto<DomainDto>(items, page.Total));
     }
 
     private static async Task<IResult> AddAsync(AddDomainBody body, PortalCaller caller, DomainService domains, TenantService tenants, ITenantDirectoryStore directory,
@@ -63,6 +72,8 @@ internal static class DomainEndpoints
             return Problems.Validation("name", problem);
         }
 
+        // A duplicate is a conflict whatever the plan: checked before the limit.
+        await domains.CheckAddableAsync(caller.TenantId, body.Name!, ct);
         var tenant = await tenants.GetAsync(caller.TenantId.ToString(CultureInfo.InvariantCulture), ct);
         PlanEnforcer.CheckAddDomain(options.Plans.For(tenant.Plan), await directory.GetUsageAsync(caller.TenantId, ct));
         var domain = await domains.AddAsync(caller.TenantId, body.Name!, caller.Actor, operatorVerified: false, ct);
@@ -130,12 +141,17 @@ internal static class DomainEndpoints
         return Results.Text(DomainRecords.ZoneSnippet(domain.Name, expected, domain.VerificationRecordValue), "text/plain; charset=utf-8");
     }
 
-    private static async Task<IResult> ListDkimAsync(long id, PortalCaller caller, ITenantDirectoryStore directory, DkimKeyService dkim, CancellationToken ct)
+    private static async Task<IResult> ListDkimAsync(long id, PortalCaller caller, ITenantDirectoryStore directory, DkimKeyService dkim, int? offset, int? limit, CancellationToken ct)
     {
+        if (!Paging.TryCreate(offset, limit, out var paging, out var problem))
+        {
+            return problem!;
+        }
+
         var domain = await LoadAsync(directory, caller, id, ct);
         await dkim.GetOrCreateAsync(domain.TenantId, domain.DomainId, ct);
         var keys = await directory.ListDkimKeysAsync(domain.TenantId, domain.DomainId, ct);
-        return Results.Ok(keys.Select((k, i) => new DkimKeyDto(k.Selector, $"{k.Selector}._domainkey.{domain.Name}", DkimValue(k), k.CreatedAt, i == 0)).ToArray());
+        return Results.Ok(paging.Apply(keys.Select((k, i) => new DkimKeyDto(k.Selector, $"{k.Selector}._domainkey.{domain.Name}", DkimValue(k), k.CreatedAt, i == 0)).ToArray()));
     }
 
     private static async Task<IResult> RotateDkimAsync(long id, PortalCaller caller, ITenantDirectoryStore directory, DkimKeyService dkim, TimeProvider time, CancellationToken ct)

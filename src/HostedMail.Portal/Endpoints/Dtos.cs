@@ -11,12 +11,24 @@ namespace HostedMail.Portal.Endpoints;
 
 // The JSON shapes of the API. Ids are numbers; times are RFC 3339 (UTC); names are camelCase.
 
-internal sealed record UserDto(long Id, string Email, string? DisplayName, string Role, bool EmailConfirmed, bool TwoFactorEnabled, bool PasswordSet, DateTimeOffset CreatedAt)
+/// <summary>
+/// A portal user of this tenant (a membership). Until it is confirmed (<c>status</c> <c>invited</c>)
+/// nothing of the person's account shows: whether it had a password or two-factor before would tell
+/// the tenant that the address has an account elsewhere.
+/// </summary>
+internal sealed record UserDto(long Id, string Email, string? DisplayName, string Role, string Status, bool EmailConfirmed, bool TwoFactorEnabled, DateTimeOffset CreatedAt)
 {
-    public static UserDto From(PortalUser u) => new(u.UserId, u.Email, u.DisplayName, AccountService.RoleName(u.Role), u.EmailConfirmedAt is not null, u.TotpEnabled, u.HasPassword, u.CreatedAt);
+    public static UserDto From(PortalUser u)
+    {
+        var confirmed = u.EmailConfirmedAt is not null;
+        return new(u.UserId, u.Email, u.DisplayName, AccountService.RoleName(u.Role), confirmed ? "active" : "invited", confirmed, confirmed && u.TotpEnabled, u.CreatedAt);
+    }
 }
 
-internal sealed record SessionInfoDto(UserDto User, long TenantId, string TenantName, string AuthenticatedBy, string? CsrfToken, IReadOnlyList<string>? Scopes);
+/// <summary>A tenant the signed-in account may work in; sign in with its <c>tenantId</c> to switch.</summary>
+internal sealed record TenantChoiceDto(long Id, string Name, string DisplayName, string Role);
+
+internal sealed record SessionInfoDto(UserDto User, long TenantId, string TenantName, string AuthenticatedBy, string? CsrfToken, IReadOnlyList<string>? Scopes, IReadOnlyList<TenantChoiceDto> Tenants);
 
 internal sealed record SessionDto(long Id, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, DateTimeOffset ExpiresAt, string? RemoteAddress, string? UserAgent, bool Current)
 {
@@ -84,8 +96,10 @@ internal sealed record AuditDto(long Id, DateTimeOffset OccurredAt, string Actor
     public static AuditDto From(AuditRecord r) => new(r.AuditId, r.OccurredAt, r.Actor, r.RemoteAddress?.ToString(), r.Action, r.Target, r.Details);
 }
 
-internal sealed record PageDto<T>(IReadOnlyList<T> Items, long? NextBefore);
-
+/// <summary>The shape of every list: one page of items and how many there are in all (see <see cref="Paging"/>).</summary>
 internal sealed record ListDto<T>(IReadOnlyList<T> Items, int Total);
 
-internal sealed record TenantDto(long Id, string Name, string Plan, string State, DateTimeOffset CreatedAt, PlanLimits Limits, TenantUsage Usage);
+/// <summary>A list of audit entries: <see cref="ListDto{T}"/> plus a cursor, since new entries keep arriving at the top.</summary>
+internal sealed record AuditPageDto(IReadOnlyList<AuditDto> Items, int Total, long? NextBefore);
+
+internal sealed record TenantDto(long Id, string Name, string DisplayName, string Plan, string State, DateTimeOffset CreatedAt, PlanLimits Limits, TenantUsage Usage);

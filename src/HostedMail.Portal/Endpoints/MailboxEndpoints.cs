@@ -54,12 +54,13 @@ internal static class MailboxEndpoints
             return Problems.Result(404, "not found", "no such domain");
         }
 
-        var all = await mailboxes.ListAsync(caller.TenantId, domainId, ct);
-        var page = all.Skip(Math.Max(0, offset ?? 0)).Take(Math.Clamp(limit ?? 500, 1, 1000)).Select(MailboxDto.From).ToArray();
-        return Results.Ok(new ListDto<MailboxDto>(page, all.Count));
+        return Paging.TryCreate(offset, limit, out var paging, out var problem)
+            ? Results.Ok(paging.Apply(await mailboxes.ListAsync(caller.TenantId, domainId, ct), MailboxDto.From))
+            : problem!;
     }
 
-    private static async Task<IResult> CreateAsync(CreateMailboxBody body, PortalCaller caller, MailboxService mailboxes, TenantService tenants, ITenantDirectoryStore directory, PortalOptions options, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(CreateMailboxBody body, PortalCaller caller, MailboxService mailboxes, TenantService tenants, ITenantDirectoryStore directory,
+        IMailboxStore mailboxStore, Core.Aliases.IAliasStore aliasStore, DomainService domains, PortalOptions options, CancellationToken ct)
     {
         var errors = new Dictionary<string, string>();
         if (MailAddress.TryParse(body.Address, allowCatchAll: false, out var address) is { } addressProblem)
@@ -79,6 +80,17 @@ internal static class MailboxEndpoints
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
+        }
+
+        if (await DomainEndpoints.RequireOwnDomainAsync(domains, caller, address!.Domain, ct) is { } notOurs)
+        {
+            return notOurs;
+        }
+
+        // A duplicate is a conflict whatever the plan: checked before the limit.
+        if (await mailboxStore.FindAsync(caller.TenantId, address!.Value, ct) is not null || await aliasStore.FindAsync(caller.TenantId, address.Value, ct) is not null)
+        {
+            return Problems.Result(409, "conflict", $"{address.Value} is already a mailbox or alias");
         }
 
         var tenant = await tenants.GetAsync(caller.TenantId.ToString(CultureInfo.InvariantCulture), ct);
@@ -152,8 +164,10 @@ internal static class MailboxEndpoints
         return Results.NoContent();
     }
 
-    private static async Task<IResult> ListAppPasswordsAsync(long id, PortalCaller caller, ITenantDirectoryStore directory, AppPasswordService appPasswords, CancellationToken ct) =>
-        Results.Ok((await appPasswords.ListAsync(await LoadAsync(directory, caller, id, ct), ct)).Select(AppPasswordDto.From).ToArray());
+    private static async Task<IResult> ListAppPasswordsAsync(long id, PortalCaller caller, ITenantDirectoryStore directory, AppPasswordService appPasswords, int? offset, int? limit, CancellationToken ct) =>
+        Paging.TryCreate(offset, limit, out var paging, out var problem)
+            ? Results.Ok(paging.Apply(await appPasswords.ListAsync(await LoadAsync(directory, caller, id, ct), ct), AppPasswordDto.From))
+            : problem!;
 
     private static async Task<IResult> CreateAppPasswordAsync(long id, CreateAppPasswordBody body, PortalCaller caller, ITenantDirectoryStore directory, AppPasswordService appPasswords, CancellationToken ct)
     {

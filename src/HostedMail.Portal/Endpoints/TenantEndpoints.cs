@@ -37,11 +37,13 @@ internal static class TenantEndpoints
     {
         var tenant = await tenants.GetAsync(caller.TenantId.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
         var usage = await directory.GetUsageAsync(caller.TenantId, ct);
-        return Results.Ok(new TenantDto(tenant.TenantId, tenant.Name, tenant.Plan, tenant.State == TenantState.Active ? "active" : "suspended", tenant.CreatedAt, options.Plans.For(tenant.Plan), usage));
+        return Results.Ok(new TenantDto(tenant.TenantId, tenant.Name, tenant.DisplayName, tenant.Plan, tenant.State == TenantState.Active ? "active" : "suspended", tenant.CreatedAt, options.Plans.For(tenant.Plan), usage));
     }
 
-    private static async Task<IResult> ListUsersAsync(PortalCaller caller, AccountService accounts, CancellationToken ct) =>
-        Results.Ok((await accounts.ListUsersAsync(caller.TenantId, ct)).Select(UserDto.From).ToArray());
+    private static async Task<IResult> ListUsersAsync(PortalCaller caller, AccountService accounts, int? offset, int? limit, CancellationToken ct) =>
+        Paging.TryCreate(offset, limit, out var paging, out var problem)
+            ? Results.Ok(paging.Apply(await accounts.ListUsersAsync(caller.TenantId, ct), UserDto.From))
+            : problem!;
 
     private static async Task<IResult> InviteAsync(InviteUserBody body, PortalCaller caller, AccountService accounts, IPortalMail mail, PortalOptions options, CancellationToken ct)
     {
@@ -50,9 +52,12 @@ internal static class TenantEndpoints
             return Problems.Validation("role", "role must be owner, admin, billing or read_only");
         }
 
-        var (user, token) = await accounts.InviteAsync(caller.TenantId, body.Email ?? string.Empty, body.DisplayName, role, caller.Role, caller.Actor, ct);
-        await mail.SendAsync(caller.TenantId, user.Email, "You have been added to a HostedMail tenant",
-            $"{caller.Email} added you to their HostedMail tenant as {AccountService.RoleName(role)}.\n\nChoose your password:\n{AccountEndpoints.Link(options, "reset-password", token)}\n", ct);
+        var invitation = await accounts.InviteAsync(caller.TenantId, body.Email ?? string.Empty, body.DisplayName, role, caller.Role, caller.Actor, ct);
+        var user = invitation.User;
+        // Only the mail, which reaches the invited person, depends on whether they have an account.
+        await mail.SendAsync(caller.TenantId, user.Email, "You have been added to a HostedMail tenant", invitation.NewAccount
+            ? $"{caller.Email} added you to their HostedMail tenant as {AccountService.RoleName(role)}.\n\nChoose your password:\n{AccountEndpoints.Link(options, "reset-password", invitation.Token)}\n"
+            : $"{caller.Email} added you to their HostedMail tenant as {AccountService.RoleName(role)}.\n\nAccept with your existing HostedMail account:\n{AccountEndpoints.Link(options, "confirm-email", invitation.Token)}\n", ct);
         return Results.Created($"/api/v1/users/{user.UserId}", UserDto.From(user));
     }
 
@@ -72,17 +77,17 @@ internal static class TenantEndpoints
         return Results.NoContent();
     }
 
-    private static async Task<IResult> ListAuditAsync(PortalCaller caller, IAuditLog audit, int? limit, long? before, CancellationToken ct)
+    private static async Task<IResult> ListAuditAsync(PortalCaller caller, IAuditLog audit, int? offset, int? limit, long? before, CancellationToken ct)
     {
-        var size = Math.Clamp(limit ?? 50, 1, 200);
-        if (limit is < 1 or > 200)
+        if (!Paging.TryCreate(offset, limit, out var paging, out var problem))
         {
-            return Problems.Validation("limit", "limit must be between 1 and 200");
+            return problem!;
         }
 
         // Ask for one more than the page to know whether another page follows.
-        var rows = await audit.ListAsync(caller.TenantId, size + 1, before, ct);
-        var page = rows.Take(size).Select(AuditDto.From).ToArray();
-        return Results.Ok(new PageDto<AuditDto>(page, rows.Count > size ? page[^1].Id : null));
+        var rows = await audit.ListAsync(caller.TenantId, paging.Offset, paging.Limit + 1, before, ct);
+        var page = rows.Take(paging.Limit).Select(AuditDto.From).ToArray();
+        var total = await audit.CountAsync(caller.TenantId, before, ct);
+        return Results.Ok(new AuditPageDto(page, total, rows.Count > paging.Limit ? page[^1].Id : null));
     }
 }

@@ -8,7 +8,6 @@ namespace HostedMail.Storage.Stores;
 internal sealed class PostgresApiTokenStore(NpgsqlDataSource dataSource) : IApiTokenStore
 {
     private const string Columns = "k.tenant_id, k.token_id, k.user_id, k.name, k.prefix, k.scopes, k.created_at, k.expires_at, k.last_used_at, k.revoked_at";
-    private const string UserColumns = "u.tenant_id, u.user_id, u.email, u.display_name, u.role, u.password_hash IS NOT NULL, u.email_confirmed_at, u.totp_enabled, u.failed_logins, u.locked_until, u.created_at";
 
     public async Task<ApiToken> CreateAsync(long tenantId, long userId, string name, byte[] tokenHash, string prefix, IReadOnlyList<string> scopes, DateTimeOffset now, DateTimeOffset expiresAt, AuditEntry audit, CancellationToken cancellationToken)
     {
@@ -28,8 +27,8 @@ internal sealed class PostgresApiTokenStore(NpgsqlDataSource dataSource) : IApiT
     public async Task<(ApiToken Token, PortalUser User)?> FindLiveAsync(byte[] tokenHash, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var rows = await Db.QueryAsync(dataSource, $"""
-            SELECT {Columns}, {UserColumns} FROM api_tokens k
-            JOIN portal_users u ON u.tenant_id = k.tenant_id AND u.user_id = k.user_id
+            SELECT {Columns}, {PostgresAccountStore.UserColumns} FROM api_tokens k
+            JOIN portal_users u ON u.tenant_id = k.tenant_id AND u.user_id = k.user_id {PostgresAccountStore.UserJoin}
             WHERE k.token_sha256 = @hash AND k.revoked_at IS NULL AND k.expires_at > @now
             """, r => (Map(r), PostgresAccountStore.MapUser(r, 10)), cancellationToken, ("hash", tokenHash), ("now", now));
         return rows.Count == 0 ? null : rows[0];

@@ -7,12 +7,18 @@ namespace HostedMail.Storage.Stores;
 
 internal sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
 {
-    public async Task<IReadOnlyList<AuditRecord>> ListAsync(long? tenantId, int limit, long? beforeAuditId, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<AuditRecord>> ListAsync(long? tenantId, int offset, int limit, long? beforeAuditId, CancellationToken cancellationToken) =>
         await Db.QueryAsync(dataSource, $"""
             SELECT audit_id, tenant_id, occurred_at, actor, remote_addr, action, target, details::text FROM audit_log
             WHERE {Db.Filter(tenantId is not null, "tenant_id = @tenant_id")} AND {Db.Filter(beforeAuditId is not null, "audit_id < @before")}
-            ORDER BY audit_id DESC LIMIT @limit
-            """, Map, cancellationToken, ("tenant_id", tenantId), ("before", beforeAuditId), ("limit", Math.Clamp(limit, 1, 1000)));
+            ORDER BY audit_id DESC OFFSET @offset LIMIT @limit
+            """, Map, cancellationToken, ("tenant_id", tenantId), ("before", beforeAuditId), ("offset", Math.Max(0, offset)), ("limit", Math.Clamp(limit, 1, 1001)));
+
+    public async Task<int> CountAsync(long? tenantId, long? beforeAuditId, CancellationToken cancellationToken) =>
+        (int)(await Db.QueryAsync(dataSource, $"""
+            SELECT count(*) FROM audit_log
+            WHERE {Db.Filter(tenantId is not null, "tenant_id = @tenant_id")} AND {Db.Filter(beforeAuditId is not null, "audit_id < @before")}
+            """, r => r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("before", beforeAuditId)))[0];
 
     private static AuditRecord Map(NpgsqlDataReader r) => new(
         r.GetInt64(0), Db.Nullable<long>(r, 1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3),

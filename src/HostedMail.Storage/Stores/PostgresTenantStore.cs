@@ -7,16 +7,16 @@ namespace HostedMail.Storage.Stores;
 
 internal sealed class PostgresTenantStore(NpgsqlDataSource dataSource) : ITenantStore
 {
-    private const string Columns = "tenant_id, name, plan, state, created_at, language";
+    private const string Columns = "tenant_id, name, coalesce(display_name, name), plan, state, created_at, language";
 
-    public async Task<Tenant> CreateAsync(string name, string plan, AuditEntry audit, CancellationToken cancellationToken)
+    public async Task<Tenant> CreateAsync(string name, string displayName, string plan, AuditEntry audit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         try
         {
-            var tenant = (await Db.QueryAsync(connection, transaction, $"INSERT INTO tenants (name, plan) VALUES (@name, @plan) RETURNING {Columns}", Map, cancellationToken,
-                ("name", name), ("plan", plan)))[0];
+            var tenant = (await Db.QueryAsync(connection, transaction, $"INSERT INTO tenants (name, display_name, plan) VALUES (@name, @display_name, @plan) RETURNING {Columns}", Map, cancellationToken,
+                ("name", name), ("display_name", displayName), ("plan", plan)))[0];
             await Db.InsertAuditAsync(connection, transaction, audit with { TenantId = tenant.TenantId }, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return tenant;
@@ -74,10 +74,10 @@ internal sealed class PostgresTenantStore(NpgsqlDataSource dataSource) : ITenant
     }
 
     private static Tenant Map(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2),
-        r.GetString(3) == "suspended" ? TenantState.Suspended : TenantState.Active,
-        r.GetFieldValue<DateTimeOffset>(4))
+        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3),
+        r.GetString(4) == "suspended" ? TenantState.Suspended : TenantState.Active,
+        r.GetFieldValue<DateTimeOffset>(5))
     {
-        Language = r.IsDBNull(5) ? null : r.GetString(5),
+        Language = r.IsDBNull(6) ? null : r.GetString(6),
     };
 }

@@ -11,15 +11,19 @@ public sealed class OperatorCommandTests(DatabaseFixture database) : IClassFixtu
     [Fact]
     public async Task TenantCreateThenListShowsTheTenant()
     {
-        var output = await cli.OkAsync("tenant", "create", "Acme Widgets", "--plan", "Business");
-        Assert.Matches(@"^created tenant \d+ 'Acme Widgets' \(plan business\)", output);
+        var output = await cli.OkAsync("tenant", "create", "Acme-Widgets", "--display-name", "Acme Widgets Ltd", "--plan", "Business");
+        Assert.Matches(@"^created tenant \d+ 'acme-widgets' \(Acme Widgets Ltd, plan business\)", output);
         var list = await cli.OkAsync("tenant", "list");
-        Assert.Contains(list.Split('\n'), l => l.Contains("Acme Widgets", StringComparison.Ordinal) && l.Contains("business", StringComparison.Ordinal));
+        Assert.Contains(list.Split('\n'), l => l.Contains("acme-widgets", StringComparison.Ordinal) && l.Contains("Acme Widgets Ltd", StringComparison.Ordinal) && l.Contains("business", StringComparison.Ordinal));
     }
 
     [Theory]
     [InlineData("", "tenant name must not be empty")]
     [InlineData("12345", "tenant name must not be a number")]
+    // The portal's rule (Core TenantName): a slug, the full name goes in --display-name.
+    [InlineData("Acme Widgets", "tenant name must be a short slug")]
+    [InlineData("acme-", "tenant name must be a short slug")]
+    [InlineData("a", "tenant name must be a short slug")]
     public async Task TenantCreateRefusesBadNames(string name, string message)
     {
         Assert.Contains(message, await cli.FailsAsync("tenant", "create", name), StringComparison.Ordinal);
@@ -29,7 +33,7 @@ public sealed class OperatorCommandTests(DatabaseFixture database) : IClassFixtu
     public async Task TenantCreateRefusesADuplicateNameIgnoringCase()
     {
         await cli.OkAsync("tenant", "create", "dupe-co");
-        Assert.Equal("error: a tenant named 'DUPE-CO' already exists", await cli.FailsAsync("tenant", "create", "DUPE-CO"));
+        Assert.Equal("error: a tenant named 'dupe-co' already exists", await cli.FailsAsync("tenant", "create", "DUPE-CO"));
     }
 
     [Fact]

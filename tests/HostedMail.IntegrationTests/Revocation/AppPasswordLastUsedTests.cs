@@ -118,7 +118,7 @@ public sealed class AppPasswordLastUsedTests(ClockedNode node) : IClassFixture<C
     private async Task<HttpClient> PortalAsync()
     {
         var accounts = node.Services.GetRequiredService<AccountService>();
-        var signUp = await accounts.SignUpAsync("lastused", "owner@lastused-owner.example", "correct horse battery staple", "Owner", null);
+        var signUp = await accounts.SignUpAsync("lastused", null, "owner@lastused-owner.example", "correct horse battery staple", "Owner", null);
         Assert.True(await accounts.ConfirmEmailAsync(signUp.ConfirmationToken, null));
         var owner = (await accounts.GetUserAsync(signUp.TenantId, signUp.Owner.UserId))!;
         var (_, secret) = await node.Services.GetRequiredService<ApiTokenService>().CreateAsync(owner, "tests", ApiScopes.All, null, Actor.OperatorCli);

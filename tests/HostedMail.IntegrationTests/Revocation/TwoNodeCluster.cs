@@ -84,7 +84,7 @@ public sealed class TwoNodeCluster : MailNode, IAsyncLifetime
     {
         await base.InitializeAsync();
         var accounts = Services.GetRequiredService<AccountService>();
-        var signUp = await accounts.SignUpAsync(PortalTenant, $"owner@{PortalTenant}.example", "correct horse battery staple", "Owner", null);
+        var signUp = await accounts.SignUpAsync(PortalTenant, null, $"owner@{PortalTenant}.example", "correct horse battery staple", "Owner", null);
         Assert.True(await accounts.ConfirmEmailAsync(signUp.ConfirmationToken, null));
         var owner = (await accounts.GetUserAsync(signUp.TenantId, signUp.Owner.UserId))!;
         var (_, secret) = await Services.GetRequiredService<ApiTokenService>().CreateAsync(owner, "tests", ApiScopes.All, null, Actor.OperatorCli);
