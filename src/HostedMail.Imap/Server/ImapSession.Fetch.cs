@@ -302,7 +302,7 @@ internal sealed partial class ImapSession
             message = message with { Envelope = envelope, BodyStructure = structure };
         }
 
-        return _rev2 ? message with { BodyStructure = parsed.GetImapBodyStructure(imap4rev2: true) } : message;
+        return _rev2 ? message with { BodyStructure = parsed.GetImapBodyStructure(utf8Quoted: _utf8, imap4rev2: true) } : message;
     }
 
     private static bool NeedsBlob(FetchItem item) =>
@@ -367,7 +367,7 @@ internal sealed partial class ImapSession
                     _w.Ascii("BODYSTRUCTURE ").Raw(message.BodyStructure ?? Parsed().GetImapBodyStructure());
                     break;
                 case FetchKind.Body:
-                    _w.Ascii("BODY ").Raw(Parsed().GetImapBodyStructure(extensible: false, imap4rev2: _rev2));
+                    _w.Ascii("BODY ").Raw(Parsed().GetImapBodyStructure(extensible: false, utf8Quoted: _utf8, imap4rev2: _rev2));
                     break;
                 case FetchKind.Rfc822:
                     _w.Ascii("RFC822 ").Literal(blob);
