@@ -23,7 +23,8 @@ public sealed partial class ComplianceTests
     [InlineData("SUBJECT", "3 4 5 1 2")]
     [InlineData("SUBJECT DATE", "4 3 5 2 1")]
     [InlineData("FROM", "2 5 1 3 4")]
-    [InlineData("DISPLAYFROM", "4 5 3 1 2")]
+    // i;unicode-casemap (RFC 5256 section 1): "Änne" is "A" + U+0308 + "NNE", so it sorts among the As.
+    [InlineData("DISPLAYFROM", "4 5 2 3 1")]
     [InlineData("TO", "5 1 4 3 2")]
     [InlineData("DISPLAYTO", "5 2 1 4 3")]
     [InlineData("CC", "2 3 5 4 1")]
@@ -60,6 +61,34 @@ public sealed partial class ComplianceTests
         Assert.Equal(["* SORT 2 4 3 1 5", "A3 OK SORT completed"], await client.CommandAsync("SORT (SIZE) UTF-8 ALL"));
         Assert.Equal(["* SORT 5 1 3 2 4", "A4 OK SORT completed"], await client.CommandAsync("SORT (REVERSE SIZE) UTF-8 ALL"));
         Assert.Equal(["* SORT 3 5", "A5 OK UID SORT completed"], await client.CommandAsync("UID SORT (SIZE) UTF-8 2:5 LARGER 58"));
+    }
+
+    [Fact]
+    public async Task SortCollatesWithUnicodeCasemapAndTakesTheInternalDateForADateWithoutZone()
+    {
+        var (mailbox, client) = await MailboxAndClientAsync("sortcasemap");
+        await using var _ = client;
+        // 1 Frank, 2 François (decoded from an encoded-word), 3 Ünal: RFC 5051 decomposes ç to c + U+0327
+        // and Ü to U + U+0308, so François sorts before Frank and Ünal with the Us, not after every letter.
+        string[] messages =
+        [
+            "From: Frank <frank@example.com>\r\nSubject: a\r\nDate: Thu, 01 Jan 1970 00:00:00\r\n\r\none\r\n",
+            "From: \"=?ISO-8859-1?Q?Fran=E7ois?=\" <fd@example.com>\r\nSubject: b\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\n\r\ntwo\r\n",
+            "From: =?UTF-8?Q?=C3=9Cnal?= <unal@example.com>\r\nSubject: c\r\nDate: Tue Jun  3 10:00:00 2025\r\n\r\nthree\r\n",
+            "From: Victor <victor@example.com>\r\nSubject: d\r\nDate: Sun, 1 Nov 2026 10:00:00 +0000\r\n\r\nfour\r\n",
+        ];
+        foreach (var message in messages)
+        {
+            await _node.DeliverAsync(mailbox, message);
+        }
+
+        await client.CommandAsync("SELECT INBOX");
+        Assert.Equal(["* SORT 2 1 3 4", "A3 OK SORT completed"], await client.CommandAsync("SORT (DISPLAYFROM) UTF-8 ALL"));
+
+        // RFC 5322 section 3.3 requires a zone, so messages 1 and 3 have no parseable Date: their
+        // internal date (delivery, now) is the sent date (RFC 5256 section 2.2), after the 2026 dates
+        // of 4 and 2, instead of 1970 and 2025 first.
+        Assert.Equal(["* SORT 4 2 1 3", "A4 OK SORT completed"], await client.CommandAsync("SORT (DATE) UTF-8 ALL"));
     }
 
     private static string ThreadMessage(string? id, string subject, string date, string? references = null, string? inReplyTo = null) =>

@@ -135,7 +135,9 @@ public class CorpusTests
         MimeEntity part = Load("rfc2231-params.eml").Root.Children[0];
         Assert.Equal("日本語の文書.txt", part.ContentType.Name);
         Assert.Equal("résumé.txt", part.FileName);
-        Assert.Contains("(\"name\" {", TestUtil.Str(Load("rfc2231-params.eml").GetImapBodyStructure()), StringComparison.Ordinal);
+        // IMAP4rev1: joined, still encoded (RFC 3501 section 7.4.2); IMAP4rev2: decoded (RFC 9051 section 7.5.2).
+        Assert.Contains("(\"name*\" \"utf-8''%E6%97%A5%E6%9C%AC%E8%AA%9E%E3%81%AE%E6%96%87%E6%9B%B8.txt\")", TestUtil.Str(Load("rfc2231-params.eml").GetImapBodyStructure()), StringComparison.Ordinal);
+        Assert.Contains("(\"name*\" {", TestUtil.Str(Load("rfc2231-params.eml").GetImapBodyStructure(imap4rev2: true)), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -98,7 +98,7 @@ public class HeaderTests
     [InlineData("Sun, 22 Nov 26 10:11:12 GMT", "2026-11-22T10:11:12+00:00")]
     [InlineData("Mon, 1 Feb 99 00:00:00 EST", "1999-02-01T00:00:00-05:00")]
     [InlineData("Fri, 5 Jan 2024 10:00:00 PDT (Pacific)", "2024-01-05T10:00:00-07:00")]
-    [InlineData("Fri Jan  5 10:00:00 2024", "2024-01-05T10:00:00+00:00")]
+    [InlineData("Mon, 3 Jun 2024 10:00:00 +02:00", "2024-06-03T10:00:00+00:00")]
     [InlineData("5 January 2024 10:00:00 +0000", "2024-01-05T10:00:00+00:00")]
     [InlineData("Fri, 05 Jan 2024 10:00:00 Z", "2024-01-05T10:00:00+00:00")]
     [InlineData("Fri, 05 Jan 2024 23:59:60 +0000", "2024-01-05T23:59:59+00:00")]
@@ -114,6 +114,9 @@ public class HeaderTests
     [InlineData("yesterday")]
     [InlineData("31 Feb 2024 10:00:00 +0000")]
     [InlineData("1 Jan 2024 25:00:00 +0000")]
+    [InlineData("Fri Jan  5 10:00:00 2024")]
+    [InlineData("Thu, 01 Jan 1970 00:00:00")]
+    [InlineData("2024-06-03T10:00:00Z")]
     public void UnparseableDatesGiveNull(string value)
     {
         Assert.Null(DateParser.Parse(value));

@@ -49,6 +49,12 @@ public interface IImapStore
     /// </summary>
     Task<IReadOnlyList<ImapMessage>> FetchAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long> uids, FetchExtras extras, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Replaces cached ENVELOPE/BODYSTRUCTURE values that are older than the given ones (computed by a
+    /// session that found them stale); newer values already stored are kept.
+    /// </summary>
+    Task SaveCachedViewsAsync(long tenantId, IReadOnlyList<CachedViews> views, CancellationToken cancellationToken);
+
     /// <summary>Changes flags and keywords of these UIDs in one transaction with one new MODSEQ (RFC 7162 section 3.1.3).</summary>
     Task<FlagStoreResult> StoreFlagsAsync(long tenantId, long mailboxId, long folderId, FlagStoreRequest request, CancellationToken cancellationToken);
 
@@ -128,6 +134,16 @@ public sealed record ImapMessage(
     byte[]? Envelope,
     byte[]? BodyStructure,
     byte[]? Content = null);
+
+/// <summary>
+/// A blob's ENVELOPE and IMAP4rev1 BODYSTRUCTURE as <see cref="Mime.ImapBodyStructure"/> of
+/// <paramref name="Version"/> produced them (blobs.envelope, body_structure, views_version).
+/// </summary>
+public sealed record CachedViews(byte[] BlobSha256, byte[] Envelope, byte[] BodyStructure, int Version)
+{
+    /// <summary>The version this code writes; cached values of another are stale.</summary>
+    public const int CurrentVersion = Mime.ImapBodyStructure.Version;
+}
 
 /// <summary>A message's flags at a MODSEQ.</summary>
 public sealed record FlagState(long Uid, long ModSeq, MessageFlags Flags, IReadOnlyList<string> Keywords);

@@ -17,31 +17,52 @@ namespace HostedMail.Core.Imap;
 //   any charset; an HTML part both as written, markup being body text, and reduced to text, so a
 //   phrase split by tags still matches), plus the header fields of nested message/rfc822 parts,
 //   which are part of the enclosing message's body (RFC 3501 section 6.4.4 BODY/TEXT: a substring
-//   of the body; RFC 5322 section 2.1). MIME part headers are left out: they are in the body too,
-//   but Dovecot leaves them out of BODY, and "html" or a file name matching every such message
-//   would be noise (docs/imap-conformance.md O9).
+//   of the body; RFC 5322 section 2.1). MIME part headers are kept apart (PartHeaders): they are in
+//   the body too, so TEXT ("the header or body") matches them (a file name in a Content-Type), but
+//   BODY does not: Dovecot leaves them out of BODY, and "html" or a file name matching every such
+//   message would be noise.
 public static class MessageText
 {
+    /// <summary>
+    /// The version of what <see cref="Extract"/> produces. message_text rows of another version are
+    /// extracted again, folder by folder, at the next SEARCH that needs text (bump it with every
+    /// change of the extraction).
+    /// </summary>
+    public const int Version = 2;
+
     /// <summary>Body text beyond this many characters is not indexed.</summary>
     public const int MaxBodyChars = 1 << 20;
 
     private static readonly string[] AddressFields = ["from", "sender", "reply-to", "to", "cc", "bcc"];
 
-    public static (string Headers, string Body) Extract(MimeMessage message)
+    public static (string Headers, string Body, string PartHeaders) Extract(MimeMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         var headers = new StringBuilder();
         AppendHeaders(message, headers);
         var body = new StringBuilder();
+        var partHeaders = new StringBuilder();
+        var nestedRoots = new HashSet<MimeEntity>();
         foreach (var entity in message.Entities)
         {
+            if (entity != message.Root && !nestedRoots.Contains(entity) && partHeaders.Length < MaxBodyChars)
+            {
+                // RFC 2045 section 3: the header of a body part (a nested message's own header is
+                // in the body text below).
+                foreach (var header in entity.Headers)
+                {
+                    partHeaders.Append(header.Name.ToLowerInvariant()).Append(": ").Append(OneLine(header.DecodedValue)).Append('\n');
+                }
+            }
+
             if (body.Length >= MaxBodyChars)
             {
-                break;
+                continue;
             }
 
             if (entity.Message is { } nested)
             {
+                nestedRoots.Add(nested.Root);
                 AppendHeaders(nested, body.Append('\n'));
             }
             else if (!entity.IsMultipart && entity.ContentType.IsText)
@@ -55,7 +76,7 @@ public static class MessageText
             }
         }
 
-        return (Clean(headers.ToString()), Clean(body.Length > MaxBodyChars ? body.ToString(0, MaxBodyChars) : body.ToString()));
+        return (Clean(headers.ToString()), Clean(body.Length > MaxBodyChars ? body.ToString(0, MaxBodyChars) : body.ToString()), Clean(partHeaders.ToString()));
     }
 
     /// <summary>

@@ -11,6 +11,9 @@ internal sealed partial class ImapSession
 {
     private const int WholeBlobBatch = 16;
 
+    /// <summary>Views recomputed during the current FETCH batch whose cached copies were stale.</summary>
+    private readonly List<CachedViews> _staleViews = [];
+
     /// <summary>Largest header block or message kept in the node's content cache.</summary>
     private const int MaxCachedContent = 1 << 20;
     private static readonly ImapSection HeaderSection = ParseSection("HEADER");
@@ -183,8 +186,22 @@ internal sealed partial class ImapSession
 
                 var current = seenNow.TryGetValue(message.Uid, out var s) ? message with { Flags = s.Flags, Keywords = s.Keywords, ModSeq = s.ModSeq } : message;
                 var blob = !needBlob ? null : message.Content ?? await ReadBlobAsync(message);
+                if (NeedsViewsFromBlob(items, current))
+                {
+                    // ENVELOPE/BODYSTRUCTURE computed here need the whole message, not the header block
+                    // a header-only fetch brought (or nothing).
+                    blob = !needBlob || headerOnly || blob is null ? await ReadBlobAsync(message) : blob;
+                    current = RefreshViews(current, blob);
+                }
+
                 WriteFetch(seq, current, items, blob, seenNow.ContainsKey(message.Uid));
                 await FlushIfLargeAsync();
+            }
+
+            if (_staleViews.Count > 0)
+            {
+                await _services.Store.SaveCachedViewsAsync(TenantId, _staleViews, _connection.ConnectionClosed);
+                _staleViews.Clear();
             }
         }
 
@@ -264,6 +281,30 @@ internal sealed partial class ImapSession
         return blob;
     }
 
+    /// <summary>
+    /// Whether ENVELOPE or BODYSTRUCTURE must be computed from the message: the blob has no cached
+    /// value of the current version (a message stored before, see <see cref="ImapBodyStructure.Version"/>),
+    /// or this session enabled IMAP4rev2, whose BODYSTRUCTURE differs from the cached IMAP4rev1 form.
+    /// </summary>
+    private bool NeedsViewsFromBlob(List<FetchItem> items, ImapMessage message) =>
+        (items.Any(i => i.Kind == FetchKind.Envelope) && message.Envelope is null)
+        || (items.Any(i => i.Kind == FetchKind.BodyStructure) && (message.BodyStructure is null || _rev2));
+
+    /// <summary>The views computed from the blob; stale cached ones are written back for the next reader.</summary>
+    private ImapMessage RefreshViews(ImapMessage message, byte[] blob)
+    {
+        var parsed = MimeMessage.Parse(blob);
+        if (message.Envelope is null || message.BodyStructure is null)
+        {
+            var envelope = parsed.GetImapEnvelope();
+            var structure = parsed.GetImapBodyStructure();
+            _staleViews.Add(new CachedViews(message.BlobSha256, envelope, structure, ImapBodyStructure.Version));
+            message = message with { Envelope = envelope, BodyStructure = structure };
+        }
+
+        return _rev2 ? message with { BodyStructure = parsed.GetImapBodyStructure(utf8Quoted: _utf8, imap4rev2: true) } : message;
+    }
+
     private static bool NeedsBlob(FetchItem item) =>
         item.Kind is FetchKind.Section or FetchKind.Binary or FetchKind.BinarySize or FetchKind.Rfc822 or FetchKind.Rfc822Header or FetchKind.Rfc822Text or FetchKind.Body;
 
@@ -326,7 +367,7 @@ internal sealed partial class ImapSession
                     _w.Ascii("BODYSTRUCTURE ").Raw(message.BodyStructure ?? Parsed().GetImapBodyStructure());
                     break;
                 case FetchKind.Body:
-                    _w.Ascii("BODY ").Raw(Parsed().GetImapBodyStructure(extensible: false));
+                    _w.Ascii("BODY ").Raw(Parsed().GetImapBodyStructure(extensible: false, utf8Quoted: _utf8, imap4rev2: _rev2));
                     break;
                 case FetchKind.Rfc822:
                     _w.Ascii("RFC822 ").Literal(blob);

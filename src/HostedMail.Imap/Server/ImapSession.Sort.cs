@@ -97,7 +97,7 @@ internal sealed partial class ImapSession
                 // unparsable, the internal date. Compared as instants (in UTC).
                 var sent = parsed.Date ?? message.InternalDate;
                 var references = parsed.References.Count > 0 ? parsed.References : parsed.InReplyTo.Take(1).ToList();
-                infos.Add(new SortInfo(message.Uid, seq, message.InternalDate, sent.ToUniversalTime(), message.Size, subject.ToUpperInvariant(), replyOrForward,
+                infos.Add(new SortInfo(message.Uid, seq, message.InternalDate, sent.ToUniversalTime(), message.Size, UnicodeCasemap.Key(subject), replyOrForward,
                     FirstMailbox(from), FirstMailbox(to), FirstMailbox(parsed.Cc), FirstDisplay(from), FirstDisplay(to), parsed.MessageId, references));
             }
         }
@@ -106,20 +106,20 @@ internal sealed partial class ImapSession
     }
 
     /// <summary>RFC 5256 section 3: the IMAP addr-mailbox of the first address (a group's name for a group), folded.</summary>
-    private static string FirstMailbox(IReadOnlyList<MailAddress> addresses) => (addresses.Count == 0 ? string.Empty : addresses[0] switch
+    private static string FirstMailbox(IReadOnlyList<MailAddress> addresses) => UnicodeCasemap.Key(addresses.Count == 0 ? string.Empty : addresses[0] switch
     {
         MailboxAddress m => m.LocalPart,
         GroupAddress g => g.DisplayName ?? string.Empty,
         _ => string.Empty,
-    }).ToUpperInvariant();
+    });
 
     /// <summary>RFC 5957 section 2: the decoded display name of the first address, else its addr-spec.</summary>
-    private static string FirstDisplay(IReadOnlyList<MailAddress> addresses) => (addresses.Count == 0 ? string.Empty : addresses[0] switch
+    private static string FirstDisplay(IReadOnlyList<MailAddress> addresses) => UnicodeCasemap.Key(addresses.Count == 0 ? string.Empty : addresses[0] switch
     {
         MailboxAddress m => string.IsNullOrWhiteSpace(m.DisplayName) ? m.Address : m.DisplayName.Trim(),
         GroupAddress g => g.DisplayName ?? string.Empty,
         _ => string.Empty,
-    }).ToUpperInvariant();
+    });
 
     private async Task<string?> HandleSortAsync(SortCommand command)
     {

@@ -19,6 +19,7 @@ public static class DateParser
         string[] tokens = text.Split([' ', '\t', ',', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
         int day = -1, month = -1, year = -1, hour = -1, minute = -1, second = 0;
         TimeSpan? offset = null;
+        bool hasZone = false;
         foreach (string raw in tokens)
         {
             string t = raw;
@@ -76,6 +77,15 @@ public static class DateParser
             {
                 int minutes = ((z / 100) * 60) + (z % 100);
                 offset = TimeSpan.FromMinutes(t[0] == '-' ? -minutes : minutes);
+                hasZone = true;
+                continue;
+            }
+
+            if (hour >= 0 && (t[0] == '+' || t[0] == '-') && t.Length > 1 && char.IsAsciiDigit(t[1]))
+            {
+                // A malformed numeric zone ("+02:00"): a zone was meant but cannot be read; RFC 5322
+                // section 4.3 takes an unreadable zone as -0000 (unknown), so the time is UTC.
+                hasZone = true;
                 continue;
             }
 
@@ -108,7 +118,18 @@ public static class DateParser
             if (named is not null && offset is null)
             {
                 offset = named;
+                hasZone = true;
             }
+        }
+
+        // RFC 5322 section 3.3: time = time-of-day zone; the zone is not optional (section 4.3 only
+        // adds the obsolete names). Without one the instant is unknown by up to a day, so the field
+        // cannot be parsed, and SORT, THREAD and SEARCH SENT* take the internal date instead (RFC
+        // 5256 section 2.2). That covers asctime ("Tue Jun  3 10:00:00 2025"), ISO 8601 written as
+        // one token ("2024-06-03T10:00:00Z") and "Thu, 01 Jan 1970 00:00:00".
+        if (!hasZone)
+        {
+            return null;
         }
 
         if (day < 1 || month < 1 || month > 12 || year < 1 || year > 9999)

@@ -13,7 +13,14 @@ public sealed class ParameterList : IReadOnlyList<MimeParameter>
 {
     private readonly List<MimeParameter> _items;
 
-    internal ParameterList(List<MimeParameter> items) => _items = items;
+    /// <summary>The parameters as written (name with its RFC 2231 suffix, value unquoted), or null when built in code.</summary>
+    private readonly List<(string RawName, string Value)>? _written;
+
+    internal ParameterList(List<MimeParameter> items, List<(string RawName, string Value)>? written = null)
+    {
+        _items = items;
+        _written = written;
+    }
 
     /// <summary>An empty list.</summary>
     public static ParameterList Empty { get; } = new([]);
@@ -60,6 +67,7 @@ public sealed class ParameterList : IReadOnlyList<MimeParameter>
     {
         var segments = new List<Segment>();
         var byName = new Dictionary<string, Segment>(StringComparer.OrdinalIgnoreCase);
+        var written = new List<(string RawName, string Value)>();
         // Each parameter is the text between two top-level semicolons; scanning only that segment
         // keeps the work linear however the value is malformed.
         int semi = NextSemicolon(text, start);
@@ -84,6 +92,7 @@ public sealed class ParameterList : IReadOnlyList<MimeParameter>
             int v = eq + 1;
             string value = ReadValue(text, ref v, segmentEnd);
             AddSegment(rawName, value, segments, byName);
+            written.Add((rawName, value));
         }
 
         var items = new List<MimeParameter>(segments.Count);
@@ -92,7 +101,138 @@ public sealed class ParameterList : IReadOnlyList<MimeParameter>
             items.Add(new MimeParameter(s.Name, Join(s)));
         }
 
-        return new ParameterList(items);
+        return new ParameterList(items, written);
+    }
+
+    /// <summary>
+    /// The parameters as an IMAP body-fld-param lists them. Encoded words are left as written (RFC
+    /// 2047 section 5 forbids them in parameters; clients that accept them decode them). RFC 2231
+    /// continuations are joined (RFC 2231 section 3: the segments are one value). A charset-encoded
+    /// value keeps its name with the asterisk: for IMAP4rev1 as written ("charset'language'" and
+    /// percent-encoded octets: RFC 3501 section 7.4.2 returns parameters "as defined in
+    /// [MIME-IMB]", and its strings are 7-bit), for IMAP4rev2 decoded to UTF-8 (RFC 9051 section
+    /// 7.5.2). A plain "name=" sent alongside "name*=" for older readers is a parameter of its own.
+    /// Plain parameters come first, then the RFC 2231 ones, as Dovecot lists them (the order of
+    /// parameters carries no meaning).
+    /// </summary>
+    public IReadOnlyList<MimeParameter> ForImap(bool imap4rev2)
+    {
+        if (_written is null)
+        {
+            return _items;
+        }
+
+        var plain = new List<MimeParameter>();
+        var groups = new List<Segment>();
+        var byName = new Dictionary<string, Segment>(StringComparer.OrdinalIgnoreCase);
+        foreach ((string rawName, string value) in _written)
+        {
+            if (!TrySplitRfc2231(rawName, out string name, out int index, out bool encoded))
+            {
+                plain.Add(new MimeParameter(rawName, value));
+                continue;
+            }
+
+            if (!byName.TryGetValue(name, out Segment? seg))
+            {
+                seg = new Segment { Name = name, HasRfc2231 = true };
+                byName[name] = seg;
+                groups.Add(seg);
+            }
+
+            if (index < 10000)
+            {
+                seg.Parts.TryAdd(index, (value, encoded));
+            }
+        }
+
+        foreach (Segment seg in groups)
+        {
+            if (!seg.Parts.Values.Any(p => p.Encoded))
+            {
+                plain.Add(new MimeParameter(seg.Name, string.Concat(seg.Parts.Values.Select(p => p.Value))));
+            }
+            else
+            {
+                plain.Add(new MimeParameter(seg.Name + "*", imap4rev2 ? Join(seg) : JoinEncoded(seg)));
+            }
+        }
+
+        return plain;
+    }
+
+    /// <summary>Splits "name*", "name*N" and "name*N*" (RFC 2231 sections 3 and 4); false for a plain name.</summary>
+    private static bool TrySplitRfc2231(string rawName, out string name, out int index, out bool encoded)
+    {
+        name = rawName;
+        index = 0;
+        encoded = false;
+        int star = rawName.IndexOf('*', StringComparison.Ordinal);
+        if (star <= 0)
+        {
+            return false;
+        }
+
+        string rest = rawName[(star + 1)..];
+        if (rest.EndsWith('*'))
+        {
+            encoded = true;
+            rest = rest[..^1];
+        }
+        else if (rest.Length == 0)
+        {
+            encoded = true;
+        }
+
+        if (rest.Length > 0 && !int.TryParse(rest, NumberStyles.None, CultureInfo.InvariantCulture, out index))
+        {
+            index = 0;
+            encoded = false;
+            return false;
+        }
+
+        name = rawName[..star];
+        return true;
+    }
+
+    /// <summary>
+    /// The segments of a charset-encoded value joined in the RFC 2231 extended form: the encoded
+    /// segments as written, plain ones percent-encoded (UTF-8) where a character is not an
+    /// attribute-char (RFC 2231 section 7).
+    /// </summary>
+    private static string JoinEncoded(Segment seg)
+    {
+        var sb = new StringBuilder();
+        bool first = true;
+        foreach ((int _, (string value, bool encoded)) in seg.Parts)
+        {
+            if (first && !encoded)
+            {
+                // No charset'language' prefix was written: an empty one keeps the form parseable.
+                sb.Append("''");
+            }
+
+            first = false;
+            if (encoded)
+            {
+                sb.Append(value);
+                continue;
+            }
+
+            foreach (byte b in Encoding.UTF8.GetBytes(value))
+            {
+                if (b > 0x20 && b < 0x7F && "*'%()<>@,;:\\\"/[]?=".IndexOf((char)b, StringComparison.Ordinal) < 0)
+                {
+                    sb.Append((char)b);
+                }
+                else
+                {
+                    sb.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+                }
+            }
+        }
+
+        return sb.ToString();
     }
 
     private static int NextSemicolon(string s, int from)

@@ -3,6 +3,13 @@ namespace HostedMail.Mime;
 /// <summary>Produces IMAP ENVELOPE, BODY and BODYSTRUCTURE data for a message (RFC 9051 section 7.5.2, RFC 3501 section 7.4.2).</summary>
 public static class ImapBodyStructure
 {
+    /// <summary>
+    /// The version of what <see cref="Envelope"/> and <see cref="BodyStructure"/> produce for an
+    /// IMAP4rev1 session. Stores cache both per blob; a cached value of another version is stale and
+    /// is recomputed (bump it with every change of the output).
+    /// </summary>
+    public const int Version = 2;
+
     /// <summary>The ENVELOPE data item value: a parenthesised list.</summary>
     public static byte[] Envelope(MimeMessage message, bool utf8Quoted = false)
     {
@@ -12,10 +19,14 @@ public static class ImapBodyStructure
     }
 
     /// <summary>The BODYSTRUCTURE (extensible, with extension data) or BODY (non-extensible) value.</summary>
-    public static byte[] BodyStructure(MimeMessage message, bool extensible = true, bool utf8Quoted = false)
+    /// <remarks>
+    /// <paramref name="imap4rev2"/>: the session enabled IMAP4rev2 (RFC 9051), which changes the
+    /// form of message/global parts and of RFC 2231 charset-encoded parameters.
+    /// </remarks>
+    public static byte[] BodyStructure(MimeMessage message, bool extensible = true, bool utf8Quoted = false, bool imap4rev2 = false)
     {
         var w = new ImapWriter(utf8Quoted);
-        WriteBody(w, message.Root, extensible);
+        WriteBody(w, message.Root, extensible, imap4rev2);
         return w.ToArray();
     }
 
@@ -95,7 +106,7 @@ public static class ImapBodyStructure
     }
 
     /// <summary>Writes the body structure of an entity.</summary>
-    public static void WriteBody(ImapWriter w, MimeEntity e, bool extensible)
+    public static void WriteBody(ImapWriter w, MimeEntity e, bool extensible, bool imap4rev2 = false)
     {
         ContentType type = e.ContentType;
         if (e.IsMultipart)
@@ -132,14 +143,14 @@ public static class ImapBodyStructure
             foreach (MimeEntity child in e.Children)
             {
                 w.Adjacent();
-                WriteBody(w, child, extensible);
+                WriteBody(w, child, extensible, imap4rev2);
             }
 
             w.NString(type.MediaSubtype);
             if (extensible)
             {
-                WriteParameters(w, type.Parameters);
-                WriteExtension(w, e);
+                WriteParameters(w, type.Parameters, imap4rev2);
+                WriteExtension(w, e, imap4rev2);
             }
 
             w.Close();
@@ -153,22 +164,25 @@ public static class ImapBodyStructure
         {
             // RFC 2045 section 5.2: a text part without a charset is us-ascii; say so, as the
             // body-fld-param of a text part is where clients look for it (Dovecot does the same).
-            WriteParameters(w, type.Parameters, ("charset", "us-ascii"));
+            WriteParameters(w, type.Parameters, imap4rev2, ("charset", "us-ascii"));
         }
         else
         {
-            WriteParameters(w, type.Parameters);
+            WriteParameters(w, type.Parameters, imap4rev2);
         }
 
         w.NString(e.Headers.GetValue("Content-ID"));
         w.NString(e.Headers.GetValue("Content-Description"));
-        w.NString(e.Headers.GetValue("Content-Transfer-Encoding") is { Length: > 0 } cte ? cte : "7bit");
+        w.NString(Mechanism(e.Headers.GetValue("Content-Transfer-Encoding")));
         w.Number(e.BodyLength);
-        if (e.Message is not null)
+        // body-type-msg: envelope, body, lines. RFC 3501 section 9 (media-message) has it for
+        // MESSAGE/RFC822 only, so an IMAP4rev1 client gets a message/global part as a
+        // body-type-basic (a parser following that grammar fails otherwise); RFC 9051 section 9
+        // adds MESSAGE/GLOBAL for IMAP4rev2.
+        if (e.Message is not null && (imap4rev2 || type.MediaSubtype.Equals("rfc822", StringComparison.OrdinalIgnoreCase)))
         {
-            // body-type-msg: envelope, body, lines (RFC 9051 also covers message/global).
             WriteEnvelope(w, e.Message);
-            WriteBody(w, e.Message.Root, extensible);
+            WriteBody(w, e.Message.Root, extensible, imap4rev2);
             w.Number(e.BodyLines);
         }
         else if (type.IsText)
@@ -179,13 +193,35 @@ public static class ImapBodyStructure
         if (extensible)
         {
             w.NString(e.Headers.GetValue("Content-MD5"));
-            WriteExtension(w, e);
+            WriteExtension(w, e, imap4rev2);
         }
 
         w.Close();
     }
 
-    private static void WriteExtension(ImapWriter w, MimeEntity e)
+    /// <summary>
+    /// body-fld-enc: the mechanism token of the Content-Transfer-Encoding field (RFC 2045 section 6.1:
+    /// encoding := "Content-Transfer-Encoding" ":" mechanism), without comments or anything the
+    /// grammar does not allow after it ("binary; foo=bar"); 7bit when the field is absent or empty.
+    /// </summary>
+    private static string Mechanism(string? value)
+    {
+        if (value is null)
+        {
+            return "7bit";
+        }
+
+        string text = HeaderLexer.StripComments(value).Trim();
+        int end = 0;
+        while (end < text.Length && text[end] > ' ' && text[end] < 0x7F && "()<>@,;:\\\"/[]?=".IndexOf(text[end], StringComparison.Ordinal) < 0)
+        {
+            end++;
+        }
+
+        return end == 0 ? (text.Length == 0 ? "7bit" : text) : text[..end];
+    }
+
+    private static void WriteExtension(ImapWriter w, MimeEntity e, bool imap4rev2)
     {
         ContentDisposition? d = e.ContentDisposition;
         if (d is null)
@@ -196,7 +232,7 @@ public static class ImapBodyStructure
         {
             w.Open();
             w.NString(d.Disposition);
-            WriteParameters(w, d.Parameters);
+            WriteParameters(w, d.Parameters, imap4rev2);
             w.Close();
         }
 
@@ -225,7 +261,7 @@ public static class ImapBodyStructure
         w.NString(location is null ? null : string.Concat(location.Where(c => !char.IsWhiteSpace(c))));
     }
 
-    private static void WriteParameters(ImapWriter w, ParameterList parameters, (string Name, string Value)? extra = null)
+    private static void WriteParameters(ImapWriter w, ParameterList parameters, bool imap4rev2, (string Name, string Value)? extra = null)
     {
         if (parameters.Count == 0 && extra is null)
         {
@@ -234,7 +270,7 @@ public static class ImapBodyStructure
         }
 
         w.Open();
-        foreach (MimeParameter p in parameters)
+        foreach (MimeParameter p in parameters.ForImap(imap4rev2))
         {
             w.NString(p.Name);
             w.NString(p.Value);

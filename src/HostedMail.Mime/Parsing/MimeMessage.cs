@@ -146,7 +146,7 @@ public sealed class MimeMessage
     public byte[] GetImapEnvelope(bool utf8Quoted = false) => ImapBodyStructure.Envelope(this, utf8Quoted);
 
     /// <summary>The IMAP BODYSTRUCTURE value, or the BODY value when <paramref name="extensible"/> is false.</summary>
-    public byte[] GetImapBodyStructure(bool extensible = true, bool utf8Quoted = false) => ImapBodyStructure.BodyStructure(this, extensible, utf8Quoted);
+    public byte[] GetImapBodyStructure(bool extensible = true, bool utf8Quoted = false, bool imap4rev2 = false) => ImapBodyStructure.BodyStructure(this, extensible, utf8Quoted, imap4rev2);
 
     /// <summary>The bytes of BODY[section] with an optional partial "start.length"; null when the section is invalid or absent.</summary>
     public ReadOnlyMemory<byte>? FetchSection(string section, string? partial = null) =>

@@ -59,33 +59,66 @@ internal sealed partial class PostgresImapStore
         $"(SELECT lower(coalesce(substring(t.headers from '(?:^|\\n){field}: *([^\\n]*)'), '')) FROM message_text t WHERE t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256)";
 
     /// <summary>
+    /// A folder whose text was extracted by an older <see cref="MessageText.Version"/> (folders.text_version):
+    /// its messages whose blob has no current message_text row are marked for indexing again, once.
+    /// With nothing stale this is one primary-key probe that updates nothing.
+    /// </summary>
+    private static readonly string StaleTextSql = $"""
+        WITH f AS (
+            UPDATE folders SET text_version = {MessageText.Version}
+            WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND text_version < {MessageText.Version}
+            RETURNING folder_id
+        )
+        UPDATE messages m SET text_indexed = false FROM f
+        WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = f.folder_id AND m.text_indexed
+          AND NOT EXISTS (SELECT 1 FROM message_text t WHERE t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256 AND t.version = {MessageText.Version})
+        """;
+
+    private static readonly string MissingTextSql = $"""
+        SELECT DISTINCT m.blob_sha256,
+            EXISTS (SELECT 1 FROM message_text t WHERE t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256 AND t.version = {MessageText.Version}),
+            EXISTS (SELECT 1 FROM message_text t WHERE t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256 AND t.version < {MessageText.Version})
+        FROM messages m
+        WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id AND NOT m.text_indexed
+        LIMIT @limit
+        """;
+
+    /// <summary>
     /// Fills message_text for messages of the folder not indexed yet (text is extracted here, not at
     /// delivery or APPEND) and marks them. With nothing to do this is one probe of a partial index.
     /// </summary>
     private async Task IndexTextAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken)
     {
         var parameters = new (string, object?)[] { ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("limit", IndexBatch) };
+        await using (var probe = await dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            await Db.ExecuteAsync(probe, null, StaleTextSql, cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId));
+        }
+
         var pending = true;
         while (pending)
         {
-            var missing = await Db.QueryAsync(dataSource, """
-                SELECT DISTINCT m.blob_sha256, EXISTS (SELECT 1 FROM message_text t WHERE t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256)
-                FROM messages m
-                WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id AND NOT m.text_indexed
-                LIMIT @limit
-                """, r => (Sha: r.GetFieldValue<byte[]>(0), Indexed: r.GetBoolean(1)), cancellationToken, parameters);
+            var missing = await Db.QueryAsync(dataSource, MissingTextSql,
+                r => (Sha: r.GetFieldValue<byte[]>(0), Current: r.GetBoolean(1), Stale: r.GetBoolean(2)), cancellationToken, parameters);
             if (missing.Count == 0)
             {
                 return;
             }
 
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            foreach (var (sha, _) in missing.Where(m => !m.Indexed))
+            foreach (var (sha, _, stale) in missing.Where(m => !m.Current))
             {
                 var bytes = await folders.ReadBlobAsync(tenantId, sha, cancellationToken) ?? [];
                 var parsed = MimeMessage.Parse(bytes);
-                var (headers, body) = MessageText.Extract(parsed);
-                await InsertTextAsync(connection, null, tenantId, sha, headers, body, MessageText.SentDay(parsed), cancellationToken);
+                await InsertTextAsync(connection, null, tenantId, sha, MessageText.Extract(parsed), MessageText.SentDay(parsed), cancellationToken);
+                if (stale)
+                {
+                    // The sent date was parsed by an older version too (RFC 5256 section 2.2 forms).
+                    await Db.ExecuteAsync(connection, null, """
+                        UPDATE messages SET sent_date = @sent_date
+                        WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND blob_sha256 = @sha AND sent_date IS DISTINCT FROM @sent_date
+                        """, cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("sha", sha), ("sent_date", parsed.Date));
+                }
             }
 
             // Marks every message of the folder sharing these blobs (copies included).
@@ -115,7 +148,8 @@ internal sealed partial class PostgresImapStore
             NoneKey => "FALSE",
             UidSetKey u => UidSet(u),
             FlagKey f => $"(m.flags & {(int)f.Flag} {(f.IsSet ? "<>" : "=")} 0)",
-            KeywordKey k => $"({(k.IsSet ? string.Empty : "NOT ")}{Add(k.Keyword)} = ANY(m.keywords))",
+            // Keywords compare case-insensitively (docs/imap-conformance.md D34).
+            KeywordKey k => $"({(k.IsSet ? string.Empty : "NOT ")}EXISTS (SELECT 1 FROM unnest(m.keywords) x WHERE lower(x) = lower({Add(k.Keyword)})))",
             SizeKey s => $"(m.size {(s.Larger ? ">" : "<")} {Add(s.Size)})",
             DateKey d => Date(d),
             AgeKey a => $"(m.internal_date {(a.Older ? "<=" : ">")} now() - make_interval(secs => {Add((double)a.Seconds)}))",
@@ -180,7 +214,9 @@ internal sealed partial class PostgresImapStore
         {
             NeedsText = true;
             var like = Add("%" + EscapeLike(t.Value) + "%");
-            var condition = t.BodyOnly ? $"t.body ILIKE {like}" : $"(t.body ILIKE {like} OR t.headers ILIKE {like})";
+            // TEXT: "the header or body" (RFC 3501 section 6.4.4), MIME part headers included (they are
+            // in the body); BODY: the body text only.
+            var condition = t.BodyOnly ? $"t.body ILIKE {like}" : $"(t.body ILIKE {like} OR t.headers ILIKE {like} OR t.part_headers ILIKE {like})";
             return $"EXISTS (SELECT 1 FROM message_text t WHERE t.tenant_id = m.tenant_id AND t.blob_sha256 = m.blob_sha256 AND {condition})";
         }
 

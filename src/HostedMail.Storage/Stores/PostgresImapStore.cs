@@ -40,13 +40,16 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         WHERE e.tenant_id = @tenant_id AND e.folder_id = @folder_id AND e.modseq > @since AND EXISTS (SELECT 1 FROM f)
         """;
 
+    // Keywords compare case-insensitively (docs/imap-conformance.md D34): STORE never adds a second
+    // spelling of a keyword a message has, removes it in any spelling, and keeps the spelling the
+    // message already has.
     private const string StoreFlagsSql = """
         WITH target AS (
             SELECT m.message_id, m.uid, m.modseq, m.flags AS old_flags, m.keywords AS old_keywords,
                 CASE @mode WHEN 0 THEN @flags WHEN 1 THEN m.flags | @flags ELSE m.flags & ~@flags END AS new_flags,
-                CASE @mode WHEN 0 THEN @keywords::text[]
-                           WHEN 1 THEN m.keywords || ARRAY(SELECT k FROM unnest(@keywords::text[]) k WHERE NOT k = ANY(m.keywords))
-                           ELSE ARRAY(SELECT k FROM unnest(m.keywords) k WHERE NOT k = ANY(@keywords::text[])) END AS new_keywords,
+                CASE @mode WHEN 0 THEN ARRAY(SELECT coalesce((SELECT x FROM unnest(m.keywords) x WHERE lower(x) = lower(k) LIMIT 1), k) FROM unnest(@keywords::text[]) k)
+                           WHEN 1 THEN m.keywords || ARRAY(SELECT k FROM unnest(@keywords::text[]) k WHERE NOT lower(k) = ANY(SELECT lower(x) FROM unnest(m.keywords) x))
+                           ELSE ARRAY(SELECT k FROM unnest(m.keywords) k WHERE NOT lower(k) = ANY(SELECT lower(x) FROM unnest(@keywords::text[]) x)) END AS new_keywords,
                 (@unchanged_since::bigint IS NULL OR m.modseq <= @unchanged_since) AS allowed
             FROM messages m
             WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id AND m.uid = ANY(@uids)
@@ -113,10 +116,10 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         ), m AS (
             UPDATE mailboxes SET used_bytes = used_bytes + @size WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND EXISTS (SELECT 1 FROM f)
         ), b AS (
-            INSERT INTO blobs (tenant_id, sha256, size, data, ref_count, header, envelope, body_structure)
-            SELECT @tenant_id, @sha, @size, @data, 1, @header, @envelope, @body_structure FROM f
+            INSERT INTO blobs (tenant_id, sha256, size, data, ref_count, header, envelope, body_structure, views_version)
+            SELECT @tenant_id, @sha, @size, @data, 1, @header, @envelope, @body_structure, {CachedViewsSql.Version} FROM f
             ON CONFLICT (tenant_id, sha256) DO UPDATE SET ref_count = blobs.ref_count + 1, header = coalesce(blobs.header, EXCLUDED.header),
-                envelope = coalesce(blobs.envelope, EXCLUDED.envelope), body_structure = coalesce(blobs.body_structure, EXCLUDED.body_structure)
+                {CachedViewsSql.UpsertAssignments}
         ), ins AS (
             INSERT INTO messages (tenant_id, mailbox_id, folder_id, uid, modseq, blob_sha256, size, internal_date, flags, keywords,
                                   subject, sent_date, from_address, message_id_hdr)
@@ -283,7 +286,10 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     {
         // ENVELOPE, BODYSTRUCTURE and the header block belong to the blob: one index probe per
         // message, and only when something of the blob is asked for.
-        var views = extras.HasFlag(FetchExtras.CachedViews) ? "b.envelope, b.body_structure" : "NULL::bytea, NULL::bytea";
+        // Views of another version are stale (ImapBodyStructure.Version): NULL, so the session computes them.
+        var views = extras.HasFlag(FetchExtras.CachedViews)
+            ? $"CASE WHEN b.views_version = {CachedViewsSql.Version} THEN b.envelope END, CASE WHEN b.views_version = {CachedViewsSql.Version} THEN b.body_structure END"
+            : "NULL::bytea, NULL::bytea";
         var content = extras.HasFlag(FetchExtras.Header) ? "b.header"
             : extras.HasFlag(FetchExtras.Blob) ? $"CASE WHEN m.size <= {MaxInlineBlobSize} THEN b.data END"
             : "NULL::bytea";
@@ -296,13 +302,35 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uids", uids.ToArray()));
     }
 
+    public async Task SaveCachedViewsAsync(long tenantId, IReadOnlyList<CachedViews> views, CancellationToken cancellationToken)
+    {
+        if (views.Count == 0)
+        {
+            return;
+        }
+
+        // Only rows still older than the values given: a concurrent writer of the current version wins.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            UPDATE blobs b SET envelope = v.envelope, body_structure = v.body_structure, views_version = v.version
+            FROM unnest(@shas, @envelopes, @structures, @versions) AS v(sha256, envelope, body_structure, version)
+            WHERE b.tenant_id = @tenant_id AND b.sha256 = v.sha256 AND b.views_version < v.version
+            """, connection);
+        command.Parameters.Add(Db.Parameter("tenant_id", tenantId));
+        command.Parameters.Add(Db.Parameter("shas", NpgsqlDbType.Array | NpgsqlDbType.Bytea, views.Select(v => v.BlobSha256).ToArray()));
+        command.Parameters.Add(Db.Parameter("envelopes", NpgsqlDbType.Array | NpgsqlDbType.Bytea, views.Select(v => v.Envelope).ToArray()));
+        command.Parameters.Add(Db.Parameter("structures", NpgsqlDbType.Array | NpgsqlDbType.Bytea, views.Select(v => v.BodyStructure).ToArray()));
+        command.Parameters.Add(Db.Parameter("versions", NpgsqlDbType.Array | NpgsqlDbType.Smallint, views.Select(v => (short)v.Version).ToArray()));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public Task<FlagStoreResult> StoreFlagsAsync(long tenantId, long mailboxId, long folderId, FlagStoreRequest request, CancellationToken cancellationToken) =>
         InBatchAsync(async (connection, batch) =>
         {
             batch.BatchCommands.Add(FolderExpunge.LockStatement(tenantId, mailboxId, folderId));
             var store = Db.Statement(StoreFlagsSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uids", request.Uids.ToArray()),
                 ("mode", (int)request.Mode), ("flags", (int)request.Flags));
-            store.Parameters.Add(Db.Parameter("keywords", NpgsqlDbType.Array | NpgsqlDbType.Text, request.Keywords.Distinct(StringComparer.Ordinal).ToArray()));
+            store.Parameters.Add(Db.Parameter("keywords", NpgsqlDbType.Array | NpgsqlDbType.Text, request.Keywords.Distinct(StringComparer.OrdinalIgnoreCase).ToArray()));
             store.Parameters.Add(Db.Parameter("unchanged_since", NpgsqlDbType.Bigint, request.UnchangedSince));
             batch.BatchCommands.Add(store);
             var messages = new List<StoredFlags>();
@@ -393,7 +421,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
                 : Db.Statement(LockNamedFolderSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("name", expectedName)));
             batch.BatchCommands.Add(Db.Statement(LockMailboxSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId)));
             var append = Db.Statement(expectedName is null ? AppendSql : AppendNamedSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("flags", (int)flags), ("size", message.Size),
-                ("sha", message.Sha256), ("internal_date", internalDate), ("keywords", keywords.Distinct(StringComparer.Ordinal).ToArray()),
+                ("sha", message.Sha256), ("internal_date", internalDate), ("keywords", keywords.Distinct(StringComparer.OrdinalIgnoreCase).ToArray()),
                 ("subject", s.Subject), ("sent_date", s.SentDate), ("from_address", s.FromAddress), ("message_id", s.MessageId));
             if (expectedName is not null)
             {
@@ -497,11 +525,17 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     private static Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long folderId, long modSeq, CancellationToken cancellationToken) =>
         Db.ExecuteAsync(connection, transaction, NotifySql, cancellationToken, ("tenant_id", tenantId), ("folder_id", folderId), ("modseq", modSeq));
 
-    private static Task InsertTextAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long tenantId, byte[] sha256, string headers, string body, DateOnly? sentDay, CancellationToken cancellationToken) =>
-        Db.ExecuteAsync(connection, transaction, """
-            INSERT INTO message_text (tenant_id, blob_sha256, headers, body, sent_day) VALUES (@tenant_id, @sha, @headers, @body, @sent_day)
-            ON CONFLICT (tenant_id, blob_sha256) DO NOTHING
-            """, cancellationToken, ("tenant_id", tenantId), ("sha", sha256), ("headers", headers), ("body", body), ("sent_day", sentDay));
+    private static readonly string InsertTextSql = $"""
+        INSERT INTO message_text (tenant_id, blob_sha256, headers, body, part_headers, sent_day, version)
+        VALUES (@tenant_id, @sha, @headers, @body, @part_headers, @sent_day, {MessageText.Version})
+        ON CONFLICT (tenant_id, blob_sha256) DO UPDATE SET headers = EXCLUDED.headers, body = EXCLUDED.body, part_headers = EXCLUDED.part_headers,
+            sent_day = EXCLUDED.sent_day, version = EXCLUDED.version
+        WHERE message_text.version < EXCLUDED.version
+        """;
+
+    private static Task InsertTextAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long tenantId, byte[] sha256, (string Headers, string Body, string PartHeaders) text, DateOnly? sentDay, CancellationToken cancellationToken) =>
+        Db.ExecuteAsync(connection, transaction, InsertTextSql, cancellationToken,
+            ("tenant_id", tenantId), ("sha", sha256), ("headers", text.Headers), ("body", text.Body), ("part_headers", text.PartHeaders), ("sent_day", sentDay));
 
     /// <summary>
     /// Runs statements as one batch without an explicit transaction: PostgreSQL runs a batch (one Sync)

@@ -29,10 +29,10 @@ internal sealed class PostgresMessageStore : IMessageStore, IAsyncDisposable
     private const long MaximumBatchBytes = 32L << 20;
     private const int Writers = 2;
 
-    private const string UpsertBlobSql = """
-        INSERT INTO blobs (tenant_id, sha256, size, data, ref_count, header, envelope, body_structure) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    private static readonly string UpsertBlobSql = $"""
+        INSERT INTO blobs (tenant_id, sha256, size, data, ref_count, header, envelope, body_structure, views_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {CachedViewsSql.Version})
         ON CONFLICT (tenant_id, sha256) DO UPDATE SET ref_count = blobs.ref_count + EXCLUDED.ref_count, header = coalesce(blobs.header, EXCLUDED.header),
-            envelope = coalesce(blobs.envelope, EXCLUDED.envelope), body_structure = coalesce(blobs.body_structure, EXCLUDED.body_structure)
+            {CachedViewsSql.UpsertAssignments}
         """;
 
     private const string DeliverSql = $"""
