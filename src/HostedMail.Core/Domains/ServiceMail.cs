@@ -76,10 +76,6 @@ public sealed class ServiceDkim(IServiceDkimKeyStore store, ServiceMailIdentity 
     {
         var key = await GetOrCreateKeyAsync(cancellationToken);
         using var signingKey = DkimSigningKey.FromPem(key.Domain, key.Selector, key.PrivateKeyPem);
-        var signature = signer.Sign(message, signingKey);
-        var result = new byte[signature.Length + message.Length];
-        signature.CopyTo(result, 0);
-        message.CopyTo(result, signature.Length);
-        return result;
+        return signer.SignedCopy(message, signingKey);
     }
 }

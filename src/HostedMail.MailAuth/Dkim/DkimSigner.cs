@@ -49,6 +49,17 @@ public sealed class DkimSigner(TimeProvider? timeProvider = null)
     public byte[] Sign(ReadOnlyMemory<byte> message, DkimSigningKey key, DkimSignOptions? options = null) =>
         Sign(message, [key], options);
 
+    /// <summary><paramref name="message"/> with the DKIM-Signature field of <paramref name="key"/> prepended.</summary>
+    public byte[] SignedCopy(byte[] message, DkimSigningKey key, DkimSignOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var signature = Sign(message, key, options);
+        var result = new byte[signature.Length + message.Length];
+        signature.CopyTo(result, 0);
+        message.CopyTo(result, signature.Length);
+        return result;
+    }
+
     /// <summary>
     /// One DKIM-Signature field per key, in the order given, concatenated, to prepend to <paramref name="message"/>.
     /// RFC 8463 section 1 recommends signing with both an RSA and an Ed25519 key while receivers adopt Ed25519: each

@@ -285,33 +285,7 @@ public sealed class ParameterList : IReadOnlyList<MimeParameter>
 
     private static void AddSegment(string rawName, string value, List<Segment> segments, Dictionary<string, Segment> byName)
     {
-        // RFC 2231 section 3/4: name*N, name*N*, name*.
-        string name = rawName;
-        int index = 0;
-        bool encoded = false;
-        int star = rawName.IndexOf('*', StringComparison.Ordinal);
-        if (star > 0)
-        {
-            name = rawName[..star];
-            string rest = rawName[(star + 1)..];
-            if (rest.EndsWith('*'))
-            {
-                encoded = true;
-                rest = rest[..^1];
-            }
-            else if (rest.Length == 0)
-            {
-                encoded = true;
-            }
-
-            if (rest.Length > 0 && !int.TryParse(rest, NumberStyles.None, CultureInfo.InvariantCulture, out index))
-            {
-                name = rawName;
-                index = 0;
-                encoded = false;
-            }
-        }
-
+        bool rfc2231 = TrySplitRfc2231(rawName, out string name, out int index, out bool encoded);
         if (!byName.TryGetValue(name, out Segment? seg))
         {
             seg = new Segment { Name = name };
@@ -320,7 +294,6 @@ public sealed class ParameterList : IReadOnlyList<MimeParameter>
         }
 
         // RFC 2231 forms win over a plain "name=" sent alongside them for older readers.
-        bool rfc2231 = star > 0 && name.Length != rawName.Length;
         if (rfc2231 && !seg.HasRfc2231)
         {
             seg.Parts.Clear();

@@ -112,11 +112,7 @@ internal sealed class SubmissionMessageHandler(
 
         var key = await ChooseKeyAsync(domain.Name, await dkimKeys.ListActiveAsync(tenantId, domain.DomainId, cancellationToken), cancellationToken);
         using var signingKey = DkimSigningKey.FromPem(domain.Name, key.Selector, key.PrivateKeyPem);
-        var signature = signer.Sign(message, signingKey);
-        var result = new byte[signature.Length + message.Length];
-        signature.CopyTo(result, 0);
-        message.CopyTo(result, signature.Length);
-        return result;
+        return signer.SignedCopy(message, signingKey);
     }
 
     /// <summary>
