@@ -75,6 +75,9 @@ public class MailNode : IAsyncLifetime
             ["Database:ConnectionString"] = Database.ConnectionString,
             ["Security:PasswordHashIterations"] = "1000",
             ["Http:Urls"] = "http://127.0.0.1:0",
+            // Every node is a silo: free silo and gateway ports, so test nodes never collide.
+            ["Orleans:SiloPort"] = "0",
+            ["Orleans:GatewayPort"] = "0",
             ["Dns:Servers:0"] = Dns.EndPoint.ToString(),
             ["Tls:Certificates:0:CertificatePath"] = certificate,
             ["Tls:Certificates:0:KeyPath"] = key,

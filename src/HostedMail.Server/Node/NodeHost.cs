@@ -13,7 +13,7 @@ using Npgsql;
 
 namespace HostedMail.Server.Node;
 
-/// <summary>Builds the running node: HTTP (health, later the portal) and, in later issues, the mail listeners.</summary>
+/// <summary>Builds the running node: one generic host with the Orleans silo, HTTP (health, portal API) and the mail listeners.</summary>
 internal static class NodeHost
 {
     /// <param name="overrides">Configuration over appsettings.json and the environment.</param>
@@ -25,10 +25,13 @@ internal static class NodeHost
         builder.Configuration.AddHostedMailSources(overrides);
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
+        // Orleans narrates every lifecycle stage at Information; its warnings and errors still show.
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddHostedMailCore(builder.Configuration);
         builder.Services.AddMailServers(builder.Configuration);
         builder.Services.AddPortal(builder.Configuration);
+        builder.AddHostedMailSilo();
         configureServices?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
