@@ -2,6 +2,7 @@ using System.Net;
 using HostedMail.Net;
 using HostedMail.Portal;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using HostedMail.Storage.DataProtection;
 using HostedMail.Storage.Migrations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -32,6 +33,7 @@ internal static class NodeHost
         builder.Services.AddMailServers(builder.Configuration);
         builder.Services.AddPortal(builder.Configuration);
         builder.AddHostedMailSilo();
+        builder.Services.AddHostedMailDataProtection(DataProtectionKey(builder.Configuration));
         configureServices?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -43,6 +45,24 @@ internal static class NodeHost
         MapHealth(app);
         app.MapPortalApi();
         return app;
+    }
+
+    /// <summary>
+    /// <c>DataProtection:EncryptionKey</c>: base64 of 32 random bytes, the same on every node; it
+    /// encrypts the shared Data Protection keys at rest. Without it keys are stored unencrypted and
+    /// ASP.NET warns "No XML encryptor configured" (development only).
+    /// </summary>
+    private static byte[]? DataProtectionKey(ConfigurationManager configuration)
+    {
+        if (configuration["DataProtection:EncryptionKey"] is not { Length: > 0 } text)
+        {
+            return null;
+        }
+
+        var key = new byte[32];
+        return Convert.TryFromBase64String(text, key, out var written) && written == 32
+            ? key
+            : throw new InvalidOperationException("DataProtection:EncryptionKey must be base64 of exactly 32 bytes (openssl rand -base64 32)");
     }
 
     /// <summary>Applies pending migrations when configured to; a changed migration stops the node here.</summary>
