@@ -6,7 +6,7 @@ using Npgsql;
 namespace HostedMail.Storage.DataProtection;
 
 /// <summary>
-/// The Data Protection key ring in PostgreSQL (<c>data_protection_keys</c>, migration 0071), so
+/// The Data Protection key ring in PostgreSQL (<c>cluster.data_protection_keys</c>, migration 0071), so
 /// every node protects and unprotects with the same keys. Elements arrive here already encrypted
 /// by the configured <see cref="Microsoft.AspNetCore.DataProtection.XmlEncryption.IXmlEncryptor"/>.
 /// </summary>
@@ -15,9 +15,9 @@ namespace HostedMail.Storage.DataProtection;
 // manager handles like any key ring with two active keys (the newest wins, both unprotect).
 internal sealed class PostgresXmlRepository(NpgsqlDataSource dataSource) : IXmlRepository
 {
-    private const string SelectSql = "SELECT xml FROM data_protection_keys ORDER BY created_at, friendly_name";
+    private const string SelectSql = "SELECT xml FROM cluster.data_protection_keys ORDER BY created_at, friendly_name";
 
-    private const string InsertSql = "INSERT INTO data_protection_keys (friendly_name, xml) VALUES (@name, @xml) ON CONFLICT (friendly_name) DO NOTHING";
+    private const string InsertSql = "INSERT INTO cluster.data_protection_keys (friendly_name, xml) VALUES (@name, @xml) ON CONFLICT (friendly_name) DO NOTHING";
 
     public IReadOnlyCollection<XElement> GetAllElements()
     {

@@ -23,7 +23,7 @@ public sealed class DataProtectionTests
 
         await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT string_agg(xml, '') FROM data_protection_keys", connection);
+        await using var command = new NpgsqlCommand("SELECT string_agg(xml, '') FROM cluster.data_protection_keys", connection);
         var stored = (string)(await command.ExecuteScalarAsync())!;
         Assert.Contains("<encryptedKey", stored, StringComparison.Ordinal);
         // The key material itself (<masterKey>, in the clear without an encryptor) is not readable.
