@@ -1,4 +1,5 @@
 using System.Net;
+using HostedMail.Core.Security;
 
 namespace HostedMail.Net;
 
@@ -81,11 +82,18 @@ public interface ICredentialVerifier
 /// growing delay, cache of recent successes, then the verifier. Shared by SMTP, IMAP and POP3.
 /// </summary>
 /// <remarks>
-/// Implementation notes: the delay is awaited before verifying (on the injected TimeProvider), so
-/// an attacker's guesses slow down without a thread being held. A lockout answers without
-/// asking the verifier, which also keeps a locked-out flood off the database and the CPU.
+/// Implementation notes: failures are counted cluster-wide per login and per client address
+/// (IPv6 /64) by <see cref="IAuthenticationLimiter"/> (the mailbox's and the address's grains), so
+/// a balancer spreading an attacker over N nodes gives no more attempts than one node. The delay
+/// is awaited before verifying (on the injected TimeProvider), so an attacker's guesses slow down
+/// without a thread being held. A lockout answers without asking the verifier, which also keeps a
+/// locked-out flood off the database and the CPU. A limiter that cannot answer (the cluster is
+/// changing) fails the attempt temporarily rather than let it through uncounted. A username
+/// lockout also refuses the right password (else it would not stop guessing); that lets someone
+/// lock a user out for <see cref="AuthPenaltyOptions.LockoutDuration"/>, which is why the
+/// username threshold is high and the duration short.
 /// </remarks>
-public sealed class MailAuthenticator(ICredentialVerifier verifier, AuthPenaltyTracker penalties, VerifiedCredentialCache cache, TimeProvider timeProvider, MailSessionRegistry? sessions = null)
+public sealed class MailAuthenticator(ICredentialVerifier verifier, IAuthenticationLimiter limiter, AuthPenaltyOptions penalties, VerifiedCredentialCache cache, TimeProvider timeProvider, MailSessionRegistry? sessions = null)
 {
     /// <summary>Authenticates SASL credentials for a connection.</summary>
     public async ValueTask<AuthResult> AuthenticateAsync(SaslCredentials credentials, ConnectionInfo connection, CancellationToken cancellationToken)
@@ -96,8 +104,16 @@ public sealed class MailAuthenticator(ICredentialVerifier verifier, AuthPenaltyT
         {
             return AuthResult.Failed;
         }
-        var address = connection.RemoteEndPoint.Address;
-        var decision = penalties.Check(address, credentials.Username);
+        var address = IpKey.Normalize(connection.RemoteEndPoint.Address, penalties.Ipv6PrefixLength).ToString();
+        PenaltyDecision decision;
+        try
+        {
+            decision = await limiter.CheckAsync(address, credentials.Username, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return AuthResult.TemporaryFailure;
+        }
         if (decision.LockedFor is { } lockedFor)
         {
             return new AuthResult(AuthStatus.LockedOut, RetryAfter: lockedFor);
@@ -112,7 +128,7 @@ public sealed class MailAuthenticator(ICredentialVerifier verifier, AuthPenaltyT
         if (stamp is { } known && cache.TryGet(credentials.Username, credentials.Password, known, out var cached))
         {
             await verifier.CachedSuccessAsync(cached, cancellationToken);
-            penalties.RecordSuccess(address, credentials.Username);
+            await RecordAsync(address, credentials.Username, succeeded: true, cancellationToken);
             sessions?.Authenticated(connection.ConnectionId, cached.Subject ?? credentials.Username);
             return cached;
         }
@@ -121,7 +137,7 @@ public sealed class MailAuthenticator(ICredentialVerifier verifier, AuthPenaltyT
         switch (result.Status)
         {
             case AuthStatus.Succeeded:
-                penalties.RecordSuccess(address, credentials.Username);
+                await RecordAsync(address, credentials.Username, succeeded: true, cancellationToken);
                 sessions?.Authenticated(connection.ConnectionId, result.Subject ?? credentials.Username);
                 if (stamp is { } current)
                 {
@@ -129,9 +145,35 @@ public sealed class MailAuthenticator(ICredentialVerifier verifier, AuthPenaltyT
                 }
                 break;
             case AuthStatus.Failed:
-                penalties.RecordFailure(address, credentials.Username);
+                try
+                {
+                    await RecordAsync(address, credentials.Username, succeeded: false, cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Not counted: refuse for now rather than hand out an uncounted guess.
+                    return AuthResult.TemporaryFailure;
+                }
                 break;
         }
         return result;
+    }
+
+    private async ValueTask RecordAsync(string address, string username, bool succeeded, CancellationToken cancellationToken)
+    {
+        if (!succeeded)
+        {
+            await limiter.RecordFailureAsync(address, username, cancellationToken);
+            return;
+        }
+        try
+        {
+            // The login's grain writes only when it has failures to clear.
+            await limiter.RecordSuccessAsync(address, username, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The login stands; its old failures are forgotten later (ForgetAfter) instead.
+        }
     }
 }

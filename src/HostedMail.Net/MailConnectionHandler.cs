@@ -2,6 +2,7 @@ using HostedMail.Core.Mailboxes;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -110,8 +111,13 @@ internal sealed record MailListenerFeature(MailListener Listener);
 /// <summary>Registration helpers.</summary>
 public static class MailListenerExtensions
 {
-    /// <summary>Registers <see cref="MailNetServices"/> and the authentication services (penalties, credential cache, <see cref="MailAuthenticator"/> once an <see cref="ICredentialVerifier"/> is registered).</summary>
-    public static IServiceCollection AddMailNet(this IServiceCollection services, ServerCertificateSelector? certificates, AuthPenaltyOptions? penalties = null, CredentialCacheOptions? credentialCache = null)
+    /// <summary>
+    /// Registers <see cref="MailNetServices"/> and the authentication services (credential cache,
+    /// <see cref="MailAuthenticator"/> once an <see cref="ICredentialVerifier"/> and an
+    /// <see cref="HostedMail.Core.Security.IAuthenticationLimiter"/> are registered; penalty
+    /// thresholds come from a registered <see cref="HostedMail.Core.Security.AuthPenaltyOptions"/>).
+    /// </summary>
+    public static IServiceCollection AddMailNet(this IServiceCollection services, ServerCertificateSelector? certificates, CredentialCacheOptions? credentialCache = null)
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<MailSessionRegistry>();
@@ -120,7 +126,7 @@ public static class MailListenerExtensions
         services.AddSingleton<IHostedService>(sp => sp.GetService<ICredentialRevocationFeed>() is { } feed
             ? new CredentialRevocationWatcher(feed, sp.GetRequiredService<MailSessionRegistry>())
             : new NoRevocations());
-        services.AddSingleton(sp => new AuthPenaltyTracker(penalties ?? new AuthPenaltyOptions(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(new HostedMail.Core.Security.AuthPenaltyOptions());
         services.AddSingleton(sp => new VerifiedCredentialCache(credentialCache ?? new CredentialCacheOptions(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<MailAuthenticator>();
         services.AddSingleton<MailListenerRegistry>();

@@ -54,6 +54,9 @@ public static class StorageServiceCollectionExtensions
     /// cheaper (STORE, FETCH and EXPUNGE statements took 0.2-0.5 ms to plan, more than to run);
     /// every statement is written to plan well without its parameter values (no "@p IS NULL OR"
     /// filters: see Db.Filter). An explicit setting in the connection string wins.
+    /// The Orleans ADO.NET providers share this data source and read their queries with an
+    /// unqualified <c>SELECT ... FROM OrleansQuery</c>: <c>orleans</c> (migration 0070) is added to
+    /// the search path after the schemas already on it, so our own tables still resolve first.
     /// </summary>
     internal static string WithDefaults(string connectionString)
     {
@@ -73,6 +76,13 @@ public static class StorageServiceCollectionExtensions
         {
             builder.Options = (builder.Options + " -c plan_cache_mode=force_generic_plan").Trim();
         }
+
+        builder.SearchPath = builder.SearchPath switch
+        {
+            null or "" => "\"$user\", public, orleans",
+            var path when path.Split(',').Any(static s => s.Trim() == "orleans") => path,
+            var path => path + ", orleans",
+        };
 
         return builder.ConnectionString;
     }

@@ -19,6 +19,9 @@ public class MailNode : IAsyncLifetime
     public const string Password = "correct horse battery staple";
     public const string Hostname = "mx.hostedmail.test";
 
+    /// <summary>The operator's key that encrypts the shared Data Protection keys (any 32 bytes, base64).</summary>
+    public const string DataProtectionKey = "aG9zdGVkbWFpbC10ZXN0LWRhdGEtcHJvdGVjdGlvbiE=";
+
     private readonly string directory = Directory.CreateTempSubdirectory("hm-node-").FullName;
     private WebApplication? app;
 
@@ -75,6 +78,10 @@ public class MailNode : IAsyncLifetime
             ["Database:ConnectionString"] = Database.ConnectionString,
             ["Security:PasswordHashIterations"] = "1000",
             ["Http:Urls"] = "http://127.0.0.1:0",
+            // Every node is a silo: free silo and gateway ports, so test nodes never collide.
+            ["Orleans:SiloPort"] = "0",
+            ["Orleans:GatewayPort"] = "0",
+            ["DataProtection:EncryptionKey"] = DataProtectionKey,
             ["Dns:Servers:0"] = Dns.EndPoint.ToString(),
             ["Tls:Certificates:0:CertificatePath"] = certificate,
             ["Tls:Certificates:0:KeyPath"] = key,

@@ -1,90 +1,7 @@
 using System.Net;
+using HostedMail.Core.Security;
 
 namespace HostedMail.Net.Tests;
-
-public class AuthPenaltyTrackerTests
-{
-    private static readonly IPAddress Attacker = IPAddress.Parse("203.0.113.9");
-
-    private static AuthPenaltyOptions Options => new()
-    {
-        FreeFailures = 2,
-        BaseDelay = TimeSpan.FromSeconds(1),
-        MaxDelay = TimeSpan.FromSeconds(5),
-        UsernameLockoutThreshold = 6,
-        AddressLockoutThreshold = 10,
-        LockoutDuration = TimeSpan.FromMinutes(15),
-        ForgetAfter = TimeSpan.FromHours(1),
-    };
-
-    [Fact]
-    public void DelayGrowsAfterTheFreeFailuresThenTheUsernameIsLockedOut()
-    {
-        var time = new FakeTimeProvider();
-        var tracker = new AuthPenaltyTracker(Options, time);
-        var delays = new List<double>();
-        for (var i = 0; i < 6; i++)
-        {
-            var decision = tracker.Check(Attacker, "alice@example.com");
-            Assert.Null(decision.LockedFor);
-            delays.Add(decision.Delay.TotalSeconds);
-            tracker.RecordFailure(Attacker, "alice@example.com");
-        }
-        Assert.Equal([0, 0, 0, 1, 2, 4], delays);
-        var locked = tracker.Check(IPAddress.Parse("198.51.100.1"), "ALICE@example.com");
-        Assert.Equal(TimeSpan.FromMinutes(15), locked.LockedFor);
-
-        time.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(1));
-        var after = tracker.Check(Attacker, "alice@example.com");
-        Assert.Null(after.LockedFor);
-        Assert.Equal(TimeSpan.FromSeconds(5), after.Delay);
-        // The count stayed at the threshold: the next failure locks again at once.
-        tracker.RecordFailure(Attacker, "alice@example.com");
-        Assert.NotNull(tracker.Check(Attacker, "alice@example.com").LockedFor);
-    }
-
-    [Fact]
-    public void AddressIsLockedOutAcrossUsernamesAndIPv6IsCountedPerSlash64()
-    {
-        var time = new FakeTimeProvider();
-        var tracker = new AuthPenaltyTracker(Options, time);
-        for (var i = 0; i < 10; i++)
-        {
-            tracker.RecordFailure(IPAddress.Parse($"2001:db8:1:2::{i + 1:x}"), $"user{i}@example.com");
-        }
-        Assert.NotNull(tracker.Check(IPAddress.Parse("2001:db8:1:2::ffff"), "someone@example.com").LockedFor);
-        Assert.Null(tracker.Check(IPAddress.Parse("2001:db8:1:3::1"), "someone@example.com").LockedFor);
-    }
-
-    [Fact]
-    public void SuccessClearsTheUsernameCounter()
-    {
-        var tracker = new AuthPenaltyTracker(Options, new FakeTimeProvider());
-        for (var i = 0; i < 4; i++)
-        {
-            tracker.RecordFailure(Attacker, "bob");
-        }
-        tracker.RecordSuccess(IPAddress.Parse("192.0.2.1"), "bob");
-        Assert.Equal(TimeSpan.Zero, tracker.Check(IPAddress.Parse("192.0.2.1"), "bob").Delay);
-    }
-
-    [Fact]
-    public void OldCountersAreForgottenAndMemoryStaysBounded()
-    {
-        var time = new FakeTimeProvider();
-        var options = Options;
-        options.MaxEntries = 100;
-        var tracker = new AuthPenaltyTracker(options, time);
-        for (var i = 0; i < 500; i++)
-        {
-            tracker.RecordFailure(new IPAddress([10, 0, (byte)(i >> 8), (byte)i]), "u" + i);
-        }
-        Assert.True(tracker.Count <= 101, $"{tracker.Count} counters kept");
-        time.Advance(TimeSpan.FromHours(2));
-        tracker.RecordFailure(Attacker, "x");
-        Assert.Equal(2, tracker.Count);
-    }
-}
 
 public class VerifiedCredentialCacheTests
 {
@@ -158,6 +75,41 @@ public class VerifiedCredentialCacheTests
 
 public class MailAuthenticatorTests
 {
+    /// <summary>
+    /// The grains' rules (<see cref="AuthFailureCounter"/>) held in a dictionary: the grains
+    /// themselves are tested on a cluster in HostedMail.Grains.Tests.
+    /// </summary>
+    private sealed class CountingLimiter(AuthPenaltyOptions options, TimeProvider time) : IAuthenticationLimiter
+    {
+        private readonly Dictionary<string, AuthFailureCounter> counters = [];
+
+        public ValueTask<PenaltyDecision> CheckAsync(string addressKey, string username, CancellationToken cancellationToken)
+        {
+            var login = Counter("u:" + username.ToLowerInvariant()).Read(time.GetUtcNow(), options);
+            var address = Counter("a:" + addressKey).Read(time.GetUtcNow(), options);
+            var locked = login.LockedUntil ?? address.LockedUntil;
+            return ValueTask.FromResult(locked is { } until
+                ? new PenaltyDecision(TimeSpan.Zero, until - time.GetUtcNow())
+                : new PenaltyDecision(options.DelayAfter(Math.Max(login.Failures, address.Failures)), null));
+        }
+
+        public ValueTask RecordFailureAsync(string addressKey, string username, CancellationToken cancellationToken)
+        {
+            Counter("u:" + username.ToLowerInvariant()).Fail(time.GetUtcNow(), options.UsernameLockoutThreshold, options);
+            Counter("a:" + addressKey).Fail(time.GetUtcNow(), options.AddressLockoutThreshold, options);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask RecordSuccessAsync(string addressKey, string username, CancellationToken cancellationToken)
+        {
+            counters.Remove("u:" + username.ToLowerInvariant());
+            return ValueTask.CompletedTask;
+        }
+
+        private AuthFailureCounter Counter(string key) =>
+            counters.TryGetValue(key, out var counter) ? counter : counters[key] = new AuthFailureCounter();
+    }
+
     private sealed class CountingVerifier : ICredentialVerifier
     {
         public int Calls;
@@ -179,9 +131,9 @@ public class MailAuthenticatorTests
     {
         var time = new FakeTimeProvider();
         var verifier = new CountingVerifier();
-        var penalties = new AuthPenaltyTracker(new AuthPenaltyOptions { FreeFailures = freeFailures, UsernameLockoutThreshold = 3 }, time);
+        var options = new AuthPenaltyOptions { FreeFailures = freeFailures, UsernameLockoutThreshold = 3 };
         var cache = new VerifiedCredentialCache(new CredentialCacheOptions(), time);
-        return (new MailAuthenticator(verifier, penalties, cache, time), verifier, time);
+        return (new MailAuthenticator(verifier, new CountingLimiter(options, time), options, cache, time), verifier, time);
     }
 
     [Fact]

@@ -53,9 +53,10 @@ public static class ProtocolTestHost
         services.AddSingleton<TenantService>();
         services.AddSingleton<DomainService>();
         services.AddSingleton<MailboxService>();
-        // Penalties are tested in HostedMail.Net; deliberate failures from 127.0.0.1 here must not
-        // slow down or lock out the other tests.
-        services.AddMailNet(new ServerCertificateSelector([certificate]), new AuthPenaltyOptions { FreeFailures = 1000, AddressLockoutThreshold = 10_000, UsernameLockoutThreshold = 1000 });
+        // Penalties are tested in HostedMail.Grains.Tests and across nodes in the integration tests;
+        // deliberate failures from 127.0.0.1 here must not slow down or lock out the other tests.
+        services.AddSingleton<HostedMail.Core.Security.IAuthenticationLimiter, NoAuthenticationLimits>();
+        services.AddMailNet(new ServerCertificateSelector([certificate]));
         services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
         addProtocol(services, builder.Configuration);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));

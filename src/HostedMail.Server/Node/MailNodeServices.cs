@@ -1,6 +1,8 @@
 using System.Net;
 using HostedMail.Core.AppPasswords;
+using HostedMail.Core.Security;
 using HostedMail.Dns;
+using HostedMail.Grains;
 using HostedMail.Net;
 using HostedMail.Imap.Server;
 using HostedMail.Pop3.Server;
@@ -20,7 +22,9 @@ internal static class MailNodeServices
         var certificates = configuration.GetSection("Tls:Certificates").Get<List<PemCertificateOptions>>() ?? [];
         var penalties = configuration.GetSection("Auth:Penalties").Get<AuthPenaltyOptions>();
         var cache = configuration.GetSection("Auth:CredentialCache").Get<CredentialCacheOptions>();
-        services.AddMailNet(certificates.Count > 0 ? ServerCertificateSelector.FromPemFiles(certificates) : null, penalties, cache);
+        // Failures are counted cluster-wide in grains (before AddMailNet: its default thresholds yield to these).
+        services.AddHostedMailGrains(penalties);
+        services.AddMailNet(certificates.Count > 0 ? ServerCertificateSelector.FromPemFiles(certificates) : null, cache);
         services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
         // App passwords' last use, from verified and cached logins alike, written in batches.
         services.AddSingleton(configuration.GetSection("Auth:AppPasswordUse").Get<AppPasswordUsageOptions>() ?? new AppPasswordUsageOptions());

@@ -2,6 +2,7 @@ using System.Net;
 using HostedMail.Net;
 using HostedMail.Portal;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using HostedMail.Storage.DataProtection;
 using HostedMail.Storage.Migrations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +14,7 @@ using Npgsql;
 
 namespace HostedMail.Server.Node;
 
-/// <summary>Builds the running node: HTTP (health, later the portal) and, in later issues, the mail listeners.</summary>
+/// <summary>Builds the running node: one generic host with the Orleans silo, HTTP (health, portal API) and the mail listeners.</summary>
 internal static class NodeHost
 {
     /// <param name="overrides">Configuration over appsettings.json and the environment.</param>
@@ -25,10 +26,14 @@ internal static class NodeHost
         builder.Configuration.AddHostedMailSources(overrides);
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
+        // Orleans narrates every lifecycle stage at Information; its warnings and errors still show.
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddHostedMailCore(builder.Configuration);
         builder.Services.AddMailServers(builder.Configuration);
         builder.Services.AddPortal(builder.Configuration);
+        builder.AddHostedMailSilo();
+        builder.Services.AddHostedMailDataProtection(DataProtectionKey(builder.Configuration));
         configureServices?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -41,6 +46,24 @@ internal static class NodeHost
         app.MapServiceDnsHealth();
         app.MapPortalApi();
         return app;
+    }
+
+    /// <summary>
+    /// <c>DataProtection:EncryptionKey</c>: base64 of 32 random bytes, the same on every node; it
+    /// encrypts the shared Data Protection keys at rest. Without it keys are stored unencrypted and
+    /// ASP.NET warns "No XML encryptor configured" (development only).
+    /// </summary>
+    private static byte[]? DataProtectionKey(ConfigurationManager configuration)
+    {
+        if (configuration["DataProtection:EncryptionKey"] is not { Length: > 0 } text)
+        {
+            return null;
+        }
+
+        var key = new byte[32];
+        return Convert.TryFromBase64String(text, key, out var written) && written == 32
+            ? key
+            : throw new InvalidOperationException("DataProtection:EncryptionKey must be base64 of exactly 32 bytes (openssl rand -base64 32)");
     }
 
     /// <summary>Applies pending migrations when configured to; a changed migration stops the node here.</summary>

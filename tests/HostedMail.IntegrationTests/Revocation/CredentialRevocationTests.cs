@@ -145,6 +145,12 @@ public sealed class CredentialRevocationTests(FuzzNode node) : IClassFixture<Fuz
         await client.SendAsync($"PASS {password}\r\n");
         var answer = await client.ReadLineAsync() ?? "closed";
         await client.SendAsync("QUIT\r\n");
+        // Wait for the server to end the session (and release the maildrop, RFC 1939 section 6):
+        // the next login of the same mailbox would otherwise race it and find the maildrop locked.
+        while (await client.ReadLineAsync() is not null)
+        {
+        }
+
         return answer;
     }
 

@@ -22,6 +22,9 @@ public sealed class CrashTests
         {
             ["Database:ConnectionString"] = database.ConnectionString,
             ["Http:Urls"] = $"http://127.0.0.1:{httpPort}",
+            // The restarted node takes the killed silo's address: its probe answer declares the old generation dead at once.
+            ["Orleans:SiloPort"] = NodeProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Orleans:GatewayPort"] = NodeProcess.FreePort().ToString(CultureInfo.InvariantCulture),
             ["Mail:Listeners:smtp:Protocol"] = "smtp",
             ["Mail:Listeners:smtp:Endpoint"] = $"127.0.0.1:{smtpPort}",
             ["Mail:Listeners:smtp:MaxConnectionsPerAddress"] = "100",
