@@ -29,6 +29,12 @@ public sealed class NodeProcess : IAsyncDisposable
             start.Environment[$"HOSTEDMAIL__Mail__Listeners__{name}__Enabled"] = "false";
         }
 
+        // Likewise the silo's ports (11111/30000 by default): free ones unless the test names them.
+        foreach (var key in new[] { "SiloPort", "GatewayPort" }.Where(k => !settings.ContainsKey("Orleans:" + k)))
+        {
+            start.Environment[$"HOSTEDMAIL__Orleans__{key}"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         foreach (var (key, value) in settings)
         {
             // Case kept: listener names are keys (a "submission..." name is the submission role).
