@@ -97,7 +97,7 @@ public sealed class AppPasswordLastUsedTests(ClockedNode node) : IClassFixture<C
 
     private static async Task<DateTimeOffset?> LastUsedAsync(HttpClient portal, long mailboxId)
     {
-        var list = JsonDocument.Parse(await portal.GetStringAsync($"/api/v1/mailboxes/{mailboxId}/app-passwords")).RootElement;
+        var list = JsonDocument.Parse(await portal.GetStringAsync($"/api/v1/mailboxes/{mailboxId}/app-passwords")).RootElement.GetProperty("items");
         var lastUsed = list[0].GetProperty("lastUsedAt");
         return lastUsed.ValueKind == JsonValueKind.Null ? null : DateTimeOffset.Parse(lastUsed.GetString()!, CultureInfo.InvariantCulture);
     }
