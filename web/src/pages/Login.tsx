@@ -25,6 +25,7 @@ export function LoginPage() {
           password: form.password,
           totpCode: secondFactor === 'totp' ? form.totpCode.replace(/\s/g, '') : null,
           recoveryCode: secondFactor === 'recovery' ? form.recoveryCode.trim() : null,
+          tenantId: null,
         },
       })),
     onSuccess: (session) => {
