@@ -52,17 +52,19 @@ export function useSessionEnded(): [boolean, () => void] {
   return [ended.data, () => client.setQueryData(sessionEndedKey, false)];
 }
 
-/** After login: remember the session without another round trip (and drop the previous tenant's data). */
+/** After login: remember the session without another round trip (and forget the previous tenant's data). */
 export function useSignedIn() {
   const client = useQueryClient();
   return (session: SessionInfo) => {
     setCsrfToken(session.csrfToken);
     const previous = client.getQueryData<SessionInfo | null>(sessionKey);
-    if (previous && previous.tenantId !== session.tenantId) {
-      client.removeQueries({ predicate: (q) => q.queryKey[0] !== sessionKey[0] });
-    }
     client.setQueryData(sessionEndedKey, false);
     client.setQueryData(sessionKey, session);
+    if (previous && previous.tenantId !== session.tenantId) {
+      // Another tenant: everything read so far belongs to the previous one. Pages on screen
+      // read again at once; the rest is dropped.
+      void client.resetQueries({ predicate: (q) => q.queryKey[0] !== sessionKey[0] && q.queryKey[0] !== sessionEndedKey[0] });
+    }
   };
 }
 

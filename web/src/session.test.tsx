@@ -1,7 +1,7 @@
 // The session across tenants and its end: the tenant switcher (sign in again with tenantId) and
 // a 401 session-expired from any call, which returns to sign-in with a message.
 import { describe, expect, it, beforeEach } from 'vitest';
-import { render, screen, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter } from 'react-router';
@@ -68,6 +68,11 @@ describe('the tenant switcher', () => {
     await userEvent.type(await within(switcher).findByLabelText('Code from your authenticator app'), '123 456');
     await userEvent.click(within(switcher).getByRole('button', { name: 'Switch to Beta GmbH' }));
     expect(await screen.findByText('Signed in as o@a.example (Beta GmbH)')).toBeInTheDocument();
+    // What the dashboard showed was the first tenant's: it is read again in the new one.
+    await waitFor(() => {
+      const lastLogin = seen.map((r) => r.method + ' ' + new URL(r.url).pathname).lastIndexOf('POST /api/v1/auth/login');
+      expect(seen.slice(lastLogin + 1).map((r) => new URL(r.url).pathname)).toEqual(expect.arrayContaining(['/api/v1/tenant', '/api/v1/domains']));
+    });
     const logins = seen.filter((r) => r.method === 'POST' && r.url.endsWith('/auth/login'));
     expect(await logins[0].json()).toEqual({ email: 'o@a.example', password: 'correct horse battery', tenantId: 2, totpCode: null, recoveryCode: null });
     expect(await logins[1].json()).toMatchObject({ tenantId: 2, totpCode: '123456' });
