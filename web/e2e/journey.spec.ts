@@ -209,13 +209,13 @@ test('a new tenant completes every journey', async ({ page }, info) => {
   await expect(codes).toHaveCount(10);
   const recovery = await codes.first().innerText();
   await visit(page, info, '13-security');
-  await page.getByRole('button', { name: s.app.signOut }).click();
+  await page.getByRole('banner').getByRole('button', { name: s.app.signOut }).click();
   await signIn(page, s, email, password);
   await page.getByLabel(s.login.totp).fill(totp(secret, 1));
   await visit(page, info, '14-login-totp');
   await page.getByRole('button', { name: s.login.submit }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(s.dashboard.title);
-  await page.getByRole('button', { name: s.app.signOut }).click();
+  await page.getByRole('banner').getByRole('button', { name: s.app.signOut }).click();
   await signIn(page, s, email, password);
   await page.getByRole('button', { name: s.login.useRecovery }).click();
   await page.getByLabel(s.login.recovery).fill(recovery);
@@ -249,7 +249,7 @@ test('a new tenant completes every journey', async ({ page }, info) => {
   await page.setViewportSize({ width: 1280, height: 720 });
 
   // A forgotten password: the mailed link sets a new one, which then signs in.
-  await page.getByRole('button', { name: s.app.signOut }).click();
+  await page.getByRole('banner').getByRole('button', { name: s.app.signOut }).click();
   await page.getByRole('link', { name: s.login.forgot }).click();
   await page.getByLabel(s.common.email).fill(email);
   await page.getByRole('button', { name: s.reset.request }).click();
