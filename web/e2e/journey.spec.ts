@@ -208,6 +208,7 @@ test('a new tenant completes every journey', async ({ page }, info) => {
   const codes = page.getByTestId('recovery-codes').locator('li');
   await expect(codes).toHaveCount(10);
   const recovery = await codes.first().innerText();
+  const lastRecovery = await codes.last().innerText();
   await visit(page, info, '13-security');
   await page.getByRole('banner').getByRole('button', { name: s.app.signOut }).click();
   await signIn(page, s, email, password);
@@ -261,8 +262,11 @@ test('a new tenant completes every journey', async ({ page }, info) => {
   await visit(page, info, '21-reset-password');
   await page.getByRole('button', { name: s.reset.submit }).click();
   await expect(page.getByRole('status')).toContainText(s.reset.done);
+  // A recovery code, not the app's code: a TOTP step used by the sign-in above may not have
+  // passed yet, and a used step is refused (RFC 6238 section 5.2).
   await signIn(page, s, email, 'a brand new passphrase');
-  await page.getByLabel(s.login.totp).fill(totp(secret, 1));
+  await page.getByRole('button', { name: s.login.useRecovery }).click();
+  await page.getByLabel(s.login.recovery).fill(lastRecovery);
   await page.getByRole('button', { name: s.login.submit }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(s.dashboard.title);
 });

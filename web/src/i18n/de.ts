@@ -80,6 +80,7 @@ const de: Strings = {
     tenantDisplayHint: 'So, wie ihn alle sehen sollen, z. B. Acme GmbH. Ohne Angabe wird der Kurzname gezeigt.',
     tenantName: 'Kurzname',
     tenantHint: 'Kennzeichnet Ihre Organisation hier dauerhaft, z. B. acme.',
+    ownerName: 'Ihr Name',
     email: 'Ihre E-Mail-Adresse',
     password: 'Passwort',
     submit: 'Konto anlegen',

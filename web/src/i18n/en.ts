@@ -78,6 +78,7 @@ const en = {
     tenantDisplayHint: 'As people should see it, e.g. Acme Ltd. Without one, the short name is shown.',
     tenantName: 'Short name',
     tenantHint: 'Identifies your organisation here for good, e.g. acme.',
+    ownerName: 'Your name',
     email: 'Your email address',
     password: 'Password',
     submit: 'Create account',

@@ -38,7 +38,7 @@ export function SignUpPage() {
           hint={t('signup.tenantDisplayHint')} error={fieldError(signUp.error, 'tenantDisplayName')} />
         <Field label={t('signup.tenantName')} name="tenantName" value={form.tenantName} onChange={set('tenantName')} required autoComplete="off" autoCapitalize="none" spellCheck={false}
           hint={<><span>{t('signup.tenantHint')}</span><TenantNameRules value={form.tenantName} /></>} error={fieldError(signUp.error, 'tenantName')} />
-        <Field label={`${t('common.displayName')} ${t('common.optional')}`} name="displayName" value={form.displayName} onChange={set('displayName')} autoComplete="name" error={fieldError(signUp.error, 'displayName')} />
+        <Field label={`${t('signup.ownerName')} ${t('common.optional')}`} name="displayName" value={form.displayName} onChange={set('displayName')} autoComplete="name" error={fieldError(signUp.error, 'displayName')} />
         <Field label={t('signup.email')} name="email" type="email" value={form.email} onChange={set('email')} required autoComplete="email" error={fieldError(signUp.error, 'email')} />
         <Field label={t('signup.password')} name="password" type="password" value={form.password} onChange={set('password')} required autoComplete="new-password"
           hint={<PasswordRules password={form.password} />} error={fieldError(signUp.error, 'password')} />
