@@ -82,16 +82,21 @@ test('a new tenant completes every journey', async ({ page }, info) => {
   await expect(page.getByRole('status')).toHaveText(s.records.verifyResult.missing);
   await visit(page, info, '06-records-pending');
 
-  // Publish it (and MX and SPF) on the DNS server the node asks, then "Check now".
+  // Publish it (and MX, SPF and a DMARC record with a policy RFC 7489 does not know) on the DNS
+  // server the node asks, then "Check now".
   publish(zoneDir(), txtName, { type: 'TXT', data: txtValue });
   publish(zoneDir(), domain, { type: 'MX', data: { preference: 10, exchange: 'mail.hostedmail.test' } },
     { type: 'TXT', data: 'v=spf1 include:_spf.mail.hostedmail.test ~all' });
+  publish(zoneDir(), `_dmarc.${domain}`, { type: 'TXT', data: 'v=DMARC1; p=maybe' });
   await page.getByRole('button', { name: s.records.checkNow }).click();
   await expect(page.getByRole('status')).toHaveText(s.records.verifyResult.ok);
   const rows = page.locator('tr.record');
   await expect(rows.filter({ hasText: s.records.purpose.mx }).locator('.badge')).toHaveText(s.records.st.ok);
   await expect(rows.filter({ hasText: s.records.purpose.spf }).locator('.badge')).toHaveText(s.records.st.ok);
-  await expect(rows.filter({ hasText: s.records.purpose.dmarc }).locator('.badge')).toHaveText(s.records.st.missing);
+  const dmarc = rows.filter({ hasText: s.records.purpose.dmarc });
+  await expect(dmarc.locator('.badge')).toHaveText(s.records.st.wrong);
+  await expect(dmarc.locator('.note')).toContainText(s.records.note.replace('{{note}}', ''));
+  await expect(dmarc.locator('.note')).toContainText('p=maybe: the policy must be none, quarantine or reject');
   await visit(page, info, '07-records-verified');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: s.records.download }).click()]);
   const zone = readFileSync((await download.path())!, 'utf8');
