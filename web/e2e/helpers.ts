@@ -30,16 +30,18 @@ function imap(url: string, command?: string): string {
 
 /**
  * Reads the newest portal mail to `to` from the development mailbox over IMAP (the node
- * delivers all portal mail there in Portal:MailMode=mailbox) and returns its #token= link.
+ * delivers all portal mail there in Portal:MailMode=mailbox) and returns its #token= link
+ * (one other than `except`, the token of an earlier mail, when given).
  */
-export async function mailedToken(to: string, page: 'confirm-email' | 'reset-password'): Promise<string> {
+export async function mailedToken(to: string, page: 'confirm-email' | 'reset-password', except?: string): Promise<string> {
   const box = `imap://127.0.0.1:${process.env.E2E_IMAP_PORT}/INBOX`;
   for (let attempt = 0; attempt < 50; attempt++) {
     const uids = (imap(box, `UID SEARCH TO "${to}"`).match(/\* SEARCH([\d ]*)/)?.[1] ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
     if (uids.length > 0) {
       const message = imap(`${box};UID=${Math.max(...uids)}`);
       const match = message.replace(/=\r?\n/g, '').match(new RegExp(`/${page}#token=([a-z2-7]+)`));
-      if (match) return match[1];
+      // A later mail to the same address: wait until it is there rather than read the last one.
+      if (match && match[1] !== except) return match[1];
     }
     await new Promise((r) => setTimeout(r, 200));
   }

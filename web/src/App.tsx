@@ -1,8 +1,10 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { useState } from 'react';
 import { BrowserRouter, Link, Route, Routes } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { Layout, Page, PublicLayout } from './Layout';
-import { RequireSession } from './auth';
+import { endsSession, forgetSession, RequireSession } from './auth';
+import { ApiError } from './api/client';
 import { SignUpPage } from './pages/SignUp';
 import { ConfirmEmailPage } from './pages/ConfirmEmail';
 import { LoginPage } from './pages/Login';
@@ -27,8 +29,20 @@ function NotFound() {
   );
 }
 
+/** Every query and change that meets an ended session (401) sends the reader back to sign-in. */
 export function makeQueryClient() {
-  return new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } });
+  const onError = (error: unknown) => {
+    if (endsSession(error)) forgetSession(client, error);
+  };
+  const client: QueryClient = new QueryClient({
+    queryCache: new QueryCache({ onError }),
+    mutationCache: new MutationCache({ onError }),
+    defaultOptions: {
+      // An answer from the API (4xx) will not change on a retry; a network failure might.
+      queries: { retry: (count, error) => count < 1 && !(error instanceof ApiError && error.status < 500), refetchOnWindowFocus: false },
+    },
+  });
+  return client;
 }
 
 export function AppRoutes() {
@@ -59,8 +73,9 @@ export function AppRoutes() {
 }
 
 export function App() {
+  const [client] = useState(makeQueryClient);
   return (
-    <QueryClientProvider client={makeQueryClient()}>
+    <QueryClientProvider client={client}>
       <BrowserRouter>
         <AppRoutes />
       </BrowserRouter>

@@ -3,7 +3,8 @@ import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, setCsrfToken } from './api/client';
-import { useSession } from './auth';
+import { currentTenant, useSession } from './auth';
+import { TenantSwitcher } from './components/TenantSwitcher';
 import { languages, setLanguage, type Language } from './i18n';
 
 export function LanguageSwitch() {
@@ -85,12 +86,17 @@ export function Layout() {
           </ul>
         </nav>
         <div className="account">
-          {session.data && <span className="who">{t('app.signedInAs', { email: session.data.user.email, tenant: session.data.tenantName })}</span>}
+          {session.data && (
+            <span className="who">
+              {t('app.signedInAs', { email: session.data.user.email, tenant: currentTenant(session.data)?.displayName ?? session.data.tenantName })}
+            </span>
+          )}
           <LanguageSwitch />
           <button type="button" className="secondary small" onClick={signOut}>{t('app.signOut')}</button>
         </div>
       </header>
       <main id="main" ref={main}>
+        {session.data && <TenantSwitcher key={session.data.tenantId} session={session.data} />}
         <Outlet />
       </main>
     </>

@@ -1,6 +1,6 @@
 // The reads the pages share, keyed for react-query so changes can invalidate them.
 import { useQuery } from '@tanstack/react-query';
-import { api, call, toList } from './api/client';
+import { api, call } from './api/client';
 import type { Alias, Domain, List, Mailbox, Tenant } from './api/types';
 
 export const keys = {
@@ -17,13 +17,13 @@ export const keys = {
 export const useTenant = () => useQuery({ queryKey: keys.tenant, queryFn: () => call<Tenant>(api.GET('/api/v1/tenant')) });
 
 export const useDomains = () =>
-  useQuery({ queryKey: keys.domains, queryFn: async () => toList(await call<List<Domain> | Domain[]>(api.GET('/api/v1/domains'))) });
+  useQuery({ queryKey: keys.domains, queryFn: () => call<List<Domain>>(api.GET('/api/v1/domains')) });
 
 export const useMailboxes = () =>
   useQuery({
     queryKey: keys.mailboxes,
-    queryFn: async () => toList(await call<List<Mailbox> | Mailbox[]>(api.GET('/api/v1/mailboxes', { params: { query: { limit: 1000 } } }))),
+    queryFn: () => call<List<Mailbox>>(api.GET('/api/v1/mailboxes', { params: { query: { limit: 1000 } } })),
   });
 
 export const useAliases = () =>
-  useQuery({ queryKey: keys.aliases, queryFn: async () => toList(await call<List<Alias> | Alias[]>(api.GET('/api/v1/aliases'))) });
+  useQuery({ queryKey: keys.aliases, queryFn: () => call<List<Alias>>(api.GET('/api/v1/aliases')) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, api, call, setCsrfToken, toList } from './client';
+import { ApiError, api, call, setCsrfToken } from './client';
 import { answerFetch } from '../test-utils';
 
 describe('ApiError', () => {
@@ -41,8 +41,4 @@ describe('the API client', () => {
     await expect(call(api.POST('/api/v1/domains', { body: { name: 'x.example' } }))).rejects.toMatchObject({ status: 409, detail: 'the domain is taken' });
   });
 
-  it('reads lists as {items, total} and bare arrays alike', () => {
-    expect(toList([1, 2])).toEqual({ items: [1, 2], total: 2 });
-    expect(toList({ items: [1], total: 7 })).toEqual({ items: [1], total: 7 });
-  });
 });

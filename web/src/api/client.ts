@@ -2,7 +2,6 @@
 // header on changes, and RFC 9457 problem details turned into ApiError.
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './schema';
-import type { List } from './types';
 
 let csrfToken: string | null = null;
 
@@ -69,9 +68,4 @@ export async function call<T>(request: Promise<Result>): Promise<T> {
     throw new ApiError(response.status, error);
   }
   return data as T;
-}
-
-/** Lists arrive as {items, total}; endpoints not moved yet answer a bare array. */
-export function toList<T>(data: T[] | List<T>): List<T> {
-  return Array.isArray(data) ? { items: data, total: data.length } : data;
 }

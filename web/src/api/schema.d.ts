@@ -223,7 +223,10 @@ export interface paths {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number | string;
+                    offset?: number | string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -291,7 +294,10 @@ export interface paths {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number | string;
+                    offset?: number | string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -381,7 +387,10 @@ export interface paths {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number | string;
+                    offset?: number | string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -533,6 +542,7 @@ export interface paths {
                 query?: {
                     before?: number | string;
                     limit?: number | string;
+                    offset?: number | string;
                 };
                 header?: never;
                 path?: never;
@@ -640,7 +650,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Signs in with email, password and, when enabled, a TOTP or recovery code; sets the session cookie. */
+        /** Signs in with email, password and, when enabled, a TOTP or recovery code, to the tenant asked for (tenantId) or the first; sets the session cookie. */
         post: {
             parameters: {
                 query?: never;
@@ -819,7 +829,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Creates a tenant and its owner; mails an address confirmation link. */
+        /** Creates a tenant and its owner; mails an address confirmation link. The same answer whether or not the address has an account. */
         post: {
             parameters: {
                 query?: never;
@@ -893,7 +903,10 @@ export interface paths {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number | string;
+                    offset?: number | string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1003,7 +1016,10 @@ export interface paths {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number | string;
+                    offset?: number | string;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -1358,7 +1374,10 @@ export interface paths {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number | string;
+                    offset?: number | string;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -1526,7 +1545,10 @@ export interface paths {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number | string;
+                    offset?: number | string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1663,6 +1685,39 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/healthz/dns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -1745,6 +1800,8 @@ export interface components {
             email: null | string;
             password: null | string;
             recoveryCode: null | string;
+            /** Format: int64 */
+            tenantId: null | number | string;
             totpCode: null | string;
         };
         MailboxPasswordBody: {
@@ -1764,6 +1821,7 @@ export interface components {
             displayName: null | string;
             email: null | string;
             password: null | string;
+            tenantDisplayName: null | string;
             tenantName: null | string;
         };
         TokenBody: {

@@ -7,10 +7,19 @@ export interface User {
   email: string;
   displayName: string | null;
   role: 'owner' | 'admin' | 'billing' | 'read_only';
+  /** invited until the person accepts the invitation (or confirms the sign-up), then active. */
+  status: 'invited' | 'active';
   emailConfirmed: boolean;
   twoFactorEnabled: boolean;
-  passwordSet: boolean;
   createdAt: string;
+}
+
+/** A tenant the account may sign in to (a confirmed membership). */
+export interface TenantChoice {
+  id: number;
+  name: string;
+  displayName: string;
+  role: User['role'];
 }
 
 export interface SessionInfo {
@@ -19,6 +28,8 @@ export interface SessionInfo {
   tenantName: string;
   authenticatedBy: string;
   csrfToken: string | null;
+  scopes?: string[] | null;
+  tenants: TenantChoice[];
 }
 
 export interface Session {
@@ -154,7 +165,9 @@ export interface TenantUsage {
 
 export interface Tenant {
   id: number;
+  /** The slug. */
   name: string;
+  displayName: string;
   plan: string;
   state: string;
   createdAt: string;
@@ -162,14 +175,13 @@ export interface Tenant {
   usage: TenantUsage;
 }
 
-/** Every list endpoint answers {items, total} (domains, mailboxes, aliases today; the rest as the API moves). */
+/** Every list endpoint answers {items, total} and pages with ?offset=&limit= (1 to 1000, default 100). */
 export interface List<T> {
   items: T[];
   total: number;
 }
 
-/** The audit log pages with nextBefore. */
-export interface Page<T> {
-  items: T[];
+/** The audit log also pages with nextBefore (the cursor of the next, older page; null on the last). */
+export interface Page<T> extends List<T> {
   nextBefore: number | null;
 }

@@ -7,13 +7,14 @@ import type { SessionInfo } from '../api/types';
 import { Page } from '../Layout';
 import { Field } from '../components/Field';
 import { Problem, fieldError } from '../components/Problem';
-import { useSignedIn } from '../auth';
+import { useSessionEnded, useSignedIn } from '../auth';
 
 export function LoginPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const location = useLocation();
   const signedIn = useSignedIn();
+  const [sessionEnded] = useSessionEnded();
   const [form, setForm] = useState({ email: '', password: '', totpCode: '', recoveryCode: '' });
   const [secondFactor, setSecondFactor] = useState<'none' | 'totp' | 'recovery'>('none');
   const login = useMutation({
@@ -24,6 +25,7 @@ export function LoginPage() {
           password: form.password,
           totpCode: secondFactor === 'totp' ? form.totpCode.replace(/\s/g, '') : null,
           recoveryCode: secondFactor === 'recovery' ? form.recoveryCode.trim() : null,
+          tenantId: null,
         },
       })),
     onSuccess: (session) => {
@@ -43,6 +45,7 @@ export function LoginPage() {
   const needsCode = login.error instanceof ApiError && login.error.code === 'two-factor-required';
   return (
     <Page title={t('login.title')}>
+      {sessionEnded && <p className="problem" role="alert">{t('app.sessionEnded')}</p>}
       <form onSubmit={submit} noValidate>
         {!needsCode && <Problem error={login.error} fields={['email', 'password']} />}
         <Field label={t('login.email')} name="email" type="email" value={form.email} onChange={set('email')} required autoComplete="username" error={fieldError(login.error, 'email')} />

@@ -29,6 +29,7 @@ function RecordRow({ record }: { record: RecordCheck }) {
         {record.status !== 'ok' && (
           <p className="found">{record.found.length > 0 ? t('records.found', { values: record.found.join(', ') }) : t('records.foundNothing')}</p>
         )}
+        {record.status === 'wrong' && record.note && <p className="note">{t('records.note', { note: record.note })}</p>}
       </td>
     </tr>
   );

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { api, call, setCsrfToken, toList } from '../api/client';
+import { api, call, setCsrfToken } from '../api/client';
 import type { List, Session, User } from '../api/types';
 import { Page } from '../Layout';
 import { Field } from '../components/Field';
@@ -82,7 +82,7 @@ function TwoFactor() {
 function Sessions() {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const sessions = useQuery({ queryKey: ['sessions'], queryFn: async () => toList(await call<List<Session> | Session[]>(api.GET('/api/v1/account/sessions'))) });
+  const sessions = useQuery({ queryKey: ['sessions'], queryFn: () => call<List<Session>>(api.GET('/api/v1/account/sessions')) });
   const end = useMutation({
     mutationFn: (id: number) => call(api.DELETE('/api/v1/account/sessions/{id}', { params: { path: { id } } })),
     onSuccess: () => client.invalidateQueries({ queryKey: ['sessions'] }),

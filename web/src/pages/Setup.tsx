@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { api, call, toList } from '../api/client';
+import { api, call } from '../api/client';
 import type { AppPassword, List, Mailbox } from '../api/types';
 import { Page } from '../Layout';
 import { Field } from '../components/Field';
@@ -53,7 +53,7 @@ export function SetupPage() {
   });
   const appPasswords = useQuery({
     queryKey: keys.appPasswords(id),
-    queryFn: async () => toList(await call<List<AppPassword> | AppPassword[]>(api.GET('/api/v1/mailboxes/{id}/app-passwords', { params: { path: { id } } }))),
+    queryFn: () => call<List<AppPassword>>(api.GET('/api/v1/mailboxes/{id}/app-passwords', { params: { path: { id } } })),
   });
   const [name, setName] = useState('');
   const create = useMutation({

@@ -7,12 +7,13 @@ import { Page } from '../Layout';
 import { Field } from '../components/Field';
 import { Problem, fieldError } from '../components/Problem';
 import { PasswordRules } from '../components/PasswordRules';
+import { TenantNameRules } from '../components/TenantNameRules';
 
 export function SignUpPage() {
   const { t } = useTranslation();
-  const [form, setForm] = useState({ tenantName: '', email: '', password: '', displayName: '' });
+  const [form, setForm] = useState({ tenantDisplayName: '', tenantName: '', email: '', password: '', displayName: '' });
   const signUp = useMutation({
-    mutationFn: () => call(api.POST('/api/v1/auth/signup', { body: { ...form, displayName: form.displayName || null } })),
+    mutationFn: () => call(api.POST('/api/v1/auth/signup', { body: { ...form, tenantDisplayName: form.tenantDisplayName.trim() || null, displayName: form.displayName || null } })),
   });
   const set = (key: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [key]: e.target.value });
   const submit = (e: FormEvent) => {
@@ -27,14 +28,17 @@ export function SignUpPage() {
       </Page>
     );
   }
-  const fields = ['tenantName', 'email', 'password', 'displayName'];
+  const fields = ['tenantDisplayName', 'tenantName', 'email', 'password', 'displayName'];
   return (
     <Page title={t('signup.title')}>
       <p>{t('signup.intro')}</p>
       <form onSubmit={submit} noValidate>
         <Problem error={signUp.error} fields={fields} />
-        <Field label={t('signup.tenantName')} name="tenantName" value={form.tenantName} onChange={set('tenantName')} required autoComplete="organization" hint={t('signup.tenantHint')} error={fieldError(signUp.error, 'tenantName')} />
-        <Field label={`${t('common.displayName')} ${t('common.optional')}`} name="displayName" value={form.displayName} onChange={set('displayName')} autoComplete="name" error={fieldError(signUp.error, 'displayName')} />
+        <Field label={t('signup.tenantDisplayName')} name="tenantDisplayName" value={form.tenantDisplayName} onChange={set('tenantDisplayName')} autoComplete="organization"
+          hint={t('signup.tenantDisplayHint')} error={fieldError(signUp.error, 'tenantDisplayName')} />
+        <Field label={t('signup.tenantName')} name="tenantName" value={form.tenantName} onChange={set('tenantName')} required autoComplete="off" autoCapitalize="none" spellCheck={false}
+          hint={<><span>{t('signup.tenantHint')}</span><TenantNameRules value={form.tenantName} /></>} error={fieldError(signUp.error, 'tenantName')} />
+        <Field label={`${t('signup.ownerName')} ${t('common.optional')}`} name="displayName" value={form.displayName} onChange={set('displayName')} autoComplete="name" error={fieldError(signUp.error, 'displayName')} />
         <Field label={t('signup.email')} name="email" type="email" value={form.email} onChange={set('email')} required autoComplete="email" error={fieldError(signUp.error, 'email')} />
         <Field label={t('signup.password')} name="password" type="password" value={form.password} onChange={set('password')} required autoComplete="new-password"
           hint={<PasswordRules password={form.password} />} error={fieldError(signUp.error, 'password')} />

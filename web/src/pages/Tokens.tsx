@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { api, call, toList } from '../api/client';
+import { api, call } from '../api/client';
 import type { ApiToken, List } from '../api/types';
 import { Page } from '../Layout';
 import { Field } from '../components/Field';
@@ -14,7 +14,7 @@ const scopes = ['domains:read', 'domains:write', 'mailboxes:read', 'mailboxes:wr
 export function TokensPage() {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const tokens = useQuery({ queryKey: ['tokens'], queryFn: async () => toList(await call<List<ApiToken> | ApiToken[]>(api.GET('/api/v1/account/tokens'))) });
+  const tokens = useQuery({ queryKey: ['tokens'], queryFn: () => call<List<ApiToken>>(api.GET('/api/v1/account/tokens')) });
   const [name, setName] = useState('');
   const [chosen, setChosen] = useState<string[]>(['domains:read']);
   const create = useMutation({

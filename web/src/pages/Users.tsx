@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { api, call, toList } from '../api/client';
+import { api, call } from '../api/client';
 import type { List, User } from '../api/types';
 import { Page } from '../Layout';
 import { Field } from '../components/Field';
@@ -12,7 +12,7 @@ const roles = ['owner', 'admin', 'billing', 'read_only'] as const;
 export function UsersPage() {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const users = useQuery({ queryKey: ['users'], queryFn: async () => toList(await call<List<User> | User[]>(api.GET('/api/v1/users'))) });
+  const users = useQuery({ queryKey: ['users'], queryFn: () => call<List<User>>(api.GET('/api/v1/users')) });
   const [form, setForm] = useState({ email: '', displayName: '', role: 'admin' });
   const invite = useMutation({
     mutationFn: () => call<User>(api.POST('/api/v1/users', { body: { ...form, displayName: form.displayName || null } })),
@@ -46,7 +46,7 @@ export function UsersPage() {
             {users.data.items.map((u) => (
               <tr key={u.id}>
                 <td data-label={t('common.email')}>
-                  {u.email} {!u.passwordSet && <span className="badge pending">{t('users.pending')}</span>}
+                  {u.email} {u.status === 'invited' && <span className="badge pending">{t('users.pending')}</span>}
                   {u.twoFactorEnabled && <span className="badge ok">{t('users.twoFactor')}</span>}
                 </td>
                 <td data-label={t('common.displayName')}>{u.displayName}</td>

@@ -23,14 +23,49 @@ describe('sign-up', () => {
       },
     });
     renderWithApp(<SignUpPage />);
-    await userEvent.type(screen.getByLabelText('Organisation name'), 'acme');
+    await userEvent.type(screen.getByLabelText('Organisation name'), 'Acme Ltd');
+    await userEvent.type(screen.getByLabelText('Short name'), 'acme');
     await userEvent.type(screen.getByLabelText('Your email address'), 'owner@acme.example');
     await userEvent.type(screen.getByLabelText('Password'), 'short');
     await userEvent.click(screen.getByRole('button', { name: 'Create account' }));
     const password = screen.getByLabelText('Password');
     expect(await screen.findByText('password is too short: at least 10 characters are required')).toBeInTheDocument();
     expect(password).toHaveAttribute('aria-invalid', 'true');
-    expect(screen.getByLabelText('Organisation name')).not.toHaveAttribute('aria-invalid');
+    expect(screen.getByLabelText('Short name')).not.toHaveAttribute('aria-invalid');
+  });
+
+  it('checks the short name as it is typed and sends it with the display name', async () => {
+    const seen = answerFetch({ 'POST /api/v1/auth/signup': { status: 201, body: { tenantId: 3, tenantName: 'acme-2', next: '' } } });
+    renderWithApp(<SignUpPage />);
+    const unmet = () => Array.from(screen.getByLabelText('Short name').closest('.field')!.querySelectorAll('.rule.unmet')).map((li) => li.textContent ?? '');
+    const slug = screen.getByLabelText('Short name');
+    expect(slug).toHaveAccessibleDescription(/2 to 40 characters/);
+    await userEvent.type(slug, '2');
+    expect(unmet()).toEqual([expect.stringContaining('2 to 40 characters'), expect.stringContaining('a letter first')]);
+    await userEvent.clear(slug);
+    await userEvent.type(slug, 'Acme_');
+    expect(unmet()).toEqual([expect.stringContaining('only letters, digits and hyphens')]);
+    await userEvent.type(slug, '{Backspace}-');
+    expect(unmet()).toEqual([expect.stringContaining('no hyphen at the end')]);
+    await userEvent.type(slug, '2');
+    expect(unmet()).toEqual([]);
+    expect(screen.getByText('It is kept in lower case: acme-2')).toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText('Organisation name'), 'Acme Ltd');
+    await userEvent.type(screen.getByLabelText('Your email address'), 'owner@acme.example');
+    await userEvent.type(screen.getByLabelText('Password'), 'correct horse battery');
+    await userEvent.click(screen.getByRole('button', { name: 'Create account' }));
+    expect(await screen.findByRole('heading', { name: 'Check your mail' })).toBeInTheDocument();
+    expect(await seen[0].json()).toMatchObject({ tenantName: 'Acme-2', tenantDisplayName: 'Acme Ltd', email: 'owner@acme.example' });
+  });
+
+  it('shows a taken short name (409) in the reader\'s language frame', async () => {
+    await i18n.changeLanguage('de');
+    answerFetch({ 'POST /api/v1/auth/signup': { status: 409, body: { type: 'https://hostedmail.dev/problems/conflict', title: 'conflict', status: 409, detail: 'tenant name acme is taken' } } });
+    renderWithApp(<SignUpPage />);
+    await userEvent.type(screen.getByLabelText('Kurzname'), 'acme');
+    await userEvent.click(screen.getByRole('button', { name: 'Konto anlegen' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('tenant name acme is taken');
+    expect(screen.getByText('2 bis 40 Zeichen')).toBeInTheDocument();
   });
 
   it('speaks German when asked', async () => {
@@ -46,7 +81,7 @@ describe('sign-in', () => {
     const seen = answerFetch({
       'POST /api/v1/auth/login': (request) =>
         request.headers.get('content-type')?.includes('json') && seen.length > 1
-          ? { status: 200, body: { user: { email: 'o@a.example' }, tenantId: 1, tenantName: 'acme', authenticatedBy: 'session', csrfToken: 'c' } }
+          ? { status: 200, body: { user: { email: 'o@a.example' }, tenantId: 1, tenantName: 'acme', authenticatedBy: 'session', csrfToken: 'c', tenants: [] } }
           : { status: 401, body: { type: 'https://hostedmail.dev/problems/two-factor-required', title: 'second factor required', status: 401 } },
     });
     renderWithApp(
@@ -88,17 +123,20 @@ describe('records page', () => {
           records: [
             { kind: 'mx', type: 'MX', name: 'acme.example', expected: '10 mail.hostedmail.test.', status: 'ok', found: ['10 mail.hostedmail.test.'], required: true, purpose: '', note: null },
             { kind: 'spf', type: 'TXT', name: 'acme.example', expected: 'v=spf1 include:_spf.hostedmail.test ~all', status: 'wrong', found: ['v=spf1 -all'], required: true, purpose: '', note: null },
+            { kind: 'dmarc', type: 'TXT', name: '_dmarc.acme.example', expected: 'v=DMARC1; p=none', status: 'wrong', found: ['v=DMARC1; p=maybe'], required: false, purpose: '', note: 'p must be none, quarantine or reject' },
           ],
         },
       },
     });
     renderWithApp(<Routes><Route path="/domains/:id" element={<RecordsPage />} /></Routes>, '/domains/7');
     const rows = await screen.findAllByRole('row');
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(4);
     expect(rows[1]).toHaveTextContent('Tells other mail servers to deliver mail for the domain to us.');
     expect(rows[1]).toHaveTextContent('found');
     expect(rows[2]).toHaveTextContent('wrong value');
     expect(rows[2]).toHaveTextContent('Found: v=spf1 -all');
+    expect(rows[2].querySelector('.note')).toBeNull();
+    expect(rows[3]).toHaveTextContent('Why: p must be none, quarantine or reject');
     expect(screen.getByRole('button', { name: 'Copy MX Value acme.example' })).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Download zone file' })).toHaveAttribute('href', '/api/v1/domains/7/zone');
   });
