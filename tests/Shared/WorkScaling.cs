@@ -14,19 +14,32 @@ internal static class WorkScaling
     {
         run(smallSize);
         run(smallSize * factor);
-        var small = Measure(run, smallSize);
-        var large = Measure(run, smallSize * factor);
 
         // Allocations are deterministic: linear means ~factor (4x slack for constant overheads).
         // Timings are not: while script/test runs other test assemblies on the same 2 cores, ratios
-        // of up to 130x were seen for 16x the input (GC of the large strings included), so time only
-        // has to stay clearly below quadratic (factor², here 256x; noise only makes that larger).
+        // of up to 315x were seen for 16x the input of a pattern that grows ~64x alone (the GC of
+        // the large strings included), so time only has to stay clearly below quadratic (factor²,
+        // here 256x), and a ratio over that is measured again, up to three rounds: a quadratic
+        // algorithm is over the limit in every round, a burst of load on the machine is not.
         var allocationLimit = factor * 4.0;
         var timeLimit = factor * factor * 3.0 / 4.0;
-        var allocationRatio = (double)Math.Max(large.Allocated, 1) / Math.Max(small.Allocated, 1);
-        var timeRatio = large.Ticks / Math.Max(small.Ticks, 1.0);
-        Assert.True(allocationRatio < allocationLimit, $"allocations grew {allocationRatio:F1}x for {factor}x the input ({small.Allocated} -> {large.Allocated} bytes)");
-        Assert.True(timeRatio < timeLimit, $"time grew {timeRatio:F1}x for {factor}x the input ({small.Ticks} -> {large.Ticks} ticks, best of 5)");
+        var timeRatios = new List<string>();
+        for (var round = 0; round < 3; round++)
+        {
+            var small = Measure(run, smallSize);
+            var large = Measure(run, smallSize * factor);
+            var allocationRatio = (double)Math.Max(large.Allocated, 1) / Math.Max(small.Allocated, 1);
+            Assert.True(allocationRatio < allocationLimit, $"allocations grew {allocationRatio:F1}x for {factor}x the input ({small.Allocated} -> {large.Allocated} bytes)");
+            var timeRatio = large.Ticks / Math.Max(small.Ticks, 1.0);
+            if (timeRatio < timeLimit)
+            {
+                return;
+            }
+
+            timeRatios.Add($"{timeRatio:F1}x ({small.Ticks} -> {large.Ticks} ticks)");
+        }
+
+        Assert.Fail($"time grew over {timeLimit:F0}x for {factor}x the input in every round (best of 5 each): {string.Join(", ", timeRatios)}");
     }
 
     private static (long Allocated, long Ticks) Measure(Action<int> run, int size)
