@@ -101,6 +101,18 @@ public sealed class LineClient : IAsyncDisposable
         return await ReadSmtpReplyAsync();
     }
 
+    /// <summary>Sends an IMAP command line and reads up to its tagged reply (untagged lines skipped); "closed" when the server closed first.</summary>
+    public async Task<string> ImapAsync(string command, string tag)
+    {
+        await SendAsync(command);
+        string? line;
+        while ((line = await ReadLineAsync()) is not null && !line.StartsWith(tag, StringComparison.Ordinal))
+        {
+        }
+
+        return line ?? "closed";
+    }
+
     /// <summary>True when the server closed the connection (reads to the end).</summary>
     public async Task<bool> IsClosedAsync()
     {

@@ -1,5 +1,6 @@
 using HostedMail.IntegrationTests.Fuzz;
 using HostedMail.Testing;
+using HostedMail.IntegrationTests.Revocation;
 
 namespace HostedMail.IntegrationTests.Cli;
 
@@ -31,8 +32,8 @@ public sealed class TenantStateCommandTests(FuzzNode node) : IClassFixture<FuzzN
 
         await using var imap = await LineClient.ConnectAsync(node.ImapPort);
         await imap.ReadLineAsync();
-        Assert.StartsWith("a OK", await UntilTaggedAsync(imap, $"a LOGIN {address} \"{MailNode.Password}\"\r\n", "a "), StringComparison.Ordinal);
-        Assert.StartsWith("b OK", await UntilTaggedAsync(imap, "b SELECT INBOX\r\n", "b "), StringComparison.Ordinal);
+        Assert.StartsWith("a OK", await imap.ImapAsync($"a LOGIN {address} \"{MailNode.Password}\"\r\n", "a "), StringComparison.Ordinal);
+        Assert.StartsWith("b OK", await imap.ImapAsync("b SELECT INBOX\r\n", "b "), StringComparison.Ordinal);
         await imap.SendAsync("c IDLE\r\n");
         Assert.StartsWith("+", await imap.ReadLineAsync(), StringComparison.Ordinal);
 
@@ -40,32 +41,14 @@ public sealed class TenantStateCommandTests(FuzzNode node) : IClassFixture<FuzzN
 
         Assert.Equal("* BYE " + HostedMail.Net.MailSessionRegistry.RevokedReason, await imap.ReadLineAsync());
         Assert.True(await imap.IsClosedAsync());
-        Assert.StartsWith("a NO", await LoginAsync(address), StringComparison.Ordinal);
+        Assert.StartsWith("a NO", await MailLogins.ImapAsync(node.ImapPort, address, MailNode.Password), StringComparison.Ordinal);
         Assert.Contains("suspended", await node.Cli.OkAsync("tenant", "list"), StringComparison.Ordinal);
         // Suspending twice changes nothing and says so the same way.
         Assert.Equal($"tenant '{name}' is suspended\n", await node.Cli.OkAsync("tenant", "suspend", name));
 
         Assert.Equal($"tenant '{name}' is active\n", await node.Cli.OkAsync("tenant", "resume", name));
-        Assert.StartsWith("a OK", await LoginAsync(address), StringComparison.Ordinal);
+        Assert.StartsWith("a OK", await MailLogins.ImapAsync(node.ImapPort, address, MailNode.Password), StringComparison.Ordinal);
         Assert.Equal("tenant.suspend,tenant.resume", await node.QueryAsync(
             "SELECT string_agg(action, ',' ORDER BY audit_id) FROM audit_log WHERE action LIKE 'tenant.%' AND action <> 'tenant.create' AND target = @t", ("t", name)));
-    }
-
-    private async Task<string> LoginAsync(string address)
-    {
-        await using var client = await LineClient.ConnectAsync(node.ImapPort);
-        await client.ReadLineAsync();
-        return await UntilTaggedAsync(client, $"a LOGIN {address} \"{MailNode.Password}\"\r\n", "a ");
-    }
-
-    private static async Task<string> UntilTaggedAsync(LineClient client, string command, string tag)
-    {
-        await client.SendAsync(command);
-        string? line;
-        while ((line = await client.ReadLineAsync()) is not null && !line.StartsWith(tag, StringComparison.Ordinal))
-        {
-        }
-
-        return line ?? "closed";
     }
 }

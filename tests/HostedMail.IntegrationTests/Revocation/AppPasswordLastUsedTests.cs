@@ -69,7 +69,7 @@ public sealed class AppPasswordLastUsedTests(ClockedNode node) : IClassFixture<C
         var t0 = node.Clock.GetUtcNow();
 
         // Verified login: recorded.
-        Assert.StartsWith("a OK", await LoginAsync(password), StringComparison.Ordinal);
+        Assert.StartsWith("a OK", await MailLogins.ImapAsync(node.ImapPort, "phone@lastused.example", password), StringComparison.Ordinal);
         await FlushedAsync(usage);
         Assert.Equal(t0, await LastUsedAsync(portal, id));
 
@@ -78,13 +78,13 @@ public sealed class AppPasswordLastUsedTests(ClockedNode node) : IClassFixture<C
         await node.QueryAsync("UPDATE app_passwords SET password_sha256 = sha256(password_sha256) WHERE mailbox_id = @m", ("m", id));
 
         node.Clock.Advance(TimeSpan.FromSeconds(90));
-        Assert.StartsWith("a OK", await LoginAsync(password), StringComparison.Ordinal);
+        Assert.StartsWith("a OK", await MailLogins.ImapAsync(node.ImapPort, "phone@lastused.example", password), StringComparison.Ordinal);
         await FlushedAsync(usage);
         Assert.Equal(t0 + TimeSpan.FromSeconds(90), await LastUsedAsync(portal, id));
 
         // Within the minute: the login is not written again.
         node.Clock.Advance(TimeSpan.FromSeconds(10));
-        Assert.StartsWith("a OK", await LoginAsync(password), StringComparison.Ordinal);
+        Assert.StartsWith("a OK", await MailLogins.ImapAsync(node.ImapPort, "phone@lastused.example", password), StringComparison.Ordinal);
         await FlushedAsync(usage);
         Assert.Equal(t0 + TimeSpan.FromSeconds(90), await LastUsedAsync(portal, id));
     }
@@ -100,19 +100,6 @@ public sealed class AppPasswordLastUsedTests(ClockedNode node) : IClassFixture<C
         var list = JsonDocument.Parse(await portal.GetStringAsync($"/api/v1/mailboxes/{mailboxId}/app-passwords")).RootElement.GetProperty("items");
         var lastUsed = list[0].GetProperty("lastUsedAt");
         return lastUsed.ValueKind == JsonValueKind.Null ? null : DateTimeOffset.Parse(lastUsed.GetString()!, CultureInfo.InvariantCulture);
-    }
-
-    private async Task<string> LoginAsync(string password)
-    {
-        await using var client = await LineClient.ConnectAsync(node.ImapPort);
-        await client.ReadLineAsync();
-        await client.SendAsync($"a LOGIN phone@lastused.example \"{password}\"\r\n");
-        string? line;
-        while ((line = await client.ReadLineAsync()) is not null && !line.StartsWith("a ", StringComparison.Ordinal))
-        {
-        }
-
-        return line ?? "closed";
     }
 
     private async Task<HttpClient> PortalAsync()

@@ -25,20 +25,20 @@ public sealed class CredentialRevocationTests(FuzzNode node) : IClassFixture<Fuz
         // Warm the node's credential cache on every protocol with the old password.
         for (var i = 0; i < 2; i++)
         {
-            Assert.StartsWith("a OK", await ImapLoginAsync(MailNode.Password), StringComparison.Ordinal);
-            Assert.StartsWith("+OK", await Pop3LoginAsync(MailNode.Password), StringComparison.Ordinal);
-            Assert.StartsWith("235 ", await SmtpAuthAsync(MailNode.Password), StringComparison.Ordinal);
+            Assert.StartsWith("a OK", await MailLogins.ImapAsync(node.ImapPort, Address, MailNode.Password), StringComparison.Ordinal);
+            Assert.StartsWith("+OK", await MailLogins.Pop3Async(node.Pop3Port, Address, MailNode.Password), StringComparison.Ordinal);
+            Assert.StartsWith("235 ", await MailLogins.SmtpAsync(node.SubmissionPort, Address, MailNode.Password), StringComparison.Ordinal);
         }
 
         var changed = await node.Cli.RunWithInputAsync(NewPassword + "\n", "mailbox", "set-password", Address, "--password-stdin");
         Assert.True(changed.ExitCode == 0, changed.ToString());
 
-        Assert.StartsWith("a NO", await ImapLoginAsync(MailNode.Password), StringComparison.Ordinal);
-        Assert.StartsWith("-ERR", await Pop3LoginAsync(MailNode.Password), StringComparison.Ordinal);
-        Assert.StartsWith("535 ", await SmtpAuthAsync(MailNode.Password), StringComparison.Ordinal);
-        Assert.StartsWith("a OK", await ImapLoginAsync(NewPassword), StringComparison.Ordinal);
-        Assert.StartsWith("+OK", await Pop3LoginAsync(NewPassword), StringComparison.Ordinal);
-        Assert.StartsWith("235 ", await SmtpAuthAsync(NewPassword), StringComparison.Ordinal);
+        Assert.StartsWith("a NO", await MailLogins.ImapAsync(node.ImapPort, Address, MailNode.Password), StringComparison.Ordinal);
+        Assert.StartsWith("-ERR", await MailLogins.Pop3Async(node.Pop3Port, Address, MailNode.Password), StringComparison.Ordinal);
+        Assert.StartsWith("535 ", await MailLogins.SmtpAsync(node.SubmissionPort, Address, MailNode.Password), StringComparison.Ordinal);
+        Assert.StartsWith("a OK", await MailLogins.ImapAsync(node.ImapPort, Address, NewPassword), StringComparison.Ordinal);
+        Assert.StartsWith("+OK", await MailLogins.Pop3Async(node.Pop3Port, Address, NewPassword), StringComparison.Ordinal);
+        Assert.StartsWith("235 ", await MailLogins.SmtpAsync(node.SubmissionPort, Address, NewPassword), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -51,17 +51,17 @@ public sealed class CredentialRevocationTests(FuzzNode node) : IClassFixture<Fuz
         var (app, password) = await apps.CreateAsync(mailbox, "phone", Actor.OperatorCli);
         for (var i = 0; i < 2; i++)
         {
-            Assert.StartsWith("a OK", await ImapLoginAsync(password, address), StringComparison.Ordinal);
-            Assert.StartsWith("+OK", await Pop3LoginAsync(password, address), StringComparison.Ordinal);
-            Assert.StartsWith("235 ", await SmtpAuthAsync(password, address), StringComparison.Ordinal);
+            Assert.StartsWith("a OK", await MailLogins.ImapAsync(node.ImapPort, address, password), StringComparison.Ordinal);
+            Assert.StartsWith("+OK", await MailLogins.Pop3Async(node.Pop3Port, address, password), StringComparison.Ordinal);
+            Assert.StartsWith("235 ", await MailLogins.SmtpAsync(node.SubmissionPort, address, password), StringComparison.Ordinal);
         }
 
         Assert.True(await apps.DeleteAsync(mailbox, app.AppPasswordId, Actor.OperatorCli));
 
-        Assert.StartsWith("a NO", await ImapLoginAsync(password, address), StringComparison.Ordinal);
-        Assert.StartsWith("-ERR", await Pop3LoginAsync(password, address), StringComparison.Ordinal);
-        Assert.StartsWith("535 ", await SmtpAuthAsync(password, address), StringComparison.Ordinal);
-        Assert.StartsWith("a OK", await ImapLoginAsync(MailNode.Password, address), StringComparison.Ordinal);
+        Assert.StartsWith("a NO", await MailLogins.ImapAsync(node.ImapPort, address, password), StringComparison.Ordinal);
+        Assert.StartsWith("-ERR", await MailLogins.Pop3Async(node.Pop3Port, address, password), StringComparison.Ordinal);
+        Assert.StartsWith("535 ", await MailLogins.SmtpAsync(node.SubmissionPort, address, password), StringComparison.Ordinal);
+        Assert.StartsWith("a OK", await MailLogins.ImapAsync(node.ImapPort, address, MailNode.Password), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -76,8 +76,8 @@ public sealed class CredentialRevocationTests(FuzzNode node) : IClassFixture<Fuz
 
         await using var imap = await LineClient.ConnectAsync(node.ImapPort);
         await imap.ReadLineAsync();
-        Assert.StartsWith("a OK", await UntilTaggedAsync(imap, $"a LOGIN {address} \"{MailNode.Password}\"\r\n", "a "), StringComparison.Ordinal);
-        Assert.StartsWith("b OK", await UntilTaggedAsync(imap, "b SELECT INBOX\r\n", "b "), StringComparison.Ordinal);
+        Assert.StartsWith("a OK", await imap.ImapAsync($"a LOGIN {address} \"{MailNode.Password}\"\r\n", "a "), StringComparison.Ordinal);
+        Assert.StartsWith("b OK", await imap.ImapAsync("b SELECT INBOX\r\n", "b "), StringComparison.Ordinal);
         await imap.SendAsync("c IDLE\r\n");
         Assert.StartsWith("+", await imap.ReadLineAsync(), StringComparison.Ordinal);
 
@@ -110,59 +110,5 @@ public sealed class CredentialRevocationTests(FuzzNode node) : IClassFixture<Fuz
         Assert.True(await imap.IsClosedAsync());
         Assert.True(await pop3.IsClosedAsync());
         Assert.True(await smtp.IsClosedAsync());
-    }
-
-    private static async Task<string> UntilTaggedAsync(LineClient client, string command, string tag)
-    {
-        await client.SendAsync(command);
-        string? line;
-        while ((line = await client.ReadLineAsync()) is not null && !line.StartsWith(tag, StringComparison.Ordinal))
-        {
-        }
-
-        return line ?? "closed";
-    }
-
-    private async Task<string> ImapLoginAsync(string password, string address = Address)
-    {
-        await using var client = await LineClient.ConnectAsync(node.ImapPort);
-        await client.ReadLineAsync();
-        await client.SendAsync($"a LOGIN {address} \"{password}\"\r\n");
-        string? line;
-        while ((line = await client.ReadLineAsync()) is not null && !line.StartsWith("a ", StringComparison.Ordinal))
-        {
-        }
-
-        return line ?? "closed";
-    }
-
-    private async Task<string> Pop3LoginAsync(string password, string address = Address)
-    {
-        await using var client = await LineClient.ConnectAsync(node.Pop3Port);
-        await client.ReadLineAsync();
-        await client.SendAsync($"USER {address}\r\n");
-        await client.ReadLineAsync();
-        await client.SendAsync($"PASS {password}\r\n");
-        var answer = await client.ReadLineAsync() ?? "closed";
-        await client.SendAsync("QUIT\r\n");
-        // Wait for the server to end the session (and release the maildrop, RFC 1939 section 6):
-        // the next login of the same mailbox would otherwise race it and find the maildrop locked.
-        while (await client.ReadLineAsync() is not null)
-        {
-        }
-
-        return answer;
-    }
-
-    private async Task<string> SmtpAuthAsync(string password, string address = Address)
-    {
-        await using var client = await LineClient.ConnectAsync(node.SubmissionPort);
-        await client.ReadSmtpReplyAsync();
-        await client.SmtpAsync("EHLO client.example");
-        await client.SmtpAsync("STARTTLS");
-        await client.StartTlsAsync();
-        await client.SmtpAsync("EHLO client.example");
-        var plain = Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{address}\0{password}"));
-        return await client.SmtpAsync("AUTH PLAIN " + plain);
     }
 }

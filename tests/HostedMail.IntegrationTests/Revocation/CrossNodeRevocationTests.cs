@@ -69,20 +69,20 @@ public sealed class CrossNodeRevocationTests(TwoNodeCluster cluster, ITestOutput
         }
 
         // Node B verifies and caches the credential (one login per protocol), then holds a session of each.
-        Assert.StartsWith("a OK", await ImapLoginAsync(address, credential), StringComparison.Ordinal);
-        Assert.StartsWith("+OK", await Pop3LoginAsync(address, credential), StringComparison.Ordinal);
-        Assert.StartsWith("235 ", await SmtpAuthAsync(address, credential), StringComparison.Ordinal);
-        await using var imap = await OpenImapAsync(address, credential);
-        await using var pop3 = await OpenPop3Async(address, credential);
-        await using var smtp = await OpenSmtpAsync(address, credential);
+        Assert.StartsWith("a OK", await MailLogins.ImapAsync(cluster.PortB("imap"), address, credential), StringComparison.Ordinal);
+        Assert.StartsWith("+OK", await MailLogins.Pop3Async(cluster.PortB("pop3"), address, credential), StringComparison.Ordinal);
+        Assert.StartsWith("235 ", await MailLogins.SmtpAsync(cluster.PortB("submission"), address, credential), StringComparison.Ordinal);
+        await using var imap = await MailLogins.OpenImapAsync(cluster.PortB("imap"), address, credential);
+        await using var pop3 = await MailLogins.OpenPop3Async(cluster.PortB("pop3"), address, credential);
+        await using var smtp = await MailLogins.OpenSmtpAsync(cluster.PortB("submission"), address, credential);
 
         await revoke();
         var revokedAt = Stopwatch.StartNew();
 
         // The very next login on node B, right after node A answered, is refused on every protocol.
-        Assert.StartsWith("a NO", await ImapLoginAsync(address, credential), StringComparison.Ordinal);
-        Assert.StartsWith("-ERR", await Pop3LoginAsync(address, credential), StringComparison.Ordinal);
-        Assert.StartsWith("535 ", await SmtpAuthAsync(address, credential), StringComparison.Ordinal);
+        Assert.StartsWith("a NO", await MailLogins.ImapAsync(cluster.PortB("imap"), address, credential), StringComparison.Ordinal);
+        Assert.StartsWith("-ERR", await MailLogins.Pop3Async(cluster.PortB("pop3"), address, credential), StringComparison.Ordinal);
+        Assert.StartsWith("535 ", await MailLogins.SmtpAsync(cluster.PortB("submission"), address, credential), StringComparison.Ordinal);
 
         Assert.Equal("* BYE " + MailSessionRegistry.RevokedReason, await imap.ReadLineAsync());
         Assert.Equal("-ERR [AUTH] " + MailSessionRegistry.RevokedReason, await pop3.ReadLineAsync());
@@ -103,84 +103,4 @@ public sealed class CrossNodeRevocationTests(TwoNodeCluster cluster, ITestOutput
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    private async Task<LineClient> OpenImapAsync(string address, string password)
-    {
-        var imap = await LineClient.ConnectAsync(cluster.PortB("imap"));
-        imap.Timeout = TimeSpan.FromSeconds(10);
-        await imap.ReadLineAsync();
-        Assert.StartsWith("a OK", await UntilTaggedAsync(imap, $"a LOGIN {address} \"{password}\"\r\n", "a "), StringComparison.Ordinal);
-        Assert.StartsWith("b OK", await UntilTaggedAsync(imap, "b SELECT INBOX\r\n", "b "), StringComparison.Ordinal);
-        await imap.SendAsync("c IDLE\r\n");
-        Assert.StartsWith("+", await imap.ReadLineAsync(), StringComparison.Ordinal);
-        return imap;
-    }
-
-    private async Task<LineClient> OpenPop3Async(string address, string password)
-    {
-        var pop3 = await LineClient.ConnectAsync(cluster.PortB("pop3"));
-        pop3.Timeout = TimeSpan.FromSeconds(10);
-        await pop3.ReadLineAsync();
-        await pop3.SendAsync($"USER {address}\r\n");
-        await pop3.ReadLineAsync();
-        await pop3.SendAsync($"PASS {password}\r\n");
-        Assert.StartsWith("+OK", await pop3.ReadLineAsync(), StringComparison.Ordinal);
-        return pop3;
-    }
-
-    private async Task<LineClient> OpenSmtpAsync(string address, string password)
-    {
-        var smtp = await LineClient.ConnectAsync(cluster.PortB("submission"));
-        smtp.Timeout = TimeSpan.FromSeconds(10);
-        await smtp.ReadSmtpReplyAsync();
-        await smtp.SmtpAsync("EHLO client.example");
-        await smtp.SmtpAsync("STARTTLS");
-        await smtp.StartTlsAsync();
-        await smtp.SmtpAsync("EHLO client.example");
-        Assert.StartsWith("235 ", await smtp.SmtpAsync("AUTH PLAIN " + Plain(address, password)), StringComparison.Ordinal);
-        return smtp;
-    }
-
-    private async Task<string> ImapLoginAsync(string address, string password)
-    {
-        await using var client = await LineClient.ConnectAsync(cluster.PortB("imap"));
-        await client.ReadLineAsync();
-        return await UntilTaggedAsync(client, $"a LOGIN {address} \"{password}\"\r\n", "a ");
-    }
-
-    private async Task<string> Pop3LoginAsync(string address, string password)
-    {
-        await using var client = await LineClient.ConnectAsync(cluster.PortB("pop3"));
-        await client.ReadLineAsync();
-        await client.SendAsync($"USER {address}\r\n");
-        await client.ReadLineAsync();
-        await client.SendAsync($"PASS {password}\r\n");
-        var answer = await client.ReadLineAsync() ?? "closed";
-        await client.SendAsync("QUIT\r\n");
-        await client.ReadLineAsync();
-        return answer;
-    }
-
-    private async Task<string> SmtpAuthAsync(string address, string password)
-    {
-        await using var client = await LineClient.ConnectAsync(cluster.PortB("submission"));
-        await client.ReadSmtpReplyAsync();
-        await client.SmtpAsync("EHLO client.example");
-        await client.SmtpAsync("STARTTLS");
-        await client.StartTlsAsync();
-        await client.SmtpAsync("EHLO client.example");
-        return await client.SmtpAsync("AUTH PLAIN " + Plain(address, password));
-    }
-
-    private static string Plain(string address, string password) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{address}\0{password}"));
-
-    private static async Task<string> UntilTaggedAsync(LineClient client, string command, string tag)
-    {
-        await client.SendAsync(command);
-        string? line;
-        while ((line = await client.ReadLineAsync()) is not null && !line.StartsWith(tag, StringComparison.Ordinal))
-        {
-        }
-
-        return line ?? "closed";
-    }
 }
