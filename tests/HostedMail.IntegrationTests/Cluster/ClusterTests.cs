@@ -6,6 +6,7 @@ using HostedMail.Server.Node;
 using HostedMail.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using HostedMail.IntegrationTests.Revocation;
 using Orleans;
 using Orleans.Runtime;
 using Xunit.Abstractions;
@@ -71,13 +72,13 @@ public sealed class ClusterTests(ITestOutputHelper output)
             // Four wrong passwords, two on each node: the threshold is four, counted once for the cluster.
             for (var i = 0; i < 4; i++)
             {
-                Assert.Contains("NO [AUTHENTICATIONFAILED]", await LoginAsync(i % 2 == 0 ? imapA : imapB, "alice@acme.example", "wrong"), StringComparison.Ordinal);
+                Assert.Contains("NO [AUTHENTICATIONFAILED]", await MailLogins.ImapAsync(i % 2 == 0 ? imapA : imapB, "alice@acme.example", "wrong"), StringComparison.Ordinal);
             }
 
             // Locked on both nodes, even with the right password; bob (same client address) is not locked.
-            Assert.Contains("NO [UNAVAILABLE]", await LoginAsync(imapA, "alice@acme.example", MailNode.Password), StringComparison.Ordinal);
-            Assert.Contains("NO [UNAVAILABLE]", await LoginAsync(imapB, "alice@acme.example", MailNode.Password), StringComparison.Ordinal);
-            Assert.Contains("OK", await LoginAsync(imapB, "bob@acme.example", MailNode.Password), StringComparison.Ordinal);
+            Assert.Contains("NO [UNAVAILABLE]", await MailLogins.ImapAsync(imapA, "alice@acme.example", MailNode.Password), StringComparison.Ordinal);
+            Assert.Contains("NO [UNAVAILABLE]", await MailLogins.ImapAsync(imapB, "alice@acme.example", MailNode.Password), StringComparison.Ordinal);
+            Assert.Contains("OK", await MailLogins.ImapAsync(imapB, "bob@acme.example", MailNode.Password), StringComparison.Ordinal);
 
             // Kill node A. Whichever node held alice's grain, the survivor answers from the stored
             // count once A is declared dead (a 1 s probe timeout: seconds, not minutes).
@@ -91,14 +92,14 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
             // A call already on its way to the dead node may fail once (answered as a temporary
             // failure, never as a login): wait until the survivor answers bob again.
-            while (!(await LoginAsync(imapB, "bob@acme.example", MailNode.Password)).Contains("OK", StringComparison.Ordinal))
+            while (!(await MailLogins.ImapAsync(imapB, "bob@acme.example", MailNode.Password)).Contains("OK", StringComparison.Ordinal))
             {
                 await Task.Delay(100, deadline.Token);
             }
 
             output.WriteLine($"node A declared dead after {declaredDead.Elapsed.TotalSeconds:F1} s");
-            Assert.Contains("NO [UNAVAILABLE]", await LoginAsync(imapB, "alice@acme.example", MailNode.Password), StringComparison.Ordinal);
-            Assert.Contains("NO [AUTHENTICATIONFAILED]", await LoginAsync(imapB, "bob@acme.example", "wrong"), StringComparison.Ordinal);
+            Assert.Contains("NO [UNAVAILABLE]", await MailLogins.ImapAsync(imapB, "alice@acme.example", MailNode.Password), StringComparison.Ordinal);
+            Assert.Contains("NO [AUTHENTICATIONFAILED]", await MailLogins.ImapAsync(imapB, "bob@acme.example", "wrong"), StringComparison.Ordinal);
         }
     }
 
@@ -110,8 +111,6 @@ public sealed class ClusterTests(ITestOutputHelper output)
         {
             ["Database:ConnectionString"] = database.ConnectionString,
             ["Http:Urls"] = $"http://127.0.0.1:{httpPort}",
-            ["Orleans:SiloPort"] = NodeProcess.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Orleans:GatewayPort"] = NodeProcess.FreePort().ToString(CultureInfo.InvariantCulture),
             ["Mail:Listeners:imap:Protocol"] = "imap",
             ["Mail:Listeners:imap:Endpoint"] = $"127.0.0.1:{imapPort}",
             ["Imap:AllowPlaintextAuthentication"] = "true",
@@ -121,33 +120,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
             ["Auth:Penalties:AddressLockoutThreshold"] = "1000",
             ["Dns:Servers:0"] = "127.0.0.1:9",
         };
-        // appsettings.json beside the executable names the development listeners: two nodes here must not bind them.
-        foreach (var listener in new[] { "smtp", "submission", "submissions", "imaps", "pop3", "pop3s" })
-        {
-            settings[$"Mail:Listeners:{listener}:Enabled"] = "false";
-        }
-
         return (await NodeProcess.StartAsync(settings, httpPort), imapPort);
-    }
-
-    /// <summary>One IMAP LOGIN on a new connection; returns the tagged reply line.</summary>
-    private static async Task<string> LoginAsync(int port, string user, string password)
-    {
-        using var client = new TcpClient();
-        await client.ConnectAsync("127.0.0.1", port);
-        using var reader = new StreamReader(client.GetStream(), Encoding.ASCII);
-        await using var writer = new StreamWriter(client.GetStream(), Encoding.ASCII) { NewLine = "\r\n", AutoFlush = true };
-        await reader.ReadLineAsync(); // greeting
-        await writer.WriteLineAsync($"a1 LOGIN \"{user}\" \"{password}\"");
-        while (await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)) is { } line)
-        {
-            if (line.StartsWith("a1 ", StringComparison.Ordinal))
-            {
-                return line;
-            }
-        }
-
-        return "(connection closed)";
     }
 
     private static async Task<string?> ScalarAsync(TestDatabase database, string sql)
