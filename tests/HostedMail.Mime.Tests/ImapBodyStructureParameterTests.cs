@@ -103,4 +103,36 @@ public sealed class ImapBodyStructureParameterTests
         Assert.Matches("\\(\"message\" \"global\" NIL NIL NIL \"7bit\" \\d+ \\(NIL \"Grüße\"", rev2);
         Assert.DoesNotMatch("\"message\" \"global\" NIL NIL NIL \"7bit\" \\d+ \\(NIL \"Gr", rev1);
     }
+
+    [Fact]
+    public void WhereTheRev1FormSaysTheRev2FormIsTheSameItIsOverTheWholeCorpus()
+    {
+        int same = 0, different = 0;
+        foreach (var corpusMessage in HostedMail.Testing.Corpus.RealWorldCorpus.Generate().Concat(HostedMail.Testing.Corpus.DebianMailCorpus.Load()))
+        {
+            MimeMessage m = MimeMessage.Parse(corpusMessage.Bytes);
+            byte[] rev1 = m.GetImapBodyStructure();
+            if (ImapBodyStructure.SameForImap4rev2(rev1))
+            {
+                Assert.Equal(rev1, m.GetImapBodyStructure(utf8Quoted: true, imap4rev2: true));
+                same++;
+            }
+            else
+            {
+                different++;
+            }
+        }
+
+        // Most messages take the cached form; the ones with the marks are computed again.
+        Assert.True(same > different && different > 0, $"{same} same, {different} computed");
+    }
+
+    [Fact]
+    public void TheMarksOfADifferentRev2FormAreSeen()
+    {
+        Assert.False(ImapBodyStructure.SameForImap4rev2(TestUtil.Parse(Attachment).GetImapBodyStructure()));
+        Assert.True(ImapBodyStructure.SameForImap4rev2("(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 4 1 NIL NIL NIL NIL)"u8));
+        Assert.False(ImapBodyStructure.SameForImap4rev2("(\"message\" \"GLOBAL\" NIL NIL NIL \"8bit\" 4 NIL NIL NIL NIL)"u8));
+        Assert.False(ImapBodyStructure.SameForImap4rev2("(\"text\" \"plain\" (\"name\" {5}\r\nM\u00e4rz) NIL NIL \"7bit\" 4 1 NIL NIL NIL NIL)"u8));
+    }
 }

@@ -284,11 +284,14 @@ internal sealed partial class ImapSession
     /// <summary>
     /// Whether ENVELOPE or BODYSTRUCTURE must be computed from the message: the blob has no cached
     /// value of the current version (a message stored before, see <see cref="ImapBodyStructure.Version"/>),
-    /// or this session enabled IMAP4rev2, whose BODYSTRUCTURE differs from the cached IMAP4rev1 form.
+    /// or this session enabled IMAP4rev2 and the message's BODYSTRUCTURE differs from the cached
+    /// IMAP4rev1 form (message/global parts, charset-encoded parameters, non-ASCII strings).
     /// </summary>
     private bool NeedsViewsFromBlob(List<FetchItem> items, ImapMessage message) =>
         (items.Any(i => i.Kind == FetchKind.Envelope) && message.Envelope is null)
-        || (items.Any(i => i.Kind == FetchKind.BodyStructure) && (message.BodyStructure is null || _rev2));
+        || (items.Any(i => i.Kind == FetchKind.BodyStructure) && (message.BodyStructure is null || NeedsRev2Structure(message.BodyStructure)));
+
+    private bool NeedsRev2Structure(byte[] imap4rev1Structure) => _rev2 && !ImapBodyStructure.SameForImap4rev2(imap4rev1Structure);
 
     /// <summary>The views computed from the blob; stale cached ones are written back for the next reader.</summary>
     private ImapMessage RefreshViews(ImapMessage message, byte[] blob)
@@ -302,7 +305,7 @@ internal sealed partial class ImapSession
             message = message with { Envelope = envelope, BodyStructure = structure };
         }
 
-        return _rev2 ? message with { BodyStructure = parsed.GetImapBodyStructure(utf8Quoted: _utf8, imap4rev2: true) } : message;
+        return NeedsRev2Structure(message.BodyStructure!) ? message with { BodyStructure = parsed.GetImapBodyStructure(utf8Quoted: _utf8, imap4rev2: true) } : message;
     }
 
     private static bool NeedsBlob(FetchItem item) =>

@@ -10,6 +10,34 @@ public static class ImapBodyStructure
     /// </summary>
     public const int Version = 2;
 
+    /// <summary>
+    /// Whether the IMAP4rev2 BODYSTRUCTURE of a message is byte for byte its IMAP4rev1 one, read
+    /// from the IMAP4rev1 form alone, so that a session that enabled IMAP4rev2 can use the cached
+    /// value without parsing the message. The forms differ only in message/global parts and in
+    /// charset-encoded RFC 2231 parameters (whose names keep their asterisk, <c>"filename*"</c>),
+    /// and UTF8=ACCEPT quoting matters only for non-ASCII strings, which the IMAP4rev1 form
+    /// writes as 8-bit bytes or literals. Any of these marks (or a string that merely looks like
+    /// one) answers false, and the caller computes the IMAP4rev2 form.
+    /// </summary>
+    public static bool SameForImap4rev2(ReadOnlySpan<byte> imap4rev1Structure) =>
+        !imap4rev1Structure.ContainsAnyInRange((byte)0x80, (byte)0xFF)
+        && !imap4rev1Structure.Contains((byte)'{')
+        && imap4rev1Structure.IndexOf("*\""u8) < 0
+        && !ContainsIgnoreCase(imap4rev1Structure, "\"global\""u8);
+
+    private static bool ContainsIgnoreCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> lowerCaseValue)
+    {
+        for (int i = 0; i + lowerCaseValue.Length <= text.Length; i++)
+        {
+            if (System.Text.Ascii.EqualsIgnoreCase(text.Slice(i, lowerCaseValue.Length), lowerCaseValue))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The ENVELOPE data item value: a parenthesised list.</summary>
     public static byte[] Envelope(MimeMessage message, bool utf8Quoted = false)
     {
