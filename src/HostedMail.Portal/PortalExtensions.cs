@@ -73,6 +73,7 @@ public static class PortalExtensions
         DomainEndpoints.Map(api);
         MailboxEndpoints.Map(api);
         AliasEndpoints.Map(api);
+        TrackingEndpoints.Map(api);
         app.MapOpenApi("/api/{documentName}/openapi.json").AllowAnonymous();
         ClientConfigEndpoints.Map(app);
         WebApp.MapWebApp(app);

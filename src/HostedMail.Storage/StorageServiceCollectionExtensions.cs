@@ -40,6 +40,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IMaildropLock, PostgresMaildropLock>();
         services.AddSingleton<HostedMail.Core.Outbound.IOutboundQueue, PostgresOutboundQueue>();
         services.AddSingleton<HostedMail.Core.Outbound.IOutboundQueueAdmin, PostgresOutboundQueueAdmin>();
+        services.AddSingleton<HostedMail.Core.Outbound.IMessageTracking, PostgresMessageTracking>();
         return services;
     }
 

@@ -44,8 +44,9 @@ public static class ApiScopes
     public const string AliasesWrite = "aliases:write";
     public const string AuditRead = "audit:read";
     public const string TenantRead = "tenant:read";
+    public const string TrackingRead = "tracking:read";
 
-    public static IReadOnlyList<string> All { get; } = [DomainsRead, DomainsWrite, MailboxesRead, MailboxesWrite, AliasesRead, AliasesWrite, AuditRead, TenantRead];
+    public static IReadOnlyList<string> All { get; } = [DomainsRead, DomainsWrite, MailboxesRead, MailboxesWrite, AliasesRead, AliasesWrite, AuditRead, TenantRead, TrackingRead];
 }
 
 /// <summary>Creates, lists and revokes API tokens; the token text is returned once and stored only as a SHA-256.</summary>

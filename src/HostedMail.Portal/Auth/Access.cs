@@ -18,6 +18,8 @@ internal enum Area
     Account,
     /// <summary>The tenant's portal users. Sessions only.</summary>
     Users,
+    /// <summary>Message tracking: who sent whom what and what became of it. Owners and admins only (read-only and billing roles see no mail traffic).</summary>
+    Tracking,
 }
 
 /// <summary>The role and scope rules, and the anti-forgery check, as an endpoint filter.</summary>
@@ -60,7 +62,7 @@ internal static class Access
     {
         PortalRole.Owner or PortalRole.Admin => true,
         PortalRole.Billing => area is Area.Account || (area is Area.Tenant && !write),
-        _ => area is Area.Account || (!write && area is not Area.Users),
+        _ => area is Area.Account || (!write && area is not (Area.Users or Area.Tracking)),
     };
 
     private static bool TokenAllows(IReadOnlyList<string> scopes, Area area, bool write) =>

@@ -58,8 +58,8 @@ internal sealed class PostgresMessageStore : IMessageStore, IAsyncDisposable
 
     private const string QueueSql = """
         WITH q AS (
-            INSERT INTO outbound_messages (tenant_id, mailbox_id, envelope_from, blob_sha256, size, envid, ret, require_tls, smtputf8, expires_at, content_offset)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $15)
+            INSERT INTO outbound_messages (tenant_id, mailbox_id, envelope_from, blob_sha256, size, envid, ret, require_tls, smtputf8, expires_at, content_offset, message_id_hdr, subject)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $15, $16, $17)
             RETURNING queue_id
         ), r AS (
             INSERT INTO outbound_recipients (tenant_id, queue_id, recipient, domain, notify, orcpt)
@@ -225,7 +225,8 @@ internal sealed class PostgresMessageStore : IMessageStore, IAsyncDisposable
         {
             command.BatchCommands.Add(Statement(QueueSql, o.TenantId, o.MailboxId, o.EnvelopeFrom, message.Sha256, message.Size - o.ContentOffset, o.EnvId, o.Ret, o.RequireTls, o.SmtpUtf8, o.ExpiresAt,
                 o.Recipients.Select(r => r.Address).ToArray(), o.Recipients.Select(r => DomainOf(r.Address)).ToArray(),
-                o.Recipients.Select(r => r.Notify).ToArray(), o.Recipients.Select(r => r.OriginalRecipient).ToArray(), o.ContentOffset));
+                o.Recipients.Select(r => r.Notify).ToArray(), o.Recipients.Select(r => r.OriginalRecipient).ToArray(), o.ContentOffset,
+                message.Summary.MessageId, message.Summary.Subject));
         }
 
         var delivered = batch.Select(p => new DeliveredMessage[p.Request.Deliveries.Count]).ToArray();
