@@ -19,6 +19,7 @@ import { SecurityPage } from './pages/Security';
 import { UsersPage } from './pages/Users';
 import { TokensPage } from './pages/Tokens';
 import { AuditPage } from './pages/Audit';
+import { TrackingPage } from './pages/Tracking';
 
 function NotFound() {
   const { t } = useTranslation();
@@ -65,6 +66,7 @@ export function AppRoutes() {
         <Route path="/users" element={<UsersPage />} />
         <Route path="/tokens" element={<TokensPage />} />
         <Route path="/audit" element={<AuditPage />} />
+        <Route path="/tracking" element={<TrackingPage />} />
         <Route path="/security" element={<SecurityPage />} />
         <Route path="*" element={<NotFound />} />
       </Route>

@@ -66,6 +66,7 @@ export function Layout() {
     ['/domains', 'nav.domains'],
     ['/mailboxes', 'nav.mailboxes'],
     ['/aliases', 'nav.aliases'],
+    ['/tracking', 'nav.tracking'],
     ['/users', 'nav.users'],
     ['/tokens', 'nav.tokens'],
     ['/audit', 'nav.audit'],

@@ -185,3 +185,40 @@ export interface List<T> {
 export interface Page<T> extends List<T> {
   nextBefore: number | null;
 }
+
+/** One delivery attempt of one recipient (the outbound delivery log). */
+export interface TrackingAttempt {
+  attemptedAt: string;
+  outcome: 'delivered' | 'deferred' | 'failed' | 'expired';
+  remoteHost: string | null;
+  remoteIp: string | null;
+  reply: string | null;
+  /** Protocol and cipher, e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384"; null without TLS. */
+  tls: string | null;
+  durationMs: number;
+}
+
+export interface TrackedRecipient {
+  address: string;
+  state: 'queued' | 'delivered' | 'failed' | 'expired';
+  attempts: number;
+  lastReply: string | null;
+  nextAttemptAt: string | null;
+  /** The folder a received copy is in (INBOX or Junk); null for outbound. */
+  folder: string | null;
+  /** Delivery status notifications sent to the sender: delayed, failed. */
+  notifications: ('delayed' | 'failed')[];
+  log: TrackingAttempt[];
+}
+
+/** A message found by message tracking: sent (the outbound queue) or received into a mailbox. */
+export interface TrackedMessage {
+  kind: 'outbound' | 'received';
+  id: number;
+  at: string;
+  sender: string;
+  messageId: string | null;
+  subject: string | null;
+  size: number;
+  recipients: TrackedRecipient[];
+}

@@ -1,19 +1,29 @@
 import { useState, type FormEvent } from 'react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, call } from '../api/client';
-import type { Alias } from '../api/types';
+import type { Alias, List } from '../api/types';
 import { Page } from '../Layout';
 import { Field } from '../components/Field';
 import { Problem, fieldError } from '../components/Problem';
-import { keys, useAliases, useDomains } from '../queries';
+import { Pager, usePaging } from '../components/Pager';
+import { keys, useDomains } from '../queries';
+import { AliasTargetsEdit, splitTargets } from './AliasTargetsEdit';
 
-export const splitTargets = (text: string) => text.split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
+export { splitTargets };
+
+const pageSize = 25;
 
 export function AliasesPage() {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const aliases = useAliases();
+  const paging = usePaging(pageSize);
+  const aliases = useQuery({
+    queryKey: [...keys.aliases, 'page', paging.offset],
+    queryFn: () => call<List<Alias>>(api.GET('/api/v1/aliases', { params: { query: { offset: paging.offset, limit: paging.limit } } })),
+    placeholderData: keepPreviousData,
+  });
+  const [editing, setEditing] = useState<number | null>(null);
   const domains = useDomains();
   const [form, setForm] = useState({ localPart: '', domain: '', catchAll: false, targets: '' });
   const domainName = form.domain || domains.data?.items[0]?.name || '';
@@ -55,8 +65,15 @@ export function AliasesPage() {
                 <td data-label={t('aliases.address')}>
                   {a.address} {a.catchAll && <span className="badge">{t('aliases.catchAllBadge')}</span>}
                 </td>
-                <td data-label={t('aliases.targets')}>{a.targets.join(', ')}</td>
+                <td data-label={t('aliases.targets')}>
+                  {editing === a.id ? <AliasTargetsEdit alias={a} onDone={() => setEditing(null)} /> : a.targets.join(', ')}
+                </td>
                 <td className="actions">
+                  {editing !== a.id && (
+                    <button type="button" className="secondary small" onClick={() => setEditing(a.id)}>
+                      {t('common.edit')}<span className="visually-hidden"> {a.address}</span>
+                    </button>
+                  )}
                   <button type="button" className="danger small" onClick={() => window.confirm(t('common.confirmDelete', { name: a.address })) && remove.mutate(a.id)}>
                     {t('common.delete')}<span className="visually-hidden"> {a.address}</span>
                   </button>
@@ -66,6 +83,7 @@ export function AliasesPage() {
           </tbody>
         </table>
       )}
+      {aliases.data && <Pager offset={paging.offset} limit={paging.limit} total={aliases.data.total} onChange={paging.setOffset} label={t('aliases.title')} />}
       <section aria-labelledby="create-alias">
         <h2 id="create-alias">{t('aliases.create')}</h2>
         <form onSubmit={submit} noValidate>

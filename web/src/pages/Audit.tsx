@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, call } from '../api/client';
 import type { AuditRecord, Page as AuditPageData } from '../api/types';
@@ -16,9 +16,12 @@ export function AuditPage() {
   const [cursors, setCursors] = useState<(number | undefined)[]>([undefined]);
   const [filter, setFilter] = useState('');
   const before = cursors[cursors.length - 1];
+  // Entries on the newer pages: the answer's total counts those older than the cursor.
+  const seen = (cursors.length - 1) * pageSize;
   const audit = useQuery({
     queryKey: ['audit', before],
     queryFn: () => call<AuditPageData<AuditRecord>>(api.GET('/api/v1/audit', { params: { query: { limit: pageSize, before } } })),
+    placeholderData: keepPreviousData,
   });
   const needle = filter.trim().toLowerCase();
   const rows = (audit.data?.items ?? []).filter((r) => !needle || [r.action, r.target, r.actor].some((s) => s.toLowerCase().includes(needle)));
@@ -48,12 +51,19 @@ export function AuditPage() {
           ))}
         </tbody>
       </table>
-      <div className="toolbar">
-        {cursors.length > 1 && <button type="button" className="secondary" onClick={() => setCursors([undefined])}>{t('audit.newest')}</button>}
-        {audit.data?.nextBefore != null && (
-          <button type="button" onClick={() => setCursors([...cursors, audit.data!.nextBefore!])}>{t('audit.older')}</button>
-        )}
-      </div>
+      {audit.data && (audit.data.nextBefore != null || cursors.length > 1) && (
+        // Pages follow a cursor (entries older than the last one seen), so a new entry never shifts them.
+        <nav className="pager" aria-label={t('pager.label', { what: t('audit.title') })}>
+          <button type="button" className="secondary small" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>{t('audit.newer')}</button>
+          <span aria-live="polite">
+            {t('pager.range', {
+              first: seen + 1, last: seen + audit.data.items.length, total: seen + audit.data.total,
+              page: cursors.length, pages: Math.max(cursors.length, Math.ceil((seen + audit.data.total) / pageSize)),
+            })}
+          </span>
+          <button type="button" className="secondary small" disabled={audit.data.nextBefore == null} onClick={() => setCursors([...cursors, audit.data!.nextBefore!])}>{t('audit.older')}</button>
+        </nav>
+      )}
     </Page>
   );
 }

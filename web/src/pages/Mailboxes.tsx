@@ -1,22 +1,31 @@
-import { useState, type FormEvent } from 'react';
+import { Fragment, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, call } from '../api/client';
-import type { Mailbox } from '../api/types';
+import type { List, Mailbox } from '../api/types';
 import { Page } from '../Layout';
 import { Field } from '../components/Field';
 import { Problem, fieldError } from '../components/Problem';
 import { PasswordRules } from '../components/PasswordRules';
 import { formatBytes } from '../format';
-import { keys, useDomains, useMailboxes } from '../queries';
+import { Pager, usePaging } from '../components/Pager';
+import { keys, useDomains } from '../queries';
+import { MailboxEdit } from './MailboxEdit';
 
 const GB = 1024 ** 3;
+const pageSize = 25;
 
 export function MailboxesPage() {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const mailboxes = useMailboxes();
+  const paging = usePaging(pageSize);
+  const mailboxes = useQuery({
+    queryKey: [...keys.mailboxes, 'page', paging.offset],
+    queryFn: () => call<List<Mailbox>>(api.GET('/api/v1/mailboxes', { params: { query: { offset: paging.offset, limit: paging.limit } } })),
+    placeholderData: keepPreviousData,
+  });
+  const [editing, setEditing] = useState<number | null>(null);
   const domains = useDomains();
   const [form, setForm] = useState({ localPart: '', domain: '', displayName: '', quotaGb: '1', password: '' });
   const domainName = form.domain || domains.data?.items[0]?.name || '';
@@ -63,22 +72,33 @@ export function MailboxesPage() {
           </thead>
           <tbody>
             {mailboxes.data.items.map((m) => (
-              <tr key={m.id}>
+              <Fragment key={m.id}>
+              <tr>
                 <td data-label={t('mailboxes.address')}>{m.address}</td>
                 <td data-label={t('common.displayName')}>{m.displayName}</td>
                 <td data-label={t('mailboxes.used')}>{t('mailboxes.usage', { used: formatBytes(m.usedBytes), quota: formatBytes(m.quotaBytes) })}</td>
                 <td data-label={t('mailboxes.state')}>{m.state === 'active' ? t('mailboxes.active') : t('mailboxes.disabled')}</td>
                 <td className="actions">
                   <Link to={`/mailboxes/${m.id}/setup`}>{t('mailboxes.setup')}<span className="visually-hidden"> ({m.address})</span></Link>
+                  <button type="button" className="secondary small" aria-expanded={editing === m.id} onClick={() => setEditing(editing === m.id ? null : m.id)}>
+                    {t('common.edit')}<span className="visually-hidden"> {m.address}</span>
+                  </button>
                   <button type="button" className="danger small" onClick={() => window.confirm(t('common.confirmDelete', { name: m.address })) && remove.mutate(m.id)}>
                     {t('common.delete')}<span className="visually-hidden"> {m.address}</span>
                   </button>
                 </td>
               </tr>
+              {editing === m.id && (
+                <tr className="edit-row">
+                  <td colSpan={5}><MailboxEdit mailbox={m} onDone={() => setEditing(null)} /></td>
+                </tr>
+              )}
+              </Fragment>
             ))}
           </tbody>
         </table>
       )}
+      {mailboxes.data && <Pager offset={paging.offset} limit={paging.limit} total={mailboxes.data.total} onChange={paging.setOffset} label={t('mailboxes.title')} />}
       <section aria-labelledby="create-mailbox">
         <h2 id="create-mailbox">{t('mailboxes.create')}</h2>
         {domains.data && domains.data.items.length === 0 ? (

@@ -9,7 +9,7 @@ import { CopyButton } from '../components/CopyButton';
 import { Problem, fieldError } from '../components/Problem';
 import { formatDate } from '../format';
 
-const scopes = ['domains:read', 'domains:write', 'mailboxes:read', 'mailboxes:write', 'aliases:read', 'aliases:write', 'audit:read', 'tenant:read'];
+const scopes = ['domains:read', 'domains:write', 'mailboxes:read', 'mailboxes:write', 'aliases:read', 'aliases:write', 'audit:read', 'tenant:read', 'tracking:read'];
 
 export function TokensPage() {
   const { t } = useTranslation();

@@ -1,18 +1,24 @@
 import { useState, type FormEvent } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, call } from '../api/client';
 import type { List, User } from '../api/types';
 import { Page } from '../Layout';
 import { Field } from '../components/Field';
 import { Problem, fieldError } from '../components/Problem';
+import { Pager, usePaging } from '../components/Pager';
 
 const roles = ['owner', 'admin', 'billing', 'read_only'] as const;
 
 export function UsersPage() {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const users = useQuery({ queryKey: ['users'], queryFn: () => call<List<User>>(api.GET('/api/v1/users')) });
+  const paging = usePaging(25);
+  const users = useQuery({
+    queryKey: ['users', paging.offset],
+    queryFn: () => call<List<User>>(api.GET('/api/v1/users', { params: { query: { offset: paging.offset, limit: paging.limit } } })),
+    placeholderData: keepPreviousData,
+  });
   const [form, setForm] = useState({ email: '', displayName: '', role: 'admin' });
   const invite = useMutation({
     mutationFn: () => call<User>(api.POST('/api/v1/users', { body: { ...form, displayName: form.displayName || null } })),
@@ -65,6 +71,7 @@ export function UsersPage() {
           </tbody>
         </table>
       )}
+      {users.data && <Pager offset={paging.offset} limit={paging.limit} total={users.data.total} onChange={paging.setOffset} label={t('users.title')} />}
       <section aria-labelledby="invite">
         <h2 id="invite">{t('users.invite')}</h2>
         {invite.data && <p role="status" className="success">{t('users.invited', { email: invite.data.email })}</p>}
