@@ -1536,6 +1536,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tracking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages of the last ?days= (1 to 30, default 7) whose ?by= (recipient, sender or messageId) matches ?q=, newest first, with each recipient's state, delivery attempts (remote host, reply, TLS) and the notifications sent to the sender. Pages with ?offset=&limit=. */
+        get: {
+            parameters: {
+                query?: {
+                    by?: string;
+                    days?: number | string;
+                    limit?: number | string;
+                    offset?: number | string;
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
