@@ -130,7 +130,7 @@ public sealed class PortalOptions
     }
 
     /// <summary>SMTP listeners whose name starts with <c>submission</c> are the submission role (as the node binds them).</summary>
-    private static bool IsSubmission(string listenerName) => listenerName.StartsWith("submission", StringComparison.Ordinal);
+    private static bool IsSubmission(string listenerName) => listenerName.StartsWith("submission", StringComparison.OrdinalIgnoreCase);
 
     private static PlanCatalog ReadPlans(IConfigurationSection section)
     {

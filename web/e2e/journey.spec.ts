@@ -1,6 +1,6 @@
 // A new tenant's whole way through the portal, in the browser language of the project (en, de):
 // sign up, confirm by mail, sign in, add and verify a domain through DNS, create a mailbox and
-// an app password that then works over IMAP, aliases and catch-all, two-factor sign-in with
+// an app password that then works over IMAP and SMTP, message tracking, editing in place, aliases and catch-all, two-factor sign-in with
 // TOTP and a recovery code, users, tokens and the audit log. axe and a screenshot on every page.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -120,6 +120,19 @@ test('a new tenant completes every journey', async ({ page }, info) => {
   await expect(page.getByRole('cell', { name: `alice@${domain}`, exact: true })).toBeVisible();
   await expect(page.getByRole('cell', { name: '0 B', exact: false })).toContainText('2 GB');
   await visit(page, info, '09-mailboxes');
+  // Edit in place: a refused quota is shown at its field; the display name then changes.
+  const aliceRow = page.getByRole('row').filter({ hasText: `alice@${domain}` });
+  await aliceRow.getByRole('button', { name: s.common.edit }).click();
+  const editor = page.getByRole('group', { name: s.mailboxes.editTitle.replace('{{address}}', `alice@${domain}`) });
+  await editor.getByLabel(s.mailboxes.quota).fill('0');
+  await editor.getByRole('button', { name: s.common.save }).click();
+  await expect(editor.getByLabel(s.mailboxes.quota)).toHaveAttribute('aria-invalid', 'true');
+  await expect(editor.locator('.field-error')).toContainText('quota must be positive');
+  await visit(page, info, '09b-mailbox-edit');
+  await editor.getByLabel(s.mailboxes.quota).fill('2');
+  await editor.getByLabel(s.common.displayName, { exact: true }).fill('Alice Liddell');
+  await editor.getByRole('button', { name: s.common.save }).click();
+  await expect(aliceRow.getByRole('cell', { name: 'Alice Liddell' })).toBeVisible();
 
   // Set up a mail client: server settings from autoconfig, an app password with its QR code.
   await page.getByRole('link', { name: new RegExp(s.mailboxes.setup) }).click();
@@ -138,11 +151,30 @@ test('a new tenant completes every journey', async ({ page }, info) => {
   // The app password shown in the portal sends over SMTP submission (STARTTLS, AUTH) and
   // reads the message back over IMAP.
   const subject = `Hello from the ${lang} journey`;
-  execFileSync('curl', ['-s', '--max-time', '30', `smtp://127.0.0.1:${process.env.E2E_SUBMISSION_PORT}`, '--ssl-reqd', '--insecure',
-    '--user', `alice@${domain}:${appPassword}`, '--mail-from', `alice@${domain}`, '--mail-rcpt', `alice@${domain}`, '--upload-file', '-'],
-    { input: `From: alice@${domain}\r\nTo: alice@${domain}\r\nSubject: ${subject}\r\n\r\nSent with an app password.\r\n` });
+  const messageId = `journey-${tenant}@${domain}`;
+  execFileSync('curl', ['-sS', '--max-time', '30', `smtp://127.0.0.1:${process.env.E2E_SUBMISSION_PORT}`, '--ssl-reqd', '--insecure',
+    '--user', `alice@${domain}:${appPassword}`, '--mail-from', `alice@${domain}`, '--mail-rcpt', `alice@${domain}`, '--mail-rcpt', 'partner@elsewhere.example', '--upload-file', '-'],
+    { input: `From: alice@${domain}\r\nTo: alice@${domain}, partner@elsewhere.example\r\nSubject: ${subject}\r\nMessage-ID: <${messageId}>\r\n\r\nSent with an app password.\r\n` });
   const found = execFileSync('curl', ['-s', '--max-time', '20', '--user', `alice@${domain}:${appPassword}`, `imap://127.0.0.1:${process.env.E2E_IMAP_PORT}/INBOX`, '-X', `UID SEARCH SUBJECT "${subject}"`], { encoding: 'utf8' });
   expect(found).toMatch(/\* SEARCH \d+/);
+
+  // Message tracking finds that message by its Message-ID: the copy delivered to alice, and the
+  // copy for the partner elsewhere, waiting in the queue (outbound delivery is off in this run).
+  await nav(s.nav.tracking);
+  await page.getByLabel(s.tracking.by).selectOption('messageId');
+  await page.getByLabel(s.tracking.query).fill(`<${messageId}>`);
+  await page.getByRole('button', { name: s.tracking.submit }).click();
+  await expect(page.locator('#tracking-results')).toHaveText(s.tracking.found_other.replace('{{count}}', '2'));
+  const receivedCopy = page.getByRole('article').filter({ has: page.getByRole('heading', { name: new RegExp(s.tracking.kinds.received) }) });
+  await expect(receivedCopy.getByRole('row').filter({ hasText: `alice@${domain}` })).toContainText(s.tracking.states.delivered);
+  await expect(receivedCopy).toContainText(subject);
+  const sentCopy = page.getByRole('article').filter({ has: page.getByRole('heading', { name: new RegExp(s.tracking.kinds.outbound) }) });
+  await expect(sentCopy.getByRole('row').filter({ hasText: 'partner@elsewhere.example' })).toContainText(s.tracking.states.queued);
+  await expect(sentCopy).toContainText(messageId);
+  await visit(page, info, '10b-tracking');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await visit(page, info, '10c-tracking-phone');
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   // Aliases and the catch-all.
   await nav(s.nav.aliases);
@@ -160,6 +192,11 @@ test('a new tenant completes every journey', async ({ page }, info) => {
   await page.getByLabel(s.aliases.targets).fill(`alice@${domain}`);
   await page.getByRole('button', { name: s.aliases.submit }).click();
   await expect(page.locator('td[data-label]').filter({ hasText: `*@${domain}` })).toContainText(s.aliases.catchAllBadge);
+  // Change the targets of sales@ in place.
+  await page.getByRole('row').filter({ hasText: `sales@${domain}` }).getByRole('button', { name: s.common.edit }).click();
+  await page.getByLabel(s.aliases.newTargets.replace('{{address}}', `sales@${domain}`)).fill(`alice@${domain}`);
+  await page.getByRole('button', { name: s.common.save }).click();
+  await expect(page.getByRole('row').filter({ hasText: `sales@${domain}` }).getByRole('cell', { name: `alice@${domain}`, exact: true })).toBeVisible();
   await visit(page, info, '11-aliases');
 
   // A second tenant for the same account: sign up again with the same address (its password is
@@ -245,7 +282,8 @@ test('a new tenant completes every journey', async ({ page }, info) => {
   await nav(s.nav.audit);
   await expect(page.getByRole('cell', { name: 'domain.verify' }).or(page.getByRole('cell', { name: 'domain.add' })).first()).toBeVisible();
   await page.getByLabel(s.audit.filter).fill('alias');
-  await expect(page.locator('tbody tr')).toHaveCount(2);
+  // alias.create twice, alias.update once.
+  await expect(page.locator('tbody tr')).toHaveCount(3);
   await visit(page, info, '18-audit');
 
   // Phone width: the records page still reads, tables as cards.

@@ -8,7 +8,10 @@ internal sealed class SmtpConnectionHandler(MailNetServices net, SmtpServices se
 {
     protected override Task RunSessionAsync(MailConnection connection)
     {
-        var role = connection.Listener.Options.Name.StartsWith("submission", StringComparison.Ordinal) ? SmtpRole.Submission : SmtpRole.Mx;
+        // Configuration keys are case-insensitive and the listener's name keeps whichever casing a
+        // provider gave it: HOSTEDMAIL__MAIL__LISTENERS__SUBMISSION__... names it "SUBMISSION", and
+        // an ordinal match made that port an MX (no AUTH, relaying refused).
+        var role = connection.Listener.Options.Name.StartsWith("submission", StringComparison.OrdinalIgnoreCase) ? SmtpRole.Submission : SmtpRole.Mx;
         return new SmtpSession(connection, role, services).RunAsync();
     }
 
