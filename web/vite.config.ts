@@ -18,5 +18,7 @@ export default defineConfig({
     environment: 'jsdom',
     setupFiles: ['./src/test-setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
+    // Typing-driven tests take seconds on a loaded 2-core machine; 5 s (the default) timed some out.
+    testTimeout: 20_000,
   },
 });

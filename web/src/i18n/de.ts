@@ -136,6 +136,7 @@ const de: Strings = {
     notMet: 'noch nicht erfüllt',
   },
   dashboard: {
+    recordsWrong: 'Einträge von {{domain}} fehlen oder sind falsch: {{records}}.',
     title: 'Übersicht',
     usage: 'Verbrauch im Tarif {{plan}}',
     domains: 'Domains',

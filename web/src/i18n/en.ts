@@ -134,6 +134,7 @@ const en = {
     notMet: 'not met yet',
   },
   dashboard: {
+    recordsWrong: 'Records of {{domain}} are missing or wrong: {{records}}.',
     title: 'Dashboard',
     usage: 'Usage on the {{plan}} plan',
     domains: 'Domains',

@@ -6,6 +6,7 @@ import { answerFetch, renderWithApp } from '../test-utils';
 import { MailboxesPage } from './Mailboxes';
 import { AliasesPage } from './Aliases';
 import { TrackingPage } from './Tracking';
+import { DashboardPage } from './Dashboard';
 
 beforeEach(async () => {
   await i18n.changeLanguage('en');
@@ -130,5 +131,31 @@ describe('message tracking', () => {
     const field = screen.getByLabelText('Suchbegriff');
     expect(await screen.findByText('enter an address, part of one, or a Message-ID')).toBeInTheDocument();
     expect(field).toHaveAttribute('aria-invalid', 'true');
+  });
+});
+
+describe('dashboard', () => {
+  it('names the required records of a verified domain that are missing or wrong, not the optional ones', async () => {
+    answerFetch({
+      'GET /api/v1/tenant': { status: 200, body: { id: 1, name: 'acme', displayName: 'Acme', plan: 'free', state: 'active', createdAt: '', limits: { plan: 'free', maxDomains: 3, maxMailboxes: 3, maxAliases: 3, maxStorageBytes: GB, maxMessagesPerHour: 10 }, usage: { domains: 1, mailboxes: 0, aliases: 0, quotaBytesAllocated: 0, storedBytes: 0 } } },
+      'GET /api/v1/domains': { status: 200, body: { items: [{ id: 1, name: 'acme.example', displayName: 'acme.example', state: 'verified', health: null }], total: 1 } },
+      'GET /api/v1/mailboxes': { status: 200, body: { items: [], total: 0 } },
+      'GET /api/v1/domains/1/records': {
+        status: 200,
+        body: {
+          domainId: 1, domain: 'acme.example', zoneFile: '',
+          records: [
+            { kind: 'mx', type: 'MX', name: 'acme.example', expected: '', status: 'ok', found: [], required: true, purpose: '', note: null },
+            { kind: 'dkim', type: 'TXT', name: 's1._domainkey.acme.example', expected: '', status: 'missing', found: [], required: true, purpose: '', note: null },
+            { kind: 'spf', type: 'TXT', name: 'acme.example', expected: '', status: 'wrong', found: [], required: true, purpose: '', note: null },
+            { kind: 'dmarc', type: 'TXT', name: '_dmarc.acme.example', expected: '', status: 'wrong', found: [], required: false, purpose: '', note: null },
+          ],
+        },
+      },
+    });
+    renderWithApp(<DashboardPage />);
+    expect(await screen.findByText(/Records of acme.example are missing or wrong/)).toHaveTextContent('TXT s1._domainkey.acme.example, TXT acme.example.');
+    expect(screen.queryByText(/_dmarc/)).toBeNull();
+    expect(screen.queryByText('Nothing needs your attention.')).toBeNull();
   });
 });
