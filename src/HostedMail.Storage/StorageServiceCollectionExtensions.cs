@@ -40,6 +40,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IMaildropLock, PostgresMaildropLock>();
         services.AddSingleton<HostedMail.Core.Outbound.IOutboundQueue, PostgresOutboundQueue>();
         services.AddSingleton<HostedMail.Core.Outbound.IOutboundQueueAdmin, PostgresOutboundQueueAdmin>();
+        services.AddSingleton<HostedMail.Core.Billing.ISubscriptionStore, PostgresSubscriptionStore>();
+        services.AddSingleton<HostedMail.Core.Billing.IBillingEventStore, PostgresBillingEventStore>();
         return services;
     }
 
