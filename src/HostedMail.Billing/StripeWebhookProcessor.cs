@@ -204,7 +204,7 @@ public sealed partial class StripeWebhookProcessor(
         }
 
         // The API's answer is the state now: newer than anything an event carried.
-        return await sync.ApplyAsync(tenantId, sync.ToUpdate(current, timeProvider.GetUtcNow()), cancellationToken);
+        return await sync.ApplyAsync(tenantId, sync.ToUpdate(current, timeProvider.GetUtcNow(), fetched: true), cancellationToken);
     }
 
     /// <summary>The tenant whose customer this is; refused when the event names another tenant.</summary>

@@ -28,7 +28,7 @@ public sealed partial class SubscriptionSync(
     internal static readonly Actor Stripe = new("stripe");
 
     /// <summary>The update a Stripe subscription means; the plan is the one whose price the first item has (the free plan for a price no plan names).</summary>
-    public SubscriptionUpdate ToUpdate(Subscription subscription, DateTimeOffset stateAt)
+    public SubscriptionUpdate ToUpdate(Subscription subscription, DateTimeOffset stateAt, bool fetched = false)
     {
         var item = subscription.Items?.Data?.FirstOrDefault();
         var found = catalog.FindByPrice(item?.Price?.Id);
@@ -43,7 +43,8 @@ public sealed partial class SubscriptionSync(
             Utc(item?.CurrentPeriodEnd),
             Utc(subscription.TrialEnd),
             subscription.CancelAtPeriodEnd,
-            stateAt);
+            stateAt,
+            fetched);
     }
 
     /// <summary>Applies the update and everything that follows from it; returns what happened, for the event's record.</summary>

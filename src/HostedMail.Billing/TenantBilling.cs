@@ -124,7 +124,7 @@ public sealed class TenantBilling(
             return "Stripe has no subscription for the tenant's customer";
         }
 
-        var result = await sync.ApplyAsync(tenantId, sync.ToUpdate(current, timeProvider.GetUtcNow()), cancellationToken);
+        var result = await sync.ApplyAsync(tenantId, sync.ToUpdate(current, timeProvider.GetUtcNow(), fetched: true), cancellationToken);
         var after = await subscriptions.GetAsync(tenantId, cancellationToken);
         if (SubscriptionStatus.GrantsPlan(after.Status))
         {

@@ -67,6 +67,7 @@ public enum DunningPhase
 
 /// <summary>A change to the subscription learned from Stripe (a webhook payload or an API fetch).</summary>
 /// <param name="StateAt">The Stripe time the state is from; the store keeps it only if it is not older than what it holds.</param>
+/// <param name="Fetched">Read from the API just now: Stripe's current state, newer than any event's, whatever the clocks say.</param>
 public sealed record SubscriptionUpdate(
     string CustomerId,
     string SubscriptionId,
@@ -78,7 +79,8 @@ public sealed record SubscriptionUpdate(
     DateTimeOffset? CurrentPeriodEnd,
     DateTimeOffset? TrialEnd,
     bool CancelAtPeriodEnd,
-    DateTimeOffset StateAt);
+    DateTimeOffset StateAt,
+    bool Fetched = false);
 
 /// <summary>What the store did with a <see cref="SubscriptionUpdate"/>.</summary>
 /// <param name="Applied">False when the held state was newer, or the update would revive a canceled subscription.</param>

@@ -50,7 +50,7 @@ internal sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : I
         await Db.ExecuteAsync(connection, transaction, "INSERT INTO billing_subscriptions (tenant_id) VALUES (@tenant_id) ON CONFLICT (tenant_id) DO NOTHING", cancellationToken, ("tenant_id", tenantId));
         var before = (await Db.QueryAsync(connection, transaction, $"SELECT {Columns} FROM billing_subscriptions WHERE tenant_id = @tenant_id FOR UPDATE", Map, cancellationToken,
             ("tenant_id", tenantId)))[0];
-        var older = before.StateAt > update.StateAt;
+        var older = !update.Fetched && before.StateAt > update.StateAt;
         // A canceled subscription stays canceled: Stripe starts a new subscription (new id) instead.
         var revives = before.SubscriptionId == update.SubscriptionId && SubscriptionStatus.IsTerminal(before.Status) && !SubscriptionStatus.IsTerminal(update.Status);
         // The end of an earlier subscription never replaces a live later one.
@@ -72,7 +72,7 @@ internal sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : I
             """, Map, cancellationToken,
             ("tenant_id", tenantId), ("customer_id", update.CustomerId), ("subscription_id", update.SubscriptionId), ("plan", update.Plan), ("status", update.Status),
             ("interval", update.Interval), ("seats", update.Seats), ("item", update.SubscriptionItemId), ("period_end", update.CurrentPeriodEnd),
-            ("trial_end", update.TrialEnd), ("cancel", update.CancelAtPeriodEnd), ("past_due_since", pastDueSince), ("state_at", update.StateAt)))[0];
+            ("trial_end", update.TrialEnd), ("cancel", update.CancelAtPeriodEnd), ("past_due_since", pastDueSince), ("state_at", update.StateAt > before.StateAt ? update.StateAt : before.StateAt)))[0];
         if (before.Status != after.Status || before.Plan != after.Plan || before.SubscriptionId != after.SubscriptionId)
         {
             await Db.InsertAuditAsync(connection, transaction, new AuditEntry(tenantId, new Actor("stripe"), "billing.subscription", update.SubscriptionId, new Dictionary<string, string>
