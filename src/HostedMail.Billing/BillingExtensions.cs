@@ -68,7 +68,8 @@ public static class BillingExtensions
 
             var result = await processor.ReceiveAsync(buffer.ToArray(), http.Request.Headers["Stripe-Signature"].ToString(), http.RequestAborted);
             return Results.Text(result.Message + "\n", statusCode: result.StatusCode);
-        }).AllowAnonymous().ExcludeFromDescription();
+        }).AllowAnonymous().WithTags("Billing")
+            .WithSummary("Stripe's webhook endpoint: authenticated by the Stripe-Signature header alone (docs/billing.md).");
         return app;
     }
 }
