@@ -1,3 +1,4 @@
+using HostedMail.Billing;
 using HostedMail.Core.Accounts;
 using HostedMail.Core.ApiTokens;
 using HostedMail.Core.AppPasswords;
@@ -34,6 +35,10 @@ public static class PortalExtensions
         services.AddSingleton<DomainRecordChecker>();
         services.AddSingleton<DomainMonitor>();
         services.TryAddSingleton<IPortalMail, PortalMailer>();
+        // Replaces the logging notifier operator commands get: billing mails the tenant's admins.
+        services.AddSingleton<HostedMail.Billing.IBillingNotifier, PortalBillingNotifier>();
+        services.TryAddSingleton(options.Plans);
+        services.AddBilling(configuration);
         if (options.DomainMonitorEnabled)
         {
             services.AddHostedService<DomainMonitorService>();
@@ -74,6 +79,8 @@ public static class PortalExtensions
         MailboxEndpoints.Map(api);
         AliasEndpoints.Map(api);
         TrackingEndpoints.Map(api);
+        BillingEndpoints.Map(api);
+        app.MapStripeWebhook();
         app.MapOpenApi("/api/{documentName}/openapi.json").AllowAnonymous();
         ClientConfigEndpoints.Map(app);
         WebApp.MapWebApp(app);

@@ -132,24 +132,8 @@ public sealed class PortalOptions
     /// <summary>SMTP listeners whose name starts with <c>submission</c> are the submission role (as the node binds them).</summary>
     private static bool IsSubmission(string listenerName) => listenerName.StartsWith("submission", StringComparison.OrdinalIgnoreCase);
 
-    private static PlanCatalog ReadPlans(IConfigurationSection section)
-    {
-        var children = section.GetChildren().ToList();
-        if (children.Count == 0)
-        {
-            return PlanCatalog.Default;
-        }
-
-        var plans = new Dictionary<string, PlanLimits>(StringComparer.OrdinalIgnoreCase);
-        foreach (var plan in children)
-        {
-            plans[plan.Key] = new PlanLimits(plan.Key.ToLowerInvariant(),
-                plan.GetValue<int?>("MaxDomains"), plan.GetValue<int?>("MaxMailboxes"), plan.GetValue<int?>("MaxAliases"),
-                plan.GetValue<long?>("MaxStorageBytes"), plan.GetValue<int?>("MaxMessagesPerHour"));
-        }
-
-        return new PlanCatalog(plans);
-    }
+    /// <summary>The one reading of the <c>Plans</c> section, shared with billing (prices, seats, features).</summary>
+    private static PlanCatalog ReadPlans(IConfigurationSection section) => HostedMail.Billing.BillingPlans.Read(section);
 
     private static List<IPEndPoint> ParseEndPoints(string? text)
     {

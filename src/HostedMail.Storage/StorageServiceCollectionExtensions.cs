@@ -41,6 +41,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<HostedMail.Core.Outbound.IOutboundQueue, PostgresOutboundQueue>();
         services.AddSingleton<HostedMail.Core.Outbound.IOutboundQueueAdmin, PostgresOutboundQueueAdmin>();
         services.AddSingleton<HostedMail.Core.Outbound.IMessageTracking, PostgresMessageTracking>();
+        services.AddSingleton<HostedMail.Core.Billing.ISubscriptionStore, PostgresSubscriptionStore>();
+        services.AddSingleton<HostedMail.Core.Billing.IBillingEventStore, PostgresBillingEventStore>();
         return services;
     }
 

@@ -9,7 +9,7 @@ public enum PortalRole
     Owner,
     /// <summary>Domains, mailboxes, aliases, users other than owners, audit.</summary>
     Admin,
-    /// <summary>Plan and usage (payment is a later issue).</summary>
+    /// <summary>Plan, usage and payment: Stripe Checkout and the customer portal (docs/billing.md).</summary>
     Billing,
     /// <summary>Reads domains, mailboxes, aliases and the audit log; changes nothing.</summary>
     ReadOnly,

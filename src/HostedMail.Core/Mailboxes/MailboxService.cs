@@ -8,7 +8,7 @@ namespace HostedMail.Core.Mailboxes;
 
 /// <summary>Creates, changes and deletes mailboxes; owns address, password and quota rules.</summary>
 public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, DomainService domains, IPasswordHasher hasher, IAppPasswordStore? appPasswords = null,
-    TimeProvider? timeProvider = null, AppPasswordUsage? appPasswordUsage = null)
+    TimeProvider? timeProvider = null, AppPasswordUsage? appPasswordUsage = null, Billing.IMailboxCountObserver? mailboxCount = null)
 {
     /// <summary>1 GiB unless a quota is given (plans set their own later).</summary>
     public const long DefaultQuotaBytes = 1L << 30;
@@ -38,8 +38,14 @@ public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, Dom
 
         var mailbox = new NewMailbox(tenantId, domain.DomainId, parsed.Value, displayName, hasher.Hash(password), quota);
         var audit = new AuditEntry(tenantId, actor, "mailbox.create", parsed.Value, new Dictionary<string, string> { ["quota_bytes"] = quota.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        return await store.CreateAsync(mailbox, DefaultFolder.All, audit, cancellationToken);
+        var created = await store.CreateAsync(mailbox, DefaultFolder.All, audit, cancellationToken);
+        await NotifyCountAsync(tenantId, cancellationToken);
+        return created;
     }
+
+    /// <summary>Seat pricing follows the mailbox count (issue 16); the observer never fails the change itself.</summary>
+    private Task NotifyCountAsync(long tenantId, CancellationToken cancellationToken) =>
+        mailboxCount?.MailboxCountChangedAsync(tenantId, cancellationToken) ?? Task.CompletedTask;
 
     public async Task SetPasswordAsync(long tenantId, string address, string password, Actor actor, CancellationToken cancellationToken = default)
     {
@@ -52,6 +58,7 @@ public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, Dom
     {
         var mailbox = await GetAsync(tenantId, address, cancellationToken);
         await store.DeleteAsync(tenantId, mailbox.MailboxId, new AuditEntry(tenantId, actor, "mailbox.delete", mailbox.Address), cancellationToken);
+        await NotifyCountAsync(tenantId, cancellationToken);
     }
 
     public async Task<Mailbox> GetAsync(long tenantId, string address, CancellationToken cancellationToken = default)

@@ -1,9 +1,28 @@
 namespace HostedMail.Core.Plans;
 
-/// <summary>What a plan allows; null means no limit.</summary>
-public sealed record PlanLimits(string Plan, int? MaxDomains, int? MaxMailboxes, int? MaxAliases, long? MaxStorageBytes, int? MaxMessagesPerHour);
+/// <summary>What a plan allows; null means no limit. The Stripe members say how it is sold (docs/billing.md).</summary>
+public sealed record PlanLimits(string Plan, int? MaxDomains, int? MaxMailboxes, int? MaxAliases, long? MaxStorageBytes, int? MaxMessagesPerHour)
+{
+    /// <summary>The name people see; the plan's key when not configured.</summary>
+    public string? DisplayName { get; init; }
 
-/// <summary>The plans known to this deployment (from configuration; Stripe wiring is a later issue).</summary>
+    /// <summary>Stripe price id of the monthly subscription (<c>price_...</c>); null: not sold monthly.</summary>
+    public string? MonthlyPriceId { get; init; }
+
+    /// <summary>Stripe price id of the yearly subscription; null: not sold yearly.</summary>
+    public string? YearlyPriceId { get; init; }
+
+    /// <summary>Priced per mailbox: the subscription item's quantity is kept equal to the tenant's mailbox count.</summary>
+    public bool PerSeat { get; init; }
+
+    /// <summary>Feature names shown in the portal (for example <c>custom-dkim</c>, <c>priority-support</c>).</summary>
+    public IReadOnlyList<string> Features { get; init; } = [];
+
+    /// <summary>Whether this plan can be bought (it has a price).</summary>
+    public bool Sold => MonthlyPriceId is not null || YearlyPriceId is not null;
+}
+
+/// <summary>The plans known to this deployment (from the <c>Plans</c> configuration section): the one source for the portal, the limits and Stripe's prices.</summary>
 public sealed class PlanCatalog(IReadOnlyDictionary<string, PlanLimits> plans)
 {
     /// <summary>Limits used for a plan name that is not configured: small, so a typo never grants more.</summary>
@@ -19,6 +38,25 @@ public sealed class PlanCatalog(IReadOnlyDictionary<string, PlanLimits> plans)
     public IReadOnlyDictionary<string, PlanLimits> Plans => plans;
 
     public PlanLimits For(string plan) => plans.TryGetValue(plan, out var limits) ? limits : Fallback(plan);
+
+    /// <summary>The plan a Stripe price belongs to, and whether the price is the yearly one; null for a price no plan names.</summary>
+    public (PlanLimits Plan, string Interval)? FindByPrice(string? priceId)
+    {
+        foreach (var plan in plans.Values)
+        {
+            if (priceId is not null && plan.MonthlyPriceId == priceId)
+            {
+                return (plan, "month");
+            }
+
+            if (priceId is not null && plan.YearlyPriceId == priceId)
+            {
+                return (plan, "year");
+            }
+        }
+
+        return null;
+    }
 }
 
 /// <summary>What a tenant uses now, counted from the database.</summary>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using HostedMail.Core.Accounts;
+using HostedMail.Core.Billing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -20,6 +21,8 @@ internal enum Area
     Users,
     /// <summary>Message tracking: who sent whom what and what became of it. Owners and admins only (read-only and billing roles see no mail traffic).</summary>
     Tracking,
+    /// <summary>Checkout and the Stripe customer portal; stays writable when dunning makes the rest read-only.</summary>
+    Billing,
 }
 
 /// <summary>The role and scope rules, and the anti-forgery check, as an endpoint filter.</summary>
@@ -55,13 +58,23 @@ internal static class Access
                     $"Cookie-authenticated changes need the session's CSRF token in the {CsrfHeader} header (from GET /api/v1/auth/session).");
             }
 
+            // Dunning (docs/billing.md): long past due, everything but billing and one's own account is read-only.
+            if (write && area is not (Area.Billing or Area.Account)
+                && http.RequestServices.GetService(typeof(BillingStanding)) is BillingStanding billing
+                && (await billing.GetAsync(caller.TenantId, http.RequestAborted)).PortalReadOnly)
+            {
+                return Problems.Result(StatusCodes.Status403Forbidden, "read-only until paid",
+                    "The subscription payment is overdue, so the portal is read-only except billing; pay in the billing page to restore everything.",
+                    Problems.TypeBase + "billing-read-only");
+            }
+
             return await next(context);
         });
 
     public static bool RoleAllows(PortalRole role, Area area, bool write) => role switch
     {
         PortalRole.Owner or PortalRole.Admin => true,
-        PortalRole.Billing => area is Area.Account || (area is Area.Tenant && !write),
+        PortalRole.Billing => area is Area.Account or Area.Billing || (area is Area.Tenant && !write),
         _ => area is Area.Account || (!write && area is not (Area.Users or Area.Tracking)),
     };
 

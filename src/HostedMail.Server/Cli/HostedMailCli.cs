@@ -36,6 +36,7 @@ internal static class HostedMailCli
             MailboxCommands.Create(context),
             AliasCommands.Create(context),
             QueueCommands.Create(context),
+            BillingCommands.Create(context),
         };
         foreach (var command in ServiceDnsCommands.Create(context))
         {

@@ -1,3 +1,4 @@
+using HostedMail.Billing;
 using HostedMail.Core.Aliases;
 using HostedMail.Core.Delivery;
 using HostedMail.Core.Domains;
@@ -27,6 +28,8 @@ internal static class NodeServices
         services.AddServiceMail(configuration);
         services.AddSingleton<RecipientResolver>();
         services.AddSingleton(TimeProvider.System);
+        // Operator commands too: mailbox changes keep seats in step, and `hostedmail billing` needs it (the node's worker comes with the portal).
+        services.AddBilling(configuration, runWorker: false);
         return services;
     }
 }

@@ -34,7 +34,10 @@ public static class SmtpHosting
         services.AddSingleton(sp => new SmtpServices(options, sp.GetRequiredService<MailAuthenticator>(), sp.GetRequiredService<RecipientResolver>(),
             sp.GetRequiredService<SenderAuthorization>(), sp.GetRequiredService<InboundMessageHandler>(), sp.GetRequiredService<SubmissionMessageHandler>(),
             sp.GetRequiredService<HostedMail.Smtp.Outbound.Srs>(), sp.GetRequiredService<HostedMail.Core.Domains.IDomainStore>(),
-            sp.GetRequiredService<ILogger<SmtpSession>>()));
+            sp.GetRequiredService<ILogger<SmtpSession>>())
+        {
+            SubmissionPolicies = sp.GetServices<HostedMail.Core.Billing.ISubmissionPolicy>().ToList(),
+        });
         services.AddSingleton<SmtpConnectionHandler>();
         services.AddSingleton(new MailProtocolBinding("smtp", (listen, listener) => listen.UseMailListener<SmtpConnectionHandler>(listener)));
         services.AddOutbound(configuration);

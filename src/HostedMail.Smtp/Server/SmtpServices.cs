@@ -14,4 +14,8 @@ internal sealed record SmtpServices(
     SubmissionMessageHandler Submission,
     HostedMail.Smtp.Outbound.Srs Srs,
     HostedMail.Core.Domains.IDomainStore Domains,
-    ILogger<SmtpSession> Logger);
+    ILogger<SmtpSession> Logger)
+{
+    /// <summary>Tenant-wide refusals of submission (billing's dunning); asked at MAIL FROM.</summary>
+    public IReadOnlyList<HostedMail.Core.Billing.ISubmissionPolicy> SubmissionPolicies { get; init; } = [];
+}

@@ -49,6 +49,15 @@ internal sealed partial class SmtpSession
             {
                 throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.MailboxNameNotAllowed, EnhancedStatusCode.NotAuthorized, $"Sender address {command.Path} is not yours to use"));
             }
+
+            // RFC 3463 section 3.8: 4.7.1, a policy refusal that passes once the reason is gone (an overdue payment is paid).
+            foreach (var policy in _services.SubmissionPolicies)
+            {
+                if (await policy.RefusalAsync(_authenticated!.TenantId, _connection.ConnectionClosed) is { } refusal)
+                {
+                    throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.LocalError, new EnhancedStatusCode(4, 7, 1), refusal));
+                }
+            }
         }
 
         _transaction = new SmtpTransaction(ShortId.New(12), command.Path, parameters);
