@@ -6,10 +6,18 @@ namespace HostedMail.Smtp.Server;
 /// <summary>Runs one <see cref="SmtpSession"/> per connection; the listener's name tells the role.</summary>
 internal sealed class SmtpConnectionHandler(MailNetServices net, SmtpServices services) : MailConnectionHandler(net)
 {
-    protected override Task RunSessionAsync(MailConnection connection)
+    protected override async Task RunSessionAsync(MailConnection connection)
     {
         var role = connection.Listener.Options.Name.StartsWith("submission", StringComparison.Ordinal) ? SmtpRole.Submission : SmtpRole.Mx;
-        return new SmtpSession(connection, role, services).RunAsync();
+        SmtpMetrics.SessionStarted(role == SmtpRole.Submission);
+        try
+        {
+            await new SmtpSession(connection, role, services).RunAsync();
+        }
+        finally
+        {
+            SmtpMetrics.SessionEnded(role == SmtpRole.Submission);
+        }
     }
 
     protected override async ValueTask RejectAsync(MailConnection connection, ConnectionRejection rejection)
