@@ -25,7 +25,8 @@ internal static class NodeTelemetry
             .AddMeter(Meters)
             .AddRuntimeInstrumentation()
             .AddAspNetCoreInstrumentation()
-            .AddPrometheusExporter());
+            // Every scrape reads current values (the exporter's default caches answers for 300 ms).
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         return services;
     }
 }
