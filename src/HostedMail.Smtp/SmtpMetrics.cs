@@ -15,7 +15,7 @@ public static class SmtpMetrics
     /// <summary>The meter's name, for the node's OpenTelemetry registration.</summary>
     public const string MeterName = "HostedMail.Smtp";
 
-    private static readonly Meter Meter = new(MeterName);
+    internal static readonly Meter Meter = new(MeterName);
 
     private static readonly Counter<long> Received = Meter.CreateCounter<long>(
         "hostedmail.smtp.messages.received", "{message}", "Messages accepted with 250 after their commit, by role (mx, submission)");

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using HostedMail.Core.Outbound;
 using Microsoft.Extensions.Hosting;
@@ -19,37 +20,52 @@ internal sealed class OutboundQueueGauges : IHostedService, IDisposable
 {
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(5);
 
+    // The gauges are created once per process on the static meter and read every live sampler (one
+    // per node: one in production, several when tests run nodes side by side). A meter per node
+    // would register the same instrument twice, and the first node to stop would end it for all.
+    private static readonly ConcurrentDictionary<OutboundQueueGauges, byte> Live = new();
+
+    private static readonly ObservableGauge<long> Depth = SmtpMetrics.Meter.CreateObservableGauge(
+        "hostedmail.outbound.queue.depth", () => Live.Keys.Select(g => new Measurement<long>(g.Current().QueuedRecipients)), "{recipient}",
+        "Recipients waiting in the outbound queue (cluster-wide; refreshed at most every 5 s)");
+
+    private static readonly ObservableGauge<double> OldestAge = SmtpMetrics.Meter.CreateObservableGauge(
+        "hostedmail.outbound.queue.oldest_age", () => Live.Keys.Select(g => new Measurement<double>(g.OldestAgeSeconds())), "s",
+        "Age of the oldest message with a queued recipient (cluster-wide; 0 when the queue is empty)");
+
     private readonly IOutboundQueueAdmin _queue;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<OutboundQueueGauges> _logger;
-    private readonly Meter _meter;
     private readonly CancellationTokenSource _stopping = new();
     private QueueSummary _summary = new(0, null);
     private long _refreshedAt; // 0: never
     private int _refreshing;
 
-    public OutboundQueueGauges(IOutboundQueueAdmin queue, IMeterFactory meters, TimeProvider timeProvider, ILogger<OutboundQueueGauges> logger)
+    public OutboundQueueGauges(IOutboundQueueAdmin queue, TimeProvider timeProvider, ILogger<OutboundQueueGauges> logger)
     {
         _queue = queue;
         _timeProvider = timeProvider;
         _logger = logger;
-        _meter = meters.Create(SmtpMetrics.MeterName);
-        _meter.CreateObservableGauge("hostedmail.outbound.queue.depth", () => Current().QueuedRecipients, "{recipient}",
-            "Recipients waiting in the outbound queue (cluster-wide; refreshed at most every 5 s)");
-        _meter.CreateObservableGauge("hostedmail.outbound.queue.oldest_age", () => Current().OldestQueuedAt is { } oldest
-            ? Math.Max(0, (_timeProvider.GetUtcNow() - oldest).TotalSeconds)
-            : 0, "s", "Age of the oldest message with a queued recipient (cluster-wide; 0 when the queue is empty)");
+        // Touching the gauges makes sure they exist before the first scrape.
+        _ = (Depth, OldestAge);
+        Live[this] = 0;
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StopAsync(CancellationToken cancellationToken) => _stopping.CancelAsync();
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Live.TryRemove(this, out _);
+        return _stopping.CancelAsync();
+    }
 
     public void Dispose()
     {
-        _meter.Dispose();
+        Live.TryRemove(this, out _);
         _stopping.Dispose();
     }
+
+    private double OldestAgeSeconds() => Current().OldestQueuedAt is { } oldest ? Math.Max(0, (_timeProvider.GetUtcNow() - oldest).TotalSeconds) : 0;
 
     private QueueSummary Current()
     {
