@@ -2,15 +2,49 @@
 # Issue 6 IMAP measures. Needs a PostgreSQL cluster in HOSTEDMAIL_TEST_PG and dovecot-imapd installed.
 #   bench/imap/run.sh idle  [SESSIONS] [MAILBOXES] [DELIVERIES]     default 10000 1000 200
 #   bench/imap/run.sh mixed [MESSAGES_PER_USER] [SECONDS] [ROUNDS]  default 1000 60 2
+#   bench/imap/run.sh realistic [MESSAGES_PER_USER] [SECONDS] [ROUNDS]  default 200 60 2 (root; USERS=100)
+#       client-shaped sessions (LOGIN LIST STATUS SELECT FETCH STORE APPEND EXPUNGE LOGOUT in cycles over
+#       USERS users) against a real `hostedmail serve` node (Release, HEAD, own PostgreSQL) and Dovecot,
+#       alternating, in one run; no HOSTEDMAIL_TEST_PG needed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-: "${HOSTEDMAIL_TEST_PG:?set HOSTEDMAIL_TEST_PG, e.g. Host=127.0.0.1;Port=56700;Username=postgres}"
-export HOSTEDMAIL_TEST_PG
 ulimit -n 20000
 PROJECT=bench/imap/HostedMail.Imap.LoadBenchmarks
 BIN=$PROJECT/bin/Release/net10.0/HostedMail.Imap.LoadBenchmarks.dll
 [ -f "$BIN" ] || dotnet build -c Release "$PROJECT" >/dev/null
 mode=${1:-idle}; shift || true
+
+if [ "$mode" = realistic ]; then
+    source script/lib.sh
+    source bench/cluster/nodes.sh
+    [ "$(id -u)" = 0 ] || die "run as root (PostgreSQL as the postgres user, Dovecot)"
+    MESSAGES=${1:-200}; SECONDS_PER_RUN=${2:-60}; ROUNDS=${3:-2}; USERS=${USERS:-100}
+    HM_PORT=${HM_PORT:-56711}; DC_PORT=${DC_PORT:-56710}
+    WORK=$(mktemp -d /tmp/imapbench-realistic.XXXXXX); chmod 755 "$WORK"
+    DC=$WORK/dovecot
+    mkdir -p "$DC"/run "$DC"/state "$DC"/mail "$DC"/home
+    chown -R nobody:nogroup "$DC"/mail "$DC"/home
+    sed -e "s#@DIR@#$DC#g" -e "s#@PORT@#$DC_PORT#" bench/imap/dovecot.conf.in > "$DC/dovecot.conf"
+    for i in $(seq 0 $((USERS - 1))); do echo "u$i@bench.example:{PLAIN}bench-password-0123::::::"; done > "$DC/passwd"
+    cleanup_realistic() { doveadm -c "$DC/dovecot.conf" stop 2>/dev/null || true; bench_stop_all; }
+    trap cleanup_realistic EXIT
+    bench_build_node "$WORK"
+    bench_start_pg "$WORK"
+    bench_seed "$USERS"
+    bench_start_node hm "$(free_port 56730)" "$HM_PORT" "$(free_port 56731)"
+    dovecot -c "$DC/dovecot.conf"
+    echo "HostedMail node pid ${NODE_PIDS[hm]} on $HM_PORT, Dovecot $(dovecot --version) on $DC_PORT, $USERS users, work dir $WORK"
+    dotnet "$BIN" mixed --port "$HM_PORT" --users "$USERS" --load "$MESSAGES" --seconds 1 --label "HostedMail (load)" | head -1
+    dotnet "$BIN" mixed --port "$DC_PORT" --users "$USERS" --load "$MESSAGES" --seconds 1 --label "Dovecot (load)" | head -1
+    for round in $(seq 1 "$ROUNDS"); do
+        dotnet "$BIN" realistic --port "$HM_PORT" --users "$USERS" --connections 10 --seconds "$SECONDS_PER_RUN" --label "HostedMail round $round"
+        dotnet "$BIN" realistic --port "$DC_PORT" --users "$USERS" --connections 10 --seconds "$SECONDS_PER_RUN" --label "Dovecot round $round"
+    done
+    exit 0
+fi
+
+: "${HOSTEDMAIL_TEST_PG:?set HOSTEDMAIL_TEST_PG, e.g. Host=127.0.0.1;Port=56700;Username=postgres}"
+export HOSTEDMAIL_TEST_PG
 
 if [ "$mode" = idle ]; then
     exec dotnet "$BIN" idle --sessions "${1:-10000}" --mailboxes "${2:-1000}" --deliveries "${3:-200}"

@@ -9,7 +9,8 @@
 # SIZES (default "4096 10240"), MODES (default "new reuse"), STACKS (default "hostedmail postfix"),
 # WARMUP (messages per stack and mode before measuring, default 1000), SOURCE (head: build the
 # committed HEAD from a copy, the default; worktree: build the checkout as it is),
-# WORK (default /tmp/hm-bench-smtp; wiped at start).
+# WORK (default /tmp/hm-bench-smtp; wiped at start), DNS_SERVER (the node's resolver, default the
+# closed port 127.0.0.1:9).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=../../script/lib.sh
@@ -87,8 +88,9 @@ export HOSTEDMAIL__MAIL__LISTENERS__SMTP__PROTOCOL=smtp
 export HOSTEDMAIL__MAIL__LISTENERS__SMTP__ENDPOINT="127.0.0.1:$SMTP_PORT"
 export HOSTEDMAIL__MAIL__LISTENERS__SMTP__MAXCONNECTIONSPERADDRESS=1000
 for l in SUBMISSION SUBMISSIONS IMAP IMAPS POP3 POP3S; do export "HOSTEDMAIL__MAIL__LISTENERS__${l}__ENABLED=false"; done
-# SPF/DKIM/DMARC lookups go to a closed port on loopback and fail at once (no internet).
-export HOSTEDMAIL__DNS__SERVERS__0=127.0.0.1:9
+# SPF/DKIM/DMARC lookups go to a closed port on loopback and fail at once (no internet), unless
+# DNS_SERVER names one (bench/smtp/lossy-dns.sh: a loopback resolver that loses queries).
+export HOSTEDMAIL__DNS__SERVERS__0=${DNS_SERVER:-127.0.0.1:9}
 export HOSTEDMAIL__PORTAL__DOMAINCHECKS__ENABLED=false
 hm() { dotnet "$BIN/hostedmail.dll" "$@"; }
 

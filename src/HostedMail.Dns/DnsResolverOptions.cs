@@ -12,8 +12,18 @@ public sealed class DnsResolverOptions
     /// <summary>How long to wait for one server on one attempt.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>How many rounds over all servers before giving up.</summary>
-    public int Attempts { get; set; } = 2;
+    /// <summary>How many rounds over all servers before giving up: at most Attempts x Servers queries per lookup.</summary>
+    public int Attempts { get; set; } = 3;
+
+    /// <summary>
+    /// How long a query waits for its answer before a second one goes out beside it (to the next
+    /// server, or the same one with a new ID and port); the first answer wins. Zero sends the next
+    /// query only when the previous one failed or timed out.
+    /// </summary>
+    public TimeSpan HedgeDelay { get; set; } = TimeSpan.FromMilliseconds(400);
+
+    /// <summary>How long NXDOMAIN/NODATA without an SOA is kept (RFC 2308 section 5 says not to cache it; a few seconds spare repeats within one message).</summary>
+    public TimeSpan UnprovenNegativeCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>EDNS0 UDP payload size advertised (RFC 6891); 1232 avoids IP fragmentation (DNS flag day 2020).</summary>
     public ushort UdpPayloadSize { get; set; } = 1232;

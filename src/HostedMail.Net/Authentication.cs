@@ -98,6 +98,13 @@ public sealed class MailAuthenticator(ICredentialVerifier verifier, IAuthenticat
     /// <summary>Authenticates SASL credentials for a connection.</summary>
     public async ValueTask<AuthResult> AuthenticateAsync(SaslCredentials credentials, ConnectionInfo connection, CancellationToken cancellationToken)
     {
+        var result = await AuthenticateCoreAsync(credentials, connection, cancellationToken);
+        NetMetrics.AuthAttempt(result.Status);
+        return result;
+    }
+
+    private async ValueTask<AuthResult> AuthenticateCoreAsync(SaslCredentials credentials, ConnectionInfo connection, CancellationToken cancellationToken)
+    {
         // RFC 4616 section 2: an authzid different from the authcid asks to act as someone else.
         // Nobody may do that here (no admin impersonation), so it fails like bad credentials.
         if (credentials.AuthorizationIdentity is { } authzid && !authzid.Equals(credentials.Username, StringComparison.OrdinalIgnoreCase))

@@ -7,6 +7,8 @@ public sealed class MailListenerOptions
 {
     /// <summary>Name for logs and <see cref="ConnectionInfo.ListenerName"/>: "smtp", "submission", "submissions", "imap", "imaps", "pop3", "pop3s".</summary>
     public string Name { get; set; } = "mail";
+    /// <summary>The protocol served, as configured ("smtp", "imap", "pop3"): for logs and metrics.</summary>
+    public string Protocol { get; set; } = "mail";
     /// <summary>TLS from the first byte (465, 993, 995; RFC 8314).</summary>
     public bool ImplicitTls { get; set; }
     /// <summary>Expect a PROXY v1/v2 header first (behind HAProxy). The header is then mandatory.</summary>

@@ -66,6 +66,7 @@ public static class MailListenerHosting
             var options = new MailListenerOptions
             {
                 Name = section.Key,
+                Protocol = binding.Protocol,
                 ImplicitTls = settings.ImplicitTls,
                 ProxyProtocol = settings.ProxyProtocol,
                 MaxConnections = settings.MaxConnections,
@@ -100,6 +101,19 @@ public sealed class MailListenerRegistry : IDisposable
 
     /// <summary>The bound endpoint of a listener (valid once the server started).</summary>
     public IPEndPoint EndPoint(string name) => _listeners[name].Options.IPEndPoint!;
+
+    /// <summary>
+    /// What a listener is, for the node's start-up log: "IMAP listening on 127.0.0.1:1143 (STARTTLS)",
+    /// "IMAP listening on 127.0.0.1:1993 (TLS)", "+ PROXY v2" behind a balancer (valid once the server started).
+    /// </summary>
+    public string Describe(string name, bool tlsAvailable)
+    {
+        var (listener, options) = _listeners[name];
+        var o = listener.Options;
+        var tls = o.ImplicitTls ? "TLS" : tlsAvailable ? (o.Protocol.Equals("pop3", StringComparison.OrdinalIgnoreCase) ? "STLS" : "STARTTLS") : "no TLS: no certificate configured";
+        var proxy = o.ProxyProtocol ? ", PROXY protocol" : "";
+        return $"{o.Protocol.ToUpperInvariant()} listening on {options.IPEndPoint} ({tls}{proxy}) as {name}";
+    }
 
     /// <summary>The listener, e.g. to request its shutdown.</summary>
     public MailListener Listener(string name) => _listeners[name].Listener;

@@ -11,6 +11,8 @@ namespace HostedMail.IntegrationTests;
 public sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> output = new();
+    private readonly SemaphoreSlim outputArrived = new(0);
 
     private static readonly string[] DevelopmentListeners = ["smtp", "submission", "submissions", "imap", "imaps", "pop3", "pop3s"];
 
@@ -42,11 +44,11 @@ public sealed class NodeProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the node");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var node = new NodeProcess(process);
+        process.OutputDataReceived += (_, e) => node.Collect(e.Data);
+        process.ErrorDataReceived += (_, e) => node.Collect(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var node = new NodeProcess(process);
         using var http = new HttpClient();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (true)
@@ -73,6 +75,40 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Every line the node printed so far (stdout and stderr).</summary>
+    public IReadOnlyCollection<string> Output => output;
+
+    /// <summary>Waits until the node prints a line containing <paramref name="text"/>; returns it.</summary>
+    public async Task<string> WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            if (output.FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal)) is { } line)
+            {
+                return line;
+            }
+
+            try
+            {
+                await outputArrived.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"the node did not print \"{text}\" within {timeout}; it printed:\n" + string.Join("\n", output));
+            }
+        }
+    }
+
+    private void Collect(string? line)
+    {
+        if (line is not null)
+        {
+            output.Enqueue(line);
+            outputArrived.Release();
+        }
+    }
+
     /// <summary>Kills the node at once, as a crash or the OOM killer would.</summary>
     public async Task KillAsync()
     {
@@ -88,6 +124,7 @@ public sealed class NodeProcess : IAsyncDisposable
         }
 
         process.Dispose();
+        outputArrived.Dispose();
     }
 
     /// <summary>A TCP port nobody listens on now.</summary>

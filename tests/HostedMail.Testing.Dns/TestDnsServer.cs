@@ -18,6 +18,9 @@ public sealed class TestDnsServer : IAsyncDisposable
     private readonly Dictionary<(string Name, TestDnsRecordType Type), TestDnsFailure> _failures = [];
     private readonly Dictionary<string, Func<byte[], byte[]?>> _raw = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<TestDnsQuery> _queries = new();
+    private Random _loss = new(1);
+    private int _dropped;
+    private int _dropNext;
     private readonly Socket _udp;
     private readonly TcpListener _tcp;
     private readonly CancellationTokenSource _stop = new();
@@ -65,6 +68,33 @@ public sealed class TestDnsServer : IAsyncDisposable
 
     /// <summary>Set the AD bit in answers.</summary>
     public bool AuthenticatedData { get; set; }
+
+    /// <summary>
+    /// Fraction (0 to 1) of UDP queries dropped without an answer, like a resolver that loses
+    /// packets under load; decided by a seeded generator (<see cref="LossSeed"/>) so a run repeats.
+    /// </summary>
+    public double LossRate { get; set; }
+
+    /// <summary>Seed of the generator behind <see cref="LossRate"/>; setting it restarts the sequence.</summary>
+    public int LossSeed
+    {
+        set
+        {
+            lock (_gate)
+            {
+                _loss = new Random(value);
+            }
+        }
+    }
+
+    /// <summary>Drops the next <paramref name="count"/> UDP queries whatever <see cref="LossRate"/> says (a deterministic loss).</summary>
+    public void DropNextQueries(int count) => Interlocked.Exchange(ref _dropNext, count);
+
+    /// <summary>UDP queries dropped so far (<see cref="LossRate"/> and <see cref="DropNextQueries"/>).</summary>
+    public int DroppedQueries => Volatile.Read(ref _dropped);
+
+    /// <summary>Send negative answers (NXDOMAIN, NODATA) without the SOA, like resolvers that make them uncacheable (RFC 2308 section 5).</summary>
+    public bool OmitSoaInNegativeAnswers { get; set; }
 
     /// <summary>Every query received so far, in order.</summary>
     public IReadOnlyCollection<TestDnsQuery> Queries => _queries;
@@ -232,6 +262,21 @@ public sealed class TestDnsServer : IAsyncDisposable
         }
 
         _queries.Enqueue(new TestDnsQuery(name, type, overTcp));
+        if (!overTcp && (LossRate > 0 || Volatile.Read(ref _dropNext) > 0))
+        {
+            bool drop;
+            lock (_gate)
+            {
+                drop = _dropNext > 0 ? _dropNext-- > 0 : _loss.NextDouble() < LossRate;
+            }
+
+            if (drop)
+            {
+                Interlocked.Increment(ref _dropped);
+                return null;
+            }
+        }
+
         Func<byte[], byte[]?>? raw;
         TestDnsFailure? failure = null;
         var answers = new List<(string Owner, TestDnsRecord Record)>();
@@ -302,7 +347,7 @@ public sealed class TestDnsServer : IAsyncDisposable
         var rd = query[2] & 0x01;
         // QR=1, AA=1, RD copied, RA=1.
         var flags = 0x8400 | (rd << 8) | 0x0080 | rcode | (truncated ? 0x0200 : 0) | (AuthenticatedData ? 0x0020 : 0);
-        var addSoa = !truncated && (rcode == 3 || (rcode == 0 && (answers.Count == 0 || answers[^1].Record.Type == TestDnsRecordType.CNAME)));
+        var addSoa = !truncated && !OmitSoaInNegativeAnswers && (rcode == 3 || (rcode == 0 && (answers.Count == 0 || answers[^1].Record.Type == TestDnsRecordType.CNAME)));
         output.Add((byte)(flags >> 8));
         output.Add((byte)flags);
         Append16(output, 1);

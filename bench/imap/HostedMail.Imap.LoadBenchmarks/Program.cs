@@ -8,6 +8,9 @@
 //   mixed  --host H --port P --password W [--users U] [--connections C] [--seconds S] [--load N]
 //                                        the mixed workload against any IMAP server; --load first APPENDs N messages to
 //                                        each user's INBOX (users u0..u{U-1}@bench.example, the same bytes for every server).
+//   realistic --host H --port P [--users 100] [--connections C] [--seconds S]
+//                                        sessions shaped like real clients, in cycles (RealisticWorkload.cs).
+//   cluster-idle, failover               two real nodes (bench/cluster/run.sh; ClusterMeasures.cs).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
@@ -37,6 +40,9 @@ return args.FirstOrDefault() switch
     "serve" => await Modes.ServeAsync(options),
     "idle" => await Modes.IdleAsync(options),
     "mixed" => await Modes.MixedAsync(options),
+    "realistic" => await RealisticWorkload.RunAsync(options),
+    "cluster-idle" => await ClusterMeasures.IdleAcrossNodesAsync(options),
+    "failover" => await ClusterMeasures.FailoverAsync(options),
     _ => Usage(),
 };
 
@@ -88,7 +94,11 @@ internal static class Modes
         builder.Services.AddSingleton<TenantService>();
         builder.Services.AddSingleton<DomainService>();
         builder.Services.AddSingleton<MailboxService>();
-        builder.Services.AddMailNet(null, new AuthPenaltyOptions { FreeFailures = 1_000_000, AddressLockoutThreshold = 10_000_000, UsernameLockoutThreshold = 1_000_000 });
+        // TODO(bench): authentication failures are counted in grains now (issue 14) and this host has
+        // no silo, so LOGIN here fails until "serve" hosts one; the realistic and cluster modes run
+        // real `hostedmail serve` nodes instead (bench/cluster/nodes.sh).
+        builder.Services.AddSingleton(new AuthPenaltyOptions { FreeFailures = 1_000_000, AddressLockoutThreshold = 10_000_000, UsernameLockoutThreshold = 1_000_000 });
+        builder.Services.AddMailNet(null);
         builder.Services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
         builder.Services.AddImap(builder.Configuration);
         builder.WebHost.ConfigureKestrel(k => k.BindMailListeners(builder.Configuration));

@@ -25,7 +25,13 @@ public interface IOutboundQueueAdmin
     /// sender (like Postfix <c>postsuper -d</c>); false when there is no such queue id.
     /// </summary>
     Task<bool> DeleteAsync(long queueId, Func<long, AuditEntry> audit, CancellationToken cancellationToken);
+
+    /// <summary>Recipients waiting in the whole queue and the creation time of the oldest message among them (metrics; one index-backed aggregate).</summary>
+    Task<QueueSummary> SummarizeAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>The queue at a glance: recipients still queued, and when the oldest message with one was queued (null when none waits).</summary>
+public sealed record QueueSummary(long QueuedRecipients, DateTimeOffset? OldestQueuedAt);
 
 /// <summary>Which messages <see cref="IOutboundQueueAdmin.ListAsync"/> returns.</summary>
 /// <param name="State">Messages with at least one recipient in this state (queued, delivered, failed, expired); null for all.</param>

@@ -19,7 +19,18 @@ public sealed class ImapConnectionHandler(
 {
     private readonly ImapServices _services = new(folders, store, feed, authenticator, options, loggerFactory, contentCache, changeQueries);
 
-    protected override Task RunSessionAsync(MailConnection connection) => new ImapSession(connection, _services).RunAsync();
+    protected override async Task RunSessionAsync(MailConnection connection)
+    {
+        ImapMetrics.SessionStarted();
+        try
+        {
+            await new ImapSession(connection, _services).RunAsync();
+        }
+        finally
+        {
+            ImapMetrics.SessionEnded();
+        }
+    }
 
     protected override async ValueTask RejectAsync(MailConnection connection, ConnectionRejection rejection)
     {

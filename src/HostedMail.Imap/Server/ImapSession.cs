@@ -101,7 +101,12 @@ internal sealed partial class ImapSession
                     continue;
                 }
 
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 await ExecuteAsync(parsed.Value);
+                if (parsed.Value.IsSuccess)
+                {
+                    ImapMetrics.CommandCompleted(parsed.Value.Command!.Verb, started);
+                }
             }
         }
         catch (ImapSessionEndException ex)

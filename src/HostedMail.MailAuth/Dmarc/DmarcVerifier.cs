@@ -37,6 +37,9 @@ public sealed record DmarcResult(AuthStatus Status, string Reason)
     public bool DkimAligned { get; init; }
 }
 
+/// <summary>The DMARC policy found for a From domain (or why none was), before SPF and DKIM are known.</summary>
+public sealed record DmarcPolicyLookup(string FromDomain, string OrganizationalDomain, AuthStatus Status, DmarcRecord? Record, string RecordDomain, string Error);
+
 /// <summary>Discovers DMARC policies and evaluates alignment (RFC 7489); judgements come back as <see cref="DmarcResult"/>.</summary>
 public sealed class DmarcVerifier(IDnsResolver resolver, PublicSuffixList? publicSuffixList = null, Func<int>? percentSample = null)
 {
@@ -52,23 +55,48 @@ public sealed class DmarcVerifier(IDnsResolver resolver, PublicSuffixList? publi
     /// <param name="spfDomain">The domain SPF evaluated; defaults to <see cref="SpfResult.Domain"/>.</param>
     /// <param name="dkim">Every DKIM result of the message.</param>
     /// <param name="cancellationToken">Cancels DNS work.</param>
-    public async Task<DmarcResult> EvaluateAsync(string fromDomain, SpfResult spf, string? spfDomain, IReadOnlyList<DkimResult> dkim, CancellationToken cancellationToken = default)
+    public async Task<DmarcResult> EvaluateAsync(string fromDomain, SpfResult spf, string? spfDomain, IReadOnlyList<DkimResult> dkim, CancellationToken cancellationToken = default) =>
+        Evaluate(await DiscoverPolicyAsync(fromDomain, cancellationToken).ConfigureAwait(false), spf, spfDomain, dkim);
+
+    /// <summary>
+    /// The DNS half of DMARC: finds the policy for <paramref name="fromDomain"/> (section 6.6.3).
+    /// It needs neither SPF nor DKIM, so a receiver starts it beside them and passes the result to
+    /// <see cref="Evaluate"/>: the three lookups of one message run at the same time.
+    /// </summary>
+    public async Task<DmarcPolicyLookup> DiscoverPolicyAsync(string fromDomain, CancellationToken cancellationToken = default)
     {
         fromDomain = (fromDomain ?? string.Empty).Trim().TrimEnd('.').ToLowerInvariant();
         var orgDomain = _psl.GetOrganizationalDomain(fromDomain);
-        var result = new DmarcResult(AuthStatus.None, string.Empty) { FromDomain = fromDomain, OrganizationalDomain = orgDomain };
         if (!SpfVerifier.IsValidDomain(fromDomain))
         {
-            return result with { Status = AuthStatus.PermError, Reason = "From domain is not a valid domain" };
+            return new DmarcPolicyLookup(fromDomain, orgDomain, AuthStatus.PermError, null, fromDomain, "From domain is not a valid domain");
         }
 
-        // Section 6.6.3: the From domain first, then the organisational domain.
-        var (status, record, recordDomain, error) = await DiscoverAsync(fromDomain, cancellationToken).ConfigureAwait(false);
-        if (status == AuthStatus.None && !orgDomain.Equals(fromDomain, StringComparison.Ordinal))
+        // Section 6.6.3: the From domain first, then the organisational domain. Both are asked at
+        // once (one round trip instead of two when the From domain has no record); the answer for
+        // the From domain still decides first.
+        var exact = DiscoverAsync(fromDomain, cancellationToken);
+        var organizational = orgDomain.Equals(fromDomain, StringComparison.Ordinal) ? null : DiscoverAsync(orgDomain, cancellationToken);
+        var (status, record, recordDomain, error) = await exact.ConfigureAwait(false);
+        if (organizational is not null)
         {
-            (status, record, recordDomain, error) = await DiscoverAsync(orgDomain, cancellationToken).ConfigureAwait(false);
+            var fallback = await organizational.ConfigureAwait(false);
+            if (status == AuthStatus.None && record is null)
+            {
+                (status, record, recordDomain, error) = fallback;
+            }
         }
 
+        return new DmarcPolicyLookup(fromDomain, orgDomain, status, record, recordDomain, error);
+    }
+
+    /// <summary>The judgement half of DMARC (sections 6.6.2 to 6.6.4): alignment and disposition from a discovered policy.</summary>
+    public DmarcResult Evaluate(DmarcPolicyLookup lookup, SpfResult spf, string? spfDomain, IReadOnlyList<DkimResult> dkim)
+    {
+        ArgumentNullException.ThrowIfNull(lookup);
+        var fromDomain = lookup.FromDomain;
+        var result = new DmarcResult(AuthStatus.None, string.Empty) { FromDomain = fromDomain, OrganizationalDomain = lookup.OrganizationalDomain };
+        var (status, record, recordDomain, error) = (lookup.Status, lookup.Record, lookup.RecordDomain, lookup.Error);
         if (record is null)
         {
             return result with { Status = status, Reason = error };

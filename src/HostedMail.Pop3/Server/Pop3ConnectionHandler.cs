@@ -6,7 +6,18 @@ namespace HostedMail.Pop3.Server;
 /// <summary>Runs one <see cref="Pop3Session"/> per connection on a POP3 or POP3S listener.</summary>
 internal sealed class Pop3ConnectionHandler(MailNetServices net, Pop3Services services) : MailConnectionHandler(net)
 {
-    protected override Task RunSessionAsync(MailConnection connection) => new Pop3Session(connection, services).RunAsync();
+    protected override async Task RunSessionAsync(MailConnection connection)
+    {
+        Pop3Metrics.SessionStarted();
+        try
+        {
+            await new Pop3Session(connection, services).RunAsync();
+        }
+        finally
+        {
+            Pop3Metrics.SessionEnded();
+        }
+    }
 
     protected override async ValueTask RejectAsync(MailConnection connection, ConnectionRejection rejection)
     {

@@ -109,7 +109,9 @@ internal sealed partial class Pop3Session
                     return;
                 }
 
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 await DispatchAsync(command.Value);
+                Pop3Metrics.CommandCompleted(command.Value.Verb, started);
             }
         }
         catch (OperationCanceledException) when (_connection.CloseRequested.IsCancellationRequested)

@@ -37,21 +37,22 @@ internal static class MailNodeServices
         return services;
     }
 
-    /// <summary>Upstream resolvers from <c>Dns:Servers</c> ("ip" or "ip:port"), else /etc/resolv.conf.</summary>
+    /// <summary>
+    /// Upstream resolvers from <c>Dns:Servers</c> ("ip" or "ip:port"), else /etc/resolv.conf;
+    /// <c>Dns:Timeout</c>, <c>Dns:Attempts</c> and <c>Dns:HedgeDelay</c> override (docs/operations.md, "DNS resolver").
+    /// </summary>
     internal static DnsResolverOptions DnsOptions(IConfiguration configuration)
     {
         var servers = configuration.GetSection("Dns:Servers").Get<List<string>>() ?? [];
-        if (servers.Count == 0)
-        {
-            return DnsResolverOptions.FromResolvConf();
-        }
-
-        var options = new DnsResolverOptions();
+        var options = servers.Count == 0 ? DnsResolverOptions.FromResolvConf() : new DnsResolverOptions();
         foreach (var server in servers)
         {
             options.Servers.Add(IPEndPoint.TryParse(server, out var endpoint) && endpoint.Port != 0 ? endpoint : new IPEndPoint(IPAddress.Parse(server), 53));
         }
 
+        options.Timeout = configuration.GetValue("Dns:Timeout", options.Timeout);
+        options.Attempts = configuration.GetValue("Dns:Attempts", options.Attempts);
+        options.HedgeDelay = configuration.GetValue("Dns:HedgeDelay", options.HedgeDelay);
         return options;
     }
 }

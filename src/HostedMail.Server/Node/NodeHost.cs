@@ -21,13 +21,15 @@ internal static class NodeHost
     /// <param name="configureServices">Runs after the node's own registrations: tests replace a service with a faulty one.</param>
     public static WebApplication Build(IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = NodeLogging.EnvironmentName(overrides),
+        });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddHostedMailSources(overrides);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
-        // Orleans narrates every lifecycle stage at Information; its warnings and errors still show.
-        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.AddNodeLogging();
+        builder.Services.AddHostedMailTelemetry();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddHostedMailCore(builder.Configuration);
         builder.Services.AddMailServers(builder.Configuration);
@@ -43,6 +45,7 @@ internal static class NodeHost
 
         var app = builder.Build();
         MapHealth(app);
+        app.MapOperatorEndpoints();
         app.MapServiceDnsHealth();
         app.MapPortalApi();
         return app;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Hosting;
 
 namespace HostedMail.Server.Node;
@@ -77,6 +78,12 @@ internal static class SiloHosting
                 options.Invariant = Invariant;
                 options.DataSource = dataSource;
             }));
+            if (builder.Configuration.GetValue("Operator:Dashboard", true))
+            {
+                // Served at /dashboard to operators only (OperatorEndpoints).
+                silo.AddDashboard();
+            }
+
             silo.AddAdoNetGrainStorage(GrainStorageNames.Default, o => o.Configure<NpgsqlDataSource>((options, dataSource) =>
             {
                 options.Invariant = Invariant;

@@ -22,6 +22,7 @@ public static class OutboundHosting
         services.AddSingleton<Srs>();
         services.AddSingleton(sp => CreateProcessor(sp, sp.GetRequiredService<TimeProvider>(), NodeName()));
         services.AddHostedService<OutboundWorker>();
+        services.AddHostedService<OutboundQueueGauges>();
         return services;
     }
 

@@ -168,8 +168,13 @@ internal sealed class OutboundQueueProcessor(
             OutboundLog.ClaimLost(logger, m.TenantId, m.QueueId, results.Count - accepted);
         }
 
-        OutboundLog.Attempted(logger, m.TenantId, m.QueueId, destination, results.Count(r => r.Outcome == DeliveryOutcome.Delivered),
-            results.Count(r => r.Outcome == DeliveryOutcome.Deferred), results.Count(r => r.Outcome is DeliveryOutcome.Failed or DeliveryOutcome.Expired));
+        var delivered = results.Count(r => r.Outcome == DeliveryOutcome.Delivered);
+        var deferred = results.Count(r => r.Outcome == DeliveryOutcome.Deferred);
+        var bounced = results.Count(r => r.Outcome is DeliveryOutcome.Failed or DeliveryOutcome.Expired);
+        SmtpMetrics.OutboundDelivered(delivered);
+        SmtpMetrics.OutboundDeferred(deferred);
+        SmtpMetrics.OutboundBounced(bounced);
+        OutboundLog.Attempted(logger, m.TenantId, m.QueueId, destination, delivered, deferred, bounced);
     }
 
     /// <summary>The RFC 3464 Status field: the enhanced code when the server gave one, else one derived from the basic code (RFC 3463).</summary>

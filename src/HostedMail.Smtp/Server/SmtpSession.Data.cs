@@ -119,6 +119,7 @@ internal sealed partial class SmtpSession
         }
 
         ResetTransaction();
+        SmtpMetrics.MessageAnswered(_role == SmtpRole.Submission, reply.Code);
         Write(reply);
     }
 }

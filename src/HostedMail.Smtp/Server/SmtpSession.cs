@@ -85,7 +85,9 @@ internal sealed partial class SmtpSession
                     return;
                 }
 
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 await DispatchAsync(command.Value);
+                SmtpMetrics.CommandCompleted(command.Value.Verb, started);
             }
         }
         catch (OperationCanceledException) when (_connection.CloseRequested.IsCancellationRequested)

@@ -80,6 +80,22 @@ internal sealed class PostgresOutboundQueueAdmin(NpgsqlDataSource dataSource) : 
                 r.GetInt32(5), r.GetInt32(6), r.GetInt32(7), r.GetInt32(8), Db.Nullable<DateTimeOffset>(r, 9), r.GetInt32(10), Db.NullableString(r, 11)),
             cancellationToken, ("after", filter.AfterQueueId), ("tenant_id", filter.TenantId), ("state", filter.State), ("domain", filter.Domain), ("limit", filter.Limit));
 
+    // Cluster-wide on purpose (the operator's view, like ListAsync). The partial index
+    // outbound_recipients_due_idx holds exactly the queued recipients, so this reads the queue,
+    // never the delivered history.
+    private const string SummarySql = """
+        SELECT count(*), min(m.created_at)
+        FROM outbound_recipients r
+        JOIN outbound_messages m ON m.tenant_id = r.tenant_id AND m.queue_id = r.queue_id
+        WHERE r.state = 'queued'
+        """;
+
+    public async Task<QueueSummary> SummarizeAsync(CancellationToken cancellationToken)
+    {
+        var rows = await Db.QueryAsync(dataSource, SummarySql, r => new QueueSummary(r.GetInt64(0), Db.Nullable<DateTimeOffset>(r, 1)), cancellationToken);
+        return rows[0];
+    }
+
     public async Task<QueueMessageDetails?> GetAsync(long queueId, CancellationToken cancellationToken)
     {
         if (await TenantOfAsync(queueId, cancellationToken) is not { } tenantId)

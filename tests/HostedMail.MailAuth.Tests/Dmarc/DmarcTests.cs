@@ -69,6 +69,18 @@ public sealed class DmarcTests
     }
 
     [Fact]
+    public async Task ASubdomainsOwnRecordWinsOverTheOrganisationalOne()
+    {
+        // RFC 7489 section 6.6.3: the organisational domain is asked only when the From domain has
+        // no record (both are looked up at once; the From domain's answer still decides).
+        var resolver = new InMemoryResolver()
+            .AddTxt("_dmarc.example.com", "v=DMARC1; p=reject; sp=reject")
+            .AddTxt("_dmarc.news.example.com", "v=DMARC1; p=none");
+        var result = await Verifier(resolver).EvaluateAsync("news.example.com", SpfFail, null, []);
+        Assert.Equal(("news.example.com", DmarcPolicy.None, DmarcPolicy.None), (result.RecordDomain, result.RequestedPolicy, result.Disposition));
+    }
+
+    [Fact]
     public async Task PctSamplingAppliesTheNextLowerPolicy()
     {
         var resolver = new InMemoryResolver().AddTxt("_dmarc.example.com", "v=DMARC1; p=reject; pct=25");

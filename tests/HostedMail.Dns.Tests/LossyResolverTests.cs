@@ -1,0 +1,101 @@
+using HostedMail.Testing.Dns;
+
+namespace HostedMail.Dns.Tests;
+
+/// <summary>
+/// Issue 14, "SMTP with a lossy DNS resolver": a lost UDP datagram costs a hedge (a second query
+/// after <see cref="DnsResolverOptions.HedgeDelay"/>), never a whole timeout. The timeouts here are
+/// far longer than the tests' deadlines, so only hedging can answer in time; the assertions count
+/// queries, not time.
+/// </summary>
+public sealed class LossyResolverTests : IAsyncLifetime
+{
+    private static readonly TimeSpan LongTimeout = TimeSpan.FromSeconds(60);
+    private readonly TestDnsServer _server = TestDnsServer.Start();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private DnsResolver Resolver(int attempts = 4, bool cache = false, TimeProvider? time = null) => new(new DnsResolverOptions
+    {
+        Servers = [_server.EndPoint],
+        Attempts = attempts,
+        Timeout = LongTimeout,
+        HedgeDelay = TimeSpan.FromMilliseconds(50),
+        EnableCache = cache,
+    }, time);
+
+    [Fact]
+    public async Task ADroppedQueryIsAnsweredThroughTheHedgeNotAfterTheTimeout()
+    {
+        _server.Add("example.com", TestDnsRecord.A("192.0.2.1"));
+        _server.DropNextQueries(1);
+        using var deadline = new CancellationTokenSource(LongTimeout / 4);
+
+        var answer = await Resolver().QueryAsync("example.com", DnsRecordType.A, deadline.Token);
+
+        Assert.Equal(DnsStatus.Success, answer.Status);
+        Assert.Equal(1, _server.DroppedQueries);
+        Assert.InRange(_server.Queries.Count, 2, 4);
+    }
+
+    [Fact]
+    public async Task EveryLookupSucceedsWhenAThirdOfTheQueriesAreLost()
+    {
+        const int names = 40;
+        for (var i = 0; i < names; i++)
+        {
+            _server.Add($"host{i}.example.com", TestDnsRecord.A("192.0.2.1"));
+        }
+
+        _server.LossSeed = 14;
+        _server.LossRate = 0.33;
+        var resolver = Resolver(attempts: 10);
+        using var deadline = new CancellationTokenSource(LongTimeout / 2);
+
+        // One message's lookups run together, as the SMTP server runs SPF, DKIM and DMARC.
+        var answers = await Task.WhenAll(Enumerable.Range(0, names).Select(i => resolver.QueryAsync($"host{i}.example.com", DnsRecordType.A, deadline.Token)));
+
+        Assert.All(answers, a => Assert.Equal(DnsStatus.Success, a.Status));
+        Assert.True(_server.DroppedQueries > 0, "the server lost nothing: the test proves nothing");
+        // Each lookup stops at its budget (10 queries): nothing retries forever.
+        Assert.All(_server.Queries.GroupBy(q => q.Name), g => Assert.InRange(g.Count(), 1, 10));
+    }
+
+    [Fact]
+    public async Task AServerThatNeverAnswersCostsTheBudgetOfQueriesAndNoMore()
+    {
+        _server.Fail("silent.example.com", TestDnsFailure.Timeout);
+        var resolver = new DnsResolver(new DnsResolverOptions
+        {
+            Servers = [_server.EndPoint],
+            Attempts = 3,
+            Timeout = TimeSpan.FromMilliseconds(300),
+            HedgeDelay = TimeSpan.FromMilliseconds(20),
+        });
+
+        var answer = await resolver.QueryAsync("silent.example.com", DnsRecordType.TXT);
+
+        Assert.Equal(DnsStatus.Timeout, answer.Status);
+        Assert.Equal(3, _server.Queries.Count);
+    }
+
+    [Fact]
+    public async Task NxDomainWithoutAnSoaIsKeptForAFewSecondsOnly()
+    {
+        // RFC 2308 section 5: such an answer SHOULD NOT be cached; within one message the same
+        // name is asked again (SPF includes, DMARC), so it is kept for UnprovenNegativeCacheTtl.
+        _server.OmitSoaInNegativeAnswers = true;
+        var time = new ManualTimeProvider();
+        var resolver = Resolver(cache: true, time: time);
+
+        Assert.Equal(DnsStatus.NxDomain, (await resolver.QueryAsync("_dmarc.missing.example", DnsRecordType.TXT)).Status);
+        Assert.Equal(DnsStatus.NxDomain, (await resolver.QueryAsync("_dmarc.missing.example", DnsRecordType.TXT)).Status);
+        Assert.Single(_server.Queries);
+
+        time.Advance(new DnsResolverOptions().UnprovenNegativeCacheTtl + TimeSpan.FromSeconds(1));
+        Assert.Equal(DnsStatus.NxDomain, (await resolver.QueryAsync("_dmarc.missing.example", DnsRecordType.TXT)).Status);
+        Assert.Equal(2, _server.Queries.Count);
+    }
+}
