@@ -25,6 +25,8 @@ public static class PortalExtensions
         var options = PortalOptions.FromConfiguration(configuration);
         services.AddSingleton(options);
         services.AddSingleton(options.Accounts);
+        services.TryAddSingleton(options.Plans);
+        services.TryAddSingleton<HostedMail.Core.Tenants.TenantOperations>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AccountService>();
         services.AddSingleton<ApiTokenService>();

@@ -1,6 +1,10 @@
+using Orleans;
+
 namespace HostedMail.Core.Plans;
 
 /// <summary>What a plan allows; null means no limit.</summary>
+[GenerateSerializer]
+[Alias("HostedMail.PlanLimits")]
 public sealed record PlanLimits(string Plan, int? MaxDomains, int? MaxMailboxes, int? MaxAliases, long? MaxStorageBytes, int? MaxMessagesPerHour);
 
 /// <summary>The plans known to this deployment (from configuration; Stripe wiring is a later issue).</summary>
@@ -22,6 +26,8 @@ public sealed class PlanCatalog(IReadOnlyDictionary<string, PlanLimits> plans)
 }
 
 /// <summary>What a tenant uses now, counted from the database.</summary>
+[GenerateSerializer]
+[Alias("HostedMail.TenantUsage")]
 public sealed record TenantUsage(int Domains, int Mailboxes, int Aliases, long QuotaBytesAllocated, long StoredBytes);
 
 /// <summary>Checks a change against the tenant's plan before it is made, with errors that say what to do.</summary>
@@ -64,6 +70,8 @@ public static class PlanEnforcer
 }
 
 /// <summary>A change refused because the plan does not allow it.</summary>
+[GenerateSerializer]
+[Alias("HostedMail.PlanLimitException")]
 public sealed class PlanLimitException : Exception
 {
     public PlanLimitException(string limit, string message) : base(message) => Limit = limit;
@@ -75,5 +83,6 @@ public sealed class PlanLimitException : Exception
     public PlanLimitException(string message, Exception innerException) : base(message, innerException) => Limit = "plan";
 
     /// <summary>Which limit: domains, mailboxes, aliases, storage.</summary>
-    public string Limit { get; }
+    [Id(0)]
+    public string Limit { get; private init; }
 }

@@ -66,9 +66,8 @@ internal static class AliasEndpoints
             return Problems.Result(409, "conflict", $"{address.Value} is already an alias or mailbox");
         }
 
-        var tenant = await tenants.GetAsync(caller.TenantId.ToString(CultureInfo.InvariantCulture), ct);
-        PlanEnforcer.CheckAddAlias(options.Plans.For(tenant.Plan), await directory.GetUsageAsync(caller.TenantId, ct));
-        var alias = await aliases.CreateAsync(caller.TenantId, body.Address!, body.Targets!, caller.Actor, ct);
+        // The plan's limit is decided by the tenant's grain, in the same turn as the creation.
+        var alias = await tenants.CreateAliasAsync(caller.TenantId, body.Address!, body.Targets!, caller.Actor, ct);
         return Results.Created($"/api/v1/aliases/{alias.AliasId}", AliasDto.From(alias));
     }
 

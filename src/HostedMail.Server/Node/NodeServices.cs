@@ -4,6 +4,7 @@ using HostedMail.Core.Domains;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Security;
 using HostedMail.Core.Tenants;
+using HostedMail.Grains.Tenants;
 using HostedMail.Identity;
 using HostedMail.Storage;
 using Microsoft.Extensions.Configuration;
@@ -19,6 +20,8 @@ internal static class NodeServices
         services.AddHostedMailStorage(configuration.ConnectionString());
         var iterations = configuration.GetValue("Security:PasswordHashIterations", Pbkdf2PasswordHasher.DefaultIterations);
         services.AddSingleton<IPasswordHasher>(new Pbkdf2PasswordHasher(iterations));
+        services.AddSingleton(HostedMail.Portal.PortalOptions.FromConfiguration(configuration).Plans);
+        services.AddSingleton<TenantOperations>();
         services.AddSingleton<TenantService>();
         services.AddSingleton<DomainService>();
         services.AddSingleton<MailboxService>();
@@ -27,6 +30,8 @@ internal static class NodeServices
         services.AddServiceMail(configuration);
         services.AddSingleton<RecipientResolver>();
         services.AddSingleton(TimeProvider.System);
+        // Every directory write tells the tenant and domain grains (RCPT answers from their memory).
+        services.AddDirectoryChangeNotifications();
         return services;
     }
 }
