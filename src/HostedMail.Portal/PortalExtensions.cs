@@ -35,11 +35,9 @@ public static class PortalExtensions
         services.TryAddSingleton<IDomainOwnershipProbe, DnsOwnershipProbe>();
         services.AddSingleton<DomainRecordChecker>();
         services.AddSingleton<DomainMonitor>();
+        // The domains' grains run the checks from their reminders (HostedMail.Grains) when DomainChecks:Enabled.
+        services.AddSingleton<IDomainCheckRunner>(sp => sp.GetRequiredService<DomainMonitor>());
         services.TryAddSingleton<IPortalMail, PortalMailer>();
-        if (options.DomainMonitorEnabled)
-        {
-            services.AddHostedService<DomainMonitorService>();
-        }
 
         services.AddAuthentication(PortalAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, PortalAuthenticationHandler>(PortalAuthenticationHandler.SchemeName, null);

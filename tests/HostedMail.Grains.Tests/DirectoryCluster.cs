@@ -6,6 +6,7 @@ using HostedMail.Core.Outbound;
 using HostedMail.Core.Plans;
 using HostedMail.Core.Security;
 using HostedMail.Core.Tenants;
+using HostedMail.Grains.Domains;
 using HostedMail.Grains.Tenants;
 using HostedMail.Identity;
 using HostedMail.Storage;
@@ -43,9 +44,12 @@ public static class DirectoryCluster
         ["big"] = new("big", 20, 500, 500, 500L << 30, 1000),
     });
 
-    public static Task<InProcessTestCluster> StartAsync(TestDatabase database, short silos, SendingLimitOptions? sending = null) =>
+    public static Task<InProcessTestCluster> StartAsync(TestDatabase database, short silos, SendingLimitOptions? sending = null, bool domainChecks = false) =>
         PostgresCluster.StartAsync(database, silos, configure: services =>
         {
+            services.AddSingleton(new DomainCheckOptions { Enabled = domainChecks, Period = TimeSpan.FromSeconds(1) });
+            services.AddSingleton<RecordingCheckRunner>();
+            services.AddSingleton<IDomainCheckRunner>(sp => sp.GetRequiredService<RecordingCheckRunner>());
             services.AddHostedMailStorage(database.ConnectionString);
             services.AddSingleton<IPasswordHasher>(new Pbkdf2PasswordHasher(1000));
             services.AddSingleton(Plans);
@@ -66,4 +70,37 @@ public static class DirectoryCluster
 
     public static T Service<T>(this InProcessTestCluster cluster, int silo) where T : notnull =>
         cluster.Silos[silo % cluster.Silos.Count].ServiceProvider.GetRequiredService<T>();
+}
+
+/// <summary>
+/// Stands in for the portal's DNS checks: records every run (across silos: one static log) and,
+/// as the real check does when the ownership record appears, verifies a pending domain.
+/// </summary>
+public sealed class RecordingCheckRunner(DomainService domains) : IDomainCheckRunner
+{
+    private static readonly List<(string Name, DateTimeOffset At)> Log = [];
+
+    public static IReadOnlyList<(string Name, DateTimeOffset At)> Runs(string name)
+    {
+        lock (Log)
+        {
+            return Log.Where(r => r.Name == name).ToList();
+        }
+    }
+
+    public async Task<DomainCheckRun> RunDueAsync(string name, CancellationToken cancellationToken)
+    {
+        lock (Log)
+        {
+            Log.Add((name, DateTimeOffset.UtcNow));
+        }
+
+        var all = await domains.FindAllAsync(name, cancellationToken);
+        foreach (var domain in all.Where(d => d.State == DomainState.Pending))
+        {
+            await domains.VerifyAsync(domain.TenantId, name, new Core.Audit.Actor("system:test-check"), operatorOverride: true, cancellationToken);
+        }
+
+        return new DomainCheckRun(all.Count > 0, all.Count);
+    }
 }

@@ -103,6 +103,42 @@ public sealed class DomainGrainTests
         await cluster.Service<ITenantDirectoryStore>(0).DeleteDomainAsync(tenant.TenantId, domain.DomainId, new AuditEntry(tenant.TenantId, Test, "domain.delete", domain.Name), default);
         Assert.Equal(RecipientProblem.NotHostedHere, (await resolver.ResolveAsync("x@late.example")).Problem);
     }
+
+    [Fact]
+    public async Task TheDomainsReminderRunsItsCheckOncePerPeriodForTheClusterAndTheResultReachesRcpt()
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync();
+        await using var cluster = await DirectoryCluster.StartAsync(database, silos: 2, domainChecks: true);
+        var tenants = cluster.Service<TenantService>(0);
+        var tenant = await tenants.CreateAsync("checked", "big", Test);
+
+        // Adding the domain reaches its grain (directory change), which registers the reminder.
+        await tenants.AddDomainAsync(tenant.TenantId, "checked.example", Test);
+        Assert.Equal(1L, await ClusterTests.ScalarAsync(database, "SELECT count(*) FROM orleans.reminders WHERE grain_id LIKE '%/checked.example' AND reminder_name = 'dns-check'"));
+
+        // The reminder's check verifies the pending domain; RCPT through the other node sees it.
+        var resolver = cluster.Service<RecipientResolver>(1);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (RecordingCheckRunner.Runs("checked.example").Count < 4)
+        {
+            await Task.Delay(100, deadline.Token);
+        }
+
+        Assert.Equal(DomainState.Verified, (await cluster.Service<DomainService>(1).GetAsync(tenant.TenantId, "checked.example")).State);
+        Assert.Equal(RecipientProblem.UnknownMailbox, (await resolver.ResolveAsync("someone@checked.example")).Problem);
+
+        // One reminder for two nodes: runs come one period apart, never a second node's run beside each.
+        var runs = RecordingCheckRunner.Runs("checked.example");
+        Assert.All(runs.Zip(runs.Skip(1)), pair => Assert.True(pair.Second.At - pair.First.At > TimeSpan.FromMilliseconds(500), $"two runs {pair.Second.At - pair.First.At} apart"));
+
+        // Once the domain is gone, its next tick ends the reminder.
+        var domain = await cluster.Service<DomainService>(0).GetAsync(tenant.TenantId, "checked.example");
+        await cluster.Service<ITenantDirectoryStore>(0).DeleteDomainAsync(tenant.TenantId, domain.DomainId, new AuditEntry(tenant.TenantId, Test, "domain.delete", domain.Name), default);
+        while ((long)(await ClusterTests.ScalarAsync(database, "SELECT count(*) FROM orleans.reminders WHERE grain_id LIKE '%/checked.example'"))! > 0)
+        {
+            await Task.Delay(100, deadline.Token);
+        }
+    }
 }
 
 [CollectionDefinition(nameof(CountingDomainDirectoryStore), DisableParallelization = true)]

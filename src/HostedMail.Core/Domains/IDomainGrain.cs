@@ -7,7 +7,8 @@ namespace HostedMail.Core.Domains;
 /// <summary>
 /// The domain's grain (ARCHITECTURE.md), keyed by the normalized domain name: answers SMTP RCPT
 /// resolution for its addresses from memory (the verified domain's tenant and state, its
-/// mailboxes and aliases, loaded once).
+/// mailboxes and aliases, loaded once), and runs the domain's DNS checks from an Orleans
+/// reminder, once per interval for the whole cluster.
 /// Every change to the domain's directory tells it (<see cref="IDirectoryChangeNotifier"/>) before
 /// the change is reported done, so an address created through one node is deliverable through
 /// every node at once.
@@ -26,6 +27,10 @@ public interface IDomainGrain : IGrainWithStringKey
     /// <summary>How many times this activation loaded the directory from the database (operators and tests).</summary>
     [Alias("LoadCount"), ReadOnly]
     Task<int> LoadCountAsync();
+
+    /// <summary>Makes sure the domain's DNS checks run on the grain's reminder (idempotent; nothing when checks are off).</summary>
+    [Alias("EnsureChecks")]
+    Task EnsureChecksAsync();
 }
 
 /// <summary>The grain key of a domain name: normalized (lower case, no trailing dot).</summary>

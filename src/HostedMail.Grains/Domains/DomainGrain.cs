@@ -1,10 +1,13 @@
 using HostedMail.Core.Delivery;
 using HostedMail.Core.Domains;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans;
+using Orleans.Runtime;
 
 namespace HostedMail.Grains.Domains;
 
-/// <summary>The domain's grain: RCPT resolution from memory (<see cref="IDomainGrain"/>).</summary>
+/// <summary>The domain's grain: RCPT resolution from memory and the DNS checks' reminder (<see cref="IDomainGrain"/>).</summary>
 // Implementation notes:
 // - The directory is loaded once per activation (or after an invalidation) and shared by every
 //   read; FindAsync is [ReadOnly], so RCPTs interleave, and the one load they may wait for is one
@@ -14,10 +17,19 @@ namespace HostedMail.Grains.Domains;
 // - Orleans may briefly run two activations while membership changes; an invalidation reaches
 //   one of them. Mail accepted from a stale directory in that moment is still checked at
 //   delivery by the store's constraints, and the grain directory settles within seconds.
-internal sealed class DomainGrain(IDomainDirectoryStore store) : Grain, IDomainGrain
+// - The reminder survives deactivation and node death (ADO.NET reminders, migration 0070); a tick
+//   runs the checks due by the domain's schedule (domain_health), so a late or doubled tick never
+//   checks early. It ends itself when no tenant has the domain any more.
+internal sealed partial class DomainGrain(IDomainDirectoryStore store, DomainCheckOptions checks, IServiceProvider services, ILogger<DomainGrain> logger)
+    : Grain, IDomainGrain, IRemindable
 {
+    internal const string CheckReminder = "dns-check";
+
     private Task<DomainDirectory?>? _directory;
     private int _loads;
+    private bool _checksScheduled;
+
+    private string Name => this.GetPrimaryKeyString();
 
     public async Task<RecipientLookupResult?> FindAsync(string address)
     {
@@ -27,36 +39,59 @@ internal sealed class DomainGrain(IDomainDirectoryStore store) : Grain, IDomainG
 
     public async Task InvalidateAsync()
     {
-        if (_directory is { } pending)
-        {
-            // A load that started before the change must not be kept: wait for it, then drop it.
-            try
-            {
-                await pending;
-            }
-            catch (Exception)
-            {
-                // A failed load is dropped below like any other.
-            }
-        }
-
         _directory = null;
+        // A domain just added gets its checks here (the change that added it is what calls this).
+        await EnsureChecksAsync();
     }
 
     public Task<int> LoadCountAsync() => Task.FromResult(_loads);
+
+    public async Task EnsureChecksAsync()
+    {
+        if (!checks.Enabled || _checksScheduled)
+        {
+            return;
+        }
+
+        if (await this.GetReminder(CheckReminder) is null)
+        {
+            await this.RegisterOrUpdateReminder(CheckReminder, checks.Period, checks.Period);
+        }
+
+        _checksScheduled = true;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != CheckReminder || services.GetService<IDomainCheckRunner>() is not { } runner)
+        {
+            return;
+        }
+
+        var run = await runner.RunDueAsync(Name, CancellationToken.None);
+        if (!run.Exists && await this.GetReminder(CheckReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+            _checksScheduled = false;
+            LogChecksEnded(logger, Name);
+        }
+    }
 
     private async Task<DomainDirectory?> LoadAsync()
     {
         _loads++;
         try
         {
-            return await store.LoadAsync(this.GetPrimaryKeyString(), CancellationToken.None);
+            return await store.LoadAsync(Name, CancellationToken.None);
         }
         catch
         {
-            // Never cache a failure: the next RCPT tries again (and gets its 4xx from this one).
+            // Never cache a failure: the next RCPT tries again (and this one gets its 4xx).
             _directory = null;
             throw;
         }
     }
+
+    [LoggerMessage(EventId = 8111, Level = LogLevel.Information, Message = "Domain {Domain} is gone; its DNS check reminder ends")]
+    private static partial void LogChecksEnded(ILogger logger, string domain);
 }

@@ -18,6 +18,7 @@ public static class DirectoryGrainsServiceCollectionExtensions
     public static IServiceCollection AddTenantAndDomainGrains(this IServiceCollection services)
     {
         services.TryAddSingleton(new SendingLimitOptions());
+        services.TryAddSingleton(new DomainCheckOptions());
         services.Replace(ServiceDescriptor.Singleton<IRecipientLookup, GrainRecipientLookup>());
         return services;
     }
