@@ -30,6 +30,9 @@ public sealed class CountingDomainDirectoryStore(IDomainDirectoryStore inner) : 
         Interlocked.Increment(ref _loads);
         return inner.LoadAsync(domain, cancellationToken);
     }
+
+    public Task<IReadOnlyDictionary<long, long>> LoadUsageAsync(long tenantId, long domainId, CancellationToken cancellationToken) =>
+        inner.LoadUsageAsync(tenantId, domainId, cancellationToken);
 }
 
 /// <summary>
@@ -44,10 +47,12 @@ public static class DirectoryCluster
         ["big"] = new("big", 20, 500, 500, 500L << 30, 1000),
     });
 
-    public static Task<InProcessTestCluster> StartAsync(TestDatabase database, short silos, SendingLimitOptions? sending = null, bool domainChecks = false) =>
+    public static Task<InProcessTestCluster> StartAsync(TestDatabase database, short silos, SendingLimitOptions? sending = null, bool domainChecks = false, TimeSpan? usageRefresh = null) =>
         PostgresCluster.StartAsync(database, silos, configure: services =>
         {
             services.AddSingleton(new DomainCheckOptions { Enabled = domainChecks, Period = TimeSpan.FromSeconds(1) });
+            // Usage refreshes are tested on their own; here every directory query is a load.
+            services.AddSingleton(new DomainDirectoryOptions { UsageRefresh = usageRefresh ?? TimeSpan.FromHours(1) });
             services.AddSingleton<RecordingCheckRunner>();
             services.AddSingleton<IDomainCheckRunner>(sp => sp.GetRequiredService<RecordingCheckRunner>());
             services.AddHostedMailStorage(database.ConnectionString);

@@ -105,6 +105,25 @@ public sealed class DomainGrainTests
     }
 
     [Fact]
+    public async Task UsedBytesChangedByDeliveriesAreRefreshedWithoutReloadingTheDirectory()
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync();
+        await using var cluster = await DirectoryCluster.StartAsync(database, silos: 2, usageRefresh: TimeSpan.Zero);
+        var tenants = cluster.Service<TenantService>(0);
+        var tenant = await tenants.CreateAsync("usage", "big", Test);
+        await cluster.Service<DomainService>(0).AddAsync(tenant.TenantId, "usage.example", Test, operatorVerified: true);
+        await tenants.CreateMailboxAsync(tenant.TenantId, "full@usage.example", Password, 1L << 20, null, Test);
+        var resolver = cluster.Service<RecipientResolver>(1);
+        Assert.Equal(0, Assert.Single((await resolver.ResolveAsync("full@usage.example")).Mailboxes).UsedBytes);
+        var loads = CountingDomainDirectoryStore.Loads;
+
+        // Deliveries move used_bytes in the message store's transaction, not through the directory's writers.
+        await ClusterTests.ScalarAsync(database, "UPDATE mailboxes SET used_bytes = quota_bytes WHERE address = 'full@usage.example'");
+        Assert.Equal(1L << 20, Assert.Single((await resolver.ResolveAsync("full@usage.example")).Mailboxes).UsedBytes);
+        Assert.Equal(loads, CountingDomainDirectoryStore.Loads);
+    }
+
+    [Fact]
     public async Task TheDomainsReminderRunsItsCheckOncePerPeriodForTheClusterAndTheResultReachesRcpt()
     {
         await using var database = await TestDatabase.CreateMigratedAsync();

@@ -20,6 +20,13 @@ public sealed class DomainCheckOptions
     public TimeSpan Period { get; set; } = TimeSpan.FromMinutes(1);
 }
 
+/// <summary>How fresh the domain grain's RCPT answers are in what changes outside the directory's writers.</summary>
+public sealed class DomainDirectoryOptions
+{
+    /// <summary>The mailboxes' used bytes (RCPT quota check) are at most this old; one query per domain per period.</summary>
+    public TimeSpan UsageRefresh { get; set; } = TimeSpan.FromSeconds(5);
+}
+
 /// <summary>
 /// At node start, makes sure every domain's grain has its check reminder (domains added before the
 /// reminders existed, or by an operator tool while no node ran); domains added later get theirs

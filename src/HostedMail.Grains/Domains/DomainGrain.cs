@@ -17,15 +17,26 @@ namespace HostedMail.Grains.Domains;
 // - Orleans may briefly run two activations while membership changes; an invalidation reaches
 //   one of them. Mail accepted from a stale directory in that moment is still checked at
 //   delivery by the store's constraints, and the grain directory settles within seconds.
+// - Used bytes (the RCPT quota check) change with every delivery, APPEND and EXPUNGE, not through
+//   the directory's writers: they are refreshed for the whole domain in one query at most every
+//   DomainDirectoryOptions.UsageRefresh, so a full mailbox is noticed within that time (the
+//   check is a 452 "try again later" anyway), never with a query per RCPT.
 // - The reminder survives deactivation and node death (ADO.NET reminders, migration 0070); a tick
 //   runs the checks due by the domain's schedule (domain_health), so a late or doubled tick never
 //   checks early. It ends itself when no tenant has the domain any more.
-internal sealed partial class DomainGrain(IDomainDirectoryStore store, DomainCheckOptions checks, IServiceProvider services, ILogger<DomainGrain> logger)
-    : Grain, IDomainGrain, IRemindable
+internal sealed partial class DomainGrain(
+    IDomainDirectoryStore store,
+    DomainCheckOptions checks,
+    DomainDirectoryOptions options,
+    TimeProvider time,
+    IServiceProvider services,
+    ILogger<DomainGrain> logger) : Grain, IDomainGrain, IRemindable
 {
     internal const string CheckReminder = "dns-check";
 
     private Task<DomainDirectory?>? _directory;
+    private Task? _usage;
+    private DateTimeOffset _usageAt;
     private int _loads;
     private bool _checksScheduled;
 
@@ -34,7 +45,14 @@ internal sealed partial class DomainGrain(IDomainDirectoryStore store, DomainChe
     public async Task<RecipientLookupResult?> FindAsync(string address)
     {
         var directory = await (_directory ??= LoadAsync());
-        return directory?.Find(address);
+        var found = directory?.Find(address);
+        if (found?.Mailbox is not null && time.GetUtcNow() - _usageAt >= options.UsageRefresh)
+        {
+            await (_usage ??= RefreshUsageAsync(directory!));
+            found = directory!.Find(address);
+        }
+
+        return found;
     }
 
     public async Task InvalidateAsync()
@@ -82,13 +100,31 @@ internal sealed partial class DomainGrain(IDomainDirectoryStore store, DomainChe
         _loads++;
         try
         {
-            return await store.LoadAsync(Name, CancellationToken.None);
+            var loadedAt = time.GetUtcNow();
+            var directory = await store.LoadAsync(Name, CancellationToken.None);
+            _usageAt = loadedAt;
+            return directory;
         }
         catch
         {
             // Never cache a failure: the next RCPT tries again (and this one gets its 4xx).
             _directory = null;
             throw;
+        }
+    }
+
+    /// <summary>One query for the whole domain's used bytes, shared by the RCPTs that wait for it.</summary>
+    private async Task RefreshUsageAsync(DomainDirectory directory)
+    {
+        try
+        {
+            var at = time.GetUtcNow();
+            directory.SetUsage(await store.LoadUsageAsync(directory.TenantId, directory.DomainId, CancellationToken.None));
+            _usageAt = at;
+        }
+        finally
+        {
+            _usage = null;
         }
     }
 

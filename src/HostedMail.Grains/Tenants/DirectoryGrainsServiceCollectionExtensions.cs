@@ -19,6 +19,8 @@ public static class DirectoryGrainsServiceCollectionExtensions
     {
         services.TryAddSingleton(new SendingLimitOptions());
         services.TryAddSingleton(new DomainCheckOptions());
+        services.TryAddSingleton(new DomainDirectoryOptions());
+        services.TryAddSingleton(TimeProvider.System);
         services.Replace(ServiceDescriptor.Singleton<IRecipientLookup, GrainRecipientLookup>());
         return services;
     }

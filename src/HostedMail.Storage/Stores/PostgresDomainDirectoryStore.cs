@@ -15,6 +15,8 @@ internal sealed class PostgresDomainDirectoryStore(NpgsqlDataSource dataSource) 
 
     private const string MailboxesSql = $"SELECT {PostgresMailboxStore.Columns} FROM mailboxes m WHERE m.tenant_id = @tenant_id AND m.domain_id = @domain_id";
 
+    private const string UsageSql = "SELECT mailbox_id, used_bytes FROM mailboxes WHERE tenant_id = @tenant_id AND domain_id = @domain_id";
+
     private const string AliasesSql = $"SELECT {PostgresAliasStore.Columns} FROM aliases WHERE tenant_id = @tenant_id AND domain_id = @domain_id";
 
     public async Task<DomainDirectory?> LoadAsync(string domain, CancellationToken cancellationToken)
@@ -31,6 +33,10 @@ internal sealed class PostgresDomainDirectoryStore(NpgsqlDataSource dataSource) 
         var (tenantId, domainId, state) = found[0];
         var mailboxes = await Db.QueryAsync(connection, null, MailboxesSql, PostgresMailboxStore.Map, cancellationToken, ("tenant_id", tenantId), ("domain_id", domainId));
         var aliases = await Db.QueryAsync(connection, null, AliasesSql, PostgresAliasStore.Map, cancellationToken, ("tenant_id", tenantId), ("domain_id", domainId));
-        return new DomainDirectory(tenantId, state, mailboxes, aliases);
+        return new DomainDirectory(tenantId, domainId, state, mailboxes, aliases);
     }
+
+    public async Task<IReadOnlyDictionary<long, long>> LoadUsageAsync(long tenantId, long domainId, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync(dataSource, UsageSql, r => (Id: r.GetInt64(0), Used: r.GetInt64(1)), cancellationToken, ("tenant_id", tenantId), ("domain_id", domainId)))
+            .ToDictionary(r => r.Id, r => r.Used);
 }
