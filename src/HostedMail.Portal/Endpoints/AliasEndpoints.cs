@@ -40,8 +40,8 @@ internal static class AliasEndpoints
             ? Results.Ok(paging.Apply(await aliases.ListAsync(caller.TenantId, ct), AliasDto.From))
             : problem!;
 
-    private static async Task<IResult> CreateAsync(AliasBody body, PortalCaller caller, AliasService aliases, TenantService tenants, ITenantDirectoryStore directory,
-        IMailboxStore mailboxStore, IAliasStore aliasStore, DomainService domains, PortalOptions options, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(AliasBody body, PortalCaller caller, TenantService tenants,
+        IMailboxStore mailboxStore, IAliasStore aliasStore, DomainService domains, CancellationToken ct)
     {
         var errors = new Dictionary<string, string>();
         if (MailAddress.TryParse(body.Address, allowCatchAll: true, out var address) is { } problem)

@@ -64,7 +64,7 @@ internal static class DomainEndpoints
         return Results.Ok(new ListDto<DomainDto>(items, page.Total));
     }
 
-    private static async Task<IResult> AddAsync(AddDomainBody body, PortalCaller caller, DomainService domains, TenantService tenants, ITenantDirectoryStore directory,
+    private static async Task<IResult> AddAsync(AddDomainBody body, PortalCaller caller, DomainService domains, TenantService tenants,
         IDomainHealthStore health, PortalOptions options, TimeProvider time, CancellationToken ct)
     {
         if (DomainName.TryNormalize(body.Name, out _) is { } problem)
