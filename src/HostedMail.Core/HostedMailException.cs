@@ -1,6 +1,9 @@
+using Orleans;
+
 namespace HostedMail.Core;
 
 /// <summary>What kind of user-caused failure a <see cref="HostedMailException"/> reports.</summary>
+[GenerateSerializer]
 public enum HostedMailError
 {
     /// <summary>The input breaks a rule (syntax, policy, limit).</summary>
@@ -12,6 +15,8 @@ public enum HostedMailError
 }
 
 /// <summary>A failure caused by the caller's input, with a one-line message fit to show them.</summary>
+[GenerateSerializer]
+[Alias("HostedMail.HostedMailException")]
 public sealed class HostedMailException : Exception
 {
     public HostedMailException(HostedMailError error, string message) : base(message) => Error = error;
@@ -22,9 +27,11 @@ public sealed class HostedMailException : Exception
 
     public HostedMailException(string message, Exception innerException) : base(message, innerException) => Error = HostedMailError.Invalid;
 
-    public HostedMailError Error { get; }
+    [Id(0)]
+    public HostedMailError Error { get; private init; }
 
     /// <summary>The input field the failure is about, when there is one (the portal names it in <c>errors</c>).</summary>
+    [Id(1)]
     public string? Field { get; private init; }
 
     public static HostedMailException Invalid(string message) => new(HostedMailError.Invalid, message);

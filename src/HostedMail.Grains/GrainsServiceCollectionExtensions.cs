@@ -1,5 +1,6 @@
 using HostedMail.Core.Security;
 using HostedMail.Grains.Security;
+using HostedMail.Grains.Tenants;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -13,6 +14,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton(penalties ?? new AuthPenaltyOptions());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IAuthenticationLimiter, GrainAuthenticationLimiter>();
+        services.AddTenantAndDomainGrains();
         return services;
     }
 }

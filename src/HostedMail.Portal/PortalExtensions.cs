@@ -26,6 +26,8 @@ public static class PortalExtensions
         var options = PortalOptions.FromConfiguration(configuration);
         services.AddSingleton(options);
         services.AddSingleton(options.Accounts);
+        services.TryAddSingleton(options.Plans);
+        services.TryAddSingleton<HostedMail.Core.Tenants.TenantOperations>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AccountService>();
         services.AddSingleton<ApiTokenService>();
@@ -34,15 +36,13 @@ public static class PortalExtensions
         services.TryAddSingleton<IDomainOwnershipProbe, DnsOwnershipProbe>();
         services.AddSingleton<DomainRecordChecker>();
         services.AddSingleton<DomainMonitor>();
+        // The domains' grains run the checks from their reminders (HostedMail.Grains) when DomainChecks:Enabled.
+        services.AddSingleton<IDomainCheckRunner>(sp => sp.GetRequiredService<DomainMonitor>());
         services.TryAddSingleton<IPortalMail, PortalMailer>();
         // Replaces the logging notifier operator commands get: billing mails the tenant's admins.
         services.AddSingleton<HostedMail.Billing.IBillingNotifier, PortalBillingNotifier>();
         services.TryAddSingleton(options.Plans);
         services.AddBilling(configuration);
-        if (options.DomainMonitorEnabled)
-        {
-            services.AddHostedService<DomainMonitorService>();
-        }
 
         services.AddAuthentication(PortalAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, PortalAuthenticationHandler>(PortalAuthenticationHandler.SchemeName, null);

@@ -28,6 +28,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IMessageStore, PostgresMessageStore>();
         services.AddSingleton<IFolderStore, PostgresFolderStore>();
         services.AddSingleton<HostedMail.Core.Delivery.IRecipientLookup, PostgresRecipientLookup>();
+        services.AddSingleton<HostedMail.Core.Delivery.IDomainDirectoryStore, PostgresDomainDirectoryStore>();
         services.AddImapStores();
         services.AddSingleton<IDkimKeyStore, PostgresDkimKeyStore>();
         services.AddSingleton<IServiceDkimKeyStore, PostgresServiceDkimKeyStore>();

@@ -1,8 +1,11 @@
 using HostedMail.Core.Audit;
+using Orleans;
 
 namespace HostedMail.Core.Aliases;
 
 /// <summary>An address that delivers to mailboxes and/or external addresses; <c>*@domain</c> is the catch-all.</summary>
+[GenerateSerializer]
+[Alias("HostedMail.Alias")]
 public sealed record Alias(long TenantId, long AliasId, long DomainId, string Address, IReadOnlyList<string> Targets, DateTimeOffset CreatedAt)
 {
     public bool IsCatchAll => Address.StartsWith("*@", StringComparison.Ordinal);

@@ -1,9 +1,12 @@
 using System.Net;
+using Orleans;
 
 namespace HostedMail.Core.Audit;
 
 /// <summary>Who is making a change and from where; recorded with every change in the audit log.</summary>
 /// <param name="Name">For example <c>operator:cli</c> or <c>admin:alice@example.com</c>.</param>
+[GenerateSerializer]
+[Alias("HostedMail.Actor")]
 public sealed record Actor(string Name, IPAddress? RemoteAddress = null)
 {
     public static Actor OperatorCli { get; } = new("operator:cli");

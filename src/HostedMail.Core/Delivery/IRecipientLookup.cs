@@ -1,6 +1,7 @@
 using HostedMail.Core.Aliases;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Tenants;
+using Orleans;
 
 namespace HostedMail.Core.Delivery;
 
@@ -16,4 +17,6 @@ public interface IRecipientLookup
 }
 
 /// <summary>The verified domain's tenant and the mailbox or alias found at the address (either may be null).</summary>
+[GenerateSerializer]
+[Alias("HostedMail.RecipientLookupResult")]
 public sealed record RecipientLookupResult(long TenantId, TenantState TenantState, Mailbox? Mailbox, Alias? Alias);

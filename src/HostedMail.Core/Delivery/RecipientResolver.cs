@@ -7,7 +7,9 @@ namespace HostedMail.Core.Delivery;
 /// <summary>
 /// Turns an envelope recipient into the mailboxes and external addresses that receive it:
 /// exact mailbox, then exact alias, then the same without a <c>+tag</c> sub-address, then the
-/// domain's catch-all; aliases expand recursively with a depth limit.
+/// domain's catch-all; aliases expand recursively with a depth limit. Every step asks
+/// <see cref="IRecipientLookup"/>, which a node answers from the domains' grains (memory, no
+/// query); only an alias target in a domain nobody has verified is looked up in the stores.
 /// </summary>
 public sealed class RecipientResolver(IRecipientLookup lookup, IMailboxStore mailboxes, IAliasStore aliases)
 {
@@ -46,7 +48,7 @@ public sealed class RecipientResolver(IRecipientLookup lookup, IMailboxStore mai
 
         if (!found)
         {
-            var catchAll = await aliases.FindAsync(tenantId, "*@" + parsed.Domain, cancellationToken);
+            var catchAll = (await lookup.FindAsync(parsed.Domain, "*@" + parsed.Domain, cancellationToken))?.Alias;
             found = catchAll is not null && await ExpandTargetsAsync(tenantId, catchAll.Targets, targets, 1, cancellationToken);
         }
 
@@ -65,6 +67,15 @@ public sealed class RecipientResolver(IRecipientLookup lookup, IMailboxStore mai
 
     private async Task<bool> ExpandAsync(long tenantId, string address, RecipientTargets targets, int depth, CancellationToken cancellationToken)
     {
+        var at = address.LastIndexOf('@');
+        var found = at > 0 ? await lookup.FindAsync(address[(at + 1)..], address, cancellationToken) : null;
+        if (found is not null)
+        {
+            // Another tenant's verified domain is an external address for this one.
+            return found.TenantId == tenantId && await AddFoundAsync(tenantId, found.Mailbox, found.Alias, targets, depth, cancellationToken);
+        }
+
+        // A domain no tenant has verified may still be one of this tenant's pending domains.
         var mailbox = await mailboxes.FindAsync(tenantId, address, cancellationToken);
         var alias = mailbox is null ? await aliases.FindAsync(tenantId, address, cancellationToken) : null;
         return await AddFoundAsync(tenantId, mailbox, alias, targets, depth, cancellationToken);

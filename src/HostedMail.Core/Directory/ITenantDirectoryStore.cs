@@ -4,9 +4,13 @@ using HostedMail.Core.Domains;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Plans;
 
+using Orleans;
+
 namespace HostedMail.Core.Directory;
 
 /// <summary>A change to a mailbox's settings; null members stay as they are.</summary>
+[GenerateSerializer]
+[Alias("HostedMail.MailboxUpdate")]
 public sealed record MailboxUpdate(long? QuotaBytes, string? DisplayName, MailboxState? State);
 
 /// <summary>

@@ -1,8 +1,11 @@
 using HostedMail.Core.Audit;
+using Orleans;
 
 namespace HostedMail.Core.Domains;
 
 /// <summary>A DNS domain a tenant has added; mail flows for it only once it is verified.</summary>
+[GenerateSerializer]
+[Alias("HostedMail.Domain")]
 public sealed record Domain(
     long TenantId,
     long DomainId,
@@ -21,6 +24,7 @@ public sealed record Domain(
 }
 
 /// <summary>Whether a domain's ownership has been proven.</summary>
+[GenerateSerializer]
 public enum DomainState
 {
     Pending,
@@ -28,6 +32,7 @@ public enum DomainState
 }
 
 /// <summary>How a domain was verified: through DNS, or by an operator override (development, support).</summary>
+[GenerateSerializer]
 public enum DomainVerifiedBy
 {
     Dns,

@@ -34,6 +34,12 @@ public interface IDomainHealthStore
     /// <summary>Claims up to <paramref name="limit"/> due checks, pushing them <paramref name="lease"/> ahead so another node does not take them too.</summary>
     Task<IReadOnlyList<DueDomainCheck>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Like <see cref="ClaimDueAsync"/> for the domains named <paramref name="name"/> (one per tenant
+    /// that added it), giving a schedule, due now, to those without one: what the domain's grain runs.
+    /// </summary>
+    Task<IReadOnlyList<DueDomainCheck>> ClaimDueAsync(string name, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken);
+
     Task RecordAsync(long tenantId, long domainId, DateTimeOffset checkedAt, DateTimeOffset nextCheckAt, int failedChecks, RecordStatus? mxStatus, DateTimeOffset? mxProblemSince, Audit.AuditEntry? audit, CancellationToken cancellationToken);
 
     Task<DomainHealth?> GetAsync(long tenantId, long domainId, CancellationToken cancellationToken);

@@ -88,6 +88,10 @@ public sealed class DomainService(IDomainStore store, IDomainOwnershipProbe? pro
     /// The tenant's domain with this name, or null; unlike <see cref="GetAsync"/> it never says
     /// whether another tenant has the name (the portal must not tell tenants about each other).
     /// </summary>
+    /// <summary>Every tenant's domain of this name (pending in several, verified in at most one).</summary>
+    public Task<IReadOnlyList<Domain>> FindAllAsync(string name, CancellationToken cancellationToken = default) =>
+        store.FindAllByNameAsync(DomainName.Normalize(name), cancellationToken);
+
     public Task<Domain?> FindAsync(long tenantId, string name, CancellationToken cancellationToken = default) =>
         store.FindAsync(tenantId, DomainName.Normalize(name), cancellationToken);
 

@@ -1,8 +1,11 @@
 using HostedMail.Core.Audit;
+using Orleans;
 
 namespace HostedMail.Core.Mailboxes;
 
 /// <summary>One email account: its address, login, quota and state.</summary>
+[GenerateSerializer]
+[Alias("HostedMail.Mailbox")]
 public sealed record Mailbox(
     long TenantId,
     long MailboxId,
@@ -15,6 +18,7 @@ public sealed record Mailbox(
     DateTimeOffset CreatedAt);
 
 /// <summary>Whether a mailbox can log in and receive mail.</summary>
+[GenerateSerializer]
 public enum MailboxState
 {
     Active,

@@ -1,21 +1,30 @@
+using Orleans;
+
 namespace HostedMail.Core.Plans;
 
 /// <summary>What a plan allows; null means no limit. The Stripe members say how it is sold (docs/billing.md).</summary>
+[GenerateSerializer]
+[Alias("HostedMail.PlanLimits")]
 public sealed record PlanLimits(string Plan, int? MaxDomains, int? MaxMailboxes, int? MaxAliases, long? MaxStorageBytes, int? MaxMessagesPerHour)
 {
     /// <summary>The name people see; the plan's key when not configured.</summary>
+    [Id(6)]
     public string? DisplayName { get; init; }
 
     /// <summary>Stripe price id of the monthly subscription (<c>price_...</c>); null: not sold monthly.</summary>
+    [Id(7)]
     public string? MonthlyPriceId { get; init; }
 
     /// <summary>Stripe price id of the yearly subscription; null: not sold yearly.</summary>
+    [Id(8)]
     public string? YearlyPriceId { get; init; }
 
     /// <summary>Priced per mailbox: the subscription item's quantity is kept equal to the tenant's mailbox count.</summary>
+    [Id(9)]
     public bool PerSeat { get; init; }
 
     /// <summary>Feature names shown in the portal (for example <c>custom-dkim</c>, <c>priority-support</c>).</summary>
+    [Id(10)]
     public IReadOnlyList<string> Features { get; init; } = [];
 
     /// <summary>Whether this plan can be bought (it has a price).</summary>
@@ -60,6 +69,8 @@ public sealed class PlanCatalog(IReadOnlyDictionary<string, PlanLimits> plans)
 }
 
 /// <summary>What a tenant uses now, counted from the database.</summary>
+[GenerateSerializer]
+[Alias("HostedMail.TenantUsage")]
 public sealed record TenantUsage(int Domains, int Mailboxes, int Aliases, long QuotaBytesAllocated, long StoredBytes);
 
 /// <summary>Checks a change against the tenant's plan before it is made, with errors that say what to do.</summary>
@@ -102,6 +113,8 @@ public static class PlanEnforcer
 }
 
 /// <summary>A change refused because the plan does not allow it.</summary>
+[GenerateSerializer]
+[Alias("HostedMail.PlanLimitException")]
 public sealed class PlanLimitException : Exception
 {
     public PlanLimitException(string limit, string message) : base(message) => Limit = limit;
@@ -113,5 +126,6 @@ public sealed class PlanLimitException : Exception
     public PlanLimitException(string message, Exception innerException) : base(message, innerException) => Limit = "plan";
 
     /// <summary>Which limit: domains, mailboxes, aliases, storage.</summary>
-    public string Limit { get; }
+    [Id(0)]
+    public string Limit { get; private init; }
 }

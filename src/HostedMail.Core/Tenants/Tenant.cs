@@ -1,13 +1,17 @@
 using HostedMail.Core.Audit;
+using Orleans;
 
 namespace HostedMail.Core.Tenants;
 
 /// <summary>A customer organisation: owns domains, mailboxes, admins, a plan and a bill.</summary>
 /// <param name="Name">The slug (<see cref="TenantName"/>); tenants created before the rule may have other names.</param>
 /// <param name="DisplayName">The name people see.</param>
+[GenerateSerializer]
+[Alias("HostedMail.Tenant")]
 public sealed record Tenant(long TenantId, string Name, string DisplayName, string Plan, TenantState State, DateTimeOffset CreatedAt)
 {
     /// <summary>The language of the service's texts to the tenant's people (delivery notifications): a <see cref="TenantLanguage"/> tag, or null for English.</summary>
+    [Id(100)]
     public string? Language { get; init; }
 }
 
@@ -28,6 +32,7 @@ public static class TenantLanguage
 }
 
 /// <summary>Whether a tenant's mail flows. A suspended tenant's mail is deferred, not lost.</summary>
+[GenerateSerializer]
 public enum TenantState
 {
     Active,

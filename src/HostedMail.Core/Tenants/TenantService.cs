@@ -1,10 +1,21 @@
 using System.Globalization;
+using HostedMail.Core.Aliases;
 using HostedMail.Core.Audit;
+using HostedMail.Core.Directory;
+using HostedMail.Core.Domains;
+using HostedMail.Core.Mailboxes;
+using Orleans;
 
 namespace HostedMail.Core.Tenants;
 
-/// <summary>Creates and finds tenants; owns the rules for tenant names and plans.</summary>
-public sealed class TenantService(ITenantStore store)
+/// <summary>
+/// Creates and finds tenants; owns the rules for tenant names and plans. Every change of an
+/// existing tenant goes through the tenant's grain (<see cref="ITenantGrain"/>) when this process
+/// is part of a cluster (<paramref name="grains"/> given), so it is decided once, cluster-wide,
+/// and the grain's memory stays true; without a cluster the same <see cref="TenantOperations"/>
+/// run here.
+/// </summary>
+public sealed class TenantService(ITenantStore store, TenantOperations? operations = null, IGrainFactory? grains = null)
 {
     public const string DefaultPlan = "free";
 
@@ -37,10 +48,9 @@ public sealed class TenantService(ITenantStore store)
     public async Task<Tenant> SetLanguageAsync(string reference, string? language, Actor actor, CancellationToken cancellationToken = default)
     {
         var tenant = await GetAsync(reference, cancellationToken);
-        var tag = string.IsNullOrWhiteSpace(language) ? null : TenantLanguage.Parse(language);
-        var audit = new AuditEntry(tenant.TenantId, actor, "tenant.language", tenant.Name, new Dictionary<string, string> { ["language"] = tag ?? TenantLanguage.English });
-        await store.SetLanguageAsync(tenant.TenantId, tag, audit, cancellationToken);
-        return tenant with { Language = tag };
+        return grains is not null
+            ? await Grain(tenant.TenantId).SetLanguageAsync(language, actor).WaitAsync(cancellationToken)
+            : await Operations.SetLanguageAsync(tenant, language, actor, cancellationToken);
     }
 
     /// <summary>Moves a tenant to another plan; only plans the deployment knows (<paramref name="catalog"/>), so a typo never becomes a plan.</summary>
@@ -53,8 +63,9 @@ public sealed class TenantService(ITenantStore store)
         }
 
         var tenant = await GetAsync(reference, cancellationToken);
-        var audit = new AuditEntry(tenant.TenantId, actor, "tenant.set-plan", tenant.Name, new Dictionary<string, string> { ["from"] = tenant.Plan, ["to"] = cleanPlan });
-        return await store.UpdateAsync(tenant.TenantId, cleanPlan, null, audit, cancellationToken) ?? throw HostedMailException.NotFound($"unknown tenant '{reference}'");
+        return grains is not null
+            ? await Grain(tenant.TenantId).SetPlanAsync(cleanPlan, actor).WaitAsync(cancellationToken)
+            : await Operations.SetPlanAsync(tenant, cleanPlan, actor, cancellationToken);
     }
 
     /// <summary>
@@ -69,6 +80,34 @@ public sealed class TenantService(ITenantStore store)
     public Task<Tenant> ResumeAsync(string reference, Actor actor, CancellationToken cancellationToken = default) =>
         SetStateAsync(reference, TenantState.Active, "tenant.resume", actor, cancellationToken);
 
+    /// <summary>What the tenant uses now.</summary>
+    public Task<Plans.TenantUsage> GetUsageAsync(long tenantId, CancellationToken cancellationToken = default) =>
+        grains is not null ? Grain(tenantId).GetUsageAsync().WaitAsync(cancellationToken) : Operations.GetUsageAsync(tenantId, cancellationToken);
+
+    /// <summary>Adds a pending domain if the tenant's plan allows one more (decided by the tenant's grain in a cluster).</summary>
+    public async Task<Domain> AddDomainAsync(long tenantId, string name, Actor actor, CancellationToken cancellationToken = default) =>
+        grains is not null
+            ? await Grain(tenantId).AddDomainAsync(name, actor).WaitAsync(cancellationToken)
+            : await Operations.AddDomainAsync(await GetByIdAsync(tenantId, cancellationToken), name, actor, cancellationToken);
+
+    /// <summary>Creates a mailbox if the tenant's plan allows one more and its quota (decided by the tenant's grain in a cluster).</summary>
+    public async Task<Mailbox> CreateMailboxAsync(long tenantId, string address, string password, long? quotaBytes, string? displayName, Actor actor, CancellationToken cancellationToken = default) =>
+        grains is not null
+            ? await Grain(tenantId).CreateMailboxAsync(address, password, quotaBytes, displayName, actor).WaitAsync(cancellationToken)
+            : await Operations.CreateMailboxAsync(await GetByIdAsync(tenantId, cancellationToken), address, password, quotaBytes, displayName, actor, cancellationToken);
+
+    /// <summary>Changes a mailbox's quota, name or state; a larger quota must fit the plan's storage.</summary>
+    public async Task<Mailbox> UpdateMailboxAsync(long tenantId, long mailboxId, MailboxUpdate update, Actor actor, CancellationToken cancellationToken = default) =>
+        grains is not null
+            ? await Grain(tenantId).UpdateMailboxAsync(mailboxId, update, actor).WaitAsync(cancellationToken)
+            : await Operations.UpdateMailboxAsync(await GetByIdAsync(tenantId, cancellationToken), mailboxId, update, actor, cancellationToken);
+
+    /// <summary>Creates an alias if the tenant's plan allows one more (decided by the tenant's grain in a cluster).</summary>
+    public async Task<Alias> CreateAliasAsync(long tenantId, string address, IReadOnlyList<string> targets, Actor actor, CancellationToken cancellationToken = default) =>
+        grains is not null
+            ? await Grain(tenantId).CreateAliasAsync(address, targets.ToArray(), actor).WaitAsync(cancellationToken)
+            : await Operations.CreateAliasAsync(await GetByIdAsync(tenantId, cancellationToken), address, targets, actor, cancellationToken);
+
     private async Task<Tenant> SetStateAsync(string reference, TenantState state, string action, Actor actor, CancellationToken cancellationToken)
     {
         var tenant = await GetAsync(reference, cancellationToken);
@@ -77,7 +116,15 @@ public sealed class TenantService(ITenantStore store)
             return tenant;
         }
 
-        return await store.UpdateAsync(tenant.TenantId, null, state, new AuditEntry(tenant.TenantId, actor, action, tenant.Name), cancellationToken)
-            ?? throw HostedMailException.NotFound($"unknown tenant '{reference}'");
+        return grains is not null
+            ? await Grain(tenant.TenantId).SetStateAsync(state, action, actor).WaitAsync(cancellationToken)
+            : await Operations.SetStateAsync(tenant, state, action, actor, cancellationToken);
     }
+
+    private async Task<Tenant> GetByIdAsync(long tenantId, CancellationToken cancellationToken) =>
+        await store.GetAsync(tenantId, cancellationToken) ?? throw HostedMailException.NotFound($"unknown tenant '{tenantId.ToString(CultureInfo.InvariantCulture)}'");
+
+    private ITenantGrain Grain(long tenantId) => grains!.GetGrain<ITenantGrain>(tenantId);
+
+    private TenantOperations Operations => operations ?? throw new InvalidOperationException("TenantOperations is not registered");
 }

@@ -1,7 +1,6 @@
 using HostedMail.Core;
 using HostedMail.Core.Audit;
 using HostedMail.Core.Domains;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace HostedMail.Portal.Dns;
@@ -10,6 +9,8 @@ namespace HostedMail.Portal.Dns;
 /// The background DNS checks: pending domains are verified with exponential backoff; verified
 /// domains have their MX re-checked, and one that stops pointing here is flagged (audit entry,
 /// <c>mxStatus</c> in the API) but never unverified or dropped: a DNS mistake must not lose mail.
+/// In a node the domain's grain runs <see cref="RunDueAsync(string, CancellationToken)"/> from its
+/// reminder (once per cluster); <see cref="RunDueAsync(CancellationToken)"/> runs every due check.
 /// </summary>
 internal sealed partial class DomainMonitor(
     IDomainHealthStore health,
@@ -18,16 +19,35 @@ internal sealed partial class DomainMonitor(
     DkimKeyService dkim,
     PortalOptions options,
     TimeProvider timeProvider,
-    ILogger<DomainMonitor> logger)
+    ILogger<DomainMonitor> logger) : IDomainCheckRunner
 {
     private static readonly Actor System = new("system:domain-monitor");
 
-    /// <summary>Runs every check that is due now; returns how many ran. Several nodes may call this at once.</summary>
+    /// <summary>Runs every check that is due now, for every domain; returns how many ran. Several nodes may call this at once.</summary>
     public async Task<int> RunDueAsync(CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         await health.ScheduleMissingAsync(now, cancellationToken);
         var due = await health.ClaimDueAsync(now, TimeSpan.FromMinutes(5), 50, cancellationToken);
+        await RunAsync(due, cancellationToken);
+        return due.Count;
+    }
+
+    /// <summary>Runs the due checks of the domains named <paramref name="name"/> (the domain grain's reminder).</summary>
+    public async Task<DomainCheckRun> RunDueAsync(string name, CancellationToken cancellationToken)
+    {
+        if ((await domains.FindAllAsync(name, cancellationToken)).Count == 0)
+        {
+            return new DomainCheckRun(false, 0);
+        }
+
+        var due = await health.ClaimDueAsync(name, timeProvider.GetUtcNow(), TimeSpan.FromMinutes(5), cancellationToken);
+        await RunAsync(due, cancellationToken);
+        return new DomainCheckRun(true, due.Count);
+    }
+
+    private async Task RunAsync(IReadOnlyList<DueDomainCheck> due, CancellationToken cancellationToken)
+    {
         foreach (var check in due)
         {
             try
@@ -36,12 +56,10 @@ internal sealed partial class DomainMonitor(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                // The lease set by ClaimDueAsync retries it in five minutes.
+                // The lease set by the claim retries it in five minutes.
                 LogCheckFailed(logger, ex, check.TenantId, check.DomainId);
             }
         }
-
-        return due.Count;
     }
 
     /// <summary>After a domain is verified (by the API or here): its key exists and its MX is checked soon.</summary>
@@ -119,37 +137,4 @@ internal sealed partial class DomainMonitor(
 
     [LoggerMessage(EventId = 8102, Level = LogLevel.Warning, Message = "MX of tenant {TenantId} domain {DomainId} no longer points here; flagged")]
     private static partial void LogMxLost(ILogger logger, long tenantId, long domainId);
-}
-
-/// <summary>Runs <see cref="DomainMonitor"/> every 30 seconds on every node (claims keep nodes from doubling work).</summary>
-internal sealed partial class DomainMonitorService(DomainMonitor monitor, TimeProvider timeProvider, ILogger<DomainMonitorService> logger) : BackgroundService
-{
-    public static readonly TimeSpan Tick = TimeSpan.FromSeconds(30);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await monitor.RunDueAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogRunFailed(logger, ex);
-            }
-
-            try
-            {
-                await Task.Delay(Tick, timeProvider, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
-
-    [LoggerMessage(EventId = 8103, Level = LogLevel.Error, Message = "Domain monitor run failed")]
-    private static partial void LogRunFailed(ILogger logger, Exception exception);
 }

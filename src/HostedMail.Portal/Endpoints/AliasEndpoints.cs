@@ -40,8 +40,8 @@ internal static class AliasEndpoints
             ? Results.Ok(paging.Apply(await aliases.ListAsync(caller.TenantId, ct), AliasDto.From))
             : problem!;
 
-    private static async Task<IResult> CreateAsync(AliasBody body, PortalCaller caller, AliasService aliases, TenantService tenants, ITenantDirectoryStore directory,
-        IMailboxStore mailboxStore, IAliasStore aliasStore, DomainService domains, PortalOptions options, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(AliasBody body, PortalCaller caller, TenantService tenants,
+        IMailboxStore mailboxStore, IAliasStore aliasStore, DomainService domains, CancellationToken ct)
     {
         var errors = new Dictionary<string, string>();
         if (MailAddress.TryParse(body.Address, allowCatchAll: true, out var address) is { } problem)
@@ -66,9 +66,8 @@ internal static class AliasEndpoints
             return Problems.Result(409, "conflict", $"{address.Value} is already an alias or mailbox");
         }
 
-        var tenant = await tenants.GetAsync(caller.TenantId.ToString(CultureInfo.InvariantCulture), ct);
-        PlanEnforcer.CheckAddAlias(options.Plans.For(tenant.Plan), await directory.GetUsageAsync(caller.TenantId, ct));
-        var alias = await aliases.CreateAsync(caller.TenantId, body.Address!, body.Targets!, caller.Actor, ct);
+        // The plan's limit is decided by the tenant's grain, in the same turn as the creation.
+        var alias = await tenants.CreateAliasAsync(caller.TenantId, body.Address!, body.Targets!, caller.Actor, ct);
         return Results.Created($"/api/v1/aliases/{alias.AliasId}", AliasDto.From(alias));
     }
 

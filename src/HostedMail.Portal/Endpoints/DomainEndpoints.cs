@@ -64,7 +64,7 @@ internal static class DomainEndpoints
         return Results.Ok(new ListDto<DomainDto>(items, page.Total));
     }
 
-    private static async Task<IResult> AddAsync(AddDomainBody body, PortalCaller caller, DomainService domains, TenantService tenants, ITenantDirectoryStore directory,
+    private static async Task<IResult> AddAsync(AddDomainBody body, PortalCaller caller, DomainService domains, TenantService tenants,
         IDomainHealthStore health, PortalOptions options, TimeProvider time, CancellationToken ct)
     {
         if (DomainName.TryNormalize(body.Name, out _) is { } problem)
@@ -74,9 +74,8 @@ internal static class DomainEndpoints
 
         // A duplicate is a conflict whatever the plan: checked before the limit.
         await domains.CheckAddableAsync(caller.TenantId, body.Name!, ct);
-        var tenant = await tenants.GetAsync(caller.TenantId.ToString(CultureInfo.InvariantCulture), ct);
-        PlanEnforcer.CheckAddDomain(options.Plans.For(tenant.Plan), await directory.GetUsageAsync(caller.TenantId, ct));
-        var domain = await domains.AddAsync(caller.TenantId, body.Name!, caller.Actor, operatorVerified: false, ct);
+        // The plan's limit is decided by the tenant's grain, in the same turn as the addition.
+        var domain = await tenants.AddDomainAsync(caller.TenantId, body.Name!, caller.Actor, ct);
         await health.ScheduleAsync(domain.TenantId, domain.DomainId, time.GetUtcNow() + options.VerifyInitialInterval, ct);
         return Results.Created($"/api/v1/domains/{domain.DomainId}", DomainDto.From(domain, await health.GetAsync(domain.TenantId, domain.DomainId, ct)));
     }

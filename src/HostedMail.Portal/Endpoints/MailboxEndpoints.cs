@@ -59,8 +59,8 @@ internal static class MailboxEndpoints
             : problem!;
     }
 
-    private static async Task<IResult> CreateAsync(CreateMailboxBody body, PortalCaller caller, MailboxService mailboxes, TenantService tenants, ITenantDirectoryStore directory,
-        IMailboxStore mailboxStore, Core.Aliases.IAliasStore aliasStore, DomainService domains, PortalOptions options, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(CreateMailboxBody body, PortalCaller caller, TenantService tenants,
+        IMailboxStore mailboxStore, Core.Aliases.IAliasStore aliasStore, DomainService domains, CancellationToken ct)
     {
         var errors = new Dictionary<string, string>();
         if (MailAddress.TryParse(body.Address, allowCatchAll: false, out var address) is { } addressProblem)
@@ -93,16 +93,15 @@ internal static class MailboxEndpoints
             return Problems.Result(409, "conflict", $"{address.Value} is already a mailbox or alias");
         }
 
-        var tenant = await tenants.GetAsync(caller.TenantId.ToString(CultureInfo.InvariantCulture), ct);
-        PlanEnforcer.CheckAddMailbox(options.Plans.For(tenant.Plan), await directory.GetUsageAsync(caller.TenantId, ct), body.QuotaBytes ?? MailboxService.DefaultQuotaBytes);
-        var mailbox = await mailboxes.CreateAsync(caller.TenantId, address!.Value, body.Password!, body.QuotaBytes, body.DisplayName, caller.Actor, ct);
+        // The plan's limit is decided by the tenant's grain, in the same turn as the creation.
+        var mailbox = await tenants.CreateMailboxAsync(caller.TenantId, address!.Value, body.Password!, body.QuotaBytes, body.DisplayName, caller.Actor, ct);
         return Results.Created($"/api/v1/mailboxes/{mailbox.MailboxId}", MailboxDto.From(mailbox));
     }
 
     private static async Task<IResult> GetAsync(long id, PortalCaller caller, ITenantDirectoryStore directory, CancellationToken ct) =>
         Results.Ok(MailboxDto.From(await LoadAsync(directory, caller, id, ct)));
 
-    private static async Task<IResult> UpdateAsync(long id, UpdateMailboxBody body, PortalCaller caller, ITenantDirectoryStore directory, TenantService tenants, PortalOptions options, CancellationToken ct)
+    private static async Task<IResult> UpdateAsync(long id, UpdateMailboxBody body, PortalCaller caller, ITenantDirectoryStore directory, TenantService tenants, CancellationToken ct)
     {
         var mailbox = await LoadAsync(directory, caller, id, ct);
         var errors = new Dictionary<string, string>();
@@ -121,27 +120,9 @@ internal static class MailboxEndpoints
             return Problems.Validation(errors);
         }
 
-        if (body.QuotaBytes is { } quota && quota > mailbox.QuotaBytes)
-        {
-            var tenant = await tenants.GetAsync(caller.TenantId.ToString(CultureInfo.InvariantCulture), ct);
-            var usage = await directory.GetUsageAsync(caller.TenantId, ct);
-            PlanEnforcer.CheckStorage(options.Plans.For(tenant.Plan), usage.QuotaBytesAllocated - mailbox.QuotaBytes + quota);
-        }
-
-        var details = new Dictionary<string, string>();
-        if (body.QuotaBytes is { } q)
-        {
-            details["quota_bytes"] = q.ToString(CultureInfo.InvariantCulture);
-        }
-
-        if (body.Enabled is { } enabled)
-        {
-            details["enabled"] = enabled ? "true" : "false";
-        }
-
+        // A larger quota is checked against the plan's storage by the tenant's grain, with the change.
         var state = body.Enabled switch { true => MailboxState.Active, false => MailboxState.Disabled, null => (MailboxState?)null };
-        var updated = await directory.UpdateMailboxAsync(caller.TenantId, mailbox.MailboxId, new MailboxUpdate(body.QuotaBytes, body.DisplayName, state),
-            new AuditEntry(caller.TenantId, caller.Actor, "mailbox.update", mailbox.Address, details), ct) ?? throw HostedMailException.NotFound("no such mailbox");
+        var updated = await tenants.UpdateMailboxAsync(caller.TenantId, mailbox.MailboxId, new MailboxUpdate(body.QuotaBytes, body.DisplayName, state), caller.Actor, ct);
         return Results.Ok(MailboxDto.From(updated));
     }
 

@@ -33,10 +33,10 @@ internal static class TenantEndpoints
             .WithSummary("Who changed what, when and from where; newest first. Page with ?before=<nextBefore>.");
     }
 
-    private static async Task<IResult> GetTenantAsync(PortalCaller caller, TenantService tenants, ITenantDirectoryStore directory, PortalOptions options, CancellationToken ct)
+    private static async Task<IResult> GetTenantAsync(PortalCaller caller, TenantService tenants, PortalOptions options, CancellationToken ct)
     {
         var tenant = await tenants.GetAsync(caller.TenantId.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
-        var usage = await directory.GetUsageAsync(caller.TenantId, ct);
+        var usage = await tenants.GetUsageAsync(caller.TenantId, ct);
         return Results.Ok(new TenantDto(tenant.TenantId, tenant.Name, tenant.DisplayName, tenant.Plan, tenant.State == TenantState.Active ? "active" : "suspended", tenant.CreatedAt, options.Plans.For(tenant.Plan), usage));
     }
 

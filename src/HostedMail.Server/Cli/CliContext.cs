@@ -31,6 +31,13 @@ internal sealed class CliContext(TextReader input, TextWriter output, TextWriter
         {
             var configuration = NodeConfiguration.Build(Overrides);
             var services = new ServiceCollection().AddHostedMailCore(configuration);
+            // With nodes running, changes go through their grains (CliCluster).
+            await using var cluster = await CliCluster.TryConnectAsync(configuration, CancellationToken.None);
+            if (cluster is not null)
+            {
+                services.AddSingleton(cluster.Grains);
+            }
+
             await using var provider = services.BuildServiceProvider();
             await action(provider);
             return 0;

@@ -1,4 +1,5 @@
 using System.Net;
+using HostedMail.Grains.Domains;
 using HostedMail.Net;
 using HostedMail.Portal;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -34,6 +35,12 @@ internal static class NodeHost
         builder.Services.AddHostedMailCore(builder.Configuration);
         builder.Services.AddMailServers(builder.Configuration);
         builder.Services.AddPortal(builder.Configuration);
+        // The domains' DNS checks run from their grains' reminders, once per cluster (Portal:DomainChecks).
+        builder.Services.AddDomainCheckReminders(new DomainCheckOptions
+        {
+            Enabled = PortalOptions.FromConfiguration(builder.Configuration).DomainMonitorEnabled,
+            Period = builder.Configuration.GetValue("Portal:DomainChecks:Period", TimeSpan.FromMinutes(1)),
+        });
         builder.AddHostedMailSilo();
         builder.Services.AddHostedMailDataProtection(DataProtectionKey(builder.Configuration));
         configureServices?.Invoke(builder.Services);

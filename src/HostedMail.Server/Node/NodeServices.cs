@@ -5,6 +5,7 @@ using HostedMail.Core.Domains;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Security;
 using HostedMail.Core.Tenants;
+using HostedMail.Grains.Tenants;
 using HostedMail.Identity;
 using HostedMail.Storage;
 using Microsoft.Extensions.Configuration;
@@ -20,6 +21,8 @@ internal static class NodeServices
         services.AddHostedMailStorage(configuration.ConnectionString());
         var iterations = configuration.GetValue("Security:PasswordHashIterations", Pbkdf2PasswordHasher.DefaultIterations);
         services.AddSingleton<IPasswordHasher>(new Pbkdf2PasswordHasher(iterations));
+        services.AddSingleton(HostedMail.Portal.PortalOptions.FromConfiguration(configuration).Plans);
+        services.AddSingleton<TenantOperations>();
         services.AddSingleton<TenantService>();
         services.AddSingleton<DomainService>();
         services.AddSingleton<MailboxService>();
@@ -30,6 +33,8 @@ internal static class NodeServices
         services.AddSingleton(TimeProvider.System);
         // Operator commands too: mailbox changes keep seats in step, and `hostedmail billing` needs it (the node's worker comes with the portal).
         services.AddBilling(configuration, runWorker: false);
+        // Every directory write tells the tenant and domain grains (RCPT answers from their memory).
+        services.AddDirectoryChangeNotifications();
         return services;
     }
 }

@@ -38,6 +38,9 @@ internal sealed class SiloSettings
     /// ~3 s with 1 s, ~12 s with Orleans' default).
     /// </summary>
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The shortest reminder period Orleans accepts (its default, one minute; tests lower it to run domain checks every second).</summary>
+    public TimeSpan MinimumReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>
@@ -73,6 +76,7 @@ internal static class SiloHosting
                 options.Invariant = Invariant;
                 options.DataSource = dataSource;
             }));
+            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = settings.MinimumReminderPeriod);
             silo.UseAdoNetReminderService(o => o.Configure<NpgsqlDataSource>((options, dataSource) =>
             {
                 options.Invariant = Invariant;

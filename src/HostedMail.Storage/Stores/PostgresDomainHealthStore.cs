@@ -41,6 +41,28 @@ internal sealed class PostgresDomainHealthStore(NpgsqlDataSource dataSource) : I
                 r.GetInt32(4), ParseStatus(Db.NullableString(r, 5)), Db.Nullable<DateTimeOffset>(r, 6)), cancellationToken,
             ("now", now), ("limit", limit), ("lease_end", now + lease));
 
+    public async Task<IReadOnlyList<DueDomainCheck>> ClaimDueAsync(string name, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await Db.ExecuteAsync(connection, null, """
+            INSERT INTO domain_health (tenant_id, domain_id, next_check_at)
+            SELECT d.tenant_id, d.domain_id, @now FROM domains d WHERE d.name = @name
+            ON CONFLICT DO NOTHING
+            """, cancellationToken, ("now", now), ("name", name));
+        return await Db.QueryAsync(connection, null, """
+            WITH due AS (
+                SELECT h.tenant_id, h.domain_id FROM domain_health h
+                JOIN domains d ON d.tenant_id = h.tenant_id AND d.domain_id = h.domain_id
+                WHERE d.name = @name AND h.next_check_at <= @now FOR UPDATE OF h SKIP LOCKED)
+            UPDATE domain_health h SET next_check_at = @lease_end
+            FROM due, domains d
+            WHERE h.tenant_id = due.tenant_id AND h.domain_id = due.domain_id AND d.tenant_id = h.tenant_id AND d.domain_id = h.domain_id
+            RETURNING h.tenant_id, h.domain_id, d.name, d.state, h.failed_checks, h.mx_status, h.mx_problem_since
+            """, r => new DueDomainCheck(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3) == "verified" ? DomainState.Verified : DomainState.Pending,
+                r.GetInt32(4), ParseStatus(Db.NullableString(r, 5)), Db.Nullable<DateTimeOffset>(r, 6)), cancellationToken,
+            ("now", now), ("name", name), ("lease_end", now + lease));
+    }
+
     public async Task RecordAsync(long tenantId, long domainId, DateTimeOffset checkedAt, DateTimeOffset nextCheckAt, int failedChecks, RecordStatus? mxStatus, DateTimeOffset? mxProblemSince, AuditEntry? audit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

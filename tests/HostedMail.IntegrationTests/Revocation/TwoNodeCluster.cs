@@ -50,6 +50,16 @@ public sealed class TwoNodeCluster : MailNode, IAsyncLifetime
         settings["Mail:Listeners:pop3:Endpoint"] = "127.0.0.1:0";
         settings["Portal:DomainChecks:Enabled"] = "false";
         settings["Portal:SecureCookies"] = "false";
+        // The built-in plans, plus one whose hourly sending limit tests reach in a few messages.
+        foreach (var (plan, limits) in new[] { ("free", new[] { "1", "5", "20", "5368709120", "100" }), ("business", new[] { "20", "500", "5000", "536870912000", "2000" }), ("hourly", new[] { "5", "50", "50", "536870912000", "3" }) })
+        {
+            settings[$"Plans:{plan}:MaxDomains"] = limits[0];
+            settings[$"Plans:{plan}:MaxMailboxes"] = limits[1];
+            settings[$"Plans:{plan}:MaxAliases"] = limits[2];
+            settings[$"Plans:{plan}:MaxStorageBytes"] = limits[3];
+            settings[$"Plans:{plan}:MaxMessagesPerHour"] = limits[4];
+        }
+
         return settings;
     }
 
