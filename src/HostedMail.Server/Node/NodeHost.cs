@@ -1,4 +1,5 @@
 using System.Net;
+using HostedMail.Identity.OAuth;
 using HostedMail.Net;
 using HostedMail.Portal;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -34,6 +35,7 @@ internal static class NodeHost
         builder.Services.AddPortal(builder.Configuration);
         builder.AddHostedMailSilo();
         builder.Services.AddHostedMailDataProtection(DataProtectionKey(builder.Configuration));
+        builder.Services.AddHostedMailOAuth(builder.Configuration, builder.Configuration.ConnectionString());
         configureServices?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -45,6 +47,7 @@ internal static class NodeHost
         MapHealth(app);
         app.MapServiceDnsHealth();
         app.MapPortalApi();
+        app.MapHostedMailOAuth();
         return app;
     }
 
