@@ -84,7 +84,8 @@ internal sealed class MailAccessTokenValidator(SigningKeyRing ring, OAuthServerO
             ValidIssuer = options.Issuer!.AbsoluteUri,
             ValidAudience = OAuthServerOptions.MailAudience,
             IssuerSigningKeys = keys,
-            ValidTypes = [JsonWebTokenTypes.Prefixes.Application + JsonWebTokenTypes.AccessToken],
+            // RFC 9068 section 2.1: "at+jwt" (the "application/" prefix is optional).
+            ValidTypes = [JsonWebTokenTypes.AccessToken, JsonWebTokenTypes.Prefixes.Application + JsonWebTokenTypes.AccessToken],
             ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
             RequireExpirationTime = true,
             RequireSignedTokens = true,

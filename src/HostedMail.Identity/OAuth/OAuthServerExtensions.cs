@@ -6,7 +6,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -67,7 +66,7 @@ public static class OAuthServerExtensions
             .AddCore(core =>
             {
                 core.UseEntityFrameworkCore().UseDbContext<OAuthDbContext>();
-                core.ReplaceApplicationManager(typeof(LoopbackRedirectApplicationManager<OpenIddictEntityFrameworkCoreApplication>));
+                core.ReplaceApplicationManager(typeof(LoopbackRedirectApplicationManager<>));
             })
             .AddServer(server =>
             {
