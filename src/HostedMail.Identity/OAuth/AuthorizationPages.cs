@@ -82,6 +82,11 @@ internal static class AuthorizationPages
         }
 
         var name = await applications.GetLocalizedDisplayNameAsync(application, context.RequestAborted) ?? request.ClientId!;
+        if (OAuthPage.FormActionSource(request.RedirectUri) is { } source)
+        {
+            context.Items[OAuthPage.FormActionSourcesItem] = source;
+        }
+
         var page = new OAuthPage("Allow access")
             .Heading("Allow access?")
             .Raw("<p><strong>").Text(name).Raw("</strong> wants to use your mailbox <strong>").Text(signedIn.Principal!.GetClaim(Claims.Subject) ?? "")

@@ -9,31 +9,55 @@ namespace HostedMail.Identity.OAuth;
 /// JavaScript, under the node's strict CSP (no inline script or style: the look comes from
 /// <see cref="StylesheetPath"/>).
 /// </summary>
-internal sealed class OAuthPage(string title)
+public sealed class OAuthPage(string title)
 {
     public const string StylesheetPath = "/connect/oauth.css";
 
+    /// <summary>
+    /// HttpContext.Items key the node's CSP (Portal's WebApp) reads: extra <c>form-action</c>
+    /// sources for this response. A consent form is answered by a redirect to the client, and
+    /// browsers apply form-action to that redirect (CSP Level 3, section 6.3.1).
+    /// </summary>
+    public const string FormActionSourcesItem = "HostedMail.Csp.FormAction";
+
+    /// <summary>The CSP source that allows a redirect to <paramref name="redirectUri"/>: its origin, or its scheme for a custom-scheme URI.</summary>
+    public static string? FormActionSource(string? redirectUri)
+    {
+        if (!Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri))
+        {
+            return null;
+        }
+
+        if (uri.Scheme is "http" or "https")
+        {
+            return uri.GetLeftPart(UriPartial.Authority);
+        }
+
+        // A custom scheme (RFC 8252 section 7.1): letters, digits, "+", "-", "." only.
+        return uri.Scheme.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.') ? uri.Scheme + ":" : null;
+    }
+
     private readonly StringBuilder _body = new();
 
-    public OAuthPage Heading(string text) => Raw("<h1>").Text(text).Raw("</h1>\n");
+    internal OAuthPage Heading(string text) => Raw("<h1>").Text(text).Raw("</h1>\n");
 
-    public OAuthPage Paragraph(string text, string? cssClass = null) =>
+    internal OAuthPage Paragraph(string text, string? cssClass = null) =>
         Raw(cssClass is null ? "<p>" : $"<p class=\"{cssClass}\">").Text(text).Raw("</p>\n");
 
-    public OAuthPage Error(string? text) => text is null ? this : Raw("<p class=\"error\" role=\"alert\">").Text(text).Raw("</p>\n");
+    internal OAuthPage Error(string? text) => text is null ? this : Raw("<p class=\"error\" role=\"alert\">").Text(text).Raw("</p>\n");
 
-    public OAuthPage FormStart(string action, string method, string csrfToken)
+    internal OAuthPage FormStart(string action, string method, string csrfToken)
     {
         Raw("<form method=\"").Text(method).Raw("\" action=\"").Text(action).Raw("\">\n");
         return method == "post" ? Hidden("csrf", csrfToken) : this;
     }
 
-    public OAuthPage FormEnd() => Raw("</form>\n");
+    internal OAuthPage FormEnd() => Raw("</form>\n");
 
-    public OAuthPage Hidden(string name, string? value) =>
+    internal OAuthPage Hidden(string name, string? value) =>
         Raw("<input type=\"hidden\" name=\"").Text(name).Raw("\" value=\"").Text(value ?? string.Empty).Raw("\">\n");
 
-    public OAuthPage Field(string label, string name, string type, string? value = null, string? autocomplete = null, bool autofocus = false)
+    internal OAuthPage Field(string label, string name, string type, string? value = null, string? autocomplete = null, bool autofocus = false)
     {
         Raw("<label>").Text(label).Raw("<input name=\"").Text(name).Raw("\" type=\"").Text(type).Raw("\"");
         if (value is not null)
@@ -49,7 +73,7 @@ internal sealed class OAuthPage(string title)
         return Raw(autofocus ? " autofocus required></label>\n" : " required></label>\n");
     }
 
-    public OAuthPage Button(string text, string? name = null, string? value = null, bool secondary = false)
+    internal OAuthPage Button(string text, string? name = null, string? value = null, bool secondary = false)
     {
         Raw(secondary ? "<button class=\"secondary\" type=\"submit\"" : "<button type=\"submit\"");
         if (name is not null)
@@ -60,7 +84,7 @@ internal sealed class OAuthPage(string title)
         return Raw(">").Text(text).Raw("</button>\n");
     }
 
-    public OAuthPage List(IEnumerable<string> items)
+    internal OAuthPage List(IEnumerable<string> items)
     {
         Raw("<ul>\n");
         foreach (var item in items)
@@ -71,19 +95,19 @@ internal sealed class OAuthPage(string title)
         return Raw("</ul>\n");
     }
 
-    public OAuthPage Raw(string html)
+    internal OAuthPage Raw(string html)
     {
         _body.Append(html);
         return this;
     }
 
-    public OAuthPage Text(string text)
+    internal OAuthPage Text(string text)
     {
         _body.Append(HtmlEncoder.Default.Encode(text));
         return this;
     }
 
-    public IResult Result(int statusCode = StatusCodes.Status200OK) =>
+    internal IResult Result(int statusCode = StatusCodes.Status200OK) =>
         new PageResult("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n" +
             "<title>" + HtmlEncoder.Default.Encode(title) + " · HostedMail</title>\n<link rel=\"stylesheet\" href=\"" + StylesheetPath + "\">\n</head>\n" +
             "<body>\n<main class=\"card\">\n<p class=\"brand\">HostedMail</p>\n" + _body + "</main>\n</body>\n</html>\n", statusCode);

@@ -58,6 +58,38 @@ public sealed class OAuthFlowTests(OAuthNode node) : IClassFixture<OAuthNode>
     }
 
     [Fact]
+    public async Task TheConsentPagesCspAllowsTheFormsRedirectToTheClientAndNothingElse()
+    {
+        using var browser = new OAuthBrowser(node);
+        var (_, challenge) = OAuthBrowser.Pkce();
+        await browser.SignInAsync(OAuthBrowser.AuthorizeUrl(challenge), Alice, MailNode.Password);
+        var consent = await browser.Http.GetAsync(OAuthBrowser.AuthorizeUrl(challenge));
+        var csp = consent.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("form-action 'self' http://127.0.0.1:53682;", csp, StringComparison.Ordinal);
+        Assert.Contains("script-src 'self';", csp, StringComparison.Ordinal);
+        var login = await new OAuthBrowser(node).Http.GetAsync(OAuthBrowser.AuthorizeUrl(challenge));
+        Assert.Contains("form-action 'self';", login.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ThunderbirdAutoconfigOffersOAuth2BesidePasswordWithTheServersEndpoints()
+    {
+        using var browser = new OAuthBrowser(node);
+        var (status, body) = await browser.GetAsync("mail/config-v1.1.xml?emailaddress=alice%40acme.example");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var xml = System.Xml.Linq.XDocument.Parse(body).Root!;
+        var oauth = xml.Element("oAuth2")!;
+        Assert.Equal("127.0.0.1", oauth.Element("issuer")!.Value);
+        Assert.Equal("mail offline_access", oauth.Element("scope")!.Value);
+        Assert.Equal(node.Issuer + "connect/authorize", oauth.Element("authURL")!.Value);
+        Assert.Equal(node.Issuer + "connect/token", oauth.Element("tokenURL")!.Value);
+        Assert.Equal(OAuthBrowser.ClientId, oauth.Element("clientId")!.Value);
+        var servers = xml.Element("emailProvider")!.Elements().Where(e => e.Name.LocalName is "incomingServer" or "outgoingServer").ToList();
+        Assert.Equal(4, servers.Count);
+        Assert.All(servers, s => Assert.Equal(["password-cleartext", "OAuth2"], s.Elements("authentication").Select(a => a.Value)));
+    }
+
+    [Fact]
     public async Task ALoginFormWithoutItsCsrfTokenIsRefused()
     {
         using var browser = new OAuthBrowser(node);
