@@ -39,6 +39,7 @@ public static class OAuthServerExtensions
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, SigningKeyConfiguration>();
         services.AddSingleton<IMailAccessTokenValidator, MailAccessTokenValidator>();
         services.AddHostedService<OAuthClientSeeder>();
+        services.AddHostedService<OAuthPruner>();
         services.AddAntiforgery(a =>
         {
             a.Cookie.Name = options.RequireHttps ? "__Host-hm_oauth_csrf" : "hm_oauth_csrf";

@@ -4,7 +4,6 @@ using System.Text.Json;
 using HostedMail.Identity.OAuth;
 using HostedMail.Testing;
 using MailKit.Net.Imap;
-using MailKit.Net.Pop3;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.DependencyInjection;
@@ -87,13 +86,20 @@ public sealed class OAuthSaslTests(OAuthNode node) : IClassFixture<OAuthNode>
     }
 
     [Fact]
-    public async Task MailKitSignsInWithOAuth2AndOAuthBearerOnEveryProtocol()
+    // POP3 is left to curl (CurlUsesTheTokenForImapPop3AndSmtpSubmission, both mechanisms): MailKit
+    // 4.18 sends POP3 "AUTH XOAUTH2" without an initial response and then treats the empty
+    // continuation "+ " (RFC 5034 section 4) as a failure.
+    public async Task MailKitSignsInWithOAuth2AndOAuthBearerOnImapAndSubmission()
     {
-        // One mailbox per mechanism: a POP3 maildrop is released only after the server has seen the
-        // QUIT through, which MailKit does not wait for.
-        var alices = await AccessTokenAsync(Alice);
-        var bobs = await AccessTokenAsync(Bob);
-        foreach (var mechanism in new SaslMechanism[] { new SaslMechanismOAuth2(Alice, alices), new SaslMechanismOAuthBearer(Bob, bobs) })
+        // Fresh mailboxes, one per mechanism: a POP3 maildrop is released only after the server has
+        // seen the QUIT through, which neither MailKit nor curl (in the test beside) waits for.
+        var first = $"mk{Guid.NewGuid().ToString("N")[..8]}@acme.example";
+        var second = $"mk{Guid.NewGuid().ToString("N")[..8]}@acme.example";
+        await node.Cli.OkAsync("mailbox", "create", first, "--tenant", "acme", "--password", MailNode.Password);
+        await node.Cli.OkAsync("mailbox", "create", second, "--tenant", "acme", "--password", MailNode.Password);
+        var firstToken = await AccessTokenAsync(first);
+        var secondToken = await AccessTokenAsync(second);
+        foreach (var mechanism in new SaslMechanism[] { new SaslMechanismOAuth2(first, firstToken), new SaslMechanismOAuthBearer(second, secondToken) })
         {
             using (var imap = new ImapClient { ServerCertificateValidationCallback = IsTestCertificate })
             {
@@ -102,14 +108,6 @@ public sealed class OAuthSaslTests(OAuthNode node) : IClassFixture<OAuthNode>
                 await imap.AuthenticateAsync(mechanism);
                 Assert.True(imap.IsAuthenticated);
                 await imap.DisconnectAsync(true);
-            }
-
-            using (var pop3 = new Pop3Client { ServerCertificateValidationCallback = IsTestCertificate })
-            {
-                await pop3.ConnectAsync("127.0.0.1", node.Pop3sPort, SecureSocketOptions.SslOnConnect);
-                await pop3.AuthenticateAsync(mechanism);
-                Assert.True(pop3.IsAuthenticated);
-                await pop3.DisconnectAsync(true);
             }
 
             using (var smtp = new SmtpClient { ServerCertificateValidationCallback = IsTestCertificate })
