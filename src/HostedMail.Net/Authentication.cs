@@ -1,4 +1,5 @@
 using System.Net;
+using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Security;
 
 namespace HostedMail.Net;
@@ -22,7 +23,8 @@ public enum AuthStatus
 /// <param name="Principal">On success, whatever object the verifier wants the session to get back (the mailbox); opaque here.</param>
 /// <param name="RetryAfter">For <see cref="AuthStatus.LockedOut"/>, how long until the lockout ends.</param>
 /// <param name="Credential">On success, which of the subject's credentials matched (opaque here; an app password's login); handed back to <see cref="ICredentialVerifier.CachedSuccessAsync"/> when the cached success answers a later login.</param>
-public sealed record AuthResult(AuthStatus Status, string? Subject = null, object? Principal = null, TimeSpan? RetryAfter = null, object? Credential = null)
+/// <param name="SaslErrorChallenge">For a failed bearer token, the RFC 7628 section 3.2.2 JSON error the session sends as a challenge before its final failure reply.</param>
+public sealed record AuthResult(AuthStatus Status, string? Subject = null, object? Principal = null, TimeSpan? RetryAfter = null, object? Credential = null, byte[]? SaslErrorChallenge = null)
 {
     /// <summary>A plain failure.</summary>
     public static AuthResult Failed { get; } = new(AuthStatus.Failed);
@@ -93,7 +95,8 @@ public interface ICredentialVerifier
 /// lock a user out for <see cref="AuthPenaltyOptions.LockoutDuration"/>, which is why the
 /// username threshold is high and the duration short.
 /// </remarks>
-public sealed class MailAuthenticator(ICredentialVerifier verifier, IAuthenticationLimiter limiter, AuthPenaltyOptions penalties, VerifiedCredentialCache cache, TimeProvider timeProvider, MailSessionRegistry? sessions = null)
+public sealed partial class MailAuthenticator(ICredentialVerifier verifier, IAuthenticationLimiter limiter, AuthPenaltyOptions penalties, VerifiedCredentialCache cache, TimeProvider timeProvider,
+    MailSessionRegistry? sessions = null, IMailAccessTokenValidator? tokens = null, MailboxService? mailboxes = null)
 {
     /// <summary>Authenticates SASL credentials for a connection.</summary>
     public async ValueTask<AuthResult> AuthenticateAsync(SaslCredentials credentials, ConnectionInfo connection, CancellationToken cancellationToken)
@@ -105,6 +108,11 @@ public sealed class MailAuthenticator(ICredentialVerifier verifier, IAuthenticat
 
     private async ValueTask<AuthResult> AuthenticateCoreAsync(SaslCredentials credentials, ConnectionInfo connection, CancellationToken cancellationToken)
     {
+        if (credentials.IsBearerToken)
+        {
+            return await AuthenticateBearerAsync(credentials, connection, cancellationToken);
+        }
+
         // RFC 4616 section 2: an authzid different from the authcid asks to act as someone else.
         // Nobody may do that here (no admin impersonation), so it fails like bad credentials.
         if (credentials.AuthorizationIdentity is { } authzid && !authzid.Equals(credentials.Username, StringComparison.OrdinalIgnoreCase))

@@ -10,6 +10,12 @@ namespace HostedMail.Net;
 /// <param name="AuthorizationIdentity">The authzid of PLAIN when it was given and differs from nothing; null when empty (RFC 4616 section 2).</param>
 public sealed record SaslCredentials(string Username, string Password, string? AuthorizationIdentity)
 {
+    /// <summary>
+    /// OAUTHBEARER/XOAUTH2: <see cref="Password"/> is an OAuth 2.0 access token and
+    /// <see cref="Username"/> the login it claims (empty when OAUTHBEARER named no authzid).
+    /// </summary>
+    public bool IsBearerToken { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => $"SaslCredentials {{ Username = {Username}, AuthorizationIdentity = {AuthorizationIdentity} }}";
 }
@@ -46,6 +52,9 @@ public abstract class SaslMechanism
 
     /// <summary>Plaintext-password mechanisms must only be offered over TLS (RFC 4616 section 6, RFC 8314).</summary>
     public virtual bool RequiresTls => true;
+
+    /// <summary>Carries an OAuth 2.0 bearer token: offered only over TLS, whatever the plaintext settings (RFC 7628 section 5).</summary>
+    public virtual bool CarriesBearerToken => false;
 
     /// <summary>First step; <paramref name="hasInitialResponse"/> tells an absent initial response from an empty one.</summary>
     public abstract SaslStep Start(bool hasInitialResponse, ReadOnlySpan<byte> initialResponse);
@@ -137,20 +146,48 @@ public sealed class SaslMechanismRegistry
     private readonly Dictionary<string, Func<SaslMechanism>> _factories = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _names = [];
 
-    /// <summary>PLAIN and LOGIN.</summary>
+    private readonly HashSet<string> _bearer = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>PLAIN and LOGIN, then OAUTHBEARER and XOAUTH2 (offered only where <see cref="NamesFor"/> says).</summary>
     public static SaslMechanismRegistry Default { get; } = new SaslMechanismRegistry()
         .Add("PLAIN", static () => new PlainSaslMechanism())
-        .Add("LOGIN", static () => new LoginSaslMechanism());
+        .Add("LOGIN", static () => new LoginSaslMechanism())
+        .Add("OAUTHBEARER", static () => new OAuthBearerSaslMechanism(), bearer: true)
+        .Add("XOAUTH2", static () => new XOAuth2SaslMechanism(), bearer: true);
 
     /// <summary>Names in the order to advertise them (EHLO AUTH, IMAP CAPABILITY, POP3 CAPA SASL).</summary>
     public IReadOnlyList<string> Names => _names;
 
-    /// <summary>Adds a mechanism; the factory is called once per exchange.</summary>
-    public SaslMechanismRegistry Add(string name, Func<SaslMechanism> factory)
+    /// <summary>Adds a mechanism; the factory is called once per exchange. A bearer mechanism carries OAuth tokens.</summary>
+    public SaslMechanismRegistry Add(string name, Func<SaslMechanism> factory, bool bearer = false)
     {
         _factories.Add(name, factory);
         _names.Add(name.ToUpperInvariant());
+        if (bearer)
+        {
+            _bearer.Add(name);
+        }
+
         return this;
+    }
+
+    /// <summary>
+    /// The names to advertise on a connection: bearer mechanisms only when tokens can be checked
+    /// and only over TLS (a bearer token is as good as a password to whoever sees it).
+    /// </summary>
+    public IEnumerable<string> NamesFor(bool isTls, bool bearerTokens) =>
+        _names.Where(n => !_bearer.Contains(n) || isTls && bearerTokens);
+
+    /// <summary>Like <see cref="TryCreate"/>, refusing what <see cref="NamesFor"/> would not advertise.</summary>
+    public bool TryCreate(string name, bool isTls, bool bearerTokens, out SaslMechanism mechanism)
+    {
+        if (_bearer.Contains(name) && !(isTls && bearerTokens))
+        {
+            mechanism = null!;
+            return false;
+        }
+
+        return TryCreate(name, out mechanism);
     }
 
     /// <summary>Creates a fresh mechanism instance, or false for an unknown name (SMTP 504 5.5.4).</summary>

@@ -1,3 +1,4 @@
+using HostedMail.Identity.OAuth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.StaticFiles;
@@ -43,7 +44,11 @@ public static class WebApp
             response.OnStarting(() =>
             {
                 var headers = response.Headers;
-                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                // The OAuth consent page's form is answered by a redirect to the client, which
+                // browsers check against form-action too: that page names the one origin it allows.
+                headers.ContentSecurityPolicy = context.Items.TryGetValue(OAuthPage.FormActionSourcesItem, out var extra) && extra is string sources
+                    ? ContentSecurityPolicy.Replace("form-action 'self'", "form-action 'self' " + sources, StringComparison.Ordinal)
+                    : ContentSecurityPolicy;
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";   // frame-ancestors for browsers without CSP level 2
                 headers["Referrer-Policy"] = "no-referrer";

@@ -78,6 +78,16 @@ public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, Dom
             : null;
 
     /// <summary>
+    /// The mailbox behind a login address when it may log in now (active, its domain verified, its
+    /// tenant active), without a password: for a login whose credential was checked elsewhere (an
+    /// OAuth access token). Null otherwise.
+    /// </summary>
+    public async Task<Mailbox?> FindLoginAsync(string address, CancellationToken cancellationToken = default) =>
+        MailAddress.TryParse(address, allowCatchAll: false, out var parsed) is null
+            ? await store.FindForLoginAsync(parsed!.Value, cancellationToken)
+            : null;
+
+    /// <summary>
     /// Checks a login. Unknown address, disabled mailbox and wrong password look the same to the
     /// caller, so a login cannot be used to probe which addresses exist.
     /// </summary>

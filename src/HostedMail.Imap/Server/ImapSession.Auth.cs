@@ -36,7 +36,7 @@ internal sealed partial class ImapSession
 
             if (AuthenticationAllowed)
             {
-                foreach (var name in SaslMechanismRegistry.Default.Names)
+                foreach (var name in _services.Authenticator.MechanismNames(_connection.Info))
                 {
                     sb.Append(" AUTH=").Append(name);
                 }
@@ -104,7 +104,7 @@ internal sealed partial class ImapSession
             throw ImapCommandException.No("PRIVACYREQUIRED", "Use STARTTLS first");
         }
 
-        if (!SaslMechanismRegistry.Default.TryCreate(command.Mechanism, out var mechanism))
+        if (!_services.Authenticator.TryCreateMechanism(command.Mechanism, _connection.Info, out var mechanism))
         {
             throw ImapCommandException.No("CANNOT", "Unsupported authentication mechanism");
         }
@@ -157,6 +157,11 @@ internal sealed partial class ImapSession
             case AuthStatus.TemporaryFailure:
                 throw ImapCommandException.No("UNAVAILABLE", "Authentication temporarily unavailable, try later");
             default:
+                if (result.SaslErrorChallenge is { } error)
+                {
+                    await SendSaslErrorAsync(error);
+                }
+
                 if (++_authFailures >= _options.MaxAuthenticationFailures)
                 {
                     _w.Ascii("* BYE Too many authentication failures").Crlf();
@@ -164,6 +169,29 @@ internal sealed partial class ImapSession
                 }
 
                 throw ImapCommandException.No("AUTHENTICATIONFAILED", "Invalid credentials");
+        }
+    }
+
+    /// <summary>
+    /// RFC 7628 section 3.2.3: a failed bearer token gets the JSON error as a challenge, the client
+    /// answers with a dummy response (0x01; XOAUTH2 clients send an empty line), then the tagged NO.
+    /// </summary>
+    private async Task SendSaslErrorAsync(byte[] error)
+    {
+        _w.Ascii("+ ").Ascii(Convert.ToBase64String(error)).Crlf();
+        await FlushAsync();
+        using var timeout = new CancellationTokenSource(_options.UnauthenticatedTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _connection.CloseRequested);
+        try
+        {
+            if (await ReadContinuationLineAsync(linked.Token) is null)
+            {
+                throw new ImapSessionEndException("Connection closed during AUTHENTICATE");
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            throw new ImapSessionEndException("Autologout; idle for too long");
         }
     }
 

@@ -86,7 +86,7 @@ internal sealed partial class Pop3Session
         {
             // AUTH without a mechanism lists them (RFC 1734's habit, still probed by clients).
             Pop3Response.Ok(_output, "Supported SASL mechanisms follow");
-            foreach (var name in SaslMechanismRegistry.Default.Names)
+            foreach (var name in _services.Authenticator.MechanismNames(_connection.Info))
             {
                 Pop3Response.Line(_output, name);
             }
@@ -95,7 +95,7 @@ internal sealed partial class Pop3Session
             return;
         }
 
-        if (!SaslMechanismRegistry.Default.TryCreate(command.Text, out var mechanism))
+        if (!_services.Authenticator.TryCreateMechanism(command.Text, _connection.Info, out var mechanism))
         {
             throw new Pop3CommandException(null, "Unsupported authentication mechanism");
         }
@@ -136,6 +136,14 @@ internal sealed partial class Pop3Session
             case AuthStatus.TemporaryFailure:
                 throw new Pop3CommandException(Pop3ResponseCode.SysTemp, "Temporary authentication failure, try again later", countsAsBad: false);
             default:
+                if (result.SaslErrorChallenge is { } error)
+                {
+                    // RFC 7628 section 3.2.3: the JSON error as a challenge, the client's dummy response, then -ERR.
+                    Pop3Response.Challenge(_output, Convert.ToBase64String(error));
+                    await FlushAsync();
+                    _ = await ReadAuthLineAsync() ?? throw new ConnectionClosedException();
+                }
+
                 // RFC 3206 section 5: [AUTH] tells the client to ask the user for a new password.
                 throw new Pop3CommandException(Pop3ResponseCode.Auth, "Authentication failed");
         }

@@ -342,7 +342,7 @@ internal sealed partial class Pop3Session
             if (AuthenticationAllowed)
             {
                 Pop3Response.Line(_output, "USER");
-                Pop3Response.Line(_output, "SASL " + string.Join(' ', SaslMechanismRegistry.Default.Names));
+                Pop3Response.Line(_output, "SASL " + string.Join(' ', _services.Authenticator.MechanismNames(_connection.Info)));
             }
         }
 

@@ -4,6 +4,8 @@ using System.Xml;
 using System.Xml.Linq;
 using HostedMail.Core.Domains;
 using HostedMail.Core.Mailboxes;
+using HostedMail.Identity.OAuth;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -52,26 +54,42 @@ internal static class ClientConfigEndpoints
         }
 
         var e = options.Endpoints;
+        var oauth = http.RequestServices.GetService<OAuthServerOptions>();
         // Thunderbird's clientConfig 1.1 format (wiki.mozilla.org/Thunderbird:Autoconfiguration:ConfigFileFormat).
         var xml = new XElement("clientConfig", new XAttribute("version", "1.1"),
             new XElement("emailProvider", new XAttribute("id", domain.Name),
                 new XElement("domain", domain.Name),
                 new XElement("displayName", "HostedMail"),
                 new XElement("displayShortName", "HostedMail"),
-                Server("incomingServer", "imap", e.Hostname, e.ImapsPort, "SSL"),
-                Server("incomingServer", "pop3", e.Hostname, e.Pop3sPort, "SSL"),
-                Server("outgoingServer", "smtp", e.Hostname, e.SubmissionsPort, "SSL"),
-                Server("outgoingServer", "smtp", e.Hostname, e.SubmissionPort, "STARTTLS")));
+                Server("incomingServer", "imap", e.Hostname, e.ImapsPort, "SSL", oauth),
+                Server("incomingServer", "pop3", e.Hostname, e.Pop3sPort, "SSL", oauth),
+                Server("outgoingServer", "smtp", e.Hostname, e.SubmissionsPort, "SSL", oauth),
+                Server("outgoingServer", "smtp", e.Hostname, e.SubmissionPort, "STARTTLS", oauth)),
+            OAuth2Block(oauth));
         return Results.Text(new XDocument(new XDeclaration("1.0", "UTF-8", null), xml).Declaration + "\n" + xml, "application/xml; charset=utf-8");
     }
 
-    private static XElement Server(string kind, string type, string host, int port, string socket) =>
+    /// <summary>
+    /// Password first (what every client can do today), then OAuth2 when this service runs the
+    /// OAuth server: a client that supports the <c>oAuth2</c> block can choose it (docs/oauth.md).
+    /// </summary>
+    private static XElement Server(string kind, string type, string host, int port, string socket, OAuthServerOptions? oauth) =>
         new(kind, new XAttribute("type", type),
             new XElement("hostname", host),
             new XElement("port", port),
             new XElement("socketType", socket),
             new XElement("authentication", "password-cleartext"),
+            oauth is null ? null : new XElement("authentication", "OAuth2"),
             new XElement("username", "%EMAILADDRESS%"));
+
+    /// <summary>Thunderbird's <c>oAuth2</c> element: where to get a token for the published mail client.</summary>
+    private static XElement? OAuth2Block(OAuthServerOptions? oauth) => oauth?.Issuer is not { } issuer ? null :
+        new XElement("oAuth2",
+            new XElement("issuer", issuer.Host),
+            new XElement("scope", OAuthServerOptions.MailScope + " offline_access"),
+            new XElement("authURL", new Uri(issuer, "connect/authorize").AbsoluteUri),
+            new XElement("tokenURL", new Uri(issuer, "connect/token").AbsoluteUri),
+            new XElement("clientId", oauth.MailClientId));
 
     private static async Task<IResult> AutodiscoverAsync(HttpContext http, IDomainStore domains, PortalOptions options, CancellationToken ct)
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using HostedMail.Grains.Domains;
+using HostedMail.Identity.OAuth;
 using HostedMail.Net;
 using HostedMail.Portal;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -43,6 +44,7 @@ internal static class NodeHost
         });
         builder.AddHostedMailSilo();
         builder.Services.AddHostedMailDataProtection(DataProtectionKey(builder.Configuration));
+        builder.Services.AddHostedMailOAuth(builder.Configuration, builder.Configuration.ConnectionString());
         configureServices?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -55,6 +57,7 @@ internal static class NodeHost
         app.MapOperatorEndpoints();
         app.MapServiceDnsHealth();
         app.MapPortalApi();
+        app.MapHostedMailOAuth();
         return app;
     }
 

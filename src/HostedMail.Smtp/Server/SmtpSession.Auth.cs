@@ -72,7 +72,7 @@ internal sealed partial class SmtpSession
             throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.AuthenticationRequired, new EnhancedStatusCode(5, 7, 0), "Must issue a STARTTLS command first"));
         }
 
-        if (!SaslMechanismRegistry.Default.TryCreate(command.Argument ?? string.Empty, out var mechanism))
+        if (!_services.Authenticator.TryCreateMechanism(command.Argument ?? string.Empty, _connection.Info, out var mechanism))
         {
             throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.ParameterNotImplemented, new EnhancedStatusCode(5, 5, 4), "Unrecognized authentication type"));
         }
@@ -111,6 +111,18 @@ internal sealed partial class SmtpSession
             case AuthStatus.TemporaryFailure:
                 throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.TemporaryAuthenticationFailure, EnhancedStatusCode.TemporaryAuthenticationFailure, "Temporary authentication failure, try again later"));
             default:
+                if (result.SaslErrorChallenge is { } error)
+                {
+                    // RFC 7628 section 3.2.3: the JSON error as a 334 challenge, the client's dummy
+                    // response (0x01), then the final 535.
+                    Write(new SmtpReply(SmtpReplyCode.AuthenticationChallenge, Convert.ToBase64String(error)));
+                    await FlushAsync();
+                    if (await ReadAuthLineAsync() is null)
+                    {
+                        throw new ConnectionClosedException();
+                    }
+                }
+
                 throw new SmtpReplyException(new SmtpReply(SmtpReplyCode.AuthenticationFailed, EnhancedStatusCode.AuthenticationCredentialsInvalid, "Authentication credentials invalid"));
         }
     }

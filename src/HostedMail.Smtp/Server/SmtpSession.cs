@@ -364,7 +364,7 @@ internal sealed partial class SmtpSession
 
         if (_role == SmtpRole.Submission && _connection.Info.IsTls && _authenticated is null)
         {
-            lines.Add("AUTH " + string.Join(' ', SaslMechanismRegistry.Default.Names));
+            lines.Add("AUTH " + string.Join(' ', _services.Authenticator.MechanismNames(_connection.Info)));
         }
 
         SmtpReply.Write(_output, SmtpReplyCode.Ok, default, lines);

@@ -1,0 +1,80 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace HostedMail.Identity.OAuth;
+
+/// <summary>
+/// Makes sure the published mail client and the mail scope exist with the configured settings
+/// (every node at start; the last writer's configuration wins, which is the same on every node).
+/// </summary>
+internal sealed class OAuthClientSeeder(IServiceScopeFactory scopes, OAuthServerOptions options) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        using var scope = scopes.CreateScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var scopeManager = scope.ServiceProvider.GetRequiredService<IOpenIddictScopeManager>();
+        var descriptor = MailClient(options);
+        try
+        {
+            if (await applications.FindByClientIdAsync(options.MailClientId, cancellationToken) is { } existing)
+            {
+                await applications.UpdateAsync(existing, descriptor, cancellationToken);
+            }
+            else
+            {
+                await applications.CreateAsync(descriptor, cancellationToken);
+            }
+
+            if (await scopeManager.FindByNameAsync(OAuthServerOptions.MailScope, cancellationToken) is null)
+            {
+                await scopeManager.CreateAsync(new OpenIddictScopeDescriptor
+                {
+                    Name = OAuthServerOptions.MailScope,
+                    DisplayName = "Read, send and fetch your mail (IMAP, SMTP, POP3)",
+                    Resources = { OAuthServerOptions.MailAudience },
+                }, cancellationToken);
+            }
+        }
+        catch (Microsoft.EntityFrameworkCore.DbUpdateException)
+        {
+            // Another node starting at the same moment created them (unique client id / name).
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    internal static OpenIddictApplicationDescriptor MailClient(OAuthServerOptions options)
+    {
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = options.MailClientId,
+            ClientType = ClientTypes.Public,
+            ApplicationType = ApplicationTypes.Native,
+            ConsentType = ConsentTypes.Explicit,
+            DisplayName = "Mail clients (Thunderbird, K-9, FairEmail, Apple Mail, Outlook)",
+            Permissions =
+            {
+                Permissions.Endpoints.Authorization,
+                Permissions.Endpoints.Token,
+                Permissions.Endpoints.DeviceAuthorization,
+                Permissions.Endpoints.Revocation,
+                Permissions.GrantTypes.AuthorizationCode,
+                Permissions.GrantTypes.RefreshToken,
+                Permissions.GrantTypes.DeviceCode,
+                Permissions.ResponseTypes.Code,
+                Permissions.Prefixes.Scope + OAuthServerOptions.MailScope,
+                Permissions.Prefixes.Scope + Scopes.OfflineAccess,
+            },
+            Requirements = { Requirements.Features.ProofKeyForCodeExchange },
+        };
+        foreach (var uri in options.MailClientRedirectUris)
+        {
+            descriptor.RedirectUris.Add(new Uri(uri));
+        }
+
+        return descriptor;
+    }
+}
