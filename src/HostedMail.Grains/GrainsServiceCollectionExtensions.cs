@@ -13,6 +13,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton(penalties ?? new AuthPenaltyOptions());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IAuthenticationLimiter, GrainAuthenticationLimiter>();
+        services.AddMailboxCoordination();
         return services;
     }
 }
