@@ -17,7 +17,7 @@ public static class PostgresCluster
 {
     public const string ServiceId = "grains-tests";
 
-    public static async Task<InProcessTestCluster> StartAsync(TestDatabase database, short silos, AuthPenaltyOptions? penalties = null)
+    public static async Task<InProcessTestCluster> StartAsync(TestDatabase database, short silos, AuthPenaltyOptions? penalties = null, MailboxCoordinationOptions? coordination = null)
     {
         // The node puts `orleans` on its data source's search path (Storage); so does this. Registering
         // ADO.NET clustering replaces the test cluster's in-memory membership table.
@@ -46,6 +46,7 @@ public static class PostgresCluster
             silo.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(1));
             silo.ConfigureServices(services =>
             {
+                services.AddSingleton(coordination ?? new MailboxCoordinationOptions());
                 services.AddHostedMailGrains(penalties);
                 services.AddSingleton<ReminderLog>();
             });
