@@ -47,6 +47,10 @@ public interface IFolderChangeHubGrain : IGrainWithStringKey
 
     [Alias("Unwatch")]
     Task UnwatchAsync(IFolderChangeWatcher watcher);
+
+    /// <summary>Live watches now (tests and operators).</summary>
+    [Alias("WatcherCount")]
+    Task<int> WatcherCountAsync();
 }
 
 /// <summary>A node's watcher of mailbox grains (an Orleans observer, one per node).</summary>

@@ -21,8 +21,10 @@ namespace HostedMail.Grains.Mailboxes;
 //   and when membership declares any node dead every watch is renewed at once (the grains that
 //   lived there come back on the survivors, empty).
 // - A watch that fails (grain unreachable while membership changes) is retried every WatchRetry.
-// - The first watch of a mailbox also resynchronises its sessions: a change committed between a
-//   session's SELECT and the watch taking effect would otherwise wait for the next change.
+// - The first watch of a mailbox does not resynchronise its sessions (a session that just
+//   selected has just read the folder; a forced check then would also race whatever ends the
+//   session, e.g. a revocation). A change another node commits in the milliseconds between a
+//   session's SELECT and the first watch taking effect waits for the next change or IDLE poll.
 internal sealed class FolderChangeWatcher : IFolderChangeFeed, IFolderChangeNotifier, IFolderChangeWatcher, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<(long Tenant, long Folder), Subscription[]> _subscribers = new();
@@ -66,7 +68,7 @@ internal sealed class FolderChangeWatcher : IFolderChangeFeed, IFolderChangeNoti
 
         if (first)
         {
-            _ = WatchAsync(subscription.Mailbox);
+            _ = WatchAsync(subscription.Mailbox, initial: true);
         }
 
         return subscription;
@@ -129,7 +131,9 @@ internal sealed class FolderChangeWatcher : IFolderChangeFeed, IFolderChangeNoti
     }
 
     /// <summary>Watches (or renews the watch of) one mailbox's grain; resynchronises its sessions when the grain did not know this node.</summary>
-    private async Task WatchAsync((long Tenant, long Mailbox) mailbox)
+    private async Task WatchAsync((long Tenant, long Mailbox) mailbox) => await WatchAsync(mailbox, initial: false).ConfigureAwait(false);
+
+    private async Task WatchAsync((long Tenant, long Mailbox) mailbox, bool initial)
     {
         try
         {
@@ -146,7 +150,7 @@ internal sealed class FolderChangeWatcher : IFolderChangeFeed, IFolderChangeNoti
             var hub = _grains.GetGrain<IFolderChangeHubGrain>(MailboxGrainKeys.Of(mailbox.Tenant, mailbox.Mailbox));
             var known = await hub.WatchAsync(_self, Node).WaitAsync(_options.CallTimeout, _stop.Token).ConfigureAwait(false);
             _retry.TryRemove(mailbox, out _);
-            if (!known)
+            if (!known && !initial)
             {
                 Resynchronise(mailbox);
             }

@@ -55,6 +55,12 @@ internal sealed partial class MailboxGrain : IFolderChangeHubGrain
         return Task.FromResult(known);
     }
 
+    public Task<int> WatcherCountAsync()
+    {
+        var now = Time.GetUtcNow();
+        return Task.FromResult(_watchers?.Count(w => w.Value.Until > now) ?? 0);
+    }
+
     public Task UnwatchAsync(IFolderChangeWatcher watcher)
     {
         _watchers?.Remove(watcher);
