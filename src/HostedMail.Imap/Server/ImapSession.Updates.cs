@@ -144,8 +144,15 @@ internal sealed partial class ImapSession
                 var first = await Task.WhenAny(read, changed, poll);
                 if (first == poll)
                 {
-                    poll = null;
-                    _selected?.Signal(long.MaxValue);
+                    // Cancelled when the session is ending (timeout, revocation, shutdown): no last
+                    // look at the store then; the read, cancelled too, ends the command.
+                    var due = poll.IsCompletedSuccessfully;
+                    poll = due ? null : Task.Delay(Timeout.Infinite, CancellationToken.None);
+                    if (due)
+                    {
+                        _selected?.Signal(long.MaxValue);
+                    }
+
                     continue;
                 }
 
