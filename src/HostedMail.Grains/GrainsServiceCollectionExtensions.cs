@@ -15,6 +15,7 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IAuthenticationLimiter, GrainAuthenticationLimiter>();
         services.AddTenantAndDomainGrains();
+        services.AddMailboxCoordination();
         return services;
     }
 }

@@ -38,7 +38,6 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<HostedMail.Core.Directory.ITenantDirectoryStore, PostgresTenantDirectoryStore>();
         services.AddSingleton<IDomainHealthStore, PostgresDomainHealthStore>();
         services.AddSingleton<HostedMail.Core.Security.IRateLimitStore, PostgresRateLimitStore>();
-        services.AddSingleton<IMaildropLock, PostgresMaildropLock>();
         services.AddSingleton<HostedMail.Core.Outbound.IOutboundQueue, PostgresOutboundQueue>();
         services.AddSingleton<HostedMail.Core.Outbound.IOutboundQueueAdmin, PostgresOutboundQueueAdmin>();
         services.AddSingleton<HostedMail.Core.Outbound.IMessageTracking, PostgresMessageTracking>();
@@ -51,9 +50,9 @@ public static class StorageServiceCollectionExtensions
     /// Auto-prepare the statements every message runs (recipient lookups, the store's batch):
     /// measured on the SMTP benchmark, parse and plan time was most of PostgreSQL's share.
     /// No reset when a connection goes back to the pool: the reset is three statements per use
-    /// (~8 uses per IMAP command), and no code leaves session state behind. The two session-level
-    /// advisory locks (migration runner, POP3 maildrop) are unlocked explicitly, and a connection
-    /// whose unlock failed is evicted; the change feed's LISTEN connection is never pooled for reuse.
+    /// (~8 uses per IMAP command), and no code leaves session state behind. The one session-level
+    /// advisory lock (migration runner) is unlocked explicitly, and a connection whose unlock failed
+    /// is evicted; the credential revocation feed's LISTEN connection is never pooled for reuse.
     /// Generic plans: PostgreSQL otherwise re-plans prepared statements whose custom plans look
     /// cheaper (STORE, FETCH and EXPUNGE statements took 0.2-0.5 ms to plan, more than to run);
     /// every statement is written to plan well without its parameter values (no "@p IS NULL OR"

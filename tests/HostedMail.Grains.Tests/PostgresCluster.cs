@@ -17,7 +17,7 @@ public static class PostgresCluster
 {
     public const string ServiceId = "grains-tests";
 
-    public static async Task<InProcessTestCluster> StartAsync(TestDatabase database, short silos, AuthPenaltyOptions? penalties = null, Action<IServiceCollection>? configure = null)
+    public static async Task<InProcessTestCluster> StartAsync(TestDatabase database, short silos, AuthPenaltyOptions? penalties = null, Action<IServiceCollection>? configure = null, MailboxCoordinationOptions? coordination = null)
     {
         // The node puts `orleans` on its data source's search path (Storage); so does this. Registering
         // ADO.NET clustering replaces the test cluster's in-memory membership table.
@@ -48,6 +48,7 @@ public static class PostgresCluster
             {
                 // Before the grains' registrations, so their TryAdd defaults yield to the test's.
                 configure?.Invoke(services);
+                services.AddSingleton(coordination ?? new MailboxCoordinationOptions());
                 services.AddHostedMailGrains(penalties);
                 services.AddSingleton<ReminderLog>();
             });

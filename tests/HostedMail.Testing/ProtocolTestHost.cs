@@ -3,6 +3,7 @@ using HostedMail.Core.Domains;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Security;
 using HostedMail.Core.Tenants;
+using HostedMail.Grains;
 using HostedMail.Identity;
 using HostedMail.Net;
 using HostedMail.Storage;
@@ -18,7 +19,9 @@ namespace HostedMail.Testing;
 /// <summary>
 /// A small node for one protocol's tests (IMAP, POP3): storage, the Core mailbox services, the
 /// Net layer with a test certificate, and a plaintext and an implicit-TLS listener on port 0,
-/// composed as the real node composes them. Two of them on one database stand for two nodes.
+/// composed as the real node composes them, and an Orleans silo clustered through the database
+/// (the grains coordinate POP3 maildrop locks and folder change notifications). Two of them on
+/// one database stand for two nodes of one cluster.
 /// </summary>
 public static class ProtocolTestHost
 {
@@ -55,7 +58,9 @@ public static class ProtocolTestHost
         services.AddSingleton<MailboxService>();
         // Penalties are tested in HostedMail.Grains.Tests and across nodes in the integration tests;
         // deliberate failures from 127.0.0.1 here must not slow down or lock out the other tests.
+        services.AddHostedMailGrains();
         services.AddSingleton<HostedMail.Core.Security.IAuthenticationLimiter, NoAuthenticationLimits>();
+        builder.UseOrleans(silo => TestSilo.Configure(silo, connectionString));
         services.AddMailNet(new ServerCertificateSelector([certificate]));
         services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
         addProtocol(services, builder.Configuration);

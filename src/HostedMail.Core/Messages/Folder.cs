@@ -43,7 +43,7 @@ public interface IFolderStore
 
     /// <summary>
     /// Removes the messages with these UIDs in one transaction: folder counts, mailbox usage, blob
-    /// references and the expunge log change with them; a NOTIFY tells other sessions.
+    /// references and the expunge log change with them; after the commit the folder's sessions are told.
     /// UIDs no longer present are ignored.
     /// </summary>
     Task<IReadOnlyList<ExpungedMessage>> ExpungeAsync(long tenantId, long mailboxId, long folderId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken);

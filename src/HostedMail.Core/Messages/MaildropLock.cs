@@ -2,9 +2,9 @@ namespace HostedMail.Core.Messages;
 
 /// <summary>
 /// The exclusive-access lock on a mailbox's maildrop that RFC 1939 section 4 asks a POP3 server to
-/// take when a session enters the TRANSACTION state. It must hold across nodes, so it lives in the
-/// database, and it must vanish when the holder dies, so it is tied to a database session rather
-/// than stored as a row.
+/// take when a session enters the TRANSACTION state. It must hold across nodes, so the mailbox's
+/// grain keeps it (one per cluster), and it must vanish when the holder dies, so it is a lease the
+/// holder renews and the grain also drops when the holder's node is declared dead.
 /// </summary>
 public interface IMaildropLock
 {

@@ -71,7 +71,7 @@ internal abstract class AuthFailureGrain(IPersistentState<AuthFailureCounter> co
 }
 
 /// <summary>The mailbox's grain: authentication failures and lockout of its login, cluster-wide.</summary>
-internal sealed class MailboxGrain(
+internal sealed partial class MailboxGrain(
     [PersistentState("auth-failures", GrainStorageNames.Default)] IPersistentState<AuthFailureCounter> counter,
     AuthPenaltyOptions options,
     TimeProvider time) : AuthFailureGrain(counter, options, time), IMailboxGrain

@@ -15,6 +15,12 @@ public sealed class ImapServerOptions
     /// <summary>Autologout timer for authenticated sessions (RFC 9051 section 5.4: at least 30 minutes).</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// How often an IDLE session asks the store what changed even without a notification: the
+    /// fallback for a change notification lost while a mailbox's grain moved between nodes.
+    /// </summary>
+    public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long a client may take to log in.</summary>
     public TimeSpan UnauthenticatedTimeout { get; set; } = TimeSpan.FromSeconds(60);
 

@@ -31,7 +31,7 @@ internal sealed partial class ImapSession
         _condStore |= command.CondStore;
         var folder = await GetFolderAsync(command.Mailbox);
         var selected = new SelectedFolder(folder, command.Verb == ImapVerb.Examine);
-        selected.Subscription = _services.Feed.Subscribe(TenantId, folder.FolderId, selected.Signal);
+        selected.Subscription = _services.Feed.Subscribe(TenantId, MailboxId, folder.FolderId, selected.Signal);
         _selected = selected;
         _state = ImapSessionState.Selected;
 

@@ -130,6 +130,8 @@ internal sealed partial class ImapSession
         using var timeout = new CancellationTokenSource(_options.IdleTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _connection.CloseRequested);
         var read = _input.ReadAsync(linked.Token).AsTask();
+        using var pollStop = CancellationTokenSource.CreateLinkedTokenSource(linked.Token);
+        Task? poll = null;
         try
         {
             while (true)
@@ -137,7 +139,24 @@ internal sealed partial class ImapSession
                 await SendUpdatesAsync(allowExpunge: true);
                 await FlushAsync();
                 var changed = _selected?.WaitForChangeAsync() ?? Task.Delay(Timeout.Infinite, linked.Token);
-                if (await Task.WhenAny(read, changed) != read)
+                // The fallback when a notification was lost (its mailbox's grain moved): ask the store now and then.
+                poll ??= Task.Delay(_options.IdlePollInterval, _time, pollStop.Token);
+                var first = await Task.WhenAny(read, changed, poll);
+                if (first == poll)
+                {
+                    // Cancelled when the session is ending (timeout, revocation, shutdown): no last
+                    // look at the store then; the read, cancelled too, ends the command.
+                    var due = poll.IsCompletedSuccessfully;
+                    poll = due ? null : Task.Delay(Timeout.Infinite, CancellationToken.None);
+                    if (due)
+                    {
+                        _selected?.Signal(long.MaxValue);
+                    }
+
+                    continue;
+                }
+
+                if (first != read)
                 {
                     continue;
                 }
@@ -170,6 +189,11 @@ internal sealed partial class ImapSession
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
             throw new ImapSessionEndException("Autologout; idle for too long");
+        }
+        finally
+        {
+            // No poll timer outlives the IDLE command.
+            await pollStop.CancelAsync();
         }
     }
 }

@@ -32,13 +32,14 @@ internal sealed record Pop3Services(
 // - The maildrop is INBOX, listed once at login (RFC 1939 section 4: message numbers and sizes
 //   are fixed for the session). The list is a snapshot; a message IMAP removes meanwhile answers
 //   RETR/TOP with -ERR and is ignored at QUIT.
-// - The maildrop lock (IMaildropLock, a PostgreSQL advisory lock) is taken before the +OK that
+// - The maildrop lock (IMaildropLock, a lease in the mailbox's grain) is taken before the +OK that
 //   enters TRANSACTION and released in RunAsync's finally on every path. It is held while we
 //   write to the network by design (it is the RFC 1939 exclusive-access lock, not a row lock:
 //   it blocks only other POP3 sessions of the same mailbox, never IMAP or delivery).
 // - DELE only marks. Removal happens in the UPDATE state after QUIT, in one
-//   IFolderStore.ExpungeAsync call (one transaction with counters, expunge log and NOTIFY), so a
-//   dropped connection, an idle timeout or a node shutdown deletes nothing (RFC 1939 section 6).
+//   IFolderStore.ExpungeAsync call (one transaction with counters and expunge log; IMAP sessions
+//   are told after its commit), so a dropped connection, an idle timeout or a node shutdown
+//   deletes nothing (RFC 1939 section 6).
 // - Replies are buffered and flushed when the next read would wait (RFC 2449 PIPELINING),
 //   and while a large RETR is being written.
 // - After STLS every plaintext byte still buffered is discarded by MailConnection and the

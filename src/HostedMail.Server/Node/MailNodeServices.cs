@@ -23,6 +23,7 @@ internal static class MailNodeServices
         var penalties = configuration.GetSection("Auth:Penalties").Get<AuthPenaltyOptions>();
         var cache = configuration.GetSection("Auth:CredentialCache").Get<CredentialCacheOptions>();
         // Failures are counted cluster-wide in grains (before AddMailNet: its default thresholds yield to these).
+        services.AddSingleton(configuration.GetSection("Grains:Coordination").Get<MailboxCoordinationOptions>() ?? new MailboxCoordinationOptions());
         services.AddHostedMailGrains(penalties);
         services.AddMailNet(certificates.Count > 0 ? ServerCertificateSelector.FromPemFiles(certificates) : null, cache);
         services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();

@@ -42,7 +42,8 @@ public static class OutboundHosting
         var mtaSts = new MtaStsPolicyCache(dns, options, http, timeProvider, loggers.CreateLogger<MtaStsPolicyCache>());
         var delivery = new DestinationDelivery(options, smtp.Hostname, new OutboundRouter(dns, options), mtaSts, queue, timeProvider, loggers.CreateLogger<DestinationDelivery>());
         var bounces = new BounceSender(smtp, services.GetRequiredService<RecipientResolver>(), services.GetRequiredService<IMessageStore>(), services.GetRequiredService<HostedMail.Core.Tenants.ITenantStore>(), timeProvider, loggers.CreateLogger<BounceSender>());
-        return new OutboundQueueProcessor(options, node, queue, delivery, bounces, timeProvider, loggers.CreateLogger<OutboundQueueProcessor>());
+        var destinations = services.GetRequiredService<IDestinationLimiter>();
+        return new OutboundQueueProcessor(options, node, queue, delivery, bounces, destinations, timeProvider, loggers.CreateLogger<OutboundQueueProcessor>());
     }
 
     /// <summary>A name for this process in claims and the delivery log: host, process id, and a random part for restarts.</summary>

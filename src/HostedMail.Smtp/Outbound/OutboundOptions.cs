@@ -11,7 +11,7 @@ public sealed class OutboundOptions
     /// <summary>Connections open at once from this node, over all destinations.</summary>
     public int Concurrency { get; set; } = 20;
 
-    /// <summary>Connections open at once from this node to one destination domain (or the smarthost).</summary>
+    /// <summary>Connections open at once to one destination domain (or the smarthost), from all nodes together.</summary>
     public int PerDestinationConcurrency { get; set; } = 4;
 
     /// <summary>Messages sent over one connection before it is closed and another opened.</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using HostedMail.Core.Outbound;
 using HostedMail.Mime;
 using HostedMail.Smtp.Protocol;
@@ -17,6 +16,8 @@ namespace HostedMail.Smtp.Outbound;
 //   all use its now, so tests move time instead of waiting.
 // - Notifications are stored before results are recorded: a crash between the two retries the
 //   recipient after the lease and may notify twice, but never loses a bounce.
+// - Connections per destination are bounded cluster-wide (IDestinationLimiter, a grain's leases):
+//   a job waits for one of the destination's slots before it connects.
 // - A destination that throws unexpectedly defers its recipients (they stay claimed until the
 //   lease ends otherwise) and never takes other destinations down with it.
 internal sealed class OutboundQueueProcessor(
@@ -25,6 +26,7 @@ internal sealed class OutboundQueueProcessor(
     IOutboundQueue queue,
     DestinationDelivery delivery,
     BounceSender bounces,
+    IDestinationLimiter destinations,
     TimeProvider timeProvider,
     ILogger logger)
 {
@@ -32,7 +34,6 @@ internal sealed class OutboundQueueProcessor(
 
     /// <summary>The diagnostic-type of reasons that are ours rather than a server's reply (RFC 3464 section 2.3.6 allows X- names).</summary>
     public const string LocalDiagnosticType = "X-HostedMail";
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> destinationGates = new(StringComparer.OrdinalIgnoreCase);
 
     public string Node => node;
 
@@ -68,9 +69,8 @@ internal sealed class OutboundQueueProcessor(
 
     private async Task RunJobAsync(string destination, IReadOnlyList<PendingMessage> messages, CancellationToken cancellationToken)
     {
-        var gate = destinationGates.GetOrAdd(destination, _ => new SemaphoreSlim(Math.Max(1, options.PerDestinationConcurrency)));
-        await gate.WaitAsync(cancellationToken);
         SmtpReply? lastError;
+        var slot = await destinations.AcquireAsync(destination, Math.Max(1, options.PerDestinationConcurrency), cancellationToken);
         try
         {
             lastError = await delivery.DeliverAsync(destination == SmarthostDestination ? string.Empty : destination, messages, cancellationToken);
@@ -82,7 +82,7 @@ internal sealed class OutboundQueueProcessor(
         }
         finally
         {
-            gate.Release();
+            await slot.DisposeAsync();
         }
 
         foreach (var message in messages)

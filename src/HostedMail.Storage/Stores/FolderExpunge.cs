@@ -7,8 +7,9 @@ namespace HostedMail.Storage.Stores;
 /// <summary>
 /// Removing messages from a folder, shared by POP3 (QUIT) and IMAP (EXPUNGE, MOVE): one statement
 /// deletes the rows, logs them with a fresh MODSEQ for QRESYNC, fixes the folder counters, the
-/// mailbox usage and the blob references, and notifies other sessions, so a reader sees all of it
-/// or none of it. Run it after <see cref="LockFolderAsync"/> in the same transaction.
+/// mailbox usage and the blob references, so a reader sees all of it or none of it. Run it after
+/// <see cref="LockFolderAsync"/> in the same transaction; the caller tells the folder's watchers
+/// after the commit (<see cref="IFolderChangeNotifier"/>).
 /// </summary>
 internal static class FolderExpunge
 {
@@ -16,12 +17,11 @@ internal static class FolderExpunge
 
     // Without UIDs: every message (optionally only those flagged \Deleted, bit 8). Four statement
     // texts rather than optional filters, so each has its own (generic) plan using the right index.
-    // With notify: the NOTIFY is part of the transaction (POP3); without, the caller notifies after its commit (IMAP).
-    private static readonly string[] ExpungeSql = [.. Enumerable.Range(0, 8).Select(i => Expunge((i & 4) != 0, (i & 2) != 0, (i & 1) != 0))];
+    private static readonly string[] ExpungeSql = [.. Enumerable.Range(0, 4).Select(i => Expunge((i & 2) != 0, (i & 1) != 0))];
 
-    private static string ExpungeText(bool byUid, bool onlyDeleted, bool notify) => ExpungeSql[(byUid ? 4 : 0) + (onlyDeleted ? 2 : 0) + (notify ? 1 : 0)];
+    private static string ExpungeText(bool byUid, bool onlyDeleted) => ExpungeSql[(byUid ? 2 : 0) + (onlyDeleted ? 1 : 0)];
 
-    private static string Expunge(bool byUid, bool onlyDeleted, bool notify) => $"""
+    private static string Expunge(bool byUid, bool onlyDeleted) => $"""
         WITH gone AS (
             DELETE FROM messages m
             WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id
@@ -46,7 +46,7 @@ internal static class FolderExpunge
             FROM (SELECT blob_sha256, count(*) AS n FROM gone GROUP BY blob_sha256) g
             WHERE b.tenant_id = @tenant_id AND b.sha256 = g.blob_sha256
         )
-        SELECT gone.uid, bump.highest_modseq{(notify ? $", pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || bump.highest_modseq::text)" : string.Empty)}
+        SELECT gone.uid, bump.highest_modseq
         FROM gone, bump ORDER BY gone.uid
         """;
 
@@ -59,9 +59,9 @@ internal static class FolderExpunge
         Db.Statement(LockFolderSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId));
 
     /// <summary>The expunge as a batch statement; read its rows with <see cref="ReadAsync"/>.</summary>
-    public static NpgsqlBatchCommand Statement(long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted, bool notify)
+    public static NpgsqlBatchCommand Statement(long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted)
     {
-        var statement = Db.Statement(ExpungeText(uids is not null, onlyDeleted, notify), ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId));
+        var statement = Db.Statement(ExpungeText(uids is not null, onlyDeleted), ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId));
         if (uids is not null)
         {
             statement.Parameters.Add(Db.Parameter("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, uids));
@@ -72,7 +72,7 @@ internal static class FolderExpunge
 
     public static async Task<IReadOnlyList<ExpungedMessage>> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Statement(tenantId, mailboxId, folderId, uids, onlyDeleted, notify: true) } };
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Statement(tenantId, mailboxId, folderId, uids, onlyDeleted) } };
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         return await ReadAsync(reader, cancellationToken);
     }

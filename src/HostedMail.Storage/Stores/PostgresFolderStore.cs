@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace HostedMail.Storage.Stores;
 
-internal sealed class PostgresFolderStore(NpgsqlDataSource dataSource) : IFolderStore
+internal sealed class PostgresFolderStore(NpgsqlDataSource dataSource, IFolderChangeNotifier notifier) : IFolderStore
 {
     private const string FolderColumns = "tenant_id, folder_id, mailbox_id, name, special_use, subscribed, uid_validity, uid_next, highest_modseq, message_count, unseen_count, total_size";
 
@@ -43,6 +43,12 @@ internal sealed class PostgresFolderStore(NpgsqlDataSource dataSource) : IFolder
 
         var expunged = await FolderExpunge.ExecuteAsync(connection, transaction, tenantId, mailboxId, folderId, uids.ToArray(), onlyDeleted: false, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        if (expunged.Count > 0)
+        {
+            // POP3's deletions at QUIT: IMAP sessions of the mailbox see them without waiting for their poll.
+            notifier.Changed(tenantId, mailboxId, folderId, expunged[0].ModSeq);
+        }
+
         return expunged;
     }
 

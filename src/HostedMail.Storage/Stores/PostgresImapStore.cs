@@ -15,20 +15,16 @@ namespace HostedMail.Storage.Stores;
 //   counters change with the messages.
 // - MODSEQ comes from the locked folder row, so MODSEQs of a folder commit in order: a session
 //   that has seen MODSEQ n has seen every change up to n (the change query relies on it).
-// - Each mutation NOTIFYs 'tenant:folder:modseq' on the channel PostgresMessageStore uses. STORE,
-//   EXPUNGE and APPEND leave it to PostgresFolderNotifier after their commit (notifying
-//   transactions commit one at a time in PostgreSQL); COPY/MOVE and DELETE notify in their
-//   transaction, delivered at commit. After the commit, this node's own sessions are told at
-//   once (PostgresFolderChangeFeed.Publish), so they never serve cached flags older than a change
-//   another session here has already confirmed.
+// - After each mutation commits, IFolderChangeNotifier is told (folder, MODSEQ): this node's own
+//   sessions at once, before the change is confirmed, so they never serve cached flags older than
+//   a change another session here has already confirmed; other nodes through the mailbox's grain.
 // - Blob rows are locked after folder rows here but before them at delivery; the rare deadlock
 //   this allows is retried (PostgresException.IsTransient).
-internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFolderStore folders, PostgresFolderChangeFeed feed, PostgresFolderNotifier notifier) : IImapStore
+internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFolderStore folders, IFolderChangeNotifier notifier) : IImapStore
 {
     private const int MaxInlineBlobSize = 256 * 1024;
 
     private const string FolderColumns = "tenant_id, folder_id, mailbox_id, name, special_use, subscribed, uid_validity, uid_next, highest_modseq, message_count, unseen_count, total_size";
-    private const string NotifySql = $"SELECT pg_notify('{PostgresMessageStore.FolderChannel}', @tenant_id::text || ':' || @folder_id::text || ':' || @modseq::text)";
     private const string ChangesSql = """
         WITH f AS (SELECT uid_next, highest_modseq, message_count FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id)
         SELECT 2 AS kind, uid_next, highest_modseq, message_count, NULL::text[] FROM f
@@ -157,14 +153,15 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         }
     }
 
-    public Task<bool> DeleteFolderAsync(long tenantId, long mailboxId, string name, CancellationToken cancellationToken) =>
-        InTransactionAsync(async (connection, transaction) =>
+    public async Task<bool> DeleteFolderAsync(long tenantId, long mailboxId, string name, CancellationToken cancellationToken)
+    {
+        var deleted = await InTransactionAsync<(long FolderId, long ModSeq)?>(async (connection, transaction) =>
         {
             var locked = await Db.QueryAsync(connection, transaction, "SELECT folder_id, highest_modseq, subscribed FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND name = @name FOR UPDATE",
                 r => (Id: r.GetInt64(0), ModSeq: r.GetInt64(1), Subscribed: r.GetBoolean(2)), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("name", name));
             if (locked.Count == 0)
             {
-                return false;
+                return null;
             }
 
             if (locked[0].Subscribed)
@@ -185,9 +182,17 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
                 )
                 DELETE FROM folders WHERE tenant_id = @tenant_id AND folder_id = @folder_id
                 """, cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId));
-            await NotifyAsync(connection, transaction, tenantId, folderId, locked[0].ModSeq + 1, cancellationToken);
-            return true;
+            return (folderId, locked[0].ModSeq + 1);
         }, cancellationToken);
+        if (deleted is not { } d)
+        {
+            return false;
+        }
+
+        // Sessions that have the folder selected learn that it is gone.
+        PublishChanged(tenantId, mailboxId, d.FolderId, d.ModSeq);
+        return true;
+    }
 
     public Task RenameFolderAsync(long tenantId, long mailboxId, string from, string to, CancellationToken cancellationToken) =>
         InTransactionAsync<bool>(async (connection, transaction) =>
@@ -352,7 +357,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
                 }
             }
 
-            PublishChanged(tenantId, folderId, messages.Where(m => m.Changed).Select(m => m.ModSeq).DefaultIfEmpty().Max());
+            PublishChanged(tenantId, mailboxId, folderId, messages.Where(m => m.Changed).Select(m => m.ModSeq).DefaultIfEmpty().Max());
             return new FlagStoreResult(messages, modified);
         }, cancellationToken);
 
@@ -386,11 +391,6 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
 
             var pairs = await Db.QueryAsync(connection, transaction, CopySql, r => (Source: r.GetInt64(0), Target: r.GetInt64(1), ModSeq: r.GetInt64(2)), cancellationToken,
                 ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("source", sourceFolderId), ("target", targetFolderId), ("uids", uidArray));
-            if (pairs.Count > 0)
-            {
-                await NotifyAsync(connection, transaction, tenantId, targetFolderId, pairs[0].ModSeq, cancellationToken);
-            }
-
             IReadOnlyList<ExpungedMessage> expunged = [];
             if (move && pairs.Count > 0)
             {
@@ -400,8 +400,8 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             var uidValidity = locked.First(l => l.Id == targetFolderId).UidValidity;
             return (new CopyResult(uidValidity, pairs.Select(p => p.Source).ToList(), pairs.Select(p => p.Target).ToList(), expunged), pairs.Count > 0 ? pairs[0].ModSeq : 0);
         }, cancellationToken);
-        PublishChanged(tenantId, targetFolderId, targetModSeq);
-        PublishChanged(tenantId, sourceFolderId, result.Expunged.Count > 0 ? result.Expunged[0].ModSeq : 0);
+        PublishChanged(tenantId, mailboxId, targetFolderId, targetModSeq);
+        PublishChanged(tenantId, mailboxId, sourceFolderId, result.Expunged.Count > 0 ? result.Expunged[0].ModSeq : 0);
         return result;
     }
 
@@ -451,7 +451,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
                 throw folderFound ? new QuotaExceededException() : HostedMailException.NotFound("no such folder");
             }
 
-            PublishChanged(tenantId, folderId, result.ModSeq);
+            PublishChanged(tenantId, mailboxId, folderId, result.ModSeq);
             return result;
         }, cancellationToken);
     }
@@ -461,7 +461,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         {
             // A folder of another mailbox is locked by nothing and expunges nothing (both statements check the mailbox).
             batch.BatchCommands.Add(FolderExpunge.LockStatement(tenantId, mailboxId, folderId));
-            batch.BatchCommands.Add(FolderExpunge.Statement(tenantId, mailboxId, folderId, uids?.ToArray(), onlyDeleted: true, notify: false));
+            batch.BatchCommands.Add(FolderExpunge.Statement(tenantId, mailboxId, folderId, uids?.ToArray(), onlyDeleted: true));
             IReadOnlyList<ExpungedMessage> expunged;
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
@@ -469,7 +469,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
                 expunged = await FolderExpunge.ReadAsync(reader, cancellationToken);
             }
 
-            PublishChanged(tenantId, folderId, expunged.Count > 0 ? expunged[0].ModSeq : 0);
+            PublishChanged(tenantId, mailboxId, folderId, expunged.Count > 0 ? expunged[0].ModSeq : 0);
             return expunged;
         }, cancellationToken);
 
@@ -522,9 +522,6 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     private static Task<IReadOnlyList<ExpungedMessage>> ExpungeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted, CancellationToken cancellationToken) =>
         FolderExpunge.ExecuteAsync(connection, transaction, tenantId, mailboxId, folderId, uids, onlyDeleted, cancellationToken);
 
-    private static Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long folderId, long modSeq, CancellationToken cancellationToken) =>
-        Db.ExecuteAsync(connection, transaction, NotifySql, cancellationToken, ("tenant_id", tenantId), ("folder_id", folderId), ("modseq", modSeq));
-
     private static readonly string InsertTextSql = $"""
         INSERT INTO message_text (tenant_id, blob_sha256, headers, body, part_headers, sent_day, version)
         VALUES (@tenant_id, @sha, @headers, @body, @part_headers, @sent_day, {MessageText.Version})
@@ -560,12 +557,11 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     }
 
     /// <summary>After a commit (the reader is done): this node's sessions on the folder learn of the change now, other nodes' soon.</summary>
-    private void PublishChanged(long tenantId, long folderId, long modSeq)
+    private void PublishChanged(long tenantId, long mailboxId, long folderId, long modSeq)
     {
         if (modSeq > 0)
         {
-            feed.Publish(tenantId, folderId, modSeq);
-            notifier.Notify(tenantId, folderId, modSeq);
+            notifier.Changed(tenantId, mailboxId, folderId, modSeq);
         }
     }
 

@@ -24,7 +24,6 @@ namespace HostedMail.Storage.Stores;
 //   that inserts the message, so counts and uid_next change in the transaction of the message.
 internal sealed class PostgresMessageStore : IMessageStore, IAsyncDisposable
 {
-    public const string FolderChannel = "hostedmail_folder";
     private const int MaximumBatchRequests = 128;
     private const long MaximumBatchBytes = 32L << 20;
     private const int Writers = 2;
@@ -53,7 +52,7 @@ internal sealed class PostgresMessageStore : IMessageStore, IAsyncDisposable
             SELECT $1, $2, f.folder_id, f.uid, f.modseq, $6, $4, $7, $5, $8, $9, $10, $11, $12 FROM f
             RETURNING folder_id, uid, modseq
         )
-        SELECT folder_id, uid, modseq, pg_notify('{FolderChannel}', $1::text || ':' || folder_id::text || ':' || modseq::text) FROM ins
+        SELECT folder_id, uid, modseq FROM ins
         """;
 
     private const string QueueSql = """
@@ -70,13 +69,15 @@ internal sealed class PostgresMessageStore : IMessageStore, IAsyncDisposable
         """;
 
     private readonly NpgsqlDataSource dataSource;
+    private readonly IFolderChangeNotifier notifier;
     private readonly ILogger logger;
     private readonly Channel<PendingStore> queue = Channel.CreateUnbounded<PendingStore>(new UnboundedChannelOptions { SingleReader = false });
     private readonly Task[] writers;
 
-    public PostgresMessageStore(NpgsqlDataSource dataSource, ILogger<PostgresMessageStore>? logger = null)
+    public PostgresMessageStore(NpgsqlDataSource dataSource, IFolderChangeNotifier notifier, ILogger<PostgresMessageStore>? logger = null)
     {
         this.dataSource = dataSource;
+        this.notifier = notifier;
         this.logger = (ILogger?)logger ?? NullLogger.Instance;
         writers = Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
     }
@@ -141,6 +142,12 @@ internal sealed class PostgresMessageStore : IMessageStore, IAsyncDisposable
             {
                 for (var i = 0; i < batch.Count; i++)
                 {
+                    // Committed: the mailbox's sessions are told (one-way, no wait), then the caller.
+                    foreach (var d in results[i].Deliveries)
+                    {
+                        notifier.Changed(d.TenantId, d.MailboxId, d.FolderId, d.ModSeq);
+                    }
+
                     batch[i].Completion.TrySetResult(results[i]);
                 }
 

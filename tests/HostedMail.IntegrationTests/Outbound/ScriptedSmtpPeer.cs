@@ -46,6 +46,19 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
 
     public ConcurrentQueue<PeerMessage> Received { get; } = new();
 
+    /// <summary>How long the peer takes before it answers a message's data (a slow receiver).</summary>
+    public TimeSpan DataDelay { get; set; } = TimeSpan.Zero;
+
+    private int transactions;
+    private int maxTransactions;
+
+    /// <summary>
+    /// The most mail transactions (MAIL to the data's reply) open at once over all connections. A
+    /// transaction lies inside its connection's life and inside the sender's hold of its slot, so
+    /// this never over-counts the sender's connections.
+    /// </summary>
+    public int MaxConcurrentTransactions => Volatile.Read(ref maxTransactions);
+
     public ConcurrentQueue<string> Commands { get; } = new();
 
     private int connections;
@@ -118,6 +131,12 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
                     tls = true;
                     break;
                 case "MAIL":
+                    var open = Interlocked.Increment(ref transactions);
+                    int seen;
+                    while (open > (seen = Volatile.Read(ref maxTransactions)) && Interlocked.CompareExchange(ref maxTransactions, open, seen) != seen)
+                    {
+                    }
+
                     from = Between(line, '<', '>');
                     mailCommand = line;
                     recipients.Clear();
@@ -164,6 +183,13 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
 
     private async Task FinishAsync(PeerIo io, string from, List<string> recipients, byte[] data, bool tls, string mailCommand)
     {
+        if (DataDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(DataDelay, stop.Token);
+        }
+
+        // The transaction ends before its reply is sent: the sender cannot have moved on yet.
+        Interlocked.Decrement(ref transactions);
         var reply = OnData(Interlocked.Increment(ref dataCount) - 1);
         if (reply.StartsWith('2'))
         {

@@ -23,7 +23,10 @@ public sealed class MessageStoreTests(DatabaseFixture database) : IClassFixture<
             ["Database:ConnectionString"] = database.ConnectionString,
             ["Security:PasswordHashIterations"] = "1000",
         }).Build();
-        services = new ServiceCollection().AddHostedMailCore(configuration).BuildServiceProvider();
+        var collection = new ServiceCollection().AddHostedMailCore(configuration);
+        collection.AddSingleton(new RecordingNotifier(database.ConnectionString));
+        collection.AddSingleton<IFolderChangeNotifier>(sp => sp.GetRequiredService<RecordingNotifier>());
+        services = collection.BuildServiceProvider();
         store = services.GetRequiredService<IMessageStore>();
         await Task.CompletedTask;
     }
@@ -110,27 +113,25 @@ public sealed class MessageStoreTests(DatabaseFixture database) : IClassFixture<
     public async Task EveryDeliveryNotifiesItsFolderAfterCommit()
     {
         var mailbox = await CreateMailboxAsync("notify");
-        await using var listener = new NpgsqlConnection(database.ConnectionString);
-        await listener.OpenAsync();
-        var payloads = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        listener.Notification += (_, e) => payloads.Writer.TryWrite(e.Payload);
-        await using (var listen = new NpgsqlCommand("LISTEN hostedmail_folder", listener))
-        {
-            await listen.ExecuteNonQueryAsync();
-        }
-
         var result = await store.StoreAsync(Request(Message("ping"), Inbox(mailbox)), CancellationToken.None);
-        var expected = $"{mailbox.TenantId}:{result.Deliveries[0].FolderId}:{result.Deliveries[0].ModSeq}";
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        // Other notifications may come first; wait for ours. WaitAsync returns after each one.
-        var seen = new List<string>();
-        while (!seen.Contains(expected))
+        var delivered = result.Deliveries[0];
+        var notifier = services.GetRequiredService<RecordingNotifier>();
+        // Told with the folder and MODSEQ of the delivery, and at that moment another connection
+        // already saw the message: the notification came after the commit.
+        Assert.Contains((mailbox.TenantId, mailbox.MailboxId, delivered.FolderId, delivered.ModSeq, 1L), notifier.Seen);
+    }
+
+    /// <summary>Records the store's notifications and, for each, how many messages with that MODSEQ another connection sees then.</summary>
+    private sealed class RecordingNotifier(string connectionString) : IFolderChangeNotifier
+    {
+        public System.Collections.Concurrent.ConcurrentBag<(long, long, long, long, long)> Seen { get; } = [];
+
+        public void Changed(long tenantId, long mailboxId, long folderId, long modSeq)
         {
-            await listener.WaitAsync(timeout.Token);
-            while (payloads.Reader.TryRead(out var payload))
-            {
-                seen.Add(payload);
-            }
+            using var connection = new NpgsqlConnection(connectionString);
+            connection.Open();
+            using var command = new NpgsqlCommand($"SELECT count(*) FROM messages WHERE tenant_id = {tenantId} AND folder_id = {folderId} AND modseq = {modSeq}", connection);
+            Seen.Add((tenantId, mailboxId, folderId, modSeq, (long)command.ExecuteScalar()!));
         }
     }
 

@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Sockets;
+using HostedMail.Grains;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Hosting;
+
+namespace HostedMail.Testing;
+
+/// <summary>
+/// The silo of a test node: clustering and grain state through Orleans' ADO.NET providers on the
+/// test's database (migration 0070), free ports on loopback, and a 1 s probe timeout as in the
+/// real node, so test nodes on one database form one cluster and notice a dead one quickly.
+/// </summary>
+public static class TestSilo
+{
+    public static void Configure(ISiloBuilder silo, string connectionString)
+    {
+        var orleans = new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = "public, orleans" }.ConnectionString;
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = "hostedmail-tests";
+            o.ServiceId = "hostedmail-tests";
+        });
+        silo.ConfigureEndpoints(IPAddress.Loopback, FreePort(), FreePort());
+        silo.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(1));
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = "Npgsql";
+            o.ConnectionString = orleans;
+        });
+        silo.AddAdoNetGrainStorage(GrainStorageNames.Default, o =>
+        {
+            o.Invariant = "Npgsql";
+            o.ConnectionString = orleans;
+        });
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
+    }
+}
