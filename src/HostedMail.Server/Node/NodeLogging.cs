@@ -49,6 +49,8 @@ internal static class NodeLogging
 
         // Orleans narrates every lifecycle stage at Information; its warnings and errors still show.
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        // Orleans' placement runs through a Polly pipeline that logs every attempt at Information.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         // The host's "Now listening on: http://..." names every Kestrel endpoint http, mail ports
         // included; NodeAnnouncer says what each listener is instead.
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
