@@ -89,31 +89,6 @@ public sealed partial class MailAuthenticator
         return new AuthResult(AuthStatus.Succeeded, mailbox.Address, mailbox);
     }
 
-    private async ValueTask<AuthResult?> CheckLimiterAsync(string address, string login, CancellationToken cancellationToken)
-    {
-        PenaltyDecision decision;
-        try
-        {
-            decision = await limiter.CheckAsync(address, login, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return AuthResult.TemporaryFailure;
-        }
-
-        if (decision.LockedFor is { } lockedFor)
-        {
-            return new AuthResult(AuthStatus.LockedOut, RetryAfter: lockedFor);
-        }
-
-        if (decision.Delay > TimeSpan.Zero)
-        {
-            await Task.Delay(decision.Delay, timeProvider, cancellationToken);
-        }
-
-        return null;
-    }
-
     private async ValueTask<AuthResult> BearerFailedAsync(string address, string login, string status, CancellationToken cancellationToken)
     {
         try

@@ -120,23 +120,11 @@ public sealed partial class MailAuthenticator(ICredentialVerifier verifier, IAut
             return AuthResult.Failed;
         }
         var address = IpKey.Normalize(connection.RemoteEndPoint.Address, penalties.Ipv6PrefixLength).ToString();
-        PenaltyDecision decision;
-        try
+        if (await CheckLimiterAsync(address, credentials.Username, cancellationToken) is { } refused)
         {
-            decision = await limiter.CheckAsync(address, credentials.Username, cancellationToken);
+            return refused;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return AuthResult.TemporaryFailure;
-        }
-        if (decision.LockedFor is { } lockedFor)
-        {
-            return new AuthResult(AuthStatus.LockedOut, RetryAfter: lockedFor);
-        }
-        if (decision.Delay > TimeSpan.Zero)
-        {
-            await Task.Delay(decision.Delay, timeProvider, cancellationToken);
-        }
+
         // The stamp is read before verifying: a revocation that lands while the verifier works
         // changes it, so the success cached below is not trusted again.
         var stamp = await verifier.CredentialStampAsync(credentials.Username, cancellationToken);
@@ -172,6 +160,32 @@ public sealed partial class MailAuthenticator(ICredentialVerifier verifier, IAut
                 break;
         }
         return result;
+    }
+
+    /// <summary>The limiter's answer before any credential is checked: a refusal, or null after any delay it asks for.</summary>
+    private async ValueTask<AuthResult?> CheckLimiterAsync(string address, string login, CancellationToken cancellationToken)
+    {
+        PenaltyDecision decision;
+        try
+        {
+            decision = await limiter.CheckAsync(address, login, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return AuthResult.TemporaryFailure;
+        }
+
+        if (decision.LockedFor is { } lockedFor)
+        {
+            return new AuthResult(AuthStatus.LockedOut, RetryAfter: lockedFor);
+        }
+
+        if (decision.Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(decision.Delay, timeProvider, cancellationToken);
+        }
+
+        return null;
     }
 
     private async ValueTask RecordAsync(string address, string username, bool succeeded, CancellationToken cancellationToken)

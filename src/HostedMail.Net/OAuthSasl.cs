@@ -4,15 +4,11 @@ using System.Text.Unicode;
 namespace HostedMail.Net;
 
 /// <summary>
-/// OAUTHBEARER, RFC 7628 section 3.1: <c>gs2-header kvsep *(kvpair) kvsep</c>, where the GS2
-/// header is <c>n,</c> or <c>y,</c> and an optional <c>a=authzid</c>, kvsep is 0x01, and the
-/// token comes as <c>auth=Bearer token</c>. Channel binding (<c>p=</c>) is not supported.
+/// What OAUTHBEARER and XOAUTH2 share: one client message (sent at once or after an empty
+/// challenge), at most <see cref="OAuthSasl.MaxMessage"/> bytes of UTF-8, carrying a bearer token.
 /// </summary>
-public sealed class OAuthBearerSaslMechanism : SaslMechanism
+public abstract class BearerTokenSaslMechanism : SaslMechanism
 {
-    /// <inheritdoc />
-    public override string Name => "OAUTHBEARER";
-
     /// <inheritdoc />
     public override bool CarriesBearerToken => true;
 
@@ -29,6 +25,26 @@ public sealed class OAuthBearerSaslMechanism : SaslMechanism
         }
 
         var text = Encoding.UTF8.GetString(response);
+        return Parse(text);
+    }
+
+    /// <summary>Reads the client's message, already checked for size and UTF-8.</summary>
+    protected abstract SaslStep Parse(string text);
+}
+
+/// <summary>
+/// OAUTHBEARER, RFC 7628 section 3.1: <c>gs2-header kvsep *(kvpair) kvsep</c>, where the GS2
+/// header is <c>n,</c> or <c>y,</c> and an optional <c>a=authzid</c>, kvsep is 0x01, and the
+/// token comes as <c>auth=Bearer token</c>. Channel binding (<c>p=</c>) is not supported.
+/// </summary>
+public sealed class OAuthBearerSaslMechanism : BearerTokenSaslMechanism
+{
+    /// <inheritdoc />
+    public override string Name => "OAUTHBEARER";
+
+    /// <inheritdoc />
+    protected override SaslStep Parse(string text)
+    {
         // gs2-header = gs2-cb-flag "," [ gs2-authzid ] "," (RFC 5801 section 4).
         var first = text.IndexOf(',', StringComparison.Ordinal);
         var second = first < 0 ? -1 : text.IndexOf(',', first + 1);
@@ -81,27 +97,14 @@ public sealed class OAuthBearerSaslMechanism : SaslMechanism
 /// XOAUTH2 (Google's, what most mail clients still send): <c>user=login 0x01 auth=Bearer token
 /// 0x01 0x01</c>. Like OAUTHBEARER, a failure sends a JSON error challenge first.
 /// </summary>
-public sealed class XOAuth2SaslMechanism : SaslMechanism
+public sealed class XOAuth2SaslMechanism : BearerTokenSaslMechanism
 {
     /// <inheritdoc />
     public override string Name => "XOAUTH2";
 
     /// <inheritdoc />
-    public override bool CarriesBearerToken => true;
-
-    /// <inheritdoc />
-    public override SaslStep Start(bool hasInitialResponse, ReadOnlySpan<byte> initialResponse) =>
-        hasInitialResponse ? Continue(initialResponse) : new SaslStep(SaslStepKind.Challenge);
-
-    /// <inheritdoc />
-    public override SaslStep Continue(ReadOnlySpan<byte> response)
+    protected override SaslStep Parse(string text)
     {
-        if (response.Length > OAuthSasl.MaxMessage || !Utf8.IsValid(response))
-        {
-            return OAuthSasl.Malformed("message too long or not UTF-8");
-        }
-
-        var text = Encoding.UTF8.GetString(response);
         if (!text.EndsWith("\x01\x01", StringComparison.Ordinal))
         {
             return OAuthSasl.Malformed("expected pairs ending in two 0x01");

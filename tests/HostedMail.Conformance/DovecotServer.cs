@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using HostedMail.Net;
 using HostedMail.Testing;
 
 namespace HostedMail.Conformance;
@@ -91,7 +92,7 @@ public sealed class DovecotServer : IAsyncDisposable
         var users = Path.Combine(directory, "users");
         await File.WriteAllLinesAsync(users, Users.Select(u => $"{u}:{{PLAIN}}{Password}::::::"));
 
-        var port = FreePort();
+        var port = FreePorts.Next();
         var template = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "dovecot", "dovecot.conf"));
         var configuration = template
             .Replace("@DIR@", directory, StringComparison.Ordinal)
@@ -177,12 +178,6 @@ public sealed class DovecotServer : IAsyncDisposable
         return output;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task<bool> AcceptsAsync(int port)
     {

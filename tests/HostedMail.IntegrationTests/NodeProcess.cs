@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
+using HostedMail.Net;
 
 namespace HostedMail.IntegrationTests;
 
@@ -34,7 +34,7 @@ public sealed class NodeProcess : IAsyncDisposable
         // Likewise the silo's ports (11111/30000 by default): free ones unless the test names them.
         foreach (var key in new[] { "SiloPort", "GatewayPort" }.Where(k => !settings.ContainsKey("Orleans:" + k)))
         {
-            start.Environment[$"HOSTEDMAIL__Orleans__{key}"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            start.Environment[$"HOSTEDMAIL__Orleans__{key}"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         foreach (var (key, value) in settings)
@@ -127,13 +127,6 @@ public sealed class NodeProcess : IAsyncDisposable
         outputArrived.Dispose();
     }
 
-    /// <summary>A TCP port nobody listens on now.</summary>
-    public static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
 
     /// <summary>A file of the repository this test build belongs to, e.g. <c>script/seed-demo</c>.</summary>
     internal static string RepositoryFile(string relativePath)

@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using HostedMail.Grains;
+using HostedMail.Net;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Hosting;
@@ -22,7 +22,7 @@ public static class TestSilo
             o.ClusterId = "hostedmail-tests";
             o.ServiceId = "hostedmail-tests";
         });
-        silo.ConfigureEndpoints(IPAddress.Loopback, FreePort(), FreePort());
+        silo.ConfigureEndpoints(IPAddress.Loopback, FreePorts.Next(), FreePorts.Next());
         silo.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(1));
         silo.UseAdoNetClustering(o =>
         {
@@ -36,10 +36,4 @@ public static class TestSilo
         });
     }
 
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
 }

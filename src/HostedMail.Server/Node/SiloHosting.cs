@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using HostedMail.Grains;
+using HostedMail.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -56,8 +56,8 @@ internal static class SiloHosting
     {
         var settings = builder.Configuration.GetSection("Orleans").Get<SiloSettings>() ?? new SiloSettings();
         var advertised = IPAddress.Parse(settings.AdvertisedAddress);
-        var siloPort = settings.SiloPort == 0 ? FreePort(advertised) : settings.SiloPort;
-        var gatewayPort = settings.GatewayPort == 0 ? FreePort(advertised) : settings.GatewayPort;
+        var siloPort = settings.SiloPort == 0 ? FreePorts.Next(advertised) : settings.SiloPort;
+        var gatewayPort = settings.GatewayPort == 0 ? FreePorts.Next(advertised) : settings.GatewayPort;
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -96,11 +96,4 @@ internal static class SiloHosting
         });
     }
 
-    /// <summary>A port nobody listens on now (for test nodes, which run many at once).</summary>
-    private static int FreePort(IPAddress address)
-    {
-        using var socket = new TcpListener(address, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
 }

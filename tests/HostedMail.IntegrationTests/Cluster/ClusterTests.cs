@@ -1,12 +1,12 @@
 using System.Globalization;
-using System.Net.Sockets;
 using System.Text;
 using HostedMail.IntegrationTests.Cli;
+using HostedMail.IntegrationTests.Revocation;
+using HostedMail.Net;
 using HostedMail.Server.Node;
 using HostedMail.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using HostedMail.IntegrationTests.Revocation;
 using Orleans;
 using Orleans.Runtime;
 using Xunit.Abstractions;
@@ -105,8 +105,8 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
     private static async Task<(NodeProcess Node, int ImapPort)> StartNodeAsync(TestDatabase database)
     {
-        var httpPort = NodeProcess.FreePort();
-        var imapPort = NodeProcess.FreePort();
+        var httpPort = FreePorts.Next();
+        var imapPort = FreePorts.Next();
         var settings = new Dictionary<string, string>
         {
             ["Database:ConnectionString"] = database.ConnectionString,

@@ -190,14 +190,14 @@ public sealed class MailboxGrainClusterTests(ITestOutputHelper output)
 
             // The survivor's IDLE session sees new mail within 5 s.
             var count = int.Parse((await nodes.QueryAsync($"SELECT message_count::text FROM folders WHERE tenant_id = {tenant} AND mailbox_id = {mailbox} AND name = 'INBOX'"))!, CultureInfo.InvariantCulture);
-            Assert.True(await MailboxGrainNodes.DeliverAsync(nodes.SmtpPort, Alice, "after-the-kill"));
+            Assert.True(await MailboxGrainNodes.DeliverEventuallyAsync(nodes.SmtpPort, Alice, "after-the-kill", TimeSpan.FromSeconds(30)));
             Assert.True(await MailboxGrainNodes.ExistsAsync(idleA, count + 1, PushDeadline) >= count + 1);
 
             // B starts again and rejoins: both silos active, and its IDLE sessions hear A's deliveries.
             await nodes.StartBAsync();
             Assert.Equal("2", await nodes.QueryAsync("SELECT count(*)::text FROM orleans.membership WHERE status = 3"));
             await using var idleB2 = await MailLogins.OpenImapAsync(nodes.PortB("imap"), Alice, MailNode.Password);
-            Assert.True(await MailboxGrainNodes.DeliverAsync(nodes.SmtpPort, Alice, "after-the-restart"));
+            Assert.True(await MailboxGrainNodes.DeliverEventuallyAsync(nodes.SmtpPort, Alice, "after-the-restart", TimeSpan.FromSeconds(30)));
             Assert.Equal(count + 2, await MailboxGrainNodes.ExistsAsync(idleB2, count + 2, PushDeadline));
 
             async Task Deliveries(string name, int port)

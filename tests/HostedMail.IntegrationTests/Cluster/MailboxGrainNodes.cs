@@ -1,5 +1,6 @@
 using System.Globalization;
 using HostedMail.Core.Messages;
+using HostedMail.Net;
 using HostedMail.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans;
@@ -17,10 +18,10 @@ public sealed class MailboxGrainNodes : MailNode, IAsyncLifetime
 {
     private readonly Dictionary<string, int> ports = new()
     {
-        ["http"] = NodeProcess.FreePort(),
-        ["smtp"] = NodeProcess.FreePort(),
-        ["imap"] = NodeProcess.FreePort(),
-        ["pop3"] = NodeProcess.FreePort(),
+        ["http"] = FreePorts.Next(),
+        ["smtp"] = FreePorts.Next(),
+        ["imap"] = FreePorts.Next(),
+        ["pop3"] = FreePorts.Next(),
     };
 
     public NodeProcess? B { get; private set; }
@@ -120,6 +121,27 @@ public sealed class MailboxGrainNodes : MailNode, IAsyncLifetime
             // The node died during the transaction: not acknowledged.
             return false;
         }
+    }
+
+    /// <summary>
+    /// Delivers, trying again while the cluster recovers from a node's death: until membership
+    /// declares it dead, a grain that lived there (the domain's, which answers RCPT) is
+    /// unreachable and RCPT answers 4xx, which a real sender retries too. False after <paramref name="within"/>.
+    /// </summary>
+    public static async Task<bool> DeliverEventuallyAsync(int port, string recipient, string subject, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!await DeliverAsync(port, recipient, subject))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(200);
+        }
+
+        return true;
     }
 
     /// <summary>Reads an IDLE session's lines until one is <c>* n EXISTS</c> with n at least <paramref name="atLeast"/>; fails after <paramref name="within"/>.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using HostedMail.Net;
 
 namespace HostedMail.IntegrationTests.OAuth;
 
@@ -11,7 +12,7 @@ public sealed class OAuthNode : MailNode
 {
     public const int UsernameLockoutThreshold = 25;
 
-    public int HttpPort { get; } = NodeProcess.FreePort();
+    public int HttpPort { get; } = FreePorts.Next();
 
     public string Issuer => $"http://127.0.0.1:{HttpPort.ToString(CultureInfo.InvariantCulture)}/";
 

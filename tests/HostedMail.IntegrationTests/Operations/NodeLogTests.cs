@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HostedMail.Net;
 using HostedMail.Testing;
 
 namespace HostedMail.IntegrationTests.Operations;
@@ -66,8 +67,8 @@ public sealed class NodeLogTests : IAsyncLifetime
 
     private (Dictionary<string, string> Settings, int HttpPort, int ImapPort) Settings()
     {
-        var httpPort = NodeProcess.FreePort();
-        var imapPort = NodeProcess.FreePort();
+        var httpPort = FreePorts.Next();
+        var imapPort = FreePorts.Next();
         var (certificate, key) = TestCertificates.WritePemPair(directory, MailNode.Hostname);
         var settings = new Dictionary<string, string>
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
+using HostedMail.Net;
 using HostedMail.Testing;
 using Xunit.Abstractions;
 
@@ -30,7 +31,7 @@ public sealed class OutboundThroughputTests : IClassFixture<MailNode>
     public async Task OutboundThroughputToSmtpSinkAndToATlsPeer()
     {
         var sink = ExternalProcess.Require("smtp-sink", "postfix");
-        var port = FreePort();
+        var port = FreePorts.Next();
         using var sinkProcess = Process.Start(new ProcessStartInfo(sink, ["-u", "postfix", $"127.0.0.1:{port}", "1024"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         try
         {
@@ -79,12 +80,6 @@ public sealed class OutboundThroughputTests : IClassFixture<MailNode>
         return watch.Elapsed;
     }
 
-    private static int FreePort()
-    {
-        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     /// <summary>Waits (up to 30 s) until smtp-sink accepts connections: it is an external process with its own start-up time.</summary>
     private static async Task WaitForPortAsync(int port, Process process)

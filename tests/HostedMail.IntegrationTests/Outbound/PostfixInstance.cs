@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using HostedMail.Net;
 using HostedMail.Testing;
 
 namespace HostedMail.IntegrationTests.Outbound;
@@ -27,7 +28,7 @@ public sealed class PostfixInstance : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var postfix = ExternalProcess.Require("postfix", "postfix");
-        Port = FreePort();
+        Port = FreePorts.Next();
         var conf = Path.Combine(directory, "conf");
         Directory.CreateDirectory(conf);
         Directory.CreateDirectory(Path.Combine(directory, "queue"));
@@ -209,10 +210,4 @@ public sealed class PostfixInstance : IAsyncLifetime
         return (uid.Output.Trim(), gid.Output.Trim());
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using HostedMail.Core.Accounts;
 using HostedMail.Core.ApiTokens;
 using HostedMail.Core.Audit;
+using HostedMail.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,14 +22,14 @@ public sealed class TwoNodeCluster : MailNode, IAsyncLifetime
 
     private readonly Dictionary<string, int> ports = new()
     {
-        ["http"] = NodeProcess.FreePort(),
-        ["smtp"] = NodeProcess.FreePort(),
-        ["submission"] = NodeProcess.FreePort(),
-        ["submissions"] = NodeProcess.FreePort(),
-        ["imap"] = NodeProcess.FreePort(),
-        ["imaps"] = NodeProcess.FreePort(),
-        ["pop3"] = NodeProcess.FreePort(),
-        ["pop3s"] = NodeProcess.FreePort(),
+        ["http"] = FreePorts.Next(),
+        ["smtp"] = FreePorts.Next(),
+        ["submission"] = FreePorts.Next(),
+        ["submissions"] = FreePorts.Next(),
+        ["imap"] = FreePorts.Next(),
+        ["imaps"] = FreePorts.Next(),
+        ["pop3"] = FreePorts.Next(),
+        ["pop3s"] = FreePorts.Next(),
     };
 
     private NodeProcess? nodeB;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using HostedMail.IntegrationTests.Cli;
+using HostedMail.Net;
 using HostedMail.Testing;
 
 namespace HostedMail.IntegrationTests.Smtp;
@@ -16,15 +17,15 @@ public sealed class CrashTests
         await cli.OkAsync("domain", "add", "crash.example", "--tenant", "crash", "--verified");
         await cli.OkAsync("mailbox", "create", "sink@crash.example", "--tenant", "crash", "--password", MailNode.Password);
 
-        var httpPort = NodeProcess.FreePort();
-        var smtpPort = NodeProcess.FreePort();
+        var httpPort = FreePorts.Next();
+        var smtpPort = FreePorts.Next();
         var settings = new Dictionary<string, string>
         {
             ["Database:ConnectionString"] = database.ConnectionString,
             ["Http:Urls"] = $"http://127.0.0.1:{httpPort}",
             // The restarted node takes the killed silo's address: its probe answer declares the old generation dead at once.
-            ["Orleans:SiloPort"] = NodeProcess.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Orleans:GatewayPort"] = NodeProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Orleans:SiloPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            ["Orleans:GatewayPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
             ["Mail:Listeners:smtp:Protocol"] = "smtp",
             ["Mail:Listeners:smtp:Endpoint"] = $"127.0.0.1:{smtpPort}",
             ["Mail:Listeners:smtp:MaxConnectionsPerAddress"] = "100",
