@@ -48,7 +48,21 @@ internal sealed partial class DomainGrain(
         var found = directory?.Find(address);
         if (found?.Mailbox is not null && time.GetUtcNow() - _usageAt >= options.UsageRefresh)
         {
-            await (_usage ??= RefreshUsageAsync(directory!));
+            // Cleared here, not inside the refresh: a refresh that completed synchronously would
+            // clear the field before `??=` stored it, and every later RCPT would await a finished task.
+            var refresh = _usage ??= RefreshUsageAsync(directory!);
+            try
+            {
+                await refresh;
+            }
+            finally
+            {
+                if (ReferenceEquals(_usage, refresh))
+                {
+                    _usage = null;
+                }
+            }
+
             found = directory!.Find(address);
         }
 
@@ -116,16 +130,9 @@ internal sealed partial class DomainGrain(
     /// <summary>One query for the whole domain's used bytes, shared by the RCPTs that wait for it.</summary>
     private async Task RefreshUsageAsync(DomainDirectory directory)
     {
-        try
-        {
-            var at = time.GetUtcNow();
-            directory.SetUsage(await store.LoadUsageAsync(directory.TenantId, directory.DomainId, CancellationToken.None));
-            _usageAt = at;
-        }
-        finally
-        {
-            _usage = null;
-        }
+        var at = time.GetUtcNow();
+        directory.SetUsage(await store.LoadUsageAsync(directory.TenantId, directory.DomainId, CancellationToken.None));
+        _usageAt = at;
     }
 
     [LoggerMessage(EventId = 8111, Level = LogLevel.Information, Message = "Domain {Domain} is gone; its DNS check reminder ends")]
