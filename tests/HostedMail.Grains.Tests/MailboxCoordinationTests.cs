@@ -45,8 +45,10 @@ public sealed class MailboxCoordinationTests
     public async Task AMaildropLeaseThatIsNotRenewedEndsAndARenewedOneDoesNot()
     {
         await using var database = await TestDatabase.CreateMigratedAsync();
-        // Renewed every 100 ms by the handle; a holder that stopped renewing loses it after 300 ms.
-        await using var cluster = await PostgresCluster.StartAsync(database, silos: 2, coordination: new MailboxCoordinationOptions { MaildropLease = TimeSpan.FromMilliseconds(300) });
+        // The handle renews every third of the configured lease (1 s here: a renewal may be late by
+        // 2 s under a loaded machine before the assertion below could see the lock free; 300 ms
+        // failed once under full script/test load). The never-renewing holder asks for 300 ms itself.
+        await using var cluster = await PostgresCluster.StartAsync(database, silos: 2, coordination: new MailboxCoordinationOptions { MaildropLease = TimeSpan.FromSeconds(3) });
         var grain = cluster.Client.GetGrain<IMaildropLockGrain>(MailboxGrainKeys.Of(1, 7));
         var node = cluster.Silos[0].SiloAddress.ToParsableString();
 
