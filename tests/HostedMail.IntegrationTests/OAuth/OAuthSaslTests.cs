@@ -4,6 +4,8 @@ using System.Text.Json;
 using HostedMail.Identity.OAuth;
 using HostedMail.Testing;
 using MailKit.Net.Imap;
+using MailKit.Net.Pop3;
+using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -85,30 +87,41 @@ public sealed class OAuthSaslTests(OAuthNode node) : IClassFixture<OAuthNode>
     }
 
     [Fact]
-    // POP3 and submission are left to curl (CurlUsesTheTokenForImapPop3AndSmtpSubmission, both
-    // mechanisms). With MailKit 4.18 they failed here and were not yet run down: on POP3 it sent
-    // "AUTH XOAUTH2" without an initial response and took the empty continuation "+ " (RFC 5034
-    // section 4) for a failure; on submission it answered the empty 334 with an empty line (our
-    // JWT access tokens are ~1 KB: reference tokens would be shorter). TODO(oauth): find out which side is wrong.
-    public async Task MailKitSignsInWithOAuth2AndOAuthBearerOnImap()
+    public async Task MailKitSignsInWithOAuth2AndOAuthBearerOnImapPop3AndSubmission()
     {
-        // Fresh mailboxes, one per mechanism: a POP3 maildrop is released only after the server has
-        // seen the QUIT through, which neither MailKit nor curl (in the test beside) waits for.
-        var first = $"mk{Guid.NewGuid().ToString("N")[..8]}@acme.example";
-        var second = $"mk{Guid.NewGuid().ToString("N")[..8]}@acme.example";
-        await node.Cli.OkAsync("mailbox", "create", first, "--tenant", "acme", "--password", MailNode.Password);
-        await node.Cli.OkAsync("mailbox", "create", second, "--tenant", "acme", "--password", MailNode.Password);
-        var firstToken = await AccessTokenAsync(first);
-        var secondToken = await AccessTokenAsync(second);
-        foreach (var mechanism in new SaslMechanism[] { new SaslMechanismOAuth2(first, firstToken), new SaslMechanismOAuthBearer(second, secondToken) })
+        // A MailKit SASL mechanism is spent once it has authenticated (a second use sends an empty
+        // response), so every connection gets a new one. One fresh mailbox per mechanism: a POP3
+        // maildrop is released only after the server has seen the QUIT through.
+        foreach (var bearer in new[] { false, true })
         {
+            var address = $"mk{Guid.NewGuid().ToString("N")[..8]}@acme.example";
+            await node.Cli.OkAsync("mailbox", "create", address, "--tenant", "acme", "--password", MailNode.Password);
+            var token = await AccessTokenAsync(address);
+            SaslMechanism Mechanism() => bearer ? new SaslMechanismOAuthBearer(address, token) : new SaslMechanismOAuth2(address, token);
+
             using (var imap = new ImapClient { ServerCertificateValidationCallback = IsTestCertificate })
             {
                 await imap.ConnectAsync("127.0.0.1", node.ImapsPort, SecureSocketOptions.SslOnConnect);
-                Assert.Contains(mechanism.MechanismName, imap.AuthenticationMechanisms);
-                await imap.AuthenticateAsync(mechanism);
+                Assert.Contains(Mechanism().MechanismName, imap.AuthenticationMechanisms);
+                await imap.AuthenticateAsync(Mechanism());
                 Assert.True(imap.IsAuthenticated);
                 await imap.DisconnectAsync(true);
+            }
+
+            using (var pop3 = new Pop3Client { ServerCertificateValidationCallback = IsTestCertificate })
+            {
+                await pop3.ConnectAsync("127.0.0.1", node.Pop3sPort, SecureSocketOptions.SslOnConnect);
+                await pop3.AuthenticateAsync(Mechanism());
+                Assert.True(pop3.IsAuthenticated);
+                await pop3.DisconnectAsync(true);
+            }
+
+            using (var smtp = new SmtpClient { ServerCertificateValidationCallback = IsTestCertificate })
+            {
+                await smtp.ConnectAsync("127.0.0.1", node.SubmissionPort, SecureSocketOptions.StartTls);
+                await smtp.AuthenticateAsync(Mechanism());
+                Assert.True(smtp.IsAuthenticated);
+                await smtp.DisconnectAsync(true);
             }
         }
     }
