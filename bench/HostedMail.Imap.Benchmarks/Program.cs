@@ -29,26 +29,17 @@ const string Password = "a long enough password";
 var idleConnections = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2000;
 await using var database = await TestDatabase.CreateMigratedAsync();
 
-var builder = WebApplication.CreateSlimBuilder();
-builder.Logging.ClearProviders();
-builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-{
-    ["Imap:AllowPlaintextAuthentication"] = "true",
-    ["Mail:Listeners:imap:Protocol"] = "imap",
-    ["Mail:Listeners:imap:Endpoint"] = "127.0.0.1:0",
-    ["Mail:Listeners:imap:MaxConnectionsPerAddress"] = "100000",
-});
-builder.Services.AddHostedMailStorage(database.ConnectionString + ";Maximum Pool Size=50");
-builder.Services.AddSingleton<IPasswordHasher>(new Pbkdf2PasswordHasher(1000));
-builder.Services.AddSingleton<TenantService>();
-builder.Services.AddSingleton<DomainService>();
-builder.Services.AddSingleton<MailboxService>();
-builder.Services.AddMailNet(null, new AuthPenaltyOptions { FreeFailures = 1_000_000 });
-builder.Services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
-builder.Services.AddImap(builder.Configuration);
-builder.WebHost.ConfigureKestrel(k => k.BindMailListeners(builder.Configuration));
-await using var app = builder.Build();
-await app.StartAsync();
+// Composed as the protocol tests compose a node (ProtocolTestHost), with a silo on the database.
+await using var app = await ProtocolTestHost.StartAsync(
+    database.ConnectionString + ";Maximum Pool Size=50",
+    TestCertificates.Create("localhost"),
+    "imap",
+    new Dictionary<string, string?>
+    {
+        ["Imap:AllowPlaintextAuthentication"] = "true",
+        ["Mail:Listeners:imap:MaxConnectionsPerAddress"] = "100000",
+    },
+    (services, configuration) => services.AddImap(configuration));
 var port = app.Services.GetRequiredService<MailListenerRegistry>().EndPoint("imap").Port;
 
 var tenant = await app.Services.GetRequiredService<TenantService>().CreateAsync("bench-co", null, Actor.OperatorCli);

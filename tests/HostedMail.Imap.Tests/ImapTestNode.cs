@@ -1,5 +1,3 @@
-using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using HostedMail.Core.Audit;
@@ -31,7 +29,7 @@ public sealed class ImapTestNode : IAsyncDisposable
 {
     public const string Password = "a long enough password";
 
-    private static readonly Lazy<X509Certificate2> SharedCertificate = new(() => CreateCertificate("localhost"));
+    private static readonly Lazy<X509Certificate2> SharedCertificate = new(() => TestCertificates.Create("localhost"));
     private static int _counter;
 
     private readonly WebApplication _app;
@@ -98,18 +96,5 @@ public sealed class ImapTestNode : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-    }
-
-    private static X509Certificate2 CreateCertificate(string name)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName(name);
-        san.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        var now = DateTimeOffset.UtcNow;
-        return request.CreateSelfSigned(now.AddDays(-1), now.AddDays(7));
     }
 }

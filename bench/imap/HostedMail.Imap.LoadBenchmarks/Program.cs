@@ -79,31 +79,22 @@ internal static class Modes
     {
         var mailboxes = options.Int("mailboxes", 10);
         await using var database = await TestDatabase.CreateMigratedAsync();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Imap:AllowPlaintextAuthentication"] = "true",
-            ["Mail:Listeners:imap:Protocol"] = "imap",
-            ["Mail:Listeners:imap:Endpoint"] = "127.0.0.1:" + options.Int("port", 0),
-            ["Mail:Listeners:imap:MaxConnections"] = "100000",
-            ["Mail:Listeners:imap:MaxConnectionsPerAddress"] = "100000",
-        });
-        builder.Services.AddHostedMailStorage(database.ConnectionString + ";Maximum Pool Size=" + options.Int("pool", 50));
-        builder.Services.AddSingleton<IPasswordHasher>(new Pbkdf2PasswordHasher(1000));
-        builder.Services.AddSingleton<TenantService>();
-        builder.Services.AddSingleton<DomainService>();
-        builder.Services.AddSingleton<MailboxService>();
-        // TODO(bench): authentication failures are counted in grains now (issue 14) and this host has
-        // no silo, so LOGIN here fails until "serve" hosts one; the realistic and cluster modes run
-        // real `hostedmail serve` nodes instead (bench/cluster/nodes.sh).
-        builder.Services.AddSingleton(new AuthPenaltyOptions { FreeFailures = 1_000_000, AddressLockoutThreshold = 10_000_000, UsernameLockoutThreshold = 1_000_000 });
-        builder.Services.AddMailNet(null);
-        builder.Services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
-        builder.Services.AddImap(builder.Configuration);
-        builder.WebHost.ConfigureKestrel(k => k.BindMailListeners(builder.Configuration));
-        await using var app = builder.Build();
-        await app.StartAsync();
+        // Composed as the protocol tests compose a node (ProtocolTestHost): storage, the Core
+        // services, Net, and a silo on the database (folder changes go through the mailbox's grain).
+        // Authentication penalties are off there, so LOGIN costs no grain call; the realistic and
+        // cluster modes measure real `hostedmail serve` nodes (bench/cluster/nodes.sh).
+        await using var app = await ProtocolTestHost.StartAsync(
+            database.ConnectionString + ";Maximum Pool Size=" + options.Int("pool", 50),
+            TestCertificates.Create("localhost"),
+            "imap",
+            new Dictionary<string, string?>
+            {
+                ["Imap:AllowPlaintextAuthentication"] = "true",
+                ["Mail:Listeners:imap:Endpoint"] = "127.0.0.1:" + options.Int("port", 0),
+                ["Mail:Listeners:imap:MaxConnections"] = "100000",
+                ["Mail:Listeners:imap:MaxConnectionsPerAddress"] = "100000",
+            },
+            (services, configuration) => services.AddImap(configuration));
         var port = app.Services.GetRequiredService<MailListenerRegistry>().EndPoint("imap").Port;
 
         var tenant = await app.Services.GetRequiredService<TenantService>().CreateAsync("bench-co", null, Actor.OperatorCli);
