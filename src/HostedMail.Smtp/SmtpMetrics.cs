@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using HostedMail.Net;
 using HostedMail.Smtp.Protocol;
 
 namespace HostedMail.Smtp;
@@ -23,12 +23,11 @@ public static class SmtpMetrics
     private static readonly Counter<long> Refused = Meter.CreateCounter<long>(
         "hostedmail.smtp.messages.refused", "{message}", "Messages refused at the end of DATA/BDAT, by role and reply class (4xx temporary, 5xx permanent)");
 
-    private static readonly UpDownCounter<long> ActiveSessions = Meter.CreateUpDownCounter<long>(
-        "hostedmail.smtp.active_sessions", "{session}", "SMTP connections open on this node, by role");
-
-    private static readonly Histogram<double> CommandDuration = Meter.CreateHistogram(
-        "hostedmail.smtp.command.duration", "s", "Time from a complete command to its reply, by command (DATA/BDAT: from the end of the message to the reply)",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+    private static readonly MailProtocolMetrics<SmtpVerb> Protocol = new(
+        Meter,
+        "smtp",
+        "SMTP connections open on this node, by role",
+        "Time from a complete command to its reply, by command (DATA/BDAT: from the end of the message to the reply)");
 
     private static readonly Counter<long> OutboundResults = Meter.CreateCounter<long>(
         "hostedmail.outbound.recipients", "{recipient}", "Outbound delivery attempts by outcome: delivered, deferred (retried later), bounced (failed or expired)");
@@ -37,11 +36,10 @@ public static class SmtpMetrics
     private static readonly KeyValuePair<string, object?> Submission = new("smtp.role", "submission");
     private static readonly KeyValuePair<string, object?> Temporary = new("smtp.reply.class", "4xx");
     private static readonly KeyValuePair<string, object?> Permanent = new("smtp.reply.class", "5xx");
-    private static readonly string[] VerbNames = Enum.GetValues<SmtpVerb>().Select(v => v.ToString().ToUpperInvariant()).ToArray();
 
-    internal static void SessionStarted(bool submission) => ActiveSessions.Add(1, submission ? Submission : Mx);
+    internal static void SessionStarted(bool submission) => Protocol.SessionStarted(submission ? Submission : Mx);
 
-    internal static void SessionEnded(bool submission) => ActiveSessions.Add(-1, submission ? Submission : Mx);
+    internal static void SessionEnded(bool submission) => Protocol.SessionEnded(submission ? Submission : Mx);
 
     internal static void MessageAnswered(bool submission, int value)
     {
@@ -56,12 +54,7 @@ public static class SmtpMetrics
         }
     }
 
-    internal static void CommandCompleted(SmtpVerb verb, long startTimestamp)
-    {
-        var index = (int)verb;
-        var name = (uint)index < (uint)VerbNames.Length ? VerbNames[index] : "UNKNOWN";
-        CommandDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, new KeyValuePair<string, object?>("smtp.command", name));
-    }
+    internal static void CommandCompleted(SmtpVerb verb, long startTimestamp) => Protocol.CommandCompleted(verb, startTimestamp);
 
     internal static void OutboundDelivered(int count) => Outcome(count, "delivered");
 

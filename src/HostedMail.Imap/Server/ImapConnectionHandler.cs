@@ -21,14 +21,14 @@ public sealed class ImapConnectionHandler(
 
     protected override async Task RunSessionAsync(MailConnection connection)
     {
-        ImapMetrics.SessionStarted();
+        ImapMetrics.Protocol.SessionStarted();
         try
         {
             await new ImapSession(connection, _services).RunAsync();
         }
         finally
         {
-            ImapMetrics.SessionEnded();
+            ImapMetrics.Protocol.SessionEnded();
         }
     }
 

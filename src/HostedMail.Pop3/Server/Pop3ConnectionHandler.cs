@@ -8,14 +8,14 @@ internal sealed class Pop3ConnectionHandler(MailNetServices net, Pop3Services se
 {
     protected override async Task RunSessionAsync(MailConnection connection)
     {
-        Pop3Metrics.SessionStarted();
+        Pop3Metrics.Protocol.SessionStarted();
         try
         {
             await new Pop3Session(connection, services).RunAsync();
         }
         finally
         {
-            Pop3Metrics.SessionEnded();
+            Pop3Metrics.Protocol.SessionEnded();
         }
     }
 

@@ -112,7 +112,7 @@ internal sealed partial class Pop3Session
 
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 await DispatchAsync(command.Value);
-                Pop3Metrics.CommandCompleted(command.Value.Verb, started);
+                Pop3Metrics.Protocol.CommandCompleted(command.Value.Verb, started);
             }
         }
         catch (OperationCanceledException) when (_connection.CloseRequested.IsCancellationRequested)
