@@ -48,29 +48,8 @@ internal static class ClusterMeasures
         {
             var box = d % mailboxes;
             var clock = new Stopwatch();
-            var waits = new List<Task<double>>();
-            for (var k = box; k < sessions; k += mailboxes)
-            {
-                var c = clients[k];
-                waits.Add(Task.Run(async () =>
-                {
-                    await c.WaitForAsync(" EXISTS");
-                    return clock.Elapsed.TotalMilliseconds;
-                }));
-            }
-
-            await smtp.SendAsync($"u{box}@{Modes.Domain}", MessageFactory.Create(new Random(d), d, 2000), clock);
-            acknowledged.Add(clock.Elapsed.TotalMilliseconds);
-            var all = Task.WhenAll(waits);
-            if (await Task.WhenAny(all, Task.Delay(30_000)) != all)
-            {
-                missed += waits.Count(w => !w.IsCompleted);
-                latencies.AddRange(waits.Where(w => w.IsCompletedSuccessfully).Select(w => w.Result));
-            }
-            else
-            {
-                latencies.AddRange(all.Result);
-            }
+            missed += await ExistsWaits.DeliverAndWaitAsync(
+                clients, box, mailboxes, clock, () => smtp.SendAsync($"u{box}@{Modes.Domain}", MessageFactory.Create(new Random(d), d, 2000), clock), acknowledged, latencies);
         }
 
         Stats.Report($"delivery on node A (end of DATA) to `* n EXISTS` on node B ({deliveries} deliveries, {sessions / mailboxes} sessions each)", latencies);

@@ -212,29 +212,7 @@ internal static class Modes
             {
                 var box = (int)((long)d * mailboxes / deliveries);
                 var clock = Stopwatch.StartNew();
-                var waits = new List<Task<double>>();
-                for (var k = box; k < sessions; k += mailboxes)
-                {
-                    var c = clients[k];
-                    waits.Add(Task.Run(async () =>
-                    {
-                        await c.WaitForAsync(" EXISTS");
-                        return clock.Elapsed.TotalMilliseconds;
-                    }));
-                }
-
-                await Ask("deliver " + box);
-                storeTimes.Add(clock.Elapsed.TotalMilliseconds);
-                var all = Task.WhenAll(waits);
-                if (await Task.WhenAny(all, Task.Delay(30_000)) != all)
-                {
-                    missed += waits.Count(w => !w.IsCompleted);
-                    latencies.AddRange(waits.Where(w => w.IsCompletedSuccessfully).Select(w => w.Result));
-                }
-                else
-                {
-                    latencies.AddRange(all.Result);
-                }
+                missed += await ExistsWaits.DeliverAndWaitAsync(clients, box, mailboxes, clock, () => Ask("deliver " + box), storeTimes, latencies);
             }
 
             Stats.Report($"delivery to `* n EXISTS` ({deliveries} deliveries, {sessions / mailboxes} sessions each)", latencies);
