@@ -1,7 +1,6 @@
 using HostedMail.Core.Security;
 using HostedMail.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.TestingHost;
@@ -19,29 +18,13 @@ public static class PostgresCluster
 
     public static async Task<InProcessTestCluster> StartAsync(TestDatabase database, short silos, AuthPenaltyOptions? penalties = null, Action<IServiceCollection>? configure = null, MailboxCoordinationOptions? coordination = null)
     {
-        // The node puts `orleans` on its data source's search path (Storage); so does this. Registering
-        // ADO.NET clustering replaces the test cluster's in-memory membership table.
-        var connectionString = new NpgsqlConnectionStringBuilder(database.ConnectionString) { SearchPath = "public, orleans" }.ConnectionString;
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ConfigureFileLogging = false;
         builder.Options.ServiceId = ServiceId;
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.UseAdoNetClustering(o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = connectionString;
-            });
-            silo.UseAdoNetReminderService(o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = connectionString;
-            });
-            silo.AddAdoNetGrainStorage(GrainStorageNames.Default, o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = connectionString;
-            });
+            // Registering ADO.NET clustering replaces the test cluster's in-memory membership table.
+            TestSilo.UsePostgres(silo, database.ConnectionString, reminders: true);
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(1));
             silo.ConfigureServices(services =>

@@ -16,7 +16,6 @@ public static class TestSilo
 {
     public static void Configure(ISiloBuilder silo, string connectionString)
     {
-        var orleans = new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = "public, orleans" }.ConnectionString;
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = "hostedmail-tests";
@@ -24,6 +23,16 @@ public static class TestSilo
         });
         silo.ConfigureEndpoints(IPAddress.Loopback, FreePorts.Next(), FreePorts.Next());
         silo.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(1));
+        UsePostgres(silo, connectionString, reminders: false);
+    }
+
+    /// <summary>
+    /// Membership, grain state and (when asked) reminders through Orleans' ADO.NET providers on the
+    /// test database, with `orleans` on the search path as the node's data source has it (Storage).
+    /// </summary>
+    public static void UsePostgres(ISiloBuilder silo, string connectionString, bool reminders)
+    {
+        var orleans = new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = "public, orleans" }.ConnectionString;
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = "Npgsql";
@@ -34,6 +43,13 @@ public static class TestSilo
             o.Invariant = "Npgsql";
             o.ConnectionString = orleans;
         });
+        if (reminders)
+        {
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = orleans;
+            });
+        }
     }
-
 }
