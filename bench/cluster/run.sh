@@ -15,7 +15,7 @@ mode=${1:-idle}; shift || true
 WORK=${WORK:-/tmp/hm-bench-cluster}
 rm -rf "$WORK"; mkdir -p "$WORK"; chmod 755 "$WORK"
 trap bench_stop_all EXIT
-ulimit -n 65536
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"  # 10,000 sessions need ~10,000 descriptors per process
 PROJECT=bench/imap/HostedMail.Imap.LoadBenchmarks
 dotnet build -c Release "$PROJECT" -v quiet -nologo > "$WORK/client-build.log" 2>&1 || { cat "$WORK/client-build.log" >&2; die "client build failed"; }
 CLIENT="$PROJECT/bin/Release/net10.0/HostedMail.Imap.LoadBenchmarks.dll"
