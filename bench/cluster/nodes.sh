@@ -14,8 +14,10 @@ bench_build_node() {  # WORK
   dotnet build "$src/src/HostedMail.Server" -c Release -o "$BENCH_BIN" -v quiet -nologo > "$1/build.log" 2>&1 || { cat "$1/build.log" >&2; die "build failed"; }
 }
 
+# Ports sit below Linux's ephemeral range (32768-60999): a port picked there can be taken as the
+# source port of an outgoing connection before the node binds it (Orleans then fails AddressInUse).
 bench_start_pg() {  # WORK: sets BENCH_PG_PORT and the node's connection string
-  BENCH_PG_PORT=$(free_port 56800)
+  BENCH_PG_PORT=$(free_port 26800)
   pg_init "$1/pg" "$BENCH_PG_PORT"
   pg_start "$1/pg"
   psql_at "$BENCH_PG_PORT" -d postgres -c "CREATE DATABASE hostedmail" >/dev/null

@@ -24,7 +24,7 @@ bench_build_node "$WORK"
 bench_start_pg "$WORK"
 if [ "$mode" = idle ]; then MAILBOXES=${2:-100}; else MAILBOXES=${1:-100}; fi
 bench_seed "$MAILBOXES"
-HTTP_A=$(free_port 56720); IMAP_A=$(free_port $((HTTP_A + 1))); SMTP_A=$(free_port $((HTTP_A + 2)))
+HTTP_A=$(free_port 26720); IMAP_A=$(free_port $((HTTP_A + 1))); SMTP_A=$(free_port $((HTTP_A + 2)))
 HTTP_B=$(free_port $((HTTP_A + 10))); IMAP_B=$(free_port $((HTTP_B + 1))); SMTP_B=$(free_port $((HTTP_B + 2)))
 bench_start_node A "$HTTP_A" "$IMAP_A" "$SMTP_A"
 bench_start_node B "$HTTP_B" "$IMAP_B" "$SMTP_B"

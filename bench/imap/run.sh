@@ -19,7 +19,7 @@ if [ "$mode" = realistic ]; then
     source bench/cluster/nodes.sh
     [ "$(id -u)" = 0 ] || die "run as root (PostgreSQL as the postgres user, Dovecot)"
     MESSAGES=${1:-200}; SECONDS_PER_RUN=${2:-60}; ROUNDS=${3:-2}; USERS=${USERS:-100}
-    HM_PORT=${HM_PORT:-56711}; DC_PORT=${DC_PORT:-56710}
+    HM_PORT=${HM_PORT:-26711}; DC_PORT=${DC_PORT:-26710}
     WORK=$(mktemp -d /tmp/imapbench-realistic.XXXXXX); chmod 755 "$WORK"
     DC=$WORK/dovecot
     mkdir -p "$DC"/run "$DC"/state "$DC"/mail "$DC"/home
@@ -31,7 +31,7 @@ if [ "$mode" = realistic ]; then
     bench_build_node "$WORK"
     bench_start_pg "$WORK"
     bench_seed "$USERS"
-    bench_start_node hm "$(free_port 56730)" "$HM_PORT" "$(free_port 56731)"
+    bench_start_node hm "$(free_port 26730)" "$HM_PORT" "$(free_port 26731)"
     dovecot -c "$DC/dovecot.conf"
     echo "HostedMail node pid ${NODE_PIDS[hm]} on $HM_PORT, Dovecot $(dovecot --version) on $DC_PORT, $USERS users, work dir $WORK"
     dotnet "$BIN" mixed --port "$HM_PORT" --users "$USERS" --load "$MESSAGES" --seconds 1 --label "HostedMail (load)" | head -1
