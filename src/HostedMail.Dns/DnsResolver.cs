@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -16,10 +17,12 @@ public sealed class DnsResolver : IDnsResolver
     //   are failures after which the next server is tried.
     // - Negative answers are cached for min(SOA TTL, SOA MINIMUM) (RFC 2308 section 5); without an SOA
     //   only for UnprovenNegativeCacheTtl (a few seconds; RFC 2308 section 5, "SHOULD NOT").
-    // - Queries are hedged (ExchangeAsync): a lost datagram costs HedgeDelay, not Timeout.
+    // - Queries are hedged (ExchangeAsync): a lost datagram costs a hedge delay learned from the
+    //   server's round-trip times (ServerLatency), not Timeout.
     private readonly DnsResolverOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly DnsCache? _cache;
+    private readonly ConcurrentDictionary<IPEndPoint, ServerLatency> _latency = new();
 
     /// <summary>Creates a resolver with the given options (servers from resolv.conf when none are given) and clock.</summary>
     public DnsResolver(DnsResolverOptions? options = null, TimeProvider? timeProvider = null)
@@ -233,7 +236,7 @@ public sealed class DnsResolver : IDnsResolver
             launched++;
             pending.Add(QueryOneAsync(server, wireName, name, type, losers.Token));
             hedge = launched < budget && _options.HedgeDelay > TimeSpan.Zero
-                ? Task.Delay(_options.HedgeDelay, _timeProvider, losers.Token)
+                ? Task.Delay(LatencyOf(server).HedgeDelay(_options.MinHedgeDelay, _options.HedgeDelay), _timeProvider, losers.Token)
                 : null;
         }
     }
@@ -247,7 +250,9 @@ public sealed class DnsResolver : IDnsResolver
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
+            var started = _timeProvider.GetTimestamp();
             var message = await UdpExchangeAsync(server, query, id, name, type, linked.Token).ConfigureAwait(false);
+            LatencyOf(server).Record(_timeProvider.GetElapsedTime(started));
             if (message.Truncated)
             {
                 // RFC 7766 section 5: retry the same question over TCP.
@@ -273,6 +278,8 @@ public sealed class DnsResolver : IDnsResolver
             return new QueryOutcome(DnsStatus.Timeout, null);
         }
     }
+
+    private ServerLatency LatencyOf(IPEndPoint server) => _latency.GetOrAdd(server, static _ => new ServerLatency());
 
     private readonly record struct QueryOutcome(DnsStatus Status, DnsMessage? Message);
 

@@ -16,11 +16,16 @@ public sealed class DnsResolverOptions
     public int Attempts { get; set; } = 3;
 
     /// <summary>
-    /// How long a query waits for its answer before a second one goes out beside it (to the next
-    /// server, or the same one with a new ID and port); the first answer wins. Zero sends the next
-    /// query only when the previous one failed or timed out.
+    /// The longest a query waits for its answer before a second one goes out beside it (to the next
+    /// server, or the same one with a new ID and port); the first answer wins. Once a server has
+    /// answered, the wait is learned from its round-trip times (SRTT + 4 x RTTVAR, RFC 6298) between
+    /// <see cref="MinHedgeDelay"/> and this. Zero sends the next query only when the previous one
+    /// failed or timed out.
     /// </summary>
     public TimeSpan HedgeDelay { get; set; } = TimeSpan.FromMilliseconds(400);
+
+    /// <summary>The shortest learned hedge delay, so that a server answering in microseconds is not sent every query twice.</summary>
+    public TimeSpan MinHedgeDelay { get; set; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>How long NXDOMAIN/NODATA without an SOA is kept (RFC 2308 section 5 says not to cache it; a few seconds spare repeats within one message).</summary>
     public TimeSpan UnprovenNegativeCacheTtl { get; set; } = TimeSpan.FromSeconds(5);

@@ -64,6 +64,41 @@ public sealed class LossyResolverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheHedgeDelayIsLearnedFromTheServersRoundTrips()
+    {
+        // The configured ceiling is as long as the timeout: before the server has answered, a lost
+        // query would wait past the deadline. After a few answers the hedge follows the loopback
+        // round trip (a millisecond), so the lost query is answered through the hedge at once.
+        for (var i = 0; i < 10; i++)
+        {
+            _server.Add($"warm{i}.example.com", TestDnsRecord.A("192.0.2.1"));
+        }
+
+        _server.Add("example.com", TestDnsRecord.A("192.0.2.1"));
+        var resolver = new DnsResolver(new DnsResolverOptions
+        {
+            Servers = [_server.EndPoint],
+            Attempts = 4,
+            Timeout = LongTimeout,
+            HedgeDelay = LongTimeout,
+            MinHedgeDelay = TimeSpan.FromMilliseconds(20),
+            EnableCache = false,
+        });
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(DnsStatus.Success, (await resolver.QueryAsync($"warm{i}.example.com", DnsRecordType.A)).Status);
+        }
+
+        _server.DropNextQueries(1);
+        using var deadline = new CancellationTokenSource(LongTimeout / 4);
+
+        var answer = await resolver.QueryAsync("example.com", DnsRecordType.A, deadline.Token);
+
+        Assert.Equal(DnsStatus.Success, answer.Status);
+        Assert.Equal(1, _server.DroppedQueries);
+    }
+
+    [Fact]
     public async Task AServerThatNeverAnswersCostsTheBudgetOfQueriesAndNoMore()
     {
         _server.Fail("silent.example.com", TestDnsFailure.Timeout);

@@ -12,6 +12,38 @@ public sealed partial class ComplianceTests
     ];
 
     [Fact]
+    public async Task ASessionToldOfMessagesAlreadyClaimedOnItsNodeWritesNothing()
+    {
+        // 100 IDLE sessions of one mailbox used to run 100 claims (a row lock, a write, a commit
+        // each) on one folder row per delivery; the node now knows the boundary moved past them.
+        var (mailbox, first) = await MailboxAndClientAsync("recentcache");
+        await using var _ = first;
+        await _node.DeliverAsync(mailbox, RecentMessages[0]);
+        Assert.Equal("* 1 RECENT", (await first.CommandAsync("SELECT INBOX"))[1]);
+        var before = await FolderRowVersionAsync(mailbox);
+
+        await using var second = await LoginAsync(mailbox);
+        Assert.Equal("* 0 RECENT", (await second.CommandAsync("SELECT INBOX"))[1]);
+        Assert.Equal(before, await FolderRowVersionAsync(mailbox));
+
+        // A message nobody claimed yet is still claimed, by the first session told of it.
+        await _node.DeliverAsync(mailbox, RecentMessages[1]);
+        await using var third = await LoginAsync(mailbox);
+        Assert.Equal("* 1 RECENT", (await third.CommandAsync("SELECT INBOX"))[1]);
+        Assert.NotEqual(before, await FolderRowVersionAsync(mailbox));
+    }
+
+    /// <summary>The INBOX row's xmin: it changes with every write of the row.</summary>
+    private async Task<string> FolderRowVersionAsync(HostedMail.Core.Mailboxes.Mailbox mailbox)
+    {
+        await using var command = database.Database.DataSource.CreateCommand(
+            "SELECT xmin::text || ':' || recent_uid FROM folders WHERE tenant_id = $1 AND mailbox_id = $2 AND name = 'INBOX'");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = mailbox.TenantId });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = mailbox.MailboxId });
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
     public async Task OnlyTheFirstSelectingSessionSeesAMessageAsRecent()
     {
         var (mailbox, first) = await MailboxAndClientAsync("recent");

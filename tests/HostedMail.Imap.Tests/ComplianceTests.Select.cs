@@ -30,6 +30,56 @@ public sealed partial class ComplianceTests
     }
 
     [Fact]
+    public async Task SelectAnswersFromOneSnapshotWhileAnotherSessionAppendsAndExpunges()
+    {
+        // Found by bench/imap/run.sh realistic: another session's APPEND, \Deleted and UID EXPUNGE
+        // committing while SELECT ran made SELECT's response say "* 4 EXISTS" and then "* 4 EXPUNGE",
+        // and a client that took EXISTS as the count sent FETCH 1:4 and got BAD. SELECT now reports
+        // its snapshot only; what changed meanwhile comes with the next command.
+        var (mailbox, reader) = await MailboxAndClientAsync("snapshot");
+        await using var _ = reader;
+        await using var writer = await LoginAsync(mailbox);
+        for (var i = 0; i < 3; i++)
+        {
+            await AppendAsync(writer, "INBOX", $"Subject: kept {i}\r\n\r\nbody\r\n");
+        }
+
+        await writer.CommandAsync("SELECT INBOX");
+        using var stop = new CancellationTokenSource();
+        var writes = Task.Run(async () =>
+        {
+            var rounds = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                var appended = await AppendAsync(writer, "INBOX", "Subject: passing\r\n\r\nbody\r\n");
+                var uid = System.Text.RegularExpressions.Regex.Match(appended, @"APPENDUID \d+ (\d+)").Groups[1].Value;
+                Assert.EndsWith("OK UID STORE completed", (await writer.CommandAsync($"UID STORE {uid} +FLAGS.SILENT (\\Deleted)"))[^1], StringComparison.Ordinal);
+                Assert.EndsWith("OK UID EXPUNGE completed", (await writer.CommandAsync($"UID EXPUNGE {uid}"))[^1], StringComparison.Ordinal);
+                rounds++;
+            }
+
+            return rounds;
+        });
+
+        for (var i = 0; i < 60; i++)
+        {
+            var select = await reader.CommandAsync(i % 2 == 0 ? "SELECT INBOX" : "EXAMINE INBOX");
+            Assert.DoesNotContain(select, l => l.EndsWith(" EXPUNGE", StringComparison.Ordinal));
+            var exists = select.Where(l => l.EndsWith(" EXISTS", StringComparison.Ordinal)).ToList();
+            Assert.Single(exists);
+            var count = int.Parse(exists[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(count, 3, 4);
+            // Every number SELECT reported is valid (RFC 9051 section 2.3.1.2); a message expunged
+            // meanwhile may be answered NO [EXPUNGEISSUED], never BAD.
+            var fetch = await reader.CommandAsync($"FETCH 1:{count} (UID)");
+            Assert.DoesNotContain(" BAD ", fetch[^1], StringComparison.Ordinal);
+        }
+
+        await stop.CancelAsync();
+        Assert.True(await writes > 0, "the other session changed nothing: the test proves nothing");
+    }
+
+    [Fact]
     public async Task SelectWhileAFolderIsSelectedFirstSaysTheOldOneIsClosed()
     {
         var (_, client) = await MailboxAndClientAsync("closed");

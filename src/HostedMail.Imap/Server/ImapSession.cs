@@ -194,7 +194,15 @@ internal sealed partial class ImapSession
                 return;
             }
 
-            await SendUpdatesAsync(AllowsExpunge(command));
+            if (command.Verb is not (ImapVerb.Select or ImapVerb.Examine))
+            {
+                // SELECT's EXISTS is the snapshot it answered from; changes committed while it ran
+                // wait for the next command. Reporting them here put "* n EXPUNGE" right after
+                // "* n EXISTS" in one response, which clients that take EXISTS as the count read
+                // as a message that is not there (RFC 9051 section 7.4.1 allows it; nobody needs it).
+                await SendUpdatesAsync(AllowsExpunge(command));
+            }
+
             _w.Ascii(command.Tag).Ascii(" OK ").Ascii(completion).Crlf();
         }
         catch (Exception ex) when ((!_w.AtLineStart || _stateUnknown) && !IsEndOfSession(ex))

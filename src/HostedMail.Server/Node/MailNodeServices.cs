@@ -40,7 +40,7 @@ internal static class MailNodeServices
 
     /// <summary>
     /// Upstream resolvers from <c>Dns:Servers</c> ("ip" or "ip:port"), else /etc/resolv.conf;
-    /// <c>Dns:Timeout</c>, <c>Dns:Attempts</c> and <c>Dns:HedgeDelay</c> override (docs/operations.md, "DNS resolver").
+    /// <c>Dns:Timeout</c>, <c>Dns:Attempts</c>, <c>Dns:HedgeDelay</c> and <c>Dns:MinHedgeDelay</c> override (docs/operations.md, "DNS resolver").
     /// </summary>
     internal static DnsResolverOptions DnsOptions(IConfiguration configuration)
     {
@@ -54,6 +54,7 @@ internal static class MailNodeServices
         options.Timeout = configuration.GetValue("Dns:Timeout", options.Timeout);
         options.Attempts = configuration.GetValue("Dns:Attempts", options.Attempts);
         options.HedgeDelay = configuration.GetValue("Dns:HedgeDelay", options.HedgeDelay);
+        options.MinHedgeDelay = configuration.GetValue("Dns:MinHedgeDelay", options.MinHedgeDelay);
         return options;
     }
 }

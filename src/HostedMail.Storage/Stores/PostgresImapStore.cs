@@ -126,6 +126,8 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         SELECT uid_validity, uid, modseq FROM f
         """;
 
+    private readonly RecentBoundaryCache _recentBoundaries = new();
+
     private const string LockMailboxSql = "SELECT used_bytes, quota_bytes FROM mailboxes WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id FOR UPDATE";
 
     public async Task<Folder?> GetFolderAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
@@ -491,9 +493,21 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
 
     public async Task<RecentRange?> ClaimRecentAsync(long tenantId, long mailboxId, long folderId, long upToUid, bool claim, CancellationToken cancellationToken)
     {
+        if (_recentBoundaries.Covers(folderId, upToUid))
+        {
+            // What the query would answer: the boundary is at or past upToUid, nothing is left to claim.
+            return new RecentRange(upToUid, upToUid, 0);
+        }
+
         var rows = await Db.QueryAsync(dataSource, claim ? ClaimRecentSql : PeekRecentSql, r => (From: r.GetInt64(0), Count: r.GetInt32(1)), cancellationToken,
             ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("up_to", upToUid));
-        return rows.Count == 0 ? null : new RecentRange(rows[0].From, Math.Max(rows[0].From, upToUid), rows[0].From < upToUid ? rows[0].Count : 0);
+        if (rows.Count == 0)
+        {
+            return null;
+        }
+
+        _recentBoundaries.Raise(folderId, claim ? Math.Max(rows[0].From, upToUid) : rows[0].From);
+        return new RecentRange(rows[0].From, Math.Max(rows[0].From, upToUid), rows[0].From < upToUid ? rows[0].Count : 0);
     }
 
     public async Task<int> CountRecentAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
