@@ -10,7 +10,7 @@
 # WARMUP (messages per stack and mode before measuring, default 1000), SOURCE (head: build the
 # committed HEAD from a copy, the default; worktree: build the checkout as it is),
 # WORK (default /tmp/hm-bench-smtp; wiped at start), DNS_SERVER (the node's resolver, default the
-# closed port 127.0.0.1:9).
+# closed port 127.0.0.1:9; "answering": a loopback resolver the script starts that answers everything).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=../../script/lib.sh
@@ -32,8 +32,10 @@ SENDER=sender@remote.example
 
 # ---------------------------------------------------------------- clean-up of this run's daemons
 NODE_PID=
+DNS_PID=
 stop_all() {
   set +e
+  [ -n "$DNS_PID" ] && kill -TERM "$DNS_PID" 2>/dev/null
   if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
     kill -TERM "$NODE_PID"; wait "$NODE_PID" 2>/dev/null
   fi
@@ -89,7 +91,16 @@ export HOSTEDMAIL__MAIL__LISTENERS__SMTP__ENDPOINT="127.0.0.1:$SMTP_PORT"
 export HOSTEDMAIL__MAIL__LISTENERS__SMTP__MAXCONNECTIONSPERADDRESS=1000
 for l in SUBMISSION SUBMISSIONS IMAP IMAPS POP3 POP3S; do export "HOSTEDMAIL__MAIL__LISTENERS__${l}__ENABLED=false"; done
 # SPF/DKIM/DMARC lookups go to a closed port on loopback and fail at once (no internet), unless
-# DNS_SERVER names one (bench/smtp/lossy-dns.sh: a loopback resolver that loses queries).
+# DNS_SERVER names one (bench/smtp/lossy-dns.sh: a loopback resolver that loses queries), or is
+# "answering": a loopback resolver that answers every query, with TTLs of 300 s (SPF for the
+# sender's domain, NXDOMAIN with an SOA for the rest), like the documented local unbound.
+if [ "${DNS_SERVER:-}" = answering ]; then
+  DNS_PORT=$(free_port 26900)
+  python3 bench/smtp/lossy_dns.py --port "$DNS_PORT" --ttl 300 --stats "$WORK/dns.stats" > "$WORK/dns.log" 2>&1 &
+  DNS_PID=$!
+  for _ in $(seq 1 50); do grep -q READY "$WORK/dns.log" 2>/dev/null && break; sleep 0.1; done
+  DNS_SERVER="127.0.0.1:$DNS_PORT"
+fi
 export HOSTEDMAIL__DNS__SERVERS__0=${DNS_SERVER:-127.0.0.1:9}
 export HOSTEDMAIL__PORTAL__DOMAINCHECKS__ENABLED=false
 hm() { dotnet "$BIN/hostedmail.dll" "$@"; }
