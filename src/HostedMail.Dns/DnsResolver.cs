@@ -18,11 +18,11 @@ public sealed class DnsResolver : IDnsResolver
     // - Negative answers are cached for min(SOA TTL, SOA MINIMUM) (RFC 2308 section 5); without an SOA
     //   only for UnprovenNegativeCacheTtl (a few seconds; RFC 2308 section 5, "SHOULD NOT").
     // - Queries are hedged (ExchangeAsync): a lost datagram costs a hedge delay learned from the
-    //   server's round-trip times (ServerLatency), not Timeout.
+    //   server's round-trip times (ServerHealth), not Timeout.
     private readonly DnsResolverOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly DnsCache? _cache;
-    private readonly ConcurrentDictionary<IPEndPoint, ServerLatency> _latency = new();
+    private readonly ConcurrentDictionary<IPEndPoint, ServerHealth> _health = new();
 
     /// <summary>Creates a resolver with the given options (servers from resolv.conf when none are given) and clock.</summary>
     public DnsResolver(DnsResolverOptions? options = null, TimeProvider? timeProvider = null)
@@ -39,6 +39,9 @@ public sealed class DnsResolver : IDnsResolver
         _timeProvider = timeProvider ?? TimeProvider.System;
         _cache = _options.EnableCache ? new DnsCache(_timeProvider, Math.Max(16, _options.MaxCacheEntries)) : null;
     }
+
+    /// <summary>Queries sent to one upstream server so far, for diagnostics and tests.</summary>
+    internal long QueriesSentTo(IPEndPoint server) => _health.TryGetValue(server, out var health) ? health.Sent : 0;
 
     /// <summary>Number of entries in the cache, for diagnostics and tests.</summary>
     public int CachedEntries => _cache?.Count ?? 0;
@@ -234,9 +237,17 @@ public sealed class DnsResolver : IDnsResolver
 
             var server = _options.Servers[launched % _options.Servers.Count];
             launched++;
+            if (HealthOf(server).IsHeldDown(_timeProvider.GetUtcNow()))
+            {
+                // It refused a moment ago: as good as refused again, without asking.
+                pending.Add(Task.FromResult(new QueryOutcome(DnsStatus.Timeout, null)));
+                hedge = null;
+                return;
+            }
+
             pending.Add(QueryOneAsync(server, wireName, name, type, losers.Token));
             hedge = launched < budget && _options.HedgeDelay > TimeSpan.Zero
-                ? Task.Delay(LatencyOf(server).HedgeDelay(_options.MinHedgeDelay, _options.HedgeDelay), _timeProvider, losers.Token)
+                ? Task.Delay(HealthOf(server).HedgeDelay(_options.MinHedgeDelay, _options.HedgeDelay), _timeProvider, losers.Token)
                 : null;
         }
     }
@@ -244,6 +255,7 @@ public sealed class DnsResolver : IDnsResolver
     /// <summary>One query to one server: the message when it answered NOERROR or NXDOMAIN, else why not (never throws).</summary>
     private async Task<QueryOutcome> QueryOneAsync(IPEndPoint server, byte[] wireName, string name, DnsRecordType type, CancellationToken cancellationToken)
     {
+        HealthOf(server).CountSent();
         var id = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
         var query = DnsMessageWriter.BuildQuery(id, wireName, type, _options.UdpPayloadSize, _options.RequestDnssec);
         using var timeout = new CancellationTokenSource(_options.Timeout, _timeProvider);
@@ -252,7 +264,7 @@ public sealed class DnsResolver : IDnsResolver
         {
             var started = _timeProvider.GetTimestamp();
             var message = await UdpExchangeAsync(server, query, id, name, type, linked.Token).ConfigureAwait(false);
-            LatencyOf(server).Record(_timeProvider.GetElapsedTime(started));
+            HealthOf(server).Record(_timeProvider.GetElapsedTime(started));
             if (message.Truncated)
             {
                 // RFC 7766 section 5: retry the same question over TCP.
@@ -272,14 +284,24 @@ public sealed class DnsResolver : IDnsResolver
         {
             return new QueryOutcome(DnsStatus.MalformedResponse, null);
         }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            // ICMP port unreachable (UDP) or a refused TCP connection: nothing listens there.
+            if (_options.RefusedServerHoldDown > TimeSpan.Zero)
+            {
+                HealthOf(server).Refused(_timeProvider.GetUtcNow(), _options.RefusedServerHoldDown);
+            }
+
+            return new QueryOutcome(DnsStatus.Timeout, null);
+        }
         catch (Exception ex) when (ex is SocketException or IOException)
         {
-            // ICMP port unreachable, connection refused, TCP closed mid-answer: as good as no answer.
+            // Unreachable, reset, TCP closed mid-answer: as good as no answer.
             return new QueryOutcome(DnsStatus.Timeout, null);
         }
     }
 
-    private ServerLatency LatencyOf(IPEndPoint server) => _latency.GetOrAdd(server, static _ => new ServerLatency());
+    private ServerHealth HealthOf(IPEndPoint server) => _health.GetOrAdd(server, static _ => new ServerHealth());
 
     private readonly record struct QueryOutcome(DnsStatus Status, DnsMessage? Message);
 

@@ -1,3 +1,4 @@
+using System.Net;
 using HostedMail.Testing.Dns;
 
 namespace HostedMail.Dns.Tests;
@@ -96,6 +97,47 @@ public sealed class LossyResolverTests : IAsyncLifetime
 
         Assert.Equal(DnsStatus.Success, answer.Status);
         Assert.Equal(1, _server.DroppedQueries);
+    }
+
+    [Fact]
+    public async Task AServerThatRefusedIsNotAskedAgainDuringItsHoldDown()
+    {
+        // A port nobody listens on: the kernel answers every datagram with ICMP port unreachable.
+        IPEndPoint closed;
+        using (var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp))
+        {
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            closed = (IPEndPoint)probe.LocalEndPoint!;
+        }
+
+        _server.Add("example.com", TestDnsRecord.A("192.0.2.1"));
+        var time = new ManualTimeProvider();
+        var resolver = new DnsResolver(new DnsResolverOptions
+        {
+            Servers = [closed, _server.EndPoint],
+            Attempts = 3,
+            Timeout = LongTimeout,
+            HedgeDelay = LongTimeout,
+            EnableCache = false,
+        }, time);
+
+        // The first lookup learns the refusal and gets its answer from the second server.
+        Assert.Equal(DnsStatus.Success, (await resolver.QueryAsync("example.com", DnsRecordType.A)).Status);
+        Assert.Equal(1, resolver.QueriesSentTo(closed));
+
+        // During the hold-down the closed port is skipped: every lookup goes to the live server.
+        // (Its count is not asserted: the learned hedge may send a second query under load.)
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(DnsStatus.Success, (await resolver.QueryAsync("example.com", DnsRecordType.A)).Status);
+        }
+
+        Assert.Equal(1, resolver.QueriesSentTo(closed));
+
+        // After it, the closed port is asked again (it might be back).
+        time.Advance(new DnsResolverOptions().RefusedServerHoldDown + TimeSpan.FromSeconds(1));
+        Assert.Equal(DnsStatus.Success, (await resolver.QueryAsync("example.com", DnsRecordType.A)).Status);
+        Assert.Equal(2, resolver.QueriesSentTo(closed));
     }
 
     [Fact]

@@ -40,7 +40,7 @@ internal static class MailNodeServices
 
     /// <summary>
     /// Upstream resolvers from <c>Dns:Servers</c> ("ip" or "ip:port"), else /etc/resolv.conf;
-    /// <c>Dns:Timeout</c>, <c>Dns:Attempts</c>, <c>Dns:HedgeDelay</c> and <c>Dns:MinHedgeDelay</c> override (docs/operations.md, "DNS resolver").
+    /// <c>Dns:Timeout</c>, <c>Dns:Attempts</c>, <c>Dns:HedgeDelay</c>, <c>Dns:MinHedgeDelay</c> and <c>Dns:RefusedServerHoldDown</c> override (docs/operations.md, "DNS resolver").
     /// </summary>
     internal static DnsResolverOptions DnsOptions(IConfiguration configuration)
     {
@@ -55,6 +55,7 @@ internal static class MailNodeServices
         options.Attempts = configuration.GetValue("Dns:Attempts", options.Attempts);
         options.HedgeDelay = configuration.GetValue("Dns:HedgeDelay", options.HedgeDelay);
         options.MinHedgeDelay = configuration.GetValue("Dns:MinHedgeDelay", options.MinHedgeDelay);
+        options.RefusedServerHoldDown = configuration.GetValue("Dns:RefusedServerHoldDown", options.RefusedServerHoldDown);
         return options;
     }
 }

@@ -1,7 +1,7 @@
 namespace HostedMail.Dns.Tests;
 
 /// <summary>The hedge delay learned from a server's round trips (RFC 6298's estimator).</summary>
-public sealed class ServerLatencyTests
+public sealed class ServerHealthTests
 {
     private static readonly TimeSpan Floor = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan Ceiling = TimeSpan.FromMilliseconds(400);
@@ -9,13 +9,13 @@ public sealed class ServerLatencyTests
     [Fact]
     public void AServerThatNeverAnsweredWaitsTheCeiling()
     {
-        Assert.Equal(Ceiling, new ServerLatency().HedgeDelay(Floor, Ceiling));
+        Assert.Equal(Ceiling, new ServerHealth().HedgeDelay(Floor, Ceiling));
     }
 
     [Fact]
     public void AServerAnsweringInAMillisecondIsHedgedAfterTheFloor()
     {
-        var latency = new ServerLatency();
+        var latency = new ServerHealth();
         for (var i = 0; i < 50; i++)
         {
             latency.Record(TimeSpan.FromMilliseconds(1));
@@ -27,7 +27,7 @@ public sealed class ServerLatencyTests
     [Fact]
     public void ASteadyServerIsHedgedJustAboveItsRoundTrip()
     {
-        var latency = new ServerLatency();
+        var latency = new ServerHealth();
         for (var i = 0; i < 100; i++)
         {
             latency.Record(TimeSpan.FromMilliseconds(40));
@@ -39,8 +39,8 @@ public sealed class ServerLatencyTests
     [Fact]
     public void SpreadInRoundTripsLengthensTheDelayUpToTheCeiling()
     {
-        var steady = new ServerLatency();
-        var spread = new ServerLatency();
+        var steady = new ServerHealth();
+        var spread = new ServerHealth();
         for (var i = 0; i < 100; i++)
         {
             steady.Record(TimeSpan.FromMilliseconds(20));
