@@ -334,7 +334,7 @@ test('a new tenant completes every journey', async ({ page }, info) => {
   await page.getByRole('button', { name: s.aliases.submit }).click();
   const readOnly = page.locator('form .problem');
   await expect(readOnly).toContainText(s.problems['billing-read-only']);
-  await expect(readOnly.getByRole('link', { name: s.planLimit.action })).toHaveAttribute('href', '/billing');
+  await expect(readOnly.getByRole('link', { name: s.billing.banner.open })).toHaveAttribute('href', '/billing');
   await visit(page, info, '18d-read-only');
   sql(`DELETE FROM billing_subscriptions WHERE tenant_id = ${tenantId}`);
   await page.reload();

@@ -63,7 +63,7 @@ export function Problem({ error, fields = [] }: { error: unknown; fields?: strin
   return (
     <div className="problem" role="alert">
       <strong>{t('common.problemTitle')}</strong> {message}
-      {error instanceof ApiError && error.code === 'billing-read-only' && <> <Link to="/billing">{t('planLimit.action')}</Link></>}
+      {error instanceof ApiError && error.code === 'billing-read-only' && <> <Link to="/billing">{t('billing.banner.open')}</Link></>}
     </div>
   );
 }
