@@ -118,7 +118,7 @@ export function BillingPage() {
       <Problem error={billing.error ?? stripe.error} />
       {busy && <p role="status">{t('billing.redirecting')}</p>}
       {data && !data.configured && <div className="callout"><p>{t('billing.notConfigured')}</p></div>}
-      {data && data.configured && !mayManage && <p>{t('billing.notAllowed')}</p>}
+      {data && data.configured && session.data && !mayManage && <p>{t('billing.notAllowed')}</p>}
       {data && (
         <>
           <section aria-labelledby="billing-plan">
