@@ -238,6 +238,21 @@ describe('the dashboard', () => {
   });
 });
 
+describe('the dashboard, after a downgrade', () => {
+  it('says more is in use than the plan allows, and leads to billing', async () => {
+    answerFetch({
+      'GET /api/v1/tenant': { status: 200, body: { id: 1, name: 'acme', displayName: 'Acme', plan: 'free', state: 'active', createdAt: '', limits: free, usage: { domains: 2, mailboxes: 0, aliases: 0, quotaBytesAllocated: 0, storedBytes: 0 } } },
+      'GET /api/v1/domains': { status: 200, body: { items: [], total: 0 } },
+      'GET /api/v1/mailboxes': { status: 200, body: { items: [], total: 0 } },
+      'GET /api/v1/billing': billing({ usage: { domains: 2, mailboxes: 0, aliases: 0, quotaBytesAllocated: 0, storedBytes: 0 } }, { status: 'canceled' }),
+    });
+    renderWithApp(<DashboardPage />);
+    const item = await screen.findByText(/More is in use than the free plan allows/);
+    expect(within(item.closest('li')!).getByRole('link', { name: 'Open' })).toHaveAttribute('href', '/billing');
+    expect(screen.queryByText(/payment failed/)).toBeNull();
+  });
+});
+
 describe('plan limits', () => {
   it('shows the limit of the plan at the form it stopped, with the way to billing', async () => {
     answerFetch({
