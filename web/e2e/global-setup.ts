@@ -10,6 +10,7 @@ export default async function globalSetup(config: FullConfig) {
   process.env.E2E_IMAP_PORT = String(env.imapPort);
   process.env.E2E_SUBMISSION_PORT = String(env.submissionPort);
   process.env.E2E_ZONE_DIR = env.zoneDir;
+  process.env.E2E_DATABASE = env.database;
   return async () => {
     await node.stop();
   };

@@ -4,10 +4,13 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect, type Page, type TestInfo } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { devMailbox } from './node';
+import { devMailbox, psql } from './node';
 
 export const baseUrl = () => process.env.E2E_BASE_URL!;
 export const zoneDir = () => process.env.E2E_ZONE_DIR!;
+
+/** Runs SQL on the node's database: for state no API sets, such as a subscription Stripe reported past due. */
+export const sql = (statement: string) => psql(statement, process.env.E2E_DATABASE!);
 
 /** RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits) for a base32 secret, `offset` steps from now. */
 export function totp(base32: string, offset = 0): string {

@@ -1,14 +1,15 @@
 // A new tenant's whole way through the portal, in the browser language of the project (en, de):
 // sign up, confirm by mail, sign in, add and verify a domain through DNS, create a mailbox and
 // an app password that then works over IMAP and SMTP, message tracking, editing in place, aliases and catch-all, two-factor sign-in with
-// TOTP and a recovery code, users, tokens and the audit log. axe and a screenshot on every page.
+// TOTP and a recovery code, users, tokens and the audit log, billing (a plan limit, the plan without
+// Stripe keys, the past-due banner and the read-only portal). axe and a screenshot on every page.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
 import en from '../src/i18n/en';
 import de from '../src/i18n/de';
 import { publish } from './dns-server';
-import { baseUrl, mailedToken, totp, visit, zoneDir } from './helpers';
+import { baseUrl, mailedToken, sql, totp, visit, zoneDir } from './helpers';
 
 const exact = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 
@@ -105,6 +106,21 @@ test('a new tenant completes every journey', async ({ page }, info) => {
   await nav(s.nav.domains);
   await expect(page.getByRole('cell', { name: s.domains.verified, exact: true })).toBeVisible();
   await visit(page, info, '08-domains');
+  // The free plan allows one domain: a second is refused at the form with the plan's limit and the
+  // way to Billing, which (no Stripe keys in this run) shows the plan and its usage but nothing to buy.
+  await page.getByLabel(s.domains.name).fill(`second-${domain}`);
+  await page.getByRole('button', { name: s.domains.submit }).click();
+  const limitProblem = page.locator('form .problem');
+  await expect(limitProblem).toContainText(s.planLimit.title);
+  await expect(limitProblem).toContainText(s.planLimit.domains_one.replace('{{plan}}', 'free').replace('{{count}}', '1'));
+  await visit(page, info, '08b-plan-limit');
+  await limitProblem.getByRole('link', { name: s.planLimit.action }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(s.billing.title);
+  await expect(page.getByText(s.billing.notConfigured)).toBeVisible();
+  await expect(page.getByRole('article').filter({ hasText: s.billing.current })).toContainText(s.billing.limits.domains.replace('{{value}}', '1'));
+  await expect(page.getByRole('meter', { name: `${s.dashboard.domains}: 100 %` })).toBeVisible();
+  await expect(page.getByRole('main').getByRole('button')).toHaveCount(0);
+  await visit(page, info, '08c-billing');
 
   // Mailboxes: the password rules follow the typing; the mailbox name is not allowed in it.
   await nav(s.nav.mailboxes);
@@ -291,10 +307,47 @@ test('a new tenant completes every journey', async ({ page }, info) => {
   await expect(page.locator('tbody tr')).toHaveCount(3);
   await visit(page, info, '18-audit');
 
+  // Billing: the payment failed (set in the database the way Stripe's webhook would leave it). The
+  // banner above every page says what happens when, the dashboard lists it; 15 days later the
+  // portal refuses changes except billing, and says so at the form.
+  const tenantId = `(SELECT tenant_id FROM tenants WHERE lower(name) = '${tenant}')`;
+  const pastDueFor = (days: number) => sql(`INSERT INTO billing_subscriptions (tenant_id, customer_id, subscription_id, plan, status, billing_interval, seats, past_due_since)
+    VALUES (${tenantId}, 'cus_e2e_${tenant}', 'sub_e2e_${tenant}', 'free', 'past_due', 'month', 1, now() - interval '${days} days')
+    ON CONFLICT (tenant_id) DO UPDATE SET status = 'past_due', past_due_since = excluded.past_due_since`);
+  pastDueFor(1);
+  await nav(s.nav.dashboard);
+  await page.reload();
+  const banner = page.getByRole('region', { name: s.billing.banner.label, exact: true });
+  await expect(banner).toContainText(s.billing.banner.title.grace);
+  await expect(page.locator('.attention')).toContainText(s.dashboard.paymentFailed.split('{{since}}')[0]);
+  await visit(page, info, '18b-dashboard-past-due');
+  await banner.getByRole('link', { name: s.billing.banner.open }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(s.billing.title);
+  await expect(page.getByRole('region', { name: s.billing.plan, exact: true })).toContainText(s.billing.statuses.past_due);
+  await visit(page, info, '18c-billing-past-due');
+  pastDueFor(15);
+  await nav(s.nav.aliases);
+  await page.reload();
+  await expect(banner).toContainText(s.billing.banner.title.read_only);
+  await page.getByLabel(s.aliases.address).fill('late');
+  await page.getByLabel(s.aliases.targets).fill(`alice@${domain}`);
+  await page.getByRole('button', { name: s.aliases.submit }).click();
+  const readOnly = page.locator('form .problem');
+  await expect(readOnly).toContainText(s.problems['billing-read-only']);
+  await expect(readOnly.getByRole('link', { name: s.billing.banner.open })).toHaveAttribute('href', '/billing');
+  await visit(page, info, '18d-read-only');
+  sql(`DELETE FROM billing_subscriptions WHERE tenant_id = ${tenantId}`);
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(s.aliases.title);
+  await expect(banner).toHaveCount(0);
+
   // Phone width: the records page still reads, tables as cards.
   await page.setViewportSize({ width: 390, height: 844 });
   await nav(s.nav.domains);
   await visit(page, info, '19-domains-phone');
+  await nav(s.nav.billing);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(s.billing.title);
+  await visit(page, info, '19b-billing-phone');
   await page.setViewportSize({ width: 1280, height: 720 });
 
   // A forgotten password: the mailed link sets a new one, which then signs in.

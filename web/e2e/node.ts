@@ -19,6 +19,8 @@ export interface Environment {
   submissionPort: number;
   zoneDir: string;
   outputDir: string;
+  /** The node's database, for tests that set state no API sets (a past-due subscription). */
+  database: string;
 }
 
 function pgSettings() {
@@ -33,10 +35,10 @@ function pgSettings() {
   return { host: parts.host ?? '127.0.0.1', port: parts.port ?? '5432', user: parts.username ?? 'postgres' };
 }
 
-function psql(sql: string) {
+export function psql(sql: string, database = 'postgres') {
   const pg = pgSettings();
   const bin = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
-  execFileSync(path.join(bin, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', pg.host, '-p', pg.port, '-U', pg.user, '-d', 'postgres', '-c', sql], { stdio: 'pipe' });
+  execFileSync(path.join(bin, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', pg.host, '-p', pg.port, '-U', pg.user, '-d', database, '-c', sql], { stdio: 'pipe' });
 }
 
 async function freePort(): Promise<number> {
@@ -118,7 +120,7 @@ export class TestNode {
     cli('tenant', 'create', 'ops');
     cli('domain', 'add', 'ops.test', '--tenant', 'ops', '--verified');
     cliWithInput(devMailbox.password + '\n', 'mailbox', 'create', devMailbox.address, '--tenant', 'ops', '--password-stdin');
-    return { baseUrl, imapPort: imap, submissionPort: submission, zoneDir, outputDir };
+    return { baseUrl, imapPort: imap, submissionPort: submission, zoneDir, outputDir, database: this.database };
   }
 
   async stop(): Promise<void> {

@@ -20,6 +20,7 @@ import { UsersPage } from './pages/Users';
 import { TokensPage } from './pages/Tokens';
 import { AuditPage } from './pages/Audit';
 import { TrackingPage } from './pages/Tracking';
+import { BillingPage } from './pages/Billing';
 
 function NotFound() {
   const { t } = useTranslation();
@@ -68,6 +69,7 @@ export function AppRoutes() {
         <Route path="/audit" element={<AuditPage />} />
         <Route path="/tracking" element={<TrackingPage />} />
         <Route path="/security" element={<SecurityPage />} />
+        <Route path="/billing" element={<BillingPage />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api, setCsrfToken } from './api/client';
 import { currentTenant, useSession } from './auth';
 import { TenantSwitcher } from './components/TenantSwitcher';
+import { BillingBanner } from './components/BillingBanner';
 import { languages, setLanguage, type Language } from './i18n';
 
 export function LanguageSwitch() {
@@ -70,6 +71,7 @@ export function Layout() {
     ['/users', 'nav.users'],
     ['/tokens', 'nav.tokens'],
     ['/audit', 'nav.audit'],
+    ['/billing', 'nav.billing'],
     ['/security', 'nav.security'],
   ];
   return (
@@ -97,6 +99,7 @@ export function Layout() {
         </div>
       </header>
       <main id="main" ref={main}>
+        {session.data && <BillingBanner />}
         {session.data && <TenantSwitcher key={session.data.tenantId} session={session.data} />}
         <Outlet />
       </main>

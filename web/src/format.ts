@@ -22,3 +22,16 @@ export function percent(used: number, limit: number | null | undefined): number 
   if (!limit) return null;
   return Math.min(100, Math.round((used / limit) * 100));
 }
+
+/** A day without the time (due dates of the dunning steps, trial and period ends). */
+export function formatDay(iso: string | null | undefined): string {
+  if (!iso) return '';
+  return new Intl.DateTimeFormat(i18n.language, { dateStyle: 'long' }).format(new Date(iso));
+}
+
+/** An amount in a currency's minor unit (as Stripe sends it: cents, or yen for a zero-decimal currency). */
+export function formatMoney(minor: number, currency: string): string {
+  const format = new Intl.NumberFormat(i18n.language, { style: 'currency', currency: currency.toUpperCase() });
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  return format.format(minor / 10 ** digits);
+}

@@ -17,6 +17,12 @@ describe('ApiError', () => {
     expect(error.fieldError('address')).toBeUndefined();
   });
 
+  it('keeps the problem\'s extension members, e.g. which plan limit was hit', () => {
+    const error = new ApiError(403, { type: 'https://hostedmail.dev/problems/plan-limit', title: 'plan limit reached', status: 403, detail: 'the free plan allows 1 domain(s)', limit: 'domains' });
+    expect(error.code).toBe('plan-limit');
+    expect(error.extensions).toEqual({ limit: 'domains' });
+  });
+
   it('survives a body that is not a problem', () => {
     const error = new ApiError(502, 'Bad Gateway');
     expect(error.title).toBe('HTTP 502');

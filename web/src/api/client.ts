@@ -29,6 +29,8 @@ export class ApiError extends Error {
   readonly detail: string | null;
   readonly type: string;
   readonly errors: Record<string, string[]>;
+  /** The problem's extension members, e.g. `limit` of a plan-limit problem. */
+  readonly extensions: Record<string, unknown>;
 
   constructor(status: number, body: unknown) {
     const problem = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
@@ -39,6 +41,8 @@ export class ApiError extends Error {
     this.detail = typeof problem.detail === 'string' ? problem.detail : null;
     this.type = typeof problem.type === 'string' ? problem.type : 'about:blank';
     this.errors = {};
+    const standard = ['type', 'title', 'status', 'detail', 'instance', 'errors'];
+    this.extensions = Object.fromEntries(Object.entries(problem).filter(([k]) => !standard.includes(k)));
     if (typeof problem.errors === 'object' && problem.errors !== null) {
       for (const [field, messages] of Object.entries(problem.errors as Record<string, unknown>)) {
         // ASP.NET Core writes the keys as given; the app's fields are camelCase.

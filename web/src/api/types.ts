@@ -148,6 +148,8 @@ export interface AuditRecord {
 
 export interface PlanLimits {
   plan: string;
+  /** The name people see (Plans:NAME:DisplayName); null: show the plan's key. */
+  displayName?: string | null;
   maxDomains: number | null;
   maxMailboxes: number | null;
   maxAliases: number | null;
@@ -221,4 +223,58 @@ export interface TrackedMessage {
   subject: string | null;
   size: number;
   recipients: TrackedRecipient[];
+}
+
+/** Stripe's subscription statuses, plus none for a tenant that never subscribed (docs/billing.md). */
+export type SubscriptionStatus = 'none' | 'active' | 'trialing' | 'past_due' | 'unpaid' | 'canceled' | 'incomplete' | 'incomplete_expired' | 'paused';
+
+/** Where a past-due tenant stands: grace (banner), sending_blocked (451 at MAIL FROM), read_only (portal writes refused but billing). */
+export type DunningPhase = 'none' | 'grace' | 'sending_blocked' | 'read_only';
+
+export interface Subscription {
+  status: SubscriptionStatus;
+  plan: string;
+  interval: 'month' | 'year' | null;
+  seats: number;
+  currentPeriodEnd: string | null;
+  trialEnd: string | null;
+  cancelAtPeriodEnd: boolean;
+  pastDueSince: string | null;
+}
+
+export interface BillingStanding {
+  phase: DunningPhase;
+  banner: boolean;
+  sendingBlocked: boolean;
+  portalReadOnly: boolean;
+  sendingBlockedAt: string | null;
+  readOnlyAt: string | null;
+  /** English; the app words the banner itself from phase and dates. */
+  message: string | null;
+}
+
+export interface PlanOffer {
+  name: string;
+  displayName: string;
+  monthly: boolean;
+  yearly: boolean;
+  perSeat: boolean;
+  features: string[];
+  limits: PlanLimits;
+}
+
+/** GET /billing (src/HostedMail.Portal/Endpoints/BillingEndpoints.cs). */
+export interface Billing {
+  plan: string;
+  subscription: Subscription;
+  standing: BillingStanding;
+  limits: PlanLimits;
+  usage: TenantUsage;
+  /** What is above the plan's limits, as English sentences (the app words it from limits and usage). */
+  exceeds: string[];
+  /** amountDue in the currency's minor unit. */
+  nextInvoice: { amountDue: number; currency: string; date: string | null } | null;
+  plans: PlanOffer[];
+  /** false without Billing:SecretKey: checkout and the customer portal answer 503. */
+  configured: boolean;
 }

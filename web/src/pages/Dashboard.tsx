@@ -3,7 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { Page } from '../Layout';
 import { Usage } from '../components/Usage';
 import { Problem } from '../components/Problem';
-import { formatBytes, formatDate } from '../format';
+import { formatBytes, formatDate, formatDay } from '../format';
+import { overLimits, planName, useBilling } from '../billing';
 import { useQueries } from '@tanstack/react-query';
 import { api, call } from '../api/client';
 import type { DomainRecords } from '../api/types';
@@ -17,6 +18,7 @@ export function DashboardPage() {
   const tenant = useTenant();
   const domains = useDomains();
   const mailboxes = useMailboxes();
+  const billing = useBilling();
   const verified = (domains.data?.items ?? []).filter((d) => d.state === 'verified').slice(0, checkedDomains);
   const records = useQueries({
     queries: verified.map((d) => ({
@@ -26,6 +28,13 @@ export function DashboardPage() {
     })),
   });
   const attention: { key: string; text: string; to: string }[] = [];
+  // Billing first: a failed payment stops sending mail after the grace period (docs/billing.md).
+  if (billing.data?.standing.banner) {
+    attention.push({ key: 'payment', text: t('dashboard.paymentFailed', { since: formatDay(billing.data.subscription.pastDueSince) }), to: '/billing' });
+  }
+  if (billing.data && overLimits(billing.data.limits, billing.data.usage).length > 0) {
+    attention.push({ key: 'plan', text: t('dashboard.overPlan', { plan: planName(billing.data.limits, billing.data.plan) }), to: '/billing' });
+  }
   const mxFlagged = new Set<number>();
   for (const d of domains.data?.items ?? []) {
     if (d.state === 'pending') {
@@ -55,11 +64,7 @@ export function DashboardPage() {
       <Problem error={tenant.error ?? domains.error ?? mailboxes.error} />
       <section aria-labelledby="attention">
         <h2 id="attention">{t('dashboard.attention')}</h2>
-        {domains.data && domains.data.items.length === 0 ? (
-          <p><Link to="/domains">{t('dashboard.noDomains')}</Link></p>
-        ) : attention.length === 0 ? (
-          <p className="success">{domains.data && records.every((q) => !q.isPending) ? t('dashboard.allGood') : t('app.loading')}</p>
-        ) : (
+        {attention.length > 0 && (
           <ul className="attention">
             {attention.map((a) => (
               <li key={a.key}>
@@ -67,6 +72,11 @@ export function DashboardPage() {
               </li>
             ))}
           </ul>
+        )}
+        {domains.data && domains.data.items.length === 0 ? (
+          <p><Link to="/domains">{t('dashboard.noDomains')}</Link></p>
+        ) : attention.length === 0 && (
+          <p className="success">{domains.data && !billing.isPending && records.every((q) => !q.isPending) ? t('dashboard.allGood') : t('app.loading')}</p>
         )}
       </section>
       {data && (

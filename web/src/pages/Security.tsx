@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, call, setCsrfToken } from '../api/client';
 import type { List, Session, User } from '../api/types';
@@ -9,6 +9,7 @@ import { Field } from '../components/Field';
 import { QrCode } from '../components/QrCode';
 import { Problem, fieldError } from '../components/Problem';
 import { formatDate } from '../format';
+import { Pager, usePaging } from '../components/Pager';
 
 function RecoveryCodes({ codes }: { codes: string[] }) {
   const { t } = useTranslation();
@@ -82,7 +83,12 @@ function TwoFactor() {
 function Sessions() {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const sessions = useQuery({ queryKey: ['sessions'], queryFn: () => call<List<Session>>(api.GET('/api/v1/account/sessions')) });
+  const paging = usePaging(25);
+  const sessions = useQuery({
+    queryKey: ['sessions', paging.offset],
+    queryFn: () => call<List<Session>>(api.GET('/api/v1/account/sessions', { params: { query: { offset: paging.offset, limit: paging.limit } } })),
+    placeholderData: keepPreviousData,
+  });
   const end = useMutation({
     mutationFn: (id: number) => call(api.DELETE('/api/v1/account/sessions/{id}', { params: { path: { id } } })),
     onSuccess: () => client.invalidateQueries({ queryKey: ['sessions'] }),
@@ -117,6 +123,7 @@ function Sessions() {
           </tbody>
         </table>
       )}
+      {sessions.data && <Pager offset={paging.offset} limit={paging.limit} total={sessions.data.total} onChange={paging.setOffset} label={t('security.sessions')} />}
     </section>
   );
 }

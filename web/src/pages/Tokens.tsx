@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, call } from '../api/client';
 import type { ApiToken, List } from '../api/types';
@@ -8,13 +8,19 @@ import { Field } from '../components/Field';
 import { CopyButton } from '../components/CopyButton';
 import { Problem, fieldError } from '../components/Problem';
 import { formatDate } from '../format';
+import { Pager, usePaging } from '../components/Pager';
 
 const scopes = ['domains:read', 'domains:write', 'mailboxes:read', 'mailboxes:write', 'aliases:read', 'aliases:write', 'audit:read', 'tenant:read', 'tracking:read'];
 
 export function TokensPage() {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const tokens = useQuery({ queryKey: ['tokens'], queryFn: () => call<List<ApiToken>>(api.GET('/api/v1/account/tokens')) });
+  const paging = usePaging(25);
+  const tokens = useQuery({
+    queryKey: ['tokens', paging.offset],
+    queryFn: () => call<List<ApiToken>>(api.GET('/api/v1/account/tokens', { params: { query: { offset: paging.offset, limit: paging.limit } } })),
+    placeholderData: keepPreviousData,
+  });
   const [name, setName] = useState('');
   const [chosen, setChosen] = useState<string[]>(['domains:read']);
   const create = useMutation({
@@ -68,6 +74,7 @@ export function TokensPage() {
           </tbody>
         </table>
       )}
+      {tokens.data && <Pager offset={paging.offset} limit={paging.limit} total={tokens.data.total} onChange={paging.setOffset} label={t('tokens.title')} />}
       <section aria-labelledby="create-token">
         <h2 id="create-token">{t('tokens.create')}</h2>
         <form onSubmit={(e: FormEvent) => { e.preventDefault(); create.mutate(); }} noValidate>
