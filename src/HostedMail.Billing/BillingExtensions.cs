@@ -30,6 +30,7 @@ public static class BillingExtensions
         services.TryAddSingleton<IMailboxCountObserver, SeatObserver>();
         services.TryAddSingleton<SubscriptionSync>();
         services.TryAddSingleton<StripeWebhookProcessor>();
+        services.TryAddSingleton<NextInvoiceCache>();
         services.TryAddSingleton<TenantBilling>();
         services.TryAddSingleton<DunningWorker>();
         if (runWorker && options.DunningWorkerEnabled)

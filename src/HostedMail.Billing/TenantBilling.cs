@@ -37,6 +37,7 @@ public sealed class TenantBilling(
     PlanCatalog catalog,
     StripeGateway stripe,
     SubscriptionSync sync,
+    NextInvoiceCache nextInvoices,
     TimeProvider timeProvider)
 {
     public async Task<BillingOverview> GetOverviewAsync(long tenantId, bool withNextInvoice, CancellationToken cancellationToken)
@@ -49,16 +50,20 @@ public sealed class TenantBilling(
         if (withNextInvoice && options.Configured && subscription.CustomerId is { } customer && subscription.SubscriptionId is { } id
             && SubscriptionStatus.GrantsPlan(subscription.Status) && !subscription.CancelAtPeriodEnd)
         {
-            try
+            next = await nextInvoices.GetAsync(subscription, async () =>
             {
-                var invoice = await stripe.PreviewNextInvoiceAsync(customer, id, cancellationToken);
-                var date = invoice.NextPaymentAttempt ?? invoice.PeriodEnd;
-                next = new NextInvoice(invoice.AmountDue, invoice.Currency ?? string.Empty, date > DateTime.UnixEpoch ? new DateTimeOffset(DateTime.SpecifyKind(date, DateTimeKind.Utc)) : null);
-            }
-            catch (StripeException)
-            {
-                // The page still shows everything else; the invoice preview is a courtesy.
-            }
+                try
+                {
+                    var invoice = await stripe.PreviewNextInvoiceAsync(customer, id, cancellationToken);
+                    var date = invoice.NextPaymentAttempt ?? invoice.PeriodEnd;
+                    return new NextInvoice(invoice.AmountDue, invoice.Currency ?? string.Empty, date > DateTime.UnixEpoch ? new DateTimeOffset(DateTime.SpecifyKind(date, DateTimeKind.Utc)) : null);
+                }
+                catch (StripeException)
+                {
+                    // The page still shows everything else; the invoice preview is a courtesy.
+                    return null;
+                }
+            });
         }
 
         var offers = catalog.Plans.Values.OrderBy(p => p.MaxMailboxes ?? int.MaxValue)
