@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Security.Claims;
 using HostedMail.Identity.OAuth.Grants;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -157,19 +159,43 @@ public sealed partial class ClientApprovals(OAuthRecordsDbContext records, OAuth
         var applications = context.RequestServices.GetRequiredService<IOpenIddictApplicationManager>();
         var application = await applications.FindByClientIdAsync(clientId, context.RequestAborted);
         var name = application is null ? clientId : await applications.GetLocalizedDisplayNameAsync(application, context.RequestAborted) ?? clientId;
-        return Page(gate, name);
+        return Page(gate, name, context);
     }
 
     /// <summary>The page a person sees instead of the consent screen while the client is not approved.</summary>
-    internal static IResult Page(ApprovalGate gate, string clientName) => gate == ApprovalGate.Denied
-        ? new OAuthPage("Not allowed").Heading("This app is not allowed")
-            .Raw("<p>Your organisation's administrators have not allowed <strong>").Text(clientName).Raw("</strong> to use mailboxes of your organisation.</p>\n")
-            .Paragraph("Ask them if you need it, or use another mail app.", "muted")
-            .Result(StatusCodes.Status403Forbidden)
-        : new OAuthPage("Approval needed").Heading("An administrator must approve this app")
-            .Raw("<p><strong>").Text(clientName).Raw("</strong> registered itself with this service, and your organisation requires an administrator to approve such apps before they can use its mailboxes.</p>\n")
-            .Paragraph("Your request has been recorded. Ask an administrator of your organisation to approve it in the portal, then sign in from the app again.")
-            .Result(StatusCodes.Status403Forbidden);
+    private static IResult Page(ApprovalGate gate, string clientName, HttpContext context)
+    {
+        var page = gate == ApprovalGate.Denied
+            ? new OAuthPage("Not allowed").Heading("This app is not allowed")
+                .Raw("<p>Your organisation's administrators have not allowed <strong>").Text(clientName).Raw("</strong> to use mailboxes of your organisation.</p>\n")
+                .Paragraph("Ask them if you need it, or use another mail app.", "muted")
+            : new OAuthPage("Approval needed").Heading("An administrator must approve this app")
+                .Raw("<p><strong>").Text(clientName).Raw("</strong> registered itself with this service, and your organisation requires an administrator to approve such apps before they can use its mailboxes.</p>\n")
+                .Paragraph("Your request has been recorded. Ask an administrator of your organisation to approve it in the portal, then sign in from the app again.");
+
+        // One way out: back to the app with access_denied (RFC 6749 section 4.1.2.1), through the consent form's deny path.
+        if (context.GetOpenIddictServerRequest() is { } request)
+        {
+            if (OAuthPage.FormActionSource(request.RedirectUri) is { } source)
+            {
+                context.Items[OAuthPage.FormActionSourcesItem] = source;
+            }
+
+            var antiforgery = context.RequestServices.GetRequiredService<IAntiforgery>();
+            page.FormStart("/connect/authorize", "post", antiforgery.GetAndStoreTokens(context).RequestToken ?? string.Empty);
+            foreach (var parameter in request.GetParameters())
+            {
+                if (parameter.Key is not ("csrf" or "decision"))
+                {
+                    page.Hidden(parameter.Key, (string?)parameter.Value);
+                }
+            }
+
+            page.Button("Back to the app", "decision", "deny", secondary: true).FormEnd();
+        }
+
+        return page.Result(StatusCodes.Status403Forbidden);
+    }
 
     private static ClientApproval View(ClientRegistrationRow r, ClientApprovalRow a) =>
         new(r.ClientId, r.ClientName, System.Text.Json.JsonSerializer.Deserialize<List<string>>(r.RedirectUris) ?? [], r.RegisteredAt,
