@@ -24,6 +24,7 @@ public sealed class OAuthAdminNode : OAuthNode
         settings["OAuth:Registration:PerHour"] = RegistrationsPerHour.ToString(CultureInfo.InvariantCulture);
         settings["Portal:SecureCookies"] = "false";
         settings["Portal:DomainChecks:Enabled"] = "false";
+        settings["Portal:RateLimits:LoginPerMinute"] = "1000";
         return settings;
     }
 

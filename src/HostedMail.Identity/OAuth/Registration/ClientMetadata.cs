@@ -117,7 +117,7 @@ internal static class ClientMetadataRules
             return Fail(RegistrationError.InvalidClientMetadata, bad);
         }
 
-        var scopes = scopeText is null ? [.. offeredScopes] : scopeText.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
+        var scopes = scopeText is null ? new List<string>(offeredScopes) : scopeText.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
         if (scopes.FirstOrDefault(s => !offeredScopes.Contains(s)) is { } unknown)
         {
             return Fail(RegistrationError.InvalidClientMetadata, $"The scope \"{unknown}\" is not offered; use {string.Join(' ', offeredScopes)}.");

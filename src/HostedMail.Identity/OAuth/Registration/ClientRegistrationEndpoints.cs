@@ -85,20 +85,21 @@ internal static partial class ClientRegistrationEndpoints
             }
         }
 
-        var (metadata, error) = await ReadMetadataAsync(http);
-        if (error is not null)
+        var (metadata, error, _) = await ReadMetadataAsync(http);
+        if (metadata is null)
         {
-            Refused(loggers.CreateLogger(LogCategory), address, error.Error);
-            return Error(StatusCodes.Status400BadRequest, error.Error, error.Description);
+            var refused = error ?? Unreadable;
+            Refused(loggers.CreateLogger(LogCategory), address, refused.Error);
+            return Error(StatusCodes.Status400BadRequest, refused.Error, refused.Description);
         }
 
         var clientId = "dyn-" + Base64Url(RandomNumberGenerator.GetBytes(16));
         var accessToken = Base64Url(RandomNumberGenerator.GetBytes(32));
-        await applications.CreateAsync(Descriptor(clientId, metadata!), http.RequestAborted);
+        await applications.CreateAsync(Descriptor(clientId, metadata), http.RequestAborted);
         records.ClientRegistrations.Add(new ClientRegistrationRow
         {
             ClientId = clientId,
-            ClientName = metadata!.ClientName,
+            ClientName = metadata.ClientName,
             RedirectUris = JsonSerializer.Serialize(metadata.RedirectUris),
             SoftwareId = metadata.SoftwareId,
             SoftwareVersion = metadata.SoftwareVersion,
@@ -133,10 +134,11 @@ internal static partial class ClientRegistrationEndpoints
             return InvalidToken(http);
         }
 
-        var (metadata, error, body) = await ReadMetadataWithBodyAsync(http);
-        if (error is not null)
+        var (metadata, error, body) = await ReadMetadataAsync(http);
+        if (metadata is null)
         {
-            return Error(StatusCodes.Status400BadRequest, error.Error, error.Description);
+            var refused = error ?? Unreadable;
+            return Error(StatusCodes.Status400BadRequest, refused.Error, refused.Description);
         }
 
         // RFC 7592 section 2.2: the body carries the client_id, which must be this client's.
@@ -156,9 +158,9 @@ internal static partial class ClientRegistrationEndpoints
             return InvalidToken(http);
         }
 
-        await applications.UpdateAsync(application, Descriptor(clientId, metadata!), http.RequestAborted);
+        await applications.UpdateAsync(application, Descriptor(clientId, metadata), http.RequestAborted);
         var registration = row.Registration;
-        registration.ClientName = metadata!.ClientName;
+        registration.ClientName = metadata.ClientName;
         registration.RedirectUris = JsonSerializer.Serialize(metadata.RedirectUris);
         registration.SoftwareId = metadata.SoftwareId;
         registration.SoftwareVersion = metadata.SoftwareVersion;
@@ -242,6 +244,12 @@ internal static partial class ClientRegistrationEndpoints
             json["registration_access_token"] = accessToken;
         }
 
+        // Metadata the client left out is left out of the answer too, not sent as null.
+        foreach (var key in json.Where(p => p.Value is null).Select(p => p.Key).ToList())
+        {
+            json.Remove(key);
+        }
+
         return json;
     }
 
@@ -276,13 +284,12 @@ internal static partial class ClientRegistrationEndpoints
         return new AuthorizedRegistration(row, stored);
     }
 
-    private static async Task<(ClientMetadata? Metadata, RegistrationError? Error)> ReadMetadataAsync(HttpContext http)
-    {
-        var (metadata, error, _) = await ReadMetadataWithBodyAsync(http);
-        return (metadata, error);
-    }
+    private static readonly RegistrationError Unreadable = new(RegistrationError.InvalidClientMetadata, "The client metadata could not be read.");
 
-    private static async Task<(ClientMetadata? Metadata, RegistrationError? Error, JsonElement Body)> ReadMetadataWithBodyAsync(HttpContext http)
+    private static readonly string[] OfferedScopes = [OAuthServerOptions.MailScope, Scopes.OfflineAccess];
+
+    /// <summary>The checked metadata (null when refused, with the error) and the body as sent.</summary>
+    private static async Task<(ClientMetadata? Metadata, RegistrationError? Error, JsonElement Body)> ReadMetadataAsync(HttpContext http)
     {
         if (!(http.Request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
@@ -313,7 +320,7 @@ internal static partial class ClientRegistrationEndpoints
             return (null, new RegistrationError(RegistrationError.InvalidClientMetadata, "The body is not valid JSON."), default);
         }
 
-        var (metadata, error) = ClientMetadataRules.Check(body, [OAuthServerOptions.MailScope, Scopes.OfflineAccess]);
+        var (metadata, error) = ClientMetadataRules.Check(body, OfferedScopes);
         return (metadata, error, body);
     }
 
