@@ -130,14 +130,17 @@ except imaplib.IMAP4.error:
   expect(refreshed.status, JSON.stringify(refreshed.json)).toBe(200);
   expect(refreshed.json.refresh_token).not.toBe(exchanged.json.refresh_token);
   expect(imapList(refreshed.json.access_token, 'XOAUTH2')).toContain('INBOX');
-  const reused = await token({ grant_type: 'refresh_token', refresh_token: exchanged.json.refresh_token, client_id: mailClientId });
-  expect(reused.json.error).toBe('invalid_grant');
 
   // The user's own list of connected apps, on the authorization server (still signed in).
   await page.goto(`${baseUrl()}/connect/grants`);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Connected apps');
   await expect(page.getByText('Mail clients (Thunderbird').first()).toBeVisible();
   await visit(page, info, 'oauth-connected-apps');
+
+  // Presenting the spent refresh token again is theft (RFC 9700 section 4.14.2): refused, and the chain ends.
+  const reused = await token({ grant_type: 'refresh_token', refresh_token: exchanged.json.refresh_token, client_id: mailClientId });
+  expect(reused.json.error).toBe('invalid_grant');
+  expect(() => imapList(refreshed.json.access_token, 'XOAUTH2')).toThrow();
 });
 
 test('a dynamically registered native client signs in with its own client id; abuse is refused', async ({ page }, info) => {

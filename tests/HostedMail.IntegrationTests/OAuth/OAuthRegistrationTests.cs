@@ -17,7 +17,7 @@ public sealed class OAuthRegistrationTests(OAuthAdminNode node) : IClassFixture<
     private static object NativeClient(params string[] redirects) => new
     {
         client_name = "Test Mail",
-        redirect_uris = redirects.Length > 0 ? redirects : ["http://127.0.0.1:8123/callback", "com.example.testmail:/oauth2redirect"],
+        redirect_uris = redirects.Length > 0 ? redirects : new[] { "http://127.0.0.1:8123/callback", "com.example.testmail:/oauth2redirect" },
         token_endpoint_auth_method = "none",
         grant_types = new[] { "authorization_code", "refresh_token" },
         response_types = new[] { "code" },
