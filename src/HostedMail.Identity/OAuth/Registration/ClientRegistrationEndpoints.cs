@@ -72,17 +72,16 @@ internal static partial class ClientRegistrationEndpoints
         http.Response.Headers.CacheControl = "no-store";
         var address = AuthorizationPages.AddressKey(http.Connection.RemoteIpAddress);
         var now = time.GetUtcNow();
-        if (http.RequestServices.GetService<IRateLimitStore>() is { } limits)
+        // Counted for the whole cluster (one PostgreSQL counter per address and window, like the
+        // portal's anonymous endpoints), so N nodes do not give N times the budget.
+        var lease = await http.RequestServices.GetRequiredService<IRateLimitStore>().TryAcquireAsync(Budget(options), address, now, http.RequestAborted);
+        if (!lease.Granted)
         {
-            var lease = await limits.TryAcquireAsync(Budget(options), address, now, http.RequestAborted);
-            if (!lease.Granted)
-            {
-                var wait = Math.Max(1, (int)Math.Ceiling((lease.WindowEnd - now).TotalSeconds));
-                http.Response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
-                Refused(loggers.CreateLogger(LogCategory), address, "rate_limited");
-                return Error(StatusCodes.Status429TooManyRequests, "too_many_requests",
-                    $"Too many registrations from this address; try again in {wait} seconds.");
-            }
+            var wait = Math.Max(1, (int)Math.Ceiling((lease.WindowEnd - now).TotalSeconds));
+            http.Response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
+            Refused(loggers.CreateLogger(LogCategory), address, "rate_limited");
+            return Error(StatusCodes.Status429TooManyRequests, "too_many_requests",
+                $"Too many registrations from this address; try again in {wait} seconds.");
         }
 
         var (metadata, error, _) = await ReadMetadataAsync(http);
