@@ -15,7 +15,7 @@ const mailClientId = 'hostedmail-mail';
 const base64url = (b: Buffer) => b.toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 
 /** A native app's loopback redirect listener: resolves with the first request's query. */
-async function loopbackRedirect(): Promise<{ uri: string; received: Promise<URLSearchParams>; close: () => void }> {
+async function loopbackRedirect(path = '/callback'): Promise<{ uri: string; received: Promise<URLSearchParams>; close: () => void }> {
   let resolve!: (q: URLSearchParams) => void;
   const received = new Promise<URLSearchParams>((r) => (resolve = r));
   const server = http.createServer((req, res) => {
@@ -24,7 +24,7 @@ async function loopbackRedirect(): Promise<{ uri: string; received: Promise<URLS
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  return { uri: `http://127.0.0.1:${port}/callback`, received, close: () => server.close() };
+  return { uri: `http://127.0.0.1:${port}${path}`, received, close: () => server.close() };
 }
 
 /** A POST from a chosen loopback source address (the registration budget is per client address). */
@@ -48,11 +48,14 @@ async function token(form: Record<string, string>): Promise<{ status: number; js
   return { status: response.status, json: await response.json() };
 }
 
-/** Code + PKCE in the browser: sign in (unless signed in already), consent, and the code from the loopback redirect. */
-async function authorize(page: Page, clientId: string, expectedName: string, signIn: boolean): Promise<{ code: string; verifier: string; redirectUri: string }> {
+/**
+ * Code + PKCE in the browser: sign in (unless signed in already), consent, and the code from the
+ * loopback redirect (the published client's is `http://127.0.0.1/` on any port, the path exact).
+ */
+async function authorize(page: Page, clientId: string, expectedName: string, signIn: boolean, redirectPath: string): Promise<{ code: string; verifier: string; redirectUri: string }> {
   const verifier = base64url(randomBytes(32));
   const challenge = base64url(createHash('sha256').update(verifier).digest());
-  const app = await loopbackRedirect();
+  const app = await loopbackRedirect(redirectPath);
   try {
     const state = base64url(randomBytes(8));
     const query = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: app.uri, scope: 'mail offline_access',
@@ -89,7 +92,7 @@ function imapList(accessToken: string, mechanism: 'XOAUTH2' | 'OAUTHBEARER'): st
 }
 
 test('a mail client gets tokens through the browser and uses them for IMAP, POP3 and SMTP', async ({ page }, info) => {
-  const { code, verifier, redirectUri } = await authorize(page, mailClientId, 'Mail clients', true);
+  const { code, verifier, redirectUri } = await authorize(page, mailClientId, 'Mail clients', true, '/');
   const exchanged = await token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: mailClientId, code_verifier: verifier });
   expect(exchanged.status, JSON.stringify(exchanged.json)).toBe(200);
   const access = exchanged.json.access_token;
@@ -157,7 +160,7 @@ test('a dynamically registered native client signs in with its own client id; ab
   expect(registered.json.registration_access_token).toBeTruthy();
 
   // Any loopback port matches the registered one (RFC 8252 section 7.3).
-  const { code, verifier, redirectUri } = await authorize(page, clientId, 'E2E Mail (unverified app)', true);
+  const { code, verifier, redirectUri } = await authorize(page, clientId, 'E2E Mail (unverified app)', true, '/callback');
   const exchanged = await token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: clientId, code_verifier: verifier });
   expect(exchanged.status, JSON.stringify(exchanged.json)).toBe(200);
   expect(imapList(exchanged.json.access_token, 'XOAUTH2')).toContain('INBOX');
