@@ -9,6 +9,7 @@ export default async function globalSetup(config: FullConfig) {
   process.env.E2E_BASE_URL = env.baseUrl;
   process.env.E2E_IMAP_PORT = String(env.imapPort);
   process.env.E2E_SUBMISSION_PORT = String(env.submissionPort);
+  process.env.E2E_POP3_PORT = String(env.pop3Port);
   process.env.E2E_ZONE_DIR = env.zoneDir;
   process.env.E2E_DATABASE = env.database;
   return async () => {

@@ -2,6 +2,7 @@
 // HOSTEDMAIL_TEST_PG names (script/test starts one), the DNS server, and a real node
 // (`hostedmail serve`, the build script/test made) configured to use both.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,10 +14,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 export const devMailbox = { address: 'postmaster@ops.test', password: 'e2e development mailbox' };
 
+/** Dynamic client registrations per client address and hour (OAuth:Registration:PerHour). */
+export const oauthRegistrationsPerHour = 6;
+
 export interface Environment {
   baseUrl: string;
   imapPort: number;
   submissionPort: number;
+  pop3Port: number;
   zoneDir: string;
   outputDir: string;
   /** The node's database, for tests that set state no API sets (a past-due subscription). */
@@ -65,7 +70,7 @@ export class TestNode {
     const zoneDir = path.join(work, 'zone');
     mkdirSync(zoneDir);
     this.dns = await startDns(zoneDir);
-    const [http, imap, submission] = [await freePort(), await freePort(), await freePort()];
+    const [http, imap, submission, pop3] = [await freePort(), await freePort(), await freePort(), await freePort()];
     // A self-signed certificate: SMTP AUTH is offered only after STARTTLS (RFC 4954 section 4).
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
       '-subj', '/CN=mail.hostedmail.test', '-keyout', path.join(work, 'key.pem'), '-out', path.join(work, 'cert.pem')], { stdio: 'pipe' });
@@ -92,7 +97,13 @@ export class TestNode {
       HOSTEDMAIL__MAIL__LISTENERS__SMTP__ENABLED: 'false',
       HOSTEDMAIL__MAIL__LISTENERS__SUBMISSIONS__ENABLED: 'false',
       HOSTEDMAIL__MAIL__LISTENERS__IMAPS__ENABLED: 'false',
-      HOSTEDMAIL__MAIL__LISTENERS__POP3__ENABLED: 'false',
+      HOSTEDMAIL__MAIL__LISTENERS__POP3__ENDPOINT: `127.0.0.1:${pop3}`,
+      // The OAuth server (docs/oauth.md), for e2e/oauth.spec.ts: plain HTTP on loopback, a small
+      // registration budget so the flood case reaches it quickly.
+      HOSTEDMAIL__OAUTH__ISSUER: `http://127.0.0.1:${http}/`,
+      HOSTEDMAIL__OAUTH__REQUIREHTTPS: 'false',
+      HOSTEDMAIL__OAUTH__REGISTRATION__PERHOUR: String(oauthRegistrationsPerHour),
+      HOSTEDMAIL__DATAPROTECTION__ENCRYPTIONKEY: randomBytes(32).toString('base64'),
       HOSTEDMAIL__MAIL__LISTENERS__POP3S__ENABLED: 'false',
       HOSTEDMAIL__TLS__CERTIFICATES__0__CERTIFICATEPATH: path.join(work, 'cert.pem'),
       HOSTEDMAIL__TLS__CERTIFICATES__0__KEYPATH: path.join(work, 'key.pem'),
@@ -120,7 +131,7 @@ export class TestNode {
     cli('tenant', 'create', 'ops');
     cli('domain', 'add', 'ops.test', '--tenant', 'ops', '--verified');
     cliWithInput(devMailbox.password + '\n', 'mailbox', 'create', devMailbox.address, '--tenant', 'ops', '--password-stdin');
-    return { baseUrl, imapPort: imap, submissionPort: submission, zoneDir, outputDir, database: this.database };
+    return { baseUrl, imapPort: imap, submissionPort: submission, pop3Port: pop3, zoneDir, outputDir, database: this.database };
   }
 
   async stop(): Promise<void> {

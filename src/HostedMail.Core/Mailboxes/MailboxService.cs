@@ -8,7 +8,7 @@ namespace HostedMail.Core.Mailboxes;
 
 /// <summary>Creates, changes and deletes mailboxes; owns address, password and quota rules.</summary>
 public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, DomainService domains, IPasswordHasher hasher, IAppPasswordStore? appPasswords = null,
-    TimeProvider? timeProvider = null, AppPasswordUsage? appPasswordUsage = null, Billing.IMailboxCountObserver? mailboxCount = null)
+    TimeProvider? timeProvider = null, AppPasswordUsage? appPasswordUsage = null, Billing.IMailboxCountObserver? mailboxCount = null, IOAuthGrantRevoker? oauthGrants = null)
 {
     /// <summary>1 GiB unless a quota is given (plans set their own later).</summary>
     public const long DefaultQuotaBytes = 1L << 30;
@@ -52,12 +52,19 @@ public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, Dom
         var mailbox = await GetAsync(tenantId, address, cancellationToken);
         CheckPassword(password, mailbox.Address);
         await store.SetPasswordHashAsync(tenantId, mailbox.MailboxId, hasher.Hash(password), new AuditEntry(tenantId, actor, "mailbox.set-password", mailbox.Address), cancellationToken);
+        // RFC 9700 section 4.14: OAuth grants end with the password they were given under.
+        await RevokeOAuthGrantsAsync(mailbox, cancellationToken);
     }
+
+    /// <summary>Ends the mailbox's OAuth grants (when this process runs the OAuth server).</summary>
+    private Task RevokeOAuthGrantsAsync(Mailbox mailbox, CancellationToken cancellationToken) =>
+        oauthGrants?.RevokeMailboxAsync(mailbox.TenantId, mailbox.MailboxId, mailbox.Address, cancellationToken) ?? Task.CompletedTask;
 
     public async Task DeleteAsync(long tenantId, string address, Actor actor, CancellationToken cancellationToken = default)
     {
         var mailbox = await GetAsync(tenantId, address, cancellationToken);
         await store.DeleteAsync(tenantId, mailbox.MailboxId, new AuditEntry(tenantId, actor, "mailbox.delete", mailbox.Address), cancellationToken);
+        await RevokeOAuthGrantsAsync(mailbox, cancellationToken);
         await NotifyCountAsync(tenantId, cancellationToken);
     }
 

@@ -15,7 +15,7 @@ namespace HostedMail.Core.Tenants;
 /// and the grain's memory stays true; without a cluster the same <see cref="TenantOperations"/>
 /// run here.
 /// </summary>
-public sealed class TenantService(ITenantStore store, TenantOperations? operations = null, IGrainFactory? grains = null)
+public sealed class TenantService(ITenantStore store, TenantOperations? operations = null, IGrainFactory? grains = null, Security.IOAuthGrantRevoker? oauthGrants = null)
 {
     public const string DefaultPlan = "free";
 
@@ -97,10 +97,19 @@ public sealed class TenantService(ITenantStore store, TenantOperations? operatio
             : await Operations.CreateMailboxAsync(await GetByIdAsync(tenantId, cancellationToken), address, password, quotaBytes, displayName, actor, cancellationToken);
 
     /// <summary>Changes a mailbox's quota, name or state; a larger quota must fit the plan's storage.</summary>
-    public async Task<Mailbox> UpdateMailboxAsync(long tenantId, long mailboxId, MailboxUpdate update, Actor actor, CancellationToken cancellationToken = default) =>
-        grains is not null
+    public async Task<Mailbox> UpdateMailboxAsync(long tenantId, long mailboxId, MailboxUpdate update, Actor actor, CancellationToken cancellationToken = default)
+    {
+        var mailbox = grains is not null
             ? await Grain(tenantId).UpdateMailboxAsync(mailboxId, update, actor).WaitAsync(cancellationToken)
             : await Operations.UpdateMailboxAsync(await GetByIdAsync(tenantId, cancellationToken), mailboxId, update, actor, cancellationToken);
+        if (update.State == MailboxState.Disabled && oauthGrants is not null)
+        {
+            // RFC 9700 section 4.14: a disabled mailbox's OAuth grants end (enabling it again does not revive them).
+            await oauthGrants.RevokeMailboxAsync(tenantId, mailbox.MailboxId, mailbox.Address, cancellationToken);
+        }
+
+        return mailbox;
+    }
 
     /// <summary>Creates an alias if the tenant's plan allows one more (decided by the tenant's grain in a cluster).</summary>
     public async Task<Alias> CreateAliasAsync(long tenantId, string address, IReadOnlyList<string> targets, Actor actor, CancellationToken cancellationToken = default) =>

@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using System.Security.Claims;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Security;
+using HostedMail.Identity.OAuth.Grants;
+using HostedMail.Identity.OAuth.Registration;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -72,13 +74,25 @@ internal static class AuthorizationPages
                 return Forbid(Errors.AccessDenied, "The user refused access.");
             }
 
-            return Results.SignIn(Principal(signedIn.Principal!, request.GetScopes()), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            if (await ClientApprovals.BlockedAsync(context, request.ClientId!, signedIn.Principal!) is { } notApproved)
+            {
+                return notApproved;
+            }
+
+            var principal = Principal(signedIn.Principal!, request.GetScopes());
+            await context.RequestServices.GetRequiredService<OAuthGrants>().AttachAsync(principal, request.ClientId!, context.RequestAborted);
+            return Results.SignIn(principal, properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
         if (request.HasPromptValue(PromptValues.None))
         {
             // Explicit consent is asked every time; a silent request cannot get it (OIDC Core 3.1.2.6).
             return Forbid(Errors.ConsentRequired, "Consent is required.");
+        }
+
+        if (await ClientApprovals.BlockedAsync(context, request.ClientId!, signedIn.Principal!) is { } blocked)
+        {
+            return blocked;
         }
 
         var name = await applications.GetLocalizedDisplayNameAsync(application, context.RequestAborted) ?? request.ClientId!;
@@ -104,7 +118,7 @@ internal static class AuthorizationPages
         }
 
         return page.Button("Allow", "decision", "allow").Button("Deny", "decision", "deny", secondary: true).FormEnd()
-            .Paragraph("You can revoke this access at any time by changing your password or in the portal.", "muted").Result();
+            .Paragraph("You can revoke this access at any time on /connect/grants, by changing your password or in the portal.", "muted").Result();
     }
 
     private static async Task<IResult> LoginAsync(HttpContext context, IAntiforgery antiforgery, MailboxService mailboxes, IServiceProvider services)
@@ -207,7 +221,9 @@ internal static class AuthorizationPages
                 return Results.Forbid(new AuthenticationProperties { RedirectUri = "/connect/verified" }, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
             }
 
-            return Results.SignIn(Principal(signedIn.Principal!, scopes), new AuthenticationProperties { RedirectUri = "/connect/verified" },
+            var principal = Principal(signedIn.Principal!, scopes);
+            await context.RequestServices.GetRequiredService<OAuthGrants>().AttachAsync(principal, clientId, context.RequestAborted);
+            return Results.SignIn(principal, new AuthenticationProperties { RedirectUri = "/connect/verified" },
                 OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
@@ -252,6 +268,9 @@ internal static class AuthorizationPages
         _ => scope,
     };
 
+    /// <summary>The mailbox sign-in form, returning to <paramref name="returnUrl"/> (one of the /connect/ pages).</summary>
+    internal static IResult SignInPage(HttpContext context, IAntiforgery antiforgery, string returnUrl) => LoginPage(context, antiforgery, returnUrl, null, null);
+
     private static IResult LoginPage(HttpContext context, IAntiforgery antiforgery, string returnUrl, string? error, string? username, int status = StatusCodes.Status200OK) =>
         new OAuthPage("Sign in").Heading("Sign in to your mailbox").Error(error)
             .FormStart(LoginPath, "post", Token(context, antiforgery))
@@ -264,7 +283,7 @@ internal static class AuthorizationPages
 
     private static string Token(HttpContext context, IAntiforgery antiforgery) => antiforgery.GetAndStoreTokens(context).RequestToken ?? string.Empty;
 
-    private static async Task<bool> IsValidPostAsync(HttpContext context, IAntiforgery antiforgery)
+    internal static async Task<bool> IsValidPostAsync(HttpContext context, IAntiforgery antiforgery)
     {
         try
         {

@@ -1,4 +1,6 @@
 using HostedMail.Core.Security;
+using HostedMail.Identity.OAuth.Grants;
+using HostedMail.Identity.OAuth.Registration;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -35,6 +37,12 @@ public static class OAuthServerExtensions
             db.UseNpgsql(connectionString);
             db.UseOpenIddict();
         });
+        services.AddDbContext<OAuthRecordsDbContext>(db => db.UseNpgsql(connectionString));
+        var registration = ClientRegistrationOptions.FromConfiguration(configuration);
+        services.AddSingleton(registration);
+        services.AddScoped<OAuthGrants>();
+        services.AddScoped<ClientApprovals>();
+        services.AddSingleton<IOAuthGrantRevoker, OAuthGrantRevoker>();
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, SigningKeyConfiguration>();
         services.AddSingleton<IMailAccessTokenValidator, MailAccessTokenValidator>();
@@ -85,6 +93,7 @@ public static class OAuthServerExtensions
                     .AllowDeviceAuthorizationFlow();
                 server.RequireProofKeyForCodeExchange();
                 server.RegisterScopes(OAuthServerOptions.MailScope, Scopes.OfflineAccess);
+                ClientRegistrationEndpoints.Advertise(server, options.Issuer, registration);
                 // Access tokens are signed JWTs (RFC 9068) the mail protocols check themselves;
                 // codes, refresh tokens and device codes stay encrypted.
                 server.DisableAccessTokenEncryption();
@@ -122,6 +131,8 @@ public static class OAuthServerExtensions
         }
 
         AuthorizationPages.Map(app);
+        ClientRegistrationEndpoints.Map(app);
+        GrantPages.Map(app);
         return app;
     }
 }

@@ -116,6 +116,7 @@ internal static class ClientConfigEndpoints
             new XElement(OutlookResponse + "AuthRequired", "on"));
         var doc = new XElement(AutodiscoverResponse + "Autodiscover",
             new XElement(OutlookResponse + "Response",
+                OAuthNote(http),
                 new XElement(OutlookResponse + "Account",
                     new XElement(OutlookResponse + "AccountType", "email"),
                     new XElement(OutlookResponse + "Action", "settings"),
@@ -149,7 +150,18 @@ internal static class ClientConfigEndpoints
         return null;
     }
 
-    private static async Task<IResult> AppleAsync(IDomainStore domains, PortalOptions options, string? emailaddress, CancellationToken ct)
+    /// <summary>
+    /// Neither Outlook's autodiscover (MS-OXDSCLI: AuthPackage names only Exchange schemes) nor
+    /// Apple's com.apple.mail.managed payload (IncomingMailServerAuthentication has no OAuth value)
+    /// can express OAuth for IMAP, POP3 and SMTP; a comment tells a person reading the file where
+    /// the OAuth server is (docs/oauth.md). Null when this service runs none.
+    /// </summary>
+    private static XComment? OAuthNote(HttpContext http) =>
+        http.RequestServices.GetService<OAuthServerOptions>()?.Issuer is { } issuer
+            ? new XComment($" OAuth 2.0 (SASL XOAUTH2 and OAUTHBEARER) is offered too; this format cannot describe it. Discovery: {new Uri(issuer, ".well-known/openid-configuration").AbsoluteUri} ")
+            : null;
+
+    private static async Task<IResult> AppleAsync(HttpContext http, IDomainStore domains, PortalOptions options, string? emailaddress, CancellationToken ct)
     {
         if (emailaddress is null || MailAddress.TryParse(emailaddress, allowCatchAll: false, out var address) is not null
             || await HostedDomainAsync(domains, address!.Domain, ct) is null)
@@ -181,6 +193,7 @@ internal static class ClientConfigEndpoints
             Key("PayloadUUID"), Str(Uuid("payload")),
             Key("PayloadVersion"), new XElement("integer", 1));
         var profile = new XElement("plist", new XAttribute("version", "1.0"),
+            OAuthNote(http),
             new XElement("dict",
                 Key("PayloadContent"), new XElement("array", payload),
                 Key("PayloadDisplayName"), Str("HostedMail: " + address.Value),

@@ -1,4 +1,5 @@
 using HostedMail.Core;
+using HostedMail.Identity.OAuth;
 using HostedMail.Server.Node;
 using HostedMail.Storage.Migrations;
 using Microsoft.Extensions.Configuration;
@@ -31,6 +32,8 @@ internal sealed class CliContext(TextReader input, TextWriter output, TextWriter
         {
             var configuration = NodeConfiguration.Build(Overrides);
             var services = new ServiceCollection().AddHostedMailCore(configuration);
+            // A password set or a mailbox deleted here ends its OAuth grants like in the portal.
+            services.AddHostedMailOAuthGrantRevocation(configuration.ConnectionString());
             // With nodes running, changes go through their grains (CliCluster).
             await using var cluster = await CliCluster.TryConnectAsync(configuration, CancellationToken.None);
             if (cluster is not null)

@@ -8,7 +8,7 @@ namespace HostedMail.IntegrationTests.OAuth;
 /// HTTP allowed on loopback), IMAP and POP3 with implicit TLS, and a plaintext IMAP listener for
 /// the "token over plaintext" probe.
 /// </summary>
-public sealed class OAuthNode : MailNode
+public class OAuthNode : MailNode
 {
     public const int UsernameLockoutThreshold = 25;
 

@@ -1,0 +1,193 @@
+// Issue 15: OAuth 2.0 for mail clients in a real browser against a real node. Chromium signs in on
+// the authorization server's pages and consents; the redirect reaches a loopback listener like a
+// native app's (RFC 8252 section 7.3); the tokens then sign in to IMAP, POP3 and SMTP submission
+// with curl and Python's imaplib, and are refreshed. Then dynamic client registration (RFC 7591):
+// a registered client goes through the same flow, and the abuse cases are refused.
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test, expect, type Page } from '@playwright/test';
+import { baseUrl, visit } from './helpers';
+import { devMailbox, oauthRegistrationsPerHour } from './node';
+
+const mailClientId = 'hostedmail-mail';
+const base64url = (b: Buffer) => b.toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+
+/** A native app's loopback redirect listener: resolves with the first request's query. */
+async function loopbackRedirect(path = '/callback'): Promise<{ uri: string; received: Promise<URLSearchParams>; close: () => void }> {
+  let resolve!: (q: URLSearchParams) => void;
+  const received = new Promise<URLSearchParams>((r) => (resolve = r));
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('You can close this window.');
+    resolve(new URL(req.url ?? '/', 'http://127.0.0.1').searchParams);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return { uri: `http://127.0.0.1:${port}${path}`, received, close: () => server.close() };
+}
+
+/** A POST from a chosen loopback source address (the registration budget is per client address). */
+function postJson(path: string, body: unknown, localAddress: string): Promise<{ status: number; json: Record<string, unknown>; headers: http.IncomingHttpHeaders }> {
+  const url = new URL(path, baseUrl());
+  const data = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : {}, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function token(form: Record<string, string>): Promise<{ status: number; json: Record<string, string> }> {
+  const response = await fetch(`${baseUrl()}/connect/token`, { method: 'POST', body: new URLSearchParams(form) });
+  return { status: response.status, json: await response.json() };
+}
+
+/**
+ * Code + PKCE in the browser: sign in (unless signed in already), consent, and the code from the
+ * loopback redirect (the published client's is `http://127.0.0.1/` on any port, the path exact).
+ */
+async function authorize(page: Page, clientId: string, expectedName: string, signIn: boolean, redirectPath: string): Promise<{ code: string; verifier: string; redirectUri: string }> {
+  const verifier = base64url(randomBytes(32));
+  const challenge = base64url(createHash('sha256').update(verifier).digest());
+  const app = await loopbackRedirect(redirectPath);
+  try {
+    const state = base64url(randomBytes(8));
+    const query = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: app.uri, scope: 'mail offline_access',
+      state, code_challenge: challenge, code_challenge_method: 'S256' });
+    await page.goto(`${baseUrl()}/connect/authorize?${query}`);
+    if (signIn) {
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sign in to your mailbox');
+      await page.getByLabel('Email address').fill(devMailbox.address);
+      await page.getByLabel('Password').fill(devMailbox.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    }
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Allow access?');
+    await expect(page.getByText(expectedName)).toBeVisible();
+    await expect(page.getByText(devMailbox.address)).toBeVisible();
+    // The consent form's answer is a redirect to the app: the page's CSP must allow it (form-action).
+    await page.getByRole('button', { name: 'Allow' }).click();
+    const received = await app.received;
+    expect(received.get('state')).toBe(state);
+    expect(received.get('error')).toBeNull();
+    return { code: received.get('code')!, verifier, redirectUri: app.uri };
+  } finally {
+    app.close();
+  }
+}
+
+function curl(args: string[], input?: string): string {
+  return execFileSync('curl', ['-sS', '--max-time', '30', '-k', '--ssl-reqd', ...args], { encoding: 'utf8', input });
+}
+
+function imapList(accessToken: string, mechanism: 'XOAUTH2' | 'OAUTHBEARER'): string {
+  // STARTTLS on the IMAP listener: bearer mechanisms are offered only over TLS.
+  return curl(['--login-options', `AUTH=${mechanism}`, '--user', `${devMailbox.address}:`, '--oauth2-bearer', accessToken,
+    `imap://127.0.0.1:${process.env.E2E_IMAP_PORT}/`]);
+}
+
+test('a mail client gets tokens through the browser and uses them for IMAP, POP3 and SMTP', async ({ page }, info) => {
+  const { code, verifier, redirectUri } = await authorize(page, mailClientId, 'Mail clients', true, '/');
+  const exchanged = await token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: mailClientId, code_verifier: verifier });
+  expect(exchanged.status, JSON.stringify(exchanged.json)).toBe(200);
+  const access = exchanged.json.access_token;
+  expect(exchanged.json.scope.split(' ')).toContain('mail');
+
+  expect(imapList(access, 'XOAUTH2')).toContain('INBOX');
+  expect(imapList(access, 'OAUTHBEARER')).toContain('INBOX');
+  curl(['--login-options', 'AUTH=XOAUTH2', '--user', `${devMailbox.address}:`, '--oauth2-bearer', access, `pop3://127.0.0.1:${process.env.E2E_POP3_PORT}/`]);
+  const subject = `oauth e2e ${info.project.name} ${Date.now()}`;
+  curl(['--login-options', 'AUTH=XOAUTH2', '--user', `${devMailbox.address}:`, '--oauth2-bearer', access,
+    '--mail-from', devMailbox.address, '--mail-rcpt', devMailbox.address, '-T', '-', `smtp://127.0.0.1:${process.env.E2E_SUBMISSION_PORT}`],
+    `From: ${devMailbox.address}\r\nTo: ${devMailbox.address}\r\nSubject: ${subject}\r\n\r\nsent with a bearer token from the browser flow\r\n`);
+
+  const python = `
+import imaplib, ssl, sys
+port, user, token = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+context = ssl.create_default_context()
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
+imap = imaplib.IMAP4("127.0.0.1", port)
+imap.starttls(ssl_context=context)
+typ, _ = imap.authenticate("XOAUTH2", lambda _: f"user={user}\\x01auth=Bearer {token}\\x01\\x01".encode())
+print(typ, imap.select("INBOX")[0])
+try:
+    other = imaplib.IMAP4("127.0.0.1", port)
+    other.starttls(ssl_context=context)
+    other.authenticate("XOAUTH2", lambda _: f"user=someone-else@ops.test\\x01auth=Bearer {token}\\x01\\x01".encode())
+    print("WRONG-USER-ACCEPTED")
+except imaplib.IMAP4.error:
+    print("other user refused")
+`;
+  const out = execFileSync('python3', ['-c', python, process.env.E2E_IMAP_PORT!, devMailbox.address, access], { encoding: 'utf8' });
+  expect(out).toContain('OK OK');
+  expect(out).toContain('other user refused');
+
+  // Refresh: a new pair; the new access token works, the spent refresh token is refused.
+  const refreshed = await token({ grant_type: 'refresh_token', refresh_token: exchanged.json.refresh_token, client_id: mailClientId });
+  expect(refreshed.status, JSON.stringify(refreshed.json)).toBe(200);
+  expect(refreshed.json.refresh_token).not.toBe(exchanged.json.refresh_token);
+  expect(imapList(refreshed.json.access_token, 'XOAUTH2')).toContain('INBOX');
+
+  // The user's own list of connected apps, on the authorization server (still signed in).
+  await page.goto(`${baseUrl()}/connect/grants`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Connected apps');
+  await expect(page.getByText('Mail clients (Thunderbird').first()).toBeVisible();
+  await visit(page, info, 'oauth-connected-apps');
+
+  // Presenting the spent refresh token again is theft (RFC 9700 section 4.14.2): refused, and the chain ends.
+  const reused = await token({ grant_type: 'refresh_token', refresh_token: exchanged.json.refresh_token, client_id: mailClientId });
+  expect(reused.json.error).toBe('invalid_grant');
+  expect(() => imapList(refreshed.json.access_token, 'XOAUTH2')).toThrow();
+});
+
+test('a dynamically registered native client signs in with its own client id; abuse is refused', async ({ page }, info) => {
+  // Each project (language) runs this once against the same node: its own source addresses.
+  const net = info.project.name === 'en' ? '127.0.2' : '127.0.3';
+  const app = await loopbackRedirect();
+  app.close();
+  const registered = await postJson('/connect/register', {
+    client_name: 'E2E Mail', redirect_uris: [app.uri], token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], scope: 'mail offline_access',
+  }, `${net}.1`);
+  expect(registered.status, JSON.stringify(registered.json)).toBe(201);
+  const clientId = registered.json.client_id as string;
+  expect(registered.json.registration_access_token).toBeTruthy();
+
+  // Any loopback port matches the registered one (RFC 8252 section 7.3).
+  const { code, verifier, redirectUri } = await authorize(page, clientId, 'E2E Mail (unverified app)', true, '/callback');
+  const exchanged = await token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: clientId, code_verifier: verifier });
+  expect(exchanged.status, JSON.stringify(exchanged.json)).toBe(200);
+  expect(imapList(exchanged.json.access_token, 'XOAUTH2')).toContain('INBOX');
+  const refreshed = await token({ grant_type: 'refresh_token', refresh_token: exchanged.json.refresh_token, client_id: clientId });
+  expect(refreshed.status).toBe(200);
+
+  // A confidential client, a plain-http redirect off the loopback interface, an implicit grant.
+  const confidential = await postJson('/connect/register', { redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'client_secret_basic' }, `${net}.2`);
+  expect(confidential.status).toBe(400);
+  expect(confidential.json.error).toBe('invalid_client_metadata');
+  const remote = await postJson('/connect/register', { redirect_uris: ['http://mail-app.example/cb'], token_endpoint_auth_method: 'none' }, `${net}.2`);
+  expect(remote.status).toBe(400);
+  expect(remote.json.error).toBe('invalid_redirect_uri');
+  const implicit = await postJson('/connect/register', { redirect_uris: ['http://127.0.0.1/cb'], grant_types: ['implicit'] }, `${net}.2`);
+  expect(implicit.json.error).toBe('invalid_client_metadata');
+
+  // A flood from one address: the budget, then 429 with Retry-After; another address still registers.
+  const statuses: number[] = [];
+  let limited: Awaited<ReturnType<typeof postJson>> | undefined;
+  for (let i = 0; i < oauthRegistrationsPerHour + 1 && !limited; i++) {
+    const r = await postJson('/connect/register', { redirect_uris: ['com.example.flood:/cb'], token_endpoint_auth_method: 'none' }, `${net}.3`);
+    statuses.push(r.status);
+    if (r.status === 429) limited = r;
+  }
+  expect(statuses).toEqual([...Array(oauthRegistrationsPerHour).fill(201), 429]);
+  expect(limited!.json.error).toBe('too_many_requests');
+  expect(Number(limited!.headers['retry-after'])).toBeGreaterThan(0);
+  const other = await postJson('/connect/register', { redirect_uris: ['com.example.other:/cb'], token_endpoint_auth_method: 'none' }, `${net}.4`);
+  expect(other.status).toBe(201);
+});
