@@ -80,6 +80,7 @@ public static class PortalExtensions
         AliasEndpoints.Map(api);
         TrackingEndpoints.Map(api);
         BillingEndpoints.Map(api);
+        OAuthClientEndpoints.Map(api);
         app.MapStripeWebhook();
         app.MapOpenApi("/api/{documentName}/openapi.json").AllowAnonymous();
         ClientConfigEndpoints.Map(app);

@@ -38,6 +38,7 @@ public static class OAuthServerExtensions
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, SigningKeyConfiguration>();
         services.AddSingleton<IMailAccessTokenValidator, MailAccessTokenValidator>();
+        ApiOAuth.AddServices(services);
         services.AddHostedService<OAuthClientSeeder>();
         services.AddHostedService<OAuthPruner>();
         services.AddAntiforgery(a =>
@@ -84,6 +85,7 @@ public static class OAuthServerExtensions
                     .AllowRefreshTokenFlow()
                     .AllowDeviceAuthorizationFlow();
                 server.RequireProofKeyForCodeExchange();
+                ApiOAuth.ConfigureServer(server);
                 server.RegisterScopes(OAuthServerOptions.MailScope, Scopes.OfflineAccess);
                 // Access tokens are signed JWTs (RFC 9068) the mail protocols check themselves;
                 // codes, refresh tokens and device codes stay encrypted.
