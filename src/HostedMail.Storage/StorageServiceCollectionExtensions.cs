@@ -35,6 +35,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<HostedMail.Core.Accounts.IAccountStore, PostgresAccountStore>();
         services.AddSingleton<HostedMail.Core.ApiTokens.IApiTokenStore, PostgresApiTokenStore>();
         services.AddSingleton<HostedMail.Core.OAuth.ITenantOAuthClientStore, PostgresTenantOAuthClientStore>();
+        services.AddSingleton<HostedMail.Core.OAuth.ITenantIdentityProviderStore, PostgresTenantIdentityProviderStore>();
         services.AddSingleton<HostedMail.Core.AppPasswords.IAppPasswordStore, PostgresAppPasswordStore>();
         services.AddSingleton<HostedMail.Core.Directory.ITenantDirectoryStore, PostgresTenantDirectoryStore>();
         services.AddSingleton<IDomainHealthStore, PostgresDomainHealthStore>();

@@ -130,6 +130,20 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
         return result;
     }
 
+    /// <summary>
+    /// Records a sign-in through the tenant's own identity provider (the OAuth authorization pages'
+    /// single sign-on): the provider checked the person, so no password or second factor here; the
+    /// caller has checked that the membership is confirmed and the address is in a verified domain
+    /// of the tenant. No portal session is made.
+    /// </summary>
+    public async Task RecordFederatedSignInAsync(PortalUser user, string issuer, IPAddress? remoteAddress, CancellationToken cancellationToken = default)
+    {
+        await store.ResetFailedLoginsAsync(user.TenantId, user.UserId, cancellationToken);
+        await store.RecordSignInAsync(user.TenantId, user.UserId,
+            new AuditEntry(user.TenantId, new Actor("user:" + user.Email, remoteAddress), "user.login", user.Email,
+                new Dictionary<string, string> { ["second_factor"] = "identity-provider", ["via"] = "oauth", ["issuer"] = issuer }), cancellationToken);
+    }
+
     /// <summary>Every check of a login; on success the user (no session yet) and the second factor used.</summary>
     private async Task<(LoginResult Result, string SecondFactor)> CheckLoginAsync(LoginRequest request, CancellationToken cancellationToken)
     {
