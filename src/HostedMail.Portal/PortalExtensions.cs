@@ -81,6 +81,7 @@ public static class PortalExtensions
         TrackingEndpoints.Map(api);
         BillingEndpoints.Map(api);
         OAuthClientEndpoints.Map(api);
+        IdentityProviderEndpoints.Map(api);
         app.MapStripeWebhook();
         app.MapOpenApi("/api/{documentName}/openapi.json").AllowAnonymous();
         ClientConfigEndpoints.Map(app);

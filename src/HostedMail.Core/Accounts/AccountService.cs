@@ -138,7 +138,6 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
     /// </summary>
     public async Task RecordFederatedSignInAsync(PortalUser user, string issuer, IPAddress? remoteAddress, CancellationToken cancellationToken = default)
     {
-        await store.ResetFailedLoginsAsync(user.TenantId, user.UserId, cancellationToken);
         await store.RecordSignInAsync(user.TenantId, user.UserId,
             new AuditEntry(user.TenantId, new Actor("user:" + user.Email, remoteAddress), "user.login", user.Email,
                 new Dictionary<string, string> { ["second_factor"] = "identity-provider", ["via"] = "oauth", ["issuer"] = issuer }), cancellationToken);

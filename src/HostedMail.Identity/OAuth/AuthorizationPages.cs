@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Claims;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Security;
+using HostedMail.Identity.Federation;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -40,6 +41,7 @@ internal static class AuthorizationPages
         app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], AuthorizeAsync).AllowAnonymous().ExcludeFromDescription();
         app.MapPost(LoginPath, LoginAsync).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery();
         PortalSignInPage.Map(app);
+        FederationPages.Map(app);
         app.MapMethods("/connect/verify", [HttpMethods.Get, HttpMethods.Post], VerifyAsync).AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/connect/verified", () => new OAuthPage("Device connected").Heading("Device connected")
             .Paragraph("You can close this page and return to your device.").Result()).AllowAnonymous().ExcludeFromDescription();
@@ -175,14 +177,19 @@ internal static class AuthorizationPages
             await limiter.RecordSuccessAsync(addressKey, username, context.RequestAborted);
         }
 
-        var mailbox = login.Mailbox;
+        await SignInMailboxAsync(context, login.Mailbox);
+        return Results.Redirect(returnUrl);
+    }
+
+    /// <summary>Sets the sign-in cookie for a mailbox (after its password, or its tenant's single sign-on).</summary>
+    internal static async Task SignInMailboxAsync(HttpContext context, Mailbox mailbox)
+    {
         var identity = new ClaimsIdentity(OAuthServerExtensions.SignInScheme, Claims.Name, Claims.Role);
         identity.AddClaim(new Claim(Claims.Subject, mailbox.Address));
         identity.AddClaim(new Claim(Claims.Name, mailbox.Address));
         identity.AddClaim(new Claim(OAuthServerOptions.TenantClaim, mailbox.TenantId.ToString(CultureInfo.InvariantCulture)));
         identity.AddClaim(new Claim(OAuthServerOptions.MailboxClaim, mailbox.MailboxId.ToString(CultureInfo.InvariantCulture)));
         await context.SignInAsync(OAuthServerExtensions.SignInScheme, new ClaimsPrincipal(identity));
-        return Results.Redirect(returnUrl);
     }
 
     private static async Task<IResult> VerifyAsync(HttpContext context, IAntiforgery antiforgery, IOpenIddictApplicationManager applications)
@@ -279,6 +286,7 @@ internal static class AuthorizationPages
             .Field("Password", "password", "password", autocomplete: "current-password", autofocus: !string.IsNullOrEmpty(username))
             .Button("Sign in").FormEnd()
             .Paragraph("Use your mailbox password, not an app password.", "muted")
+            .SingleSignOnForm(Token(context, antiforgery), returnUrl, portal: false)
             .Result(status);
 
     internal static string Token(HttpContext context, IAntiforgery antiforgery) => antiforgery.GetAndStoreTokens(context).RequestToken ?? string.Empty;

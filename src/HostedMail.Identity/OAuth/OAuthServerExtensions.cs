@@ -39,6 +39,7 @@ public static class OAuthServerExtensions
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, SigningKeyConfiguration>();
         services.AddSingleton<IMailAccessTokenValidator, MailAccessTokenValidator>();
         ApiOAuth.AddServices(services);
+        Federation.FederationExtensions.AddServices(services, options);
         services.AddHostedService<OAuthClientSeeder>();
         services.AddHostedService<OAuthPruner>();
         services.AddAntiforgery(a =>

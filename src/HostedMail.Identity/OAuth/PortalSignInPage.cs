@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using HostedMail.Core.Accounts;
 using HostedMail.Core.Security;
+using HostedMail.Identity.Federation;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -40,6 +41,7 @@ internal static class PortalSignInPage
             .Raw("<label>or a recovery code<input name=\"recovery_code\" type=\"text\" autocomplete=\"off\"></label>\n")
             .Button("Sign in").FormEnd()
             .Paragraph("Use your HostedMail portal account, not a mailbox password.", "muted")
+            .SingleSignOnForm(AuthorizationPages.Token(context, antiforgery), returnUrl, portal: true)
             .Result(status);
 
     private static async Task<IResult> LoginAsync(HttpContext context, IAntiforgery antiforgery, IServiceProvider services)
@@ -112,7 +114,13 @@ internal static class PortalSignInPage
             await limiter.RecordSuccessAsync(addressKey, loginKey, context.RequestAborted);
         }
 
-        var user = result.User!;
+        await SignInAsync(context, result.User!);
+        return Results.Redirect(returnUrl);
+    }
+
+    /// <summary>Sets the sign-in cookie for a portal user (after the password and second factor, or the tenant's single sign-on).</summary>
+    internal static async Task SignInAsync(HttpContext context, PortalUser user)
+    {
         var identity = new ClaimsIdentity(OAuthServerExtensions.SignInScheme, Claims.Name, Claims.Role);
         identity.AddClaim(new Claim(Claims.Subject, ApiOAuth.PortalSubject(user.TenantId, user.UserId)));
         identity.AddClaim(new Claim(Claims.Name, user.Email));
@@ -120,7 +128,6 @@ internal static class PortalSignInPage
         identity.AddClaim(new Claim(ApiOAuth.UserClaim, user.UserId.ToString(CultureInfo.InvariantCulture)));
         identity.AddClaim(new Claim(ApiOAuth.KindClaim, ApiOAuth.PortalUserKind));
         await context.SignInAsync(OAuthServerExtensions.SignInScheme, new ClaimsPrincipal(identity));
-        return Results.Redirect(returnUrl);
     }
 
     private static string? Optional(Microsoft.Extensions.Primitives.StringValues value) =>

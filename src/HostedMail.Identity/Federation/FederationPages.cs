@@ -1,0 +1,165 @@
+using HostedMail.Core.Accounts;
+using HostedMail.Core.Mailboxes;
+using HostedMail.Identity.OAuth;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenIddict.Abstractions;
+using OpenIddict.Client.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace HostedMail.Identity.Federation;
+
+/// <summary>
+/// Single sign-on on the authorization pages: the person gives an address, is sent to the
+/// provider of the tenant that has verified the address's domain (OpenIddict's client: code flow
+/// with PKCE, state and nonce), and on the way back is linked to that tenant's existing mailbox or
+/// portal user with the same address, never to anyone in another tenant.
+/// </summary>
+internal static class FederationPages
+{
+    // Implementation notes:
+    // - Linking needs all of: the provider says email_verified=true; the address's domain is a
+    //   verified domain of the provider's tenant (read now, not at the start); a mailbox that may log
+    //   in, or a confirmed portal membership, with that address in that tenant. Nothing is created.
+    // - The tenant comes from the registration in the state token (encrypted and signed with the
+    //   node's keys, redeemed once), never from the request; OpenIddict checks the state, the
+    //   request-forgery cookie, the issuer (RFC 9207 "iss" and the id token's "iss"), the nonce
+    //   and the id token's signature and audience.
+    // - A federated portal sign-in asks for no TOTP here: the tenant's provider decides how people
+    //   prove who they are. The audit entry says it was the provider.
+    public const string StartPath = "/connect/federation/start";
+    public const string CallbackPath = "/connect/federation/callback";
+
+    private const string ReturnItem = "hm_return";
+    private const string KindItem = "hm_kind";
+    private const string PortalKind = "portal";
+
+    public static void Map(WebApplication app)
+    {
+        app.MapPost(StartPath, StartAsync).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery();
+        app.MapMethods(CallbackPath, [HttpMethods.Get, HttpMethods.Post], CallbackAsync).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery();
+    }
+
+    /// <summary>The single sign-on form under a sign-in form: an address, then the tenant's own provider.</summary>
+    internal static OAuthPage SingleSignOnForm(this OAuthPage page, string csrfToken, string returnUrl, bool portal) =>
+        page.Paragraph("Or sign in with your organisation's own sign-in page (single sign-on):", "muted")
+            .FormStart(StartPath, "post", csrfToken)
+            .Hidden("return_url", returnUrl)
+            .Hidden("kind", portal ? PortalKind : "mailbox")
+            .Field("Email address", "email", "email", null, "username")
+            .Button("Continue with single sign-on", secondary: true)
+            .FormEnd();
+
+    private static async Task<IResult> StartAsync(HttpContext context, IAntiforgery antiforgery, IServiceProvider services, ILoggerFactory loggers)
+    {
+        if (!context.Request.HasFormContentType)
+        {
+            return AuthorizationPages.BadRequest("Expected a form.");
+        }
+
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var returnUrl = form["return_url"].ToString();
+        if (!AuthorizationPages.IsOwnReturnUrl(returnUrl))
+        {
+            return AuthorizationPages.BadRequest("Invalid return address.");
+        }
+
+        if (!await AuthorizationPages.IsValidPostAsync(context, antiforgery))
+        {
+            return AuthorizationPages.BadRequest("The form expired. Start the sign-in again from your application.");
+        }
+
+        var email = form["email"].ToString().Trim();
+        var federation = services.GetRequiredService<TenantFederationService>();
+        if (email.Length > 320 || await federation.FindForAddressAsync(email, context.RequestAborted) is not { } provider)
+        {
+            return Refused(StatusCodes.Status404NotFound, "No single sign-on is set up for that address. Go back and sign in with your password.");
+        }
+
+        var properties = new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictClientAspNetCoreConstants.Properties.RegistrationId] = FederationClientService.RegistrationId(provider.TenantId),
+            [OpenIddictClientAspNetCoreConstants.Properties.LoginHint] = email,
+            [ReturnItem] = returnUrl,
+            [KindItem] = form["kind"] == PortalKind ? PortalKind : "mailbox",
+        })
+        {
+            RedirectUri = returnUrl,
+        };
+        try
+        {
+            await context.ChallengeAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme, properties);
+            return Results.Empty;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The provider's discovery document could not be read, or it names another issuer than
+            // the one the tenant configured (OIDC Discovery section 4.3).
+            FederationLog.FederationStartFailed(loggers.CreateLogger(typeof(FederationPages)), provider.TenantId, ex);
+            return Refused(StatusCodes.Status502BadGateway, "Your organisation's sign-in service could not be reached or is set up wrongly. Ask your administrator.");
+        }
+    }
+
+    private static async Task<IResult> CallbackAsync(HttpContext context, IServiceProvider services, ILoggerFactory loggers)
+    {
+        var result = await context.AuthenticateAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
+        if (!result.Succeeded || result.Principal is not { } principal || result.Properties is not { } properties)
+        {
+            FederationLog.FederationCallbackRefused(loggers.CreateLogger(typeof(FederationPages)), result.Failure?.Message ?? "no principal");
+            return Refused(StatusCodes.Status400BadRequest, "The sign-in with your organisation did not complete: it was refused, expired or not started here. Start again from your application.");
+        }
+
+        var tenantId = FederationClientService.TenantOf(principal.GetClaim(Claims.Private.RegistrationId));
+        var returnUrl = properties.Items.TryGetValue(ReturnItem, out var r) ? r : null;
+        if (tenantId is not { } tenant || returnUrl is null || !AuthorizationPages.IsOwnReturnUrl(returnUrl))
+        {
+            return Refused(StatusCodes.Status400BadRequest, "The sign-in with your organisation did not complete. Start again from your application.");
+        }
+
+        var email = principal.GetClaim(Claims.Email)?.Trim().ToLowerInvariant();
+        if (string.IsNullOrEmpty(email) || !string.Equals(principal.GetClaim(Claims.EmailVerified), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            return Refused(StatusCodes.Status403Forbidden, "Your organisation's sign-in did not confirm a verified email address.");
+        }
+
+        var federation = services.GetRequiredService<TenantFederationService>();
+        if (!await federation.IsInVerifiedDomainAsync(tenant, email, context.RequestAborted))
+        {
+            return Refused(StatusCodes.Status403Forbidden, "That address is not in a verified domain of your organisation.");
+        }
+
+        var portal = properties.Items.TryGetValue(KindItem, out var kind) && kind == PortalKind;
+        if (portal)
+        {
+            var accounts = services.GetRequiredService<AccountService>();
+            var user = (await accounts.FindMembershipsAsync(email, context.RequestAborted)).FirstOrDefault(m => m.TenantId == tenant && m.EmailConfirmedAt is not null);
+            if (user is null)
+            {
+                return Refused(StatusCodes.Status403Forbidden, "There is no portal account with that address in your organisation.");
+            }
+
+            var issuer = (await federation.GetAsync(tenant, context.RequestAborted))?.Issuer ?? "unknown";
+            await accounts.RecordFederatedSignInAsync(user, issuer, context.Connection.RemoteIpAddress, context.RequestAborted);
+            await PortalSignInPage.SignInAsync(context, user);
+        }
+        else
+        {
+            var mailbox = await services.GetRequiredService<MailboxService>().FindLoginAsync(email, context.RequestAborted);
+            if (mailbox is null || mailbox.TenantId != tenant)
+            {
+                return Refused(StatusCodes.Status403Forbidden, "There is no mailbox with that address in your organisation, or it cannot sign in.");
+            }
+
+            await AuthorizationPages.SignInMailboxAsync(context, mailbox);
+        }
+
+        return Results.Redirect(returnUrl);
+    }
+
+    private static IResult Refused(int status, string message) =>
+        new OAuthPage("Single sign-on").Heading("Single sign-on failed").Error(message).Result(status);
+}
