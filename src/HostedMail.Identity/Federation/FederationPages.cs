@@ -44,15 +44,14 @@ internal static class FederationPages
         app.MapMethods(CallbackPath, [HttpMethods.Get, HttpMethods.Post], CallbackAsync).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery();
     }
 
-    /// <summary>The single sign-on form under a sign-in form: an address, then the tenant's own provider.</summary>
-    internal static OAuthPage SingleSignOnForm(this OAuthPage page, string csrfToken, string returnUrl, bool portal) =>
-        page.Paragraph("Or sign in with your organisation's own sign-in page (single sign-on):", "muted")
-            .FormStart(StartPath, "post", csrfToken)
-            .Hidden("return_url", returnUrl)
-            .Hidden("kind", portal ? PortalKind : "mailbox")
-            .Field("Email address", "email", "email", null, "username")
-            .Button("Continue with single sign-on", secondary: true)
-            .FormEnd();
+    /// <summary>
+    /// The single sign-on button inside a sign-in form: it sends the same form (the address, the
+    /// return address, the anti-forgery token) to <see cref="StartPath"/> instead, without the
+    /// password (HTML <c>formaction</c> and <c>formnovalidate</c>: no script needed).
+    /// </summary>
+    internal static OAuthPage SingleSignOnButton(this OAuthPage page, bool portal) =>
+        page.Raw("<button class=\"secondary\" type=\"submit\" formaction=\"" + StartPath + "\" formnovalidate name=\"sso\" value=\"")
+            .Raw(portal ? PortalKind : "mailbox").Raw("\">Use single sign-on</button>\n");
 
     private static async Task<IResult> StartAsync(HttpContext context, IAntiforgery antiforgery, IServiceProvider services, ILoggerFactory loggers)
     {
@@ -73,11 +72,11 @@ internal static class FederationPages
             return AuthorizationPages.BadRequest("The form expired. Start the sign-in again from your application.");
         }
 
-        var email = form["email"].ToString().Trim();
+        var email = form["username"].ToString().Trim();
         var federation = services.GetRequiredService<TenantFederationService>();
         if (email.Length > 320 || await federation.FindForAddressAsync(email, context.RequestAborted) is not { } provider)
         {
-            return Refused(StatusCodes.Status404NotFound, "No single sign-on is set up for that address. Go back and sign in with your password.");
+            return Refused(StatusCodes.Status404NotFound, "No single sign-on is set up for that address's domain. Go back and sign in with your password.");
         }
 
         var properties = new AuthenticationProperties(new Dictionary<string, string?>
@@ -85,7 +84,7 @@ internal static class FederationPages
             [OpenIddictClientAspNetCoreConstants.Properties.RegistrationId] = FederationClientService.RegistrationId(provider.TenantId),
             [OpenIddictClientAspNetCoreConstants.Properties.LoginHint] = email,
             [ReturnItem] = returnUrl,
-            [KindItem] = form["kind"] == PortalKind ? PortalKind : "mailbox",
+            [KindItem] = form["sso"] == PortalKind ? PortalKind : "mailbox",
         })
         {
             RedirectUri = returnUrl,

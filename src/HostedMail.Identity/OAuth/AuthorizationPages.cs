@@ -284,9 +284,8 @@ internal static class AuthorizationPages
             .Hidden("return_url", returnUrl)
             .Field("Email address", "username", "email", username, "username", autofocus: string.IsNullOrEmpty(username))
             .Field("Password", "password", "password", autocomplete: "current-password", autofocus: !string.IsNullOrEmpty(username))
-            .Button("Sign in").FormEnd()
-            .Paragraph("Use your mailbox password, not an app password.", "muted")
-            .SingleSignOnForm(Token(context, antiforgery), returnUrl, portal: false)
+            .Button("Sign in").SingleSignOnButton(portal: false).FormEnd()
+            .Paragraph("Use your mailbox password, not an app password. Single sign-on: give your address only, if your organisation connected its own sign-in service.", "muted")
             .Result(status);
 
     internal static string Token(HttpContext context, IAntiforgery antiforgery) => antiforgery.GetAndStoreTokens(context).RequestToken ?? string.Empty;

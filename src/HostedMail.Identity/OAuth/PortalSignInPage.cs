@@ -39,9 +39,8 @@ internal static class PortalSignInPage
             .Field("Password", "password", "password", autocomplete: "current-password", autofocus: !string.IsNullOrEmpty(email))
             .Raw("<label>Authentication code (if two-factor authentication is on)<input name=\"totp_code\" type=\"text\" inputmode=\"numeric\" autocomplete=\"one-time-code\"></label>\n")
             .Raw("<label>or a recovery code<input name=\"recovery_code\" type=\"text\" autocomplete=\"off\"></label>\n")
-            .Button("Sign in").FormEnd()
-            .Paragraph("Use your HostedMail portal account, not a mailbox password.", "muted")
-            .SingleSignOnForm(AuthorizationPages.Token(context, antiforgery), returnUrl, portal: true)
+            .Button("Sign in").SingleSignOnButton(portal: true).FormEnd()
+            .Paragraph("Use your HostedMail portal account, not a mailbox password. Single sign-on: give your address only, if your organisation connected its own sign-in service.", "muted")
             .Result(status);
 
     private static async Task<IResult> LoginAsync(HttpContext context, IAntiforgery antiforgery, IServiceProvider services)
