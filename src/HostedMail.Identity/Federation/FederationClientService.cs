@@ -47,7 +47,7 @@ internal sealed class FederationClientService(IServiceProvider provider) : OpenI
         return registration;
     }
 
-    public override ValueTask<OpenIddictClientRegistration> GetClientRegistrationByIssuerAsync(Uri issuer, CancellationToken cancellationToken = default) =>
+    public override ValueTask<OpenIddictClientRegistration> GetClientRegistrationByIssuerAsync(Uri uri, CancellationToken cancellationToken = default) =>
         throw new InvalidOperationException("federation registrations are found by id, never by issuer");
 
     public override ValueTask<OpenIddictClientRegistration> GetClientRegistrationByProviderNameAsync(string name, CancellationToken cancellationToken = default) =>

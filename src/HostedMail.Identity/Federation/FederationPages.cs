@@ -92,7 +92,6 @@ internal static class FederationPages
         try
         {
             await context.ChallengeAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme, properties);
-            return Results.Empty;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -101,6 +100,21 @@ internal static class FederationPages
             FederationLog.FederationStartFailed(loggers.CreateLogger(typeof(FederationPages)), provider.TenantId, ex);
             return Refused(StatusCodes.Status502BadGateway, "Your organisation's sign-in service could not be reached or is set up wrongly. Ask your administrator.");
         }
+
+        // OpenIddict answered with a redirect to the provider. The page's CSP allows forms to post
+        // to this origin only, and browsers apply form-action to a form's redirects too (CSP
+        // Level 3 section 6.3.1): so the way on is a link, which names the provider as well.
+        if (context.Response.StatusCode != StatusCodes.Status302Found || context.Response.Headers.Location.ToString() is not { Length: > 0 } location)
+        {
+            return Results.Empty;
+        }
+
+        context.Response.Headers.Location = default;
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        return new OAuthPage("Single sign-on").Heading("Sign in with " + provider.DisplayName)
+            .Paragraph("Your organisation signs you in on its own page, then sends you back here.")
+            .Raw("<p><a id=\"continue\" href=\"").Text(location).Raw("\">Continue to ").Text(provider.DisplayName).Raw("</a></p>\n")
+            .Result();
     }
 
     private static async Task<IResult> CallbackAsync(HttpContext context, IServiceProvider services, ILoggerFactory loggers)

@@ -90,9 +90,9 @@ internal static class PortalSignInPage
             ? await accounts.SignInWithoutSessionAsync(new LoginRequest(email, password, Optional(form["totp_code"]), Optional(form["recovery_code"]),
                 context.Connection.RemoteIpAddress, context.Request.Headers.UserAgent.ToString()), "oauth", context.RequestAborted)
             : LoginResult.Failed;
-        var (message, status) = result.Status switch
+        (string? message, int status) = result.Status switch
         {
-            LoginStatus.Succeeded => (null, StatusCodes.Status200OK),
+            LoginStatus.Succeeded => ((string?)null, StatusCodes.Status200OK),
             LoginStatus.SecondFactorRequired => ("Enter the code from your authenticator app, or a recovery code.", StatusCodes.Status401Unauthorized),
             LoginStatus.SecondFactorFailed => ("The code is wrong, expired or already used.", StatusCodes.Status401Unauthorized),
             LoginStatus.EmailNotConfirmed => ("Confirm your address with the mailed link first.", StatusCodes.Status403Forbidden),

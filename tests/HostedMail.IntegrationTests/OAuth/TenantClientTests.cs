@@ -146,7 +146,8 @@ public sealed class TenantClientTests(OAuthNode node) : IClassFixture<OAuthNode>
         Assert.Equal("api", defaulted.GetProperty("scope").GetString());
 
         // The published public client cannot use the client credentials grant.
-        var (publicStatus, publicAnswer) = await new OAuthBrowser(node).TokenAsync(("grant_type", "client_credentials"), ("client_id", ApiOAuth.ApiToolsClientId));
+        using var publicBrowser = new OAuthBrowser(node);
+        var (publicStatus, publicAnswer) = await publicBrowser.TokenAsync(("grant_type", "client_credentials"), ("client_id", ApiOAuth.ApiToolsClientId));
         Assert.Equal(HttpStatusCode.BadRequest, publicStatus);
         Assert.Equal("unauthorized_client", publicAnswer.GetProperty("error").GetString());
     }
