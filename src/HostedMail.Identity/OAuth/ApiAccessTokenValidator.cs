@@ -60,12 +60,13 @@ internal sealed class ApiAccessTokenValidator(AccessTokenReader reader, ITenantO
             {
                 case ApiOAuth.PortalUserKind when long.TryParse(claims.FindFirst(ApiOAuth.UserClaim)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var userId):
                     return new ApiAccessTokenCheck(ApiAccessTokenStatus.Valid, tenantId, userId, clientId);
-                case ApiOAuth.ClientKind when clientId is not null:
-                    // The client must still exist and still be this tenant's: its role is read now,
-                    // and a token claiming another tenant than the client's is refused.
-                    var client = await clients.FindAsync(clientId, cancellationToken);
+                case ApiOAuth.ClientKind when claims.FindFirst(Claims.Subject)?.Value is { } subject:
+                    // A client's token names the client as its subject (ClientCredentialsHandler). The
+                    // client must still exist and still be this tenant's: its role is read now, and a
+                    // token claiming another tenant than the client's is refused.
+                    var client = await clients.FindAsync(subject, cancellationToken);
                     return client is not null && client.TenantId == tenantId
-                        ? new ApiAccessTokenCheck(ApiAccessTokenStatus.Valid, tenantId, null, clientId, client.Role)
+                        ? new ApiAccessTokenCheck(ApiAccessTokenStatus.Valid, tenantId, null, client.ClientId, client.Role)
                         : ApiAccessTokenCheck.Invalid;
                 default:
                     return ApiAccessTokenCheck.Invalid;
