@@ -67,6 +67,8 @@ internal sealed class FederationClientService(IServiceProvider provider) : OpenI
             Issuer = issuer,
             ClientId = stored.ClientId,
             ClientSecret = federation.UnprotectSecret(stored),
+            // What OpenIddict's post-configuration would infer for a static registration with a secret.
+            ClientType = ClientTypes.Confidential,
             RedirectUri = federation.RedirectUri,
             ConfigurationEndpoint = configuration,
             Scopes = { Scopes.OpenId, Scopes.Email, Scopes.Profile },
