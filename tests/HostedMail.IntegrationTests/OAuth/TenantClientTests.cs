@@ -149,7 +149,13 @@ public sealed class TenantClientTests(OAuthNode node) : IClassFixture<OAuthNode>
         // The published public client cannot use the client credentials grant.
         using var publicBrowser = new OAuthBrowser(node);
         var (publicStatus, publicAnswer) = await publicBrowser.TokenAsync(("grant_type", "client_credentials"), ("client_id", ApiOAuth.ApiToolsClientId));
+        // Refused before the client type is even looked at: client credentials need a client secret.
         Assert.Equal(HttpStatusCode.BadRequest, publicStatus);
-        Assert.Equal("unauthorized_client", publicAnswer.GetProperty("error").GetString());
+        Assert.Contains(publicAnswer.GetProperty("error").GetString(), new[] { "invalid_request", "unauthorized_client" });
+        Assert.False(publicAnswer.TryGetProperty("access_token", out _));
+        // With a made-up secret the public client is refused for being public.
+        var (secretStatus, secretAnswer) = await publicBrowser.TokenAsync(("grant_type", "client_credentials"), ("client_id", ApiOAuth.ApiToolsClientId), ("client_secret", "guess"));
+        Assert.NotEqual(HttpStatusCode.OK, secretStatus);
+        Assert.Contains(secretAnswer.GetProperty("error").GetString(), new[] { "unauthorized_client", "invalid_client" });
     }
 }
