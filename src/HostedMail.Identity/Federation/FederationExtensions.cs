@@ -1,4 +1,5 @@
 using HostedMail.Identity.OAuth;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OpenIddict.Client;
@@ -21,6 +22,14 @@ internal static class FederationExtensions
             if (!options.RequireHttps)
             {
                 aspNetCore.DisableTransportSecurityRequirement();
+                // Plain HTTP (development and tests on loopback): the request-forgery cookie cannot be
+                // Secure, and browsers drop SameSite=None without Secure; Lax still rides along the
+                // provider's top-level redirect back to the callback.
+                aspNetCore.Configure(o =>
+                {
+                    o.CookieBuilder.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                    o.CookieBuilder.SameSite = SameSiteMode.Lax;
+                });
             }
 
             client.UseSystemNetHttp();

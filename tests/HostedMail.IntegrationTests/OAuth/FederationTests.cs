@@ -16,7 +16,7 @@ public sealed class FederationTests(OAuthNode node) : IClassFixture<OAuthNode>
     private string CallbackUri => node.Issuer + "connect/federation/callback";
 
     /// <summary>A tenant with a verified domain, a mailbox, and the test issuer connected as its provider.</summary>
-    private async Task<(PortalApiAccess.Owner Owner, TestOidcIssuer Issuer)> ConnectAsync(string tenant)
+    private async Task<(PortalApiAccess.Owner Owner, TestOidcIssuer Issuer, string OwnerToken)> ConnectAsync(string tenant)
     {
         var owner = await _api.NewOwnerAsync(tenant, totp: true);
         await node.Cli.OkAsync("domain", "add", tenant + ".example", "--tenant", tenant, "--verified");
@@ -32,7 +32,7 @@ public sealed class FederationTests(OAuthNode node) : IClassFixture<OAuthNode>
         var stored = await node.QueryAsync("SELECT protected_client_secret FROM tenant_identity_providers WHERE tenant_id = @t", ("t", owner.TenantId));
         Assert.False(string.IsNullOrEmpty(stored));
         Assert.DoesNotContain(TestOidcIssuer.ClientSecret, stored!, StringComparison.Ordinal);
-        return (owner, issuer);
+        return (owner, issuer, token);
     }
 
     /// <summary>Presses "Use single sign-on" on the sign-in page <paramref name="html"/>: the provider's authorization URL.</summary>
@@ -65,7 +65,7 @@ public sealed class FederationTests(OAuthNode node) : IClassFixture<OAuthNode>
     [Fact]
     public async Task AMailboxSignsInThroughItsTenantsProviderAndTheTokenWorksForImap()
     {
-        var (_, issuer) = await ConnectAsync("fedmail");
+        var (_, issuer, _) = await ConnectAsync("fedmail");
         await using var _ = issuer;
         issuer.Email = "dave@fedmail.example";
         using var browser = new OAuthBrowser(node);
@@ -93,7 +93,7 @@ public sealed class FederationTests(OAuthNode node) : IClassFixture<OAuthNode>
     [Fact]
     public async Task APortalOwnerSignsInThroughTheProviderForTheApiScopeAndTheSignInIsAudited()
     {
-        var (owner, issuer) = await ConnectAsync("fedportal");
+        var (owner, issuer, _) = await ConnectAsync("fedportal");
         await using var _ = issuer;
         issuer.Email = owner.Email;
         using var browser = new OAuthBrowser(node);
@@ -121,7 +121,7 @@ public sealed class FederationTests(OAuthNode node) : IClassFixture<OAuthNode>
     [Fact]
     public async Task AnAddressTheProviderDoesNotCallVerifiedIsRefused()
     {
-        var (_, issuer) = await ConnectAsync("fedunverified");
+        var (_, issuer, _) = await ConnectAsync("fedunverified");
         await using var _ = issuer;
         issuer.Email = "dave@fedunverified.example";
         issuer.EmailVerified = false;
@@ -139,7 +139,7 @@ public sealed class FederationTests(OAuthNode node) : IClassFixture<OAuthNode>
     [Fact]
     public async Task AnAddressInAnotherTenantsDomainIsNeverLinked()
     {
-        var (_, issuer) = await ConnectAsync("fedcross");
+        var (_, issuer, _) = await ConnectAsync("fedcross");
         await using var _ = issuer;
         // The provider (the tenant's own, so its admin controls it) asserts a mailbox of tenant
         // "other", verified and existing: it must not sign in anywhere.
@@ -162,7 +162,7 @@ public sealed class FederationTests(OAuthNode node) : IClassFixture<OAuthNode>
     [Fact]
     public async Task AnAnswerNamingAnotherIssuerOrCarryingABadStateIsRefused()
     {
-        var (_, issuer) = await ConnectAsync("fedprobe");
+        var (_, issuer, _) = await ConnectAsync("fedprobe");
         await using var _ = issuer;
         issuer.Email = "dave@fedprobe.example";
         using var browser = new OAuthBrowser(node);
@@ -188,9 +188,9 @@ public sealed class FederationTests(OAuthNode node) : IClassFixture<OAuthNode>
     [Fact]
     public async Task OnlyOwnersAndAdminsManageTheProviderAndAClientNever()
     {
-        var (owner, issuer) = await ConnectAsync("fedmanage");
+        // The owner's token from ConnectAsync: a second TOTP sign-in in the same 30 s step would be refused (RFC 6238 section 5.2).
+        var (_, issuer, token) = await ConnectAsync("fedmanage");
         await using var _ = issuer;
-        var token = await _api.ApiAccessTokenAsync(owner);
         var read = await _api.ApiAsync(HttpMethod.Get, "/api/v1/identity-provider", token);
         Assert.Equal(HttpStatusCode.OK, read.Status);
         Assert.Equal(issuer.Issuer, JsonDocument.Parse(read.Body).RootElement.GetProperty("issuer").GetString());
