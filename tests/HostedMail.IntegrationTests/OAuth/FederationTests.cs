@@ -179,10 +179,14 @@ public sealed class FederationTests(OAuthNode node) : IClassFixture<OAuthNode>
         // A made-up state, and a real state in another browser (no request-forgery cookie).
         Assert.Equal(HttpStatusCode.BadRequest, (await browser.Http.GetAsync(CallbackUri + "?code=abc&state=not-a-state")).StatusCode);
         using var other = new OAuthBrowser(node);
-        var fresh = await AtProviderAsync(browser, await StartAsync(browser, login.Html, "dave@fedprobe.example"), issuer);
-        Assert.Equal(HttpStatusCode.BadRequest, (await other.Http.GetAsync(fresh)).StatusCode);
-        // The genuine answer in its own browser still works: the probes above were refused for what they changed.
-        Assert.Equal(HttpStatusCode.Redirect, (await browser.Http.GetAsync(fresh)).StatusCode);
+        var stolen = await AtProviderAsync(browser, await StartAsync(browser, login.Html, "dave@fedprobe.example"), issuer);
+        Assert.Equal(HttpStatusCode.BadRequest, (await other.Http.GetAsync(stolen)).StatusCode);
+        // OpenIddict redeems a state before it checks the cookie, so a stolen answer is spent for
+        // its owner too (refused again). A new, untouched answer in its own browser signs in: the
+        // probes above were refused for what they changed.
+        Assert.Equal(HttpStatusCode.BadRequest, (await browser.Http.GetAsync(stolen)).StatusCode);
+        var genuine = await AtProviderAsync(browser, await StartAsync(browser, login.Html, "dave@fedprobe.example"), issuer);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.Http.GetAsync(genuine)).StatusCode);
     }
 
     [Fact]
