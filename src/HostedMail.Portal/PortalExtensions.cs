@@ -81,6 +81,8 @@ public static class PortalExtensions
         TrackingEndpoints.Map(api);
         BillingEndpoints.Map(api);
         OAuthEndpoints.Map(api);
+        OAuthClientEndpoints.Map(api);
+        IdentityProviderEndpoints.Map(api);
         app.MapStripeWebhook();
         app.MapOpenApi("/api/{documentName}/openapi.json").AllowAnonymous();
         ClientConfigEndpoints.Map(app);

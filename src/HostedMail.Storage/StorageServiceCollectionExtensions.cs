@@ -34,6 +34,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IServiceDkimKeyStore, PostgresServiceDkimKeyStore>();
         services.AddSingleton<HostedMail.Core.Accounts.IAccountStore, PostgresAccountStore>();
         services.AddSingleton<HostedMail.Core.ApiTokens.IApiTokenStore, PostgresApiTokenStore>();
+        services.AddSingleton<HostedMail.Core.OAuth.ITenantOAuthClientStore, PostgresTenantOAuthClientStore>();
+        services.AddSingleton<HostedMail.Core.OAuth.ITenantIdentityProviderStore, PostgresTenantIdentityProviderStore>();
         services.AddSingleton<HostedMail.Core.AppPasswords.IAppPasswordStore, PostgresAppPasswordStore>();
         services.AddSingleton<HostedMail.Core.Directory.ITenantDirectoryStore, PostgresTenantDirectoryStore>();
         services.AddSingleton<IDomainHealthStore, PostgresDomainHealthStore>();

@@ -94,6 +94,58 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
     /// </summary>
     public async Task<LoginResult> LoginAsync(LoginRequest request, CancellationToken cancellationToken = default)
     {
+        var (result, secondFactor) = await CheckLoginAsync(request, cancellationToken);
+        if (result.Status != LoginStatus.Succeeded)
+        {
+            return result;
+        }
+
+        var user = result.User!;
+        var now = timeProvider.GetUtcNow();
+        var token = SecretTokens.New(32, "hms_");
+        var session = await store.CreateSessionAsync(user.TenantId, user.UserId, SecretTokens.Hash(token), SecretTokens.New(20), now,
+            now + options.SessionIdleTimeout, request.RemoteAddress, Truncate(request.UserAgent, 300),
+            new AuditEntry(user.TenantId, new Actor("user:" + user.Email, request.RemoteAddress), "user.login", user.Email,
+                new Dictionary<string, string> { ["second_factor"] = secondFactor }), cancellationToken);
+        return result with { Session = session, SessionToken = token };
+    }
+
+    /// <summary>
+    /// The same sign-in as <see cref="LoginAsync"/> (password, second factor, lockout counting,
+    /// unconfirmed address refused) for a page that is not the portal, the OAuth authorization
+    /// server's: no portal session is created, and the audit entry says where the sign-in happened
+    /// (<paramref name="via"/>).
+    /// </summary>
+    public async Task<LoginResult> SignInWithoutSessionAsync(LoginRequest request, string via, CancellationToken cancellationToken = default)
+    {
+        var (result, secondFactor) = await CheckLoginAsync(request, cancellationToken);
+        if (result.Status == LoginStatus.Succeeded)
+        {
+            var user = result.User!;
+            await store.RecordSignInAsync(user.TenantId, user.UserId,
+                new AuditEntry(user.TenantId, new Actor("user:" + user.Email, request.RemoteAddress), "user.login", user.Email,
+                    new Dictionary<string, string> { ["second_factor"] = secondFactor, ["via"] = via }), cancellationToken);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Records a sign-in through the tenant's own identity provider (the OAuth authorization pages'
+    /// single sign-on): the provider checked the person, so no password or second factor here; the
+    /// caller has checked that the membership is confirmed and the address is in a verified domain
+    /// of the tenant. No portal session is made.
+    /// </summary>
+    public async Task RecordFederatedSignInAsync(PortalUser user, string issuer, IPAddress? remoteAddress, CancellationToken cancellationToken = default)
+    {
+        await store.RecordSignInAsync(user.TenantId, user.UserId,
+            new AuditEntry(user.TenantId, new Actor("user:" + user.Email, remoteAddress), "user.login", user.Email,
+                new Dictionary<string, string> { ["second_factor"] = "identity-provider", ["via"] = "oauth", ["issuer"] = issuer }), cancellationToken);
+    }
+
+    /// <summary>Every check of a login; on success the user (no session yet) and the second factor used.</summary>
+    private async Task<(LoginResult Result, string SecondFactor)> CheckLoginAsync(LoginRequest request, CancellationToken cancellationToken)
+    {
         var now = timeProvider.GetUtcNow();
         var memberships = await FindMembershipsAsync(request.Email ?? string.Empty, cancellationToken);
         var account = memberships.Count == 0 ? null : memberships[0];
@@ -101,27 +153,27 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
         if (account is null || secrets?.PasswordHash is null)
         {
             hasher.Verify(_dummyHash.Value, request.Password ?? string.Empty);
-            return LoginResult.Failed;
+            return (LoginResult.Failed, "none");
         }
 
         var check = hasher.Verify(secrets.PasswordHash, request.Password ?? string.Empty);
         if (account.LockedUntil is { } locked && locked > now)
         {
             // Checked after hashing so a locked account costs and looks the same as a wrong password.
-            return LoginResult.Failed;
+            return (LoginResult.Failed, "none");
         }
 
         if (check == PasswordCheck.Failed)
         {
             await store.RecordFailedLoginAsync(account.TenantId, account.UserId, options.LockoutThreshold, now + options.LockoutDuration, cancellationToken);
-            return LoginResult.Failed;
+            return (LoginResult.Failed, "none");
         }
 
         // Refused before any session exists, so the audit log never shows a login that was not one.
         var confirmed = memberships.Where(m => m.EmailConfirmedAt is not null).ToList();
         if (confirmed.Count == 0)
         {
-            return new LoginResult(LoginStatus.EmailNotConfirmed, null, null, null, []);
+            return (new LoginResult(LoginStatus.EmailNotConfirmed, null, null, null, []), "none");
         }
 
         // A tenant the account is not a confirmed member of answers like a wrong password: it must
@@ -129,7 +181,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
         var user = request.TenantId is { } wanted ? confirmed.FirstOrDefault(m => m.TenantId == wanted) : confirmed[0];
         if (user is null)
         {
-            return LoginResult.Failed;
+            return (LoginResult.Failed, "none");
         }
 
         var secondFactor = "none";
@@ -138,7 +190,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
             (var second, secondFactor) = await CheckSecondFactorAsync(user, secrets, request.TotpCode, request.RecoveryCode, now, cancellationToken);
             if (second != LoginStatus.Succeeded)
             {
-                return new LoginResult(second, null, null, null, []);
+                return (new LoginResult(second, null, null, null, []), "none");
             }
         }
 
@@ -148,12 +200,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
         }
 
         await store.ResetFailedLoginsAsync(user.TenantId, user.UserId, cancellationToken);
-        var token = SecretTokens.New(32, "hms_");
-        var session = await store.CreateSessionAsync(user.TenantId, user.UserId, SecretTokens.Hash(token), SecretTokens.New(20), now,
-            now + options.SessionIdleTimeout, request.RemoteAddress, Truncate(request.UserAgent, 300),
-            new AuditEntry(user.TenantId, new Actor("user:" + user.Email, request.RemoteAddress), "user.login", user.Email,
-                new Dictionary<string, string> { ["second_factor"] = secondFactor }), cancellationToken);
-        return new LoginResult(LoginStatus.Succeeded, user, session, token, confirmed);
+        return (new LoginResult(LoginStatus.Succeeded, user, null, null, confirmed), secondFactor);
     }
 
     /// <summary>The session and user behind a session cookie; slides the idle expiry, bounded by the maximum lifetime.</summary>

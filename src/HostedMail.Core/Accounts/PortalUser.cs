@@ -96,6 +96,9 @@ public interface IAccountStore
 
     Task ResetFailedLoginsAsync(long tenantId, long userId, CancellationToken cancellationToken);
 
+    /// <summary>Records a sign-in that creates no portal session (the OAuth authorization pages): the audit entry only.</summary>
+    Task RecordSignInAsync(long tenantId, long userId, AuditEntry audit, CancellationToken cancellationToken);
+
     Task SetPendingTotpSecretAsync(long tenantId, long userId, byte[] secret, CancellationToken cancellationToken);
 
     Task EnableTotpAsync(long tenantId, long userId, long acceptedStep, IReadOnlyList<byte[]> recoveryCodeHashes, AuditEntry audit, CancellationToken cancellationToken);

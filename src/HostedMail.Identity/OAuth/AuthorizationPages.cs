@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Claims;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Security;
+using HostedMail.Identity.Federation;
 using HostedMail.Identity.OAuth.Grants;
 using HostedMail.Identity.OAuth.Registration;
 using Microsoft.AspNetCore;
@@ -41,6 +42,8 @@ internal static class AuthorizationPages
         app.MapGet(OAuthPage.StylesheetPath, () => Results.Text(OAuthPage.Stylesheet, "text/css; charset=utf-8")).AllowAnonymous().ExcludeFromDescription();
         app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], AuthorizeAsync).AllowAnonymous().ExcludeFromDescription();
         app.MapPost(LoginPath, LoginAsync).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery();
+        PortalSignInPage.Map(app);
+        FederationPages.Map(app);
         app.MapMethods("/connect/verify", [HttpMethods.Get, HttpMethods.Post], VerifyAsync).AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/connect/verified", () => new OAuthPage("Device connected").Heading("Device connected")
             .Paragraph("You can close this page and return to your device.").Result()).AllowAnonymous().ExcludeFromDescription();
@@ -49,15 +52,26 @@ internal static class AuthorizationPages
     private static async Task<IResult> AuthorizeAsync(HttpContext context, IAntiforgery antiforgery, IOpenIddictApplicationManager applications)
     {
         var request = context.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("not an OpenIddict authorization request");
+        // The api scope acts as a portal account, mail as a mailbox: one token is never both.
+        var forPortal = request.HasScope(ApiOAuth.ApiScope);
+        if (forPortal && request.HasScope(OAuthServerOptions.MailScope))
+        {
+            return Forbid(Errors.InvalidScope, "Ask for the api and mail scopes in separate authorizations.");
+        }
+
         var signedIn = await context.AuthenticateAsync(OAuthServerExtensions.SignInScheme);
-        if (!signedIn.Succeeded || request.HasPromptValue(PromptValues.Login) && !HttpMethods.IsPost(context.Request.Method))
+        if (!signedIn.Succeeded || ApiOAuth.IsPortalUser(signedIn.Principal) != forPortal
+            || request.HasPromptValue(PromptValues.Login) && !HttpMethods.IsPost(context.Request.Method))
         {
             if (request.HasPromptValue(PromptValues.None))
             {
                 return Forbid(Errors.LoginRequired, "The user is not signed in.");
             }
 
-            return LoginPage(context, antiforgery, context.Request.Path + context.Request.QueryString, null, request.LoginHint);
+            var returnUrl = context.Request.Path + context.Request.QueryString;
+            return forPortal
+                ? PortalSignInPage.Page(context, antiforgery, returnUrl, null, request.LoginHint)
+                : LoginPage(context, antiforgery, returnUrl, null, request.LoginHint);
         }
 
         var application = await applications.FindByClientIdAsync(request.ClientId!, context.RequestAborted)
@@ -103,7 +117,8 @@ internal static class AuthorizationPages
 
         var page = new OAuthPage("Allow access")
             .Heading("Allow access?")
-            .Raw("<p><strong>").Text(name).Raw("</strong> wants to use your mailbox <strong>").Text(signedIn.Principal!.GetClaim(Claims.Subject) ?? "")
+            .Raw("<p><strong>").Text(name).Raw(forPortal ? "</strong> wants to act in the portal as <strong>" : "</strong> wants to use your mailbox <strong>")
+            .Text(signedIn.Principal!.GetClaim(Claims.Name) ?? "")
             .Raw("</strong>:</p>\n")
             .List(request.GetScopes().Select(Describe))
             .FormStart("/connect/authorize", "post", Token(context, antiforgery));
@@ -130,7 +145,7 @@ internal static class AuthorizationPages
 
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
         var returnUrl = form["return_url"].ToString();
-        if (!returnUrl.StartsWith("/connect/", StringComparison.Ordinal) || returnUrl.StartsWith("//", StringComparison.Ordinal) || returnUrl.Contains('\\'))
+        if (!IsOwnReturnUrl(returnUrl))
         {
             return BadRequest("Invalid return address.");
         }
@@ -176,21 +191,27 @@ internal static class AuthorizationPages
             await limiter.RecordSuccessAsync(addressKey, username, context.RequestAborted);
         }
 
-        var mailbox = login.Mailbox;
+        await SignInMailboxAsync(context, login.Mailbox);
+        return Results.Redirect(returnUrl);
+    }
+
+    /// <summary>Sets the sign-in cookie for a mailbox (after its password, or its tenant's single sign-on).</summary>
+    internal static async Task SignInMailboxAsync(HttpContext context, Mailbox mailbox)
+    {
         var identity = new ClaimsIdentity(OAuthServerExtensions.SignInScheme, Claims.Name, Claims.Role);
         identity.AddClaim(new Claim(Claims.Subject, mailbox.Address));
         identity.AddClaim(new Claim(Claims.Name, mailbox.Address));
         identity.AddClaim(new Claim(OAuthServerOptions.TenantClaim, mailbox.TenantId.ToString(CultureInfo.InvariantCulture)));
         identity.AddClaim(new Claim(OAuthServerOptions.MailboxClaim, mailbox.MailboxId.ToString(CultureInfo.InvariantCulture)));
         await context.SignInAsync(OAuthServerExtensions.SignInScheme, new ClaimsPrincipal(identity));
-        return Results.Redirect(returnUrl);
     }
 
     private static async Task<IResult> VerifyAsync(HttpContext context, IAntiforgery antiforgery, IOpenIddictApplicationManager applications)
     {
         var signedIn = await context.AuthenticateAsync(OAuthServerExtensions.SignInScheme);
-        if (!signedIn.Succeeded)
+        if (!signedIn.Succeeded || ApiOAuth.IsPortalUser(signedIn.Principal))
         {
+            // Devices get mail access only: a portal sign-in does not approve them.
             return LoginPage(context, antiforgery, context.Request.Path + context.Request.QueryString, null, null);
         }
 
@@ -244,7 +265,7 @@ internal static class AuthorizationPages
     private static ClaimsPrincipal Principal(ClaimsPrincipal signedIn, IEnumerable<string> scopes)
     {
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
-        foreach (var type in new[] { Claims.Subject, Claims.Name, OAuthServerOptions.TenantClaim, OAuthServerOptions.MailboxClaim })
+        foreach (var type in new[] { Claims.Subject, Claims.Name, OAuthServerOptions.TenantClaim, OAuthServerOptions.MailboxClaim, ApiOAuth.KindClaim, ApiOAuth.UserClaim })
         {
             identity.SetClaim(type, signedIn.GetClaim(type));
         }
@@ -255,6 +276,10 @@ internal static class AuthorizationPages
         {
             identity.SetResources(OAuthServerOptions.MailAudience);
         }
+        else if (granted.Contains(ApiOAuth.ApiScope) && ApiOAuth.IsPortalUser(signedIn))
+        {
+            identity.SetResources(ApiOAuth.ApiAudience);
+        }
 
         // Every claim goes into the access token (read by the mail protocols); there is no identity token.
         identity.SetDestinations(_ => [Destinations.AccessToken]);
@@ -264,6 +289,7 @@ internal static class AuthorizationPages
     private static string Describe(string scope) => scope switch
     {
         OAuthServerOptions.MailScope => "Read, send and fetch your mail (IMAP, SMTP, POP3)",
+        ApiOAuth.ApiScope => "Manage your tenant through the portal API, with your role",
         Scopes.OfflineAccess => "Stay signed in (refresh tokens) until you revoke it",
         _ => scope,
     };
@@ -277,11 +303,11 @@ internal static class AuthorizationPages
             .Hidden("return_url", returnUrl)
             .Field("Email address", "username", "email", username, "username", autofocus: string.IsNullOrEmpty(username))
             .Field("Password", "password", "password", autocomplete: "current-password", autofocus: !string.IsNullOrEmpty(username))
-            .Button("Sign in").FormEnd()
-            .Paragraph("Use your mailbox password, not an app password.", "muted")
+            .Button("Sign in").SingleSignOnButton(portal: false).FormEnd()
+            .Paragraph("Use your mailbox password, not an app password. Single sign-on: give your address only, if your organisation connected its own sign-in service.", "muted")
             .Result(status);
 
-    private static string Token(HttpContext context, IAntiforgery antiforgery) => antiforgery.GetAndStoreTokens(context).RequestToken ?? string.Empty;
+    internal static string Token(HttpContext context, IAntiforgery antiforgery) => antiforgery.GetAndStoreTokens(context).RequestToken ?? string.Empty;
 
     internal static async Task<bool> IsValidPostAsync(HttpContext context, IAntiforgery antiforgery)
     {
@@ -303,8 +329,12 @@ internal static class AuthorizationPages
             [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
         }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
 
-    private static IResult BadRequest(string message) =>
+    internal static IResult BadRequest(string message) =>
         new OAuthPage("Error").Heading("Something went wrong").Error(message).Result(StatusCodes.Status400BadRequest);
+
+    /// <summary>A return address after sign-in: one of our own /connect/ pages, never another site (no open redirect).</summary>
+    internal static bool IsOwnReturnUrl(string returnUrl) =>
+        returnUrl.StartsWith("/connect/", StringComparison.Ordinal) && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.Contains('\\');
 
     /// <summary>The client address as failures are counted: IPv4 whole, IPv6 by /64 (like the mail listeners).</summary>
     internal static string AddressKey(IPAddress? address)

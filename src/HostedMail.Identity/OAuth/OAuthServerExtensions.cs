@@ -46,6 +46,8 @@ public static class OAuthServerExtensions
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, SigningKeyConfiguration>();
         services.AddSingleton<IMailAccessTokenValidator, MailAccessTokenValidator>();
+        ApiOAuth.AddServices(services);
+        Federation.FederationExtensions.AddServices(services, options);
         services.AddHostedService<OAuthClientSeeder>();
         services.AddHostedService<OAuthPruner>();
         services.AddAntiforgery(a =>
@@ -92,6 +94,7 @@ public static class OAuthServerExtensions
                     .AllowRefreshTokenFlow()
                     .AllowDeviceAuthorizationFlow();
                 server.RequireProofKeyForCodeExchange();
+                ApiOAuth.ConfigureServer(server);
                 server.RegisterScopes(OAuthServerOptions.MailScope, Scopes.OfflineAccess);
                 ClientRegistrationEndpoints.Advertise(server, options.Issuer, registration);
                 // Access tokens are signed JWTs (RFC 9068) the mail protocols check themselves;

@@ -23,6 +23,10 @@ internal enum Area
     Tracking,
     /// <summary>Checkout and the Stripe customer portal; stays writable when dunning makes the rest read-only.</summary>
     Billing,
+    /// <summary>The tenant's confidential OAuth clients. Owners and admins, through a session or an OAuth token of their own.</summary>
+    OAuthClients,
+    /// <summary>The tenant's single sign-on provider. Owners and admins, like <see cref="OAuthClients"/>.</summary>
+    Federation,
 }
 
 /// <summary>The role and scope rules, and the anti-forgery check, as an endpoint filter.</summary>
@@ -46,9 +50,14 @@ internal static class Access
                 return Problems.Result(StatusCodes.Status403Forbidden, "forbidden", $"The {AccountService.RoleName(caller.Role)} role may not {(write ? "change" : "read")} {area.ToString().ToLowerInvariant()}.");
             }
 
+            if (OAuthRefusal(caller.Kind, area) is { } refusal)
+            {
+                return Problems.Result(StatusCodes.Status403Forbidden, "insufficient scope", refusal);
+            }
+
             if (caller.Kind == CallerKind.ApiToken && !TokenAllows(caller.Scopes, area, write))
             {
-                var scope = area is Area.Account or Area.Users ? "a signed-in session" : $"the scope {Scope(area, write)}";
+                var scope = area is Area.Account or Area.Users or Area.OAuthClients or Area.Federation ? "a signed-in session" : $"the scope {Scope(area, write)}";
                 return Problems.Result(StatusCodes.Status403Forbidden, "insufficient scope", $"This needs {scope}.");
             }
 
@@ -75,11 +84,23 @@ internal static class Access
     {
         PortalRole.Owner or PortalRole.Admin => true,
         PortalRole.Billing => area is Area.Account or Area.Billing || (area is Area.Tenant && !write),
-        _ => area is Area.Account || (!write && area is not (Area.Users or Area.Tracking)),
+        _ => area is Area.Account || (!write && area is not (Area.Users or Area.Tracking or Area.OAuthClients or Area.Federation)),
+    };
+
+    /// <summary>
+    /// What OAuth callers may not touch whatever their role: one's own credentials (password,
+    /// two-factor, sessions, tokens) need a session; a tenant's client, being no person, manages
+    /// neither people nor clients.
+    /// </summary>
+    private static string? OAuthRefusal(CallerKind kind, Area area) => kind switch
+    {
+        CallerKind.OAuth when area is Area.Account => "This needs a signed-in session.",
+        CallerKind.OAuthClient when area is Area.Account or Area.Users or Area.OAuthClients or Area.Federation => "An OAuth client may not manage accounts, users, clients or sign-in.",
+        _ => null,
     };
 
     private static bool TokenAllows(IReadOnlyList<string> scopes, Area area, bool write) =>
-        area is not (Area.Account or Area.Users)
+        area is not (Area.Account or Area.Users or Area.OAuthClients or Area.Federation)
         && (scopes.Contains(Scope(area, write)) || (!write && scopes.Contains(Scope(area, true))));
 
     private static string Scope(Area area, bool write) => area.ToString().ToLowerInvariant() + (write ? ":write" : ":read");

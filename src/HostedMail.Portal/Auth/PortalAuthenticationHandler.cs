@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using HostedMail.Core.Accounts;
 using HostedMail.Core.ApiTokens;
+using HostedMail.Identity.OAuth;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -44,7 +45,13 @@ internal sealed class PortalAuthenticationHandler(
                 return AuthenticateResult.Fail("unsupported authorization scheme");
             }
 
-            var found = await tokens.AuthenticateAsync(authorization["Bearer ".Length..].Trim(), Context.RequestAborted);
+            var bearer = authorization["Bearer ".Length..].Trim();
+            if (!bearer.StartsWith(ApiTokenService.TokenPrefix, StringComparison.Ordinal) && Context.RequestServices.GetService(typeof(IApiAccessTokenValidator)) is IApiAccessTokenValidator oauth)
+            {
+                return await OAuthBearer.AuthenticateAsync(Context, oauth, accounts, bearer, SchemeName);
+            }
+
+            var found = await tokens.AuthenticateAsync(bearer, Context.RequestAborted);
             if (found is not { } f)
             {
                 return AuthenticateResult.Fail("invalid, expired or revoked token");
@@ -74,6 +81,11 @@ internal sealed class PortalAuthenticationHandler(
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var bearer = Request.Headers.Authorization.Count > 0;
+        if (bearer && OAuthBearer.Refusal(Context) is { } refusal)
+        {
+            return refusal;
+        }
+
         if (bearer)
         {
             // RFC 6750 section 3.

@@ -13,6 +13,12 @@ internal enum CallerKind
 {
     Session,
     ApiToken,
+
+    /// <summary>An OAuth access token with the api scope, issued to a client a portal user authorized: acts as that user with their current role.</summary>
+    OAuth,
+
+    /// <summary>An OAuth access token of a tenant's confidential client (client credentials): no person, the role its admin gave it.</summary>
+    OAuthClient,
 }
 
 /// <summary>
@@ -28,7 +34,8 @@ internal sealed record PortalCaller(
     long CredentialId,
     IReadOnlyList<string> Scopes,
     string? CsrfToken,
-    IPAddress? RemoteAddress)
+    IPAddress? RemoteAddress,
+    string? ClientId = null)
 {
     public const string TenantClaim = "hm:tenant";
     public const string UserClaim = "hm:user";
@@ -37,21 +44,40 @@ internal sealed record PortalCaller(
     public const string CredentialClaim = "hm:credential";
     public const string ScopeClaim = "hm:scope";
     public const string CsrfClaim = "hm:csrf";
+    public const string ClientClaim = "hm:client";
 
     /// <summary>The actor recorded in the audit log: the person, and the token when one was used.</summary>
-    public Actor Actor => new(Kind == CallerKind.ApiToken ? $"user:{Email} (api-token {CredentialId.ToString(CultureInfo.InvariantCulture)})" : "user:" + Email, RemoteAddress);
+    public Actor Actor => new(Kind switch
+    {
+        CallerKind.ApiToken => $"user:{Email} (api-token {CredentialId.ToString(CultureInfo.InvariantCulture)})",
+        CallerKind.OAuth => $"user:{Email} (oauth {ClientId})",
+        CallerKind.OAuthClient => "oauth-client:" + ClientId,
+        _ => "user:" + Email,
+    }, RemoteAddress);
 
-    public static ClaimsPrincipal ToPrincipal(PortalUser user, CallerKind kind, long credentialId, IReadOnlyList<string> scopes, string? csrf, string scheme)
+    public static ClaimsPrincipal ToPrincipal(PortalUser user, CallerKind kind, long credentialId, IReadOnlyList<string> scopes, string? csrf, string scheme, string? clientId = null) =>
+        ToPrincipal(user.TenantId, user.UserId, user.Email, user.Role, kind, credentialId, scopes, csrf, scheme, clientId);
+
+    /// <summary>A tenant's OAuth client as a caller: no person (user id 0), its client id in place of an email.</summary>
+    public static ClaimsPrincipal ForOAuthClient(long tenantId, string clientId, PortalRole role, string scheme) =>
+        ToPrincipal(tenantId, 0, "client:" + clientId, role, CallerKind.OAuthClient, 0, [], null, scheme, clientId);
+
+    private static ClaimsPrincipal ToPrincipal(long tenantId, long userId, string email, PortalRole role, CallerKind kind, long credentialId, IReadOnlyList<string> scopes, string? csrf, string scheme, string? clientId)
     {
         var claims = new List<Claim>
         {
-            new(TenantClaim, user.TenantId.ToString(CultureInfo.InvariantCulture)),
-            new(UserClaim, user.UserId.ToString(CultureInfo.InvariantCulture)),
-            new(ClaimTypes.Email, user.Email),
-            new(RoleClaim, AccountService.RoleName(user.Role)),
+            new(TenantClaim, tenantId.ToString(CultureInfo.InvariantCulture)),
+            new(UserClaim, userId.ToString(CultureInfo.InvariantCulture)),
+            new(ClaimTypes.Email, email),
+            new(RoleClaim, AccountService.RoleName(role)),
             new(KindClaim, kind.ToString()),
             new(CredentialClaim, credentialId.ToString(CultureInfo.InvariantCulture)),
         };
+        if (clientId is not null)
+        {
+            claims.Add(new Claim(ClientClaim, clientId));
+        }
+
         claims.AddRange(scopes.Select(s => new Claim(ScopeClaim, s)));
         if (csrf is not null)
         {
@@ -78,7 +104,8 @@ internal sealed record PortalCaller(
             long.Parse(user.FindFirstValue(CredentialClaim)!, CultureInfo.InvariantCulture),
             user.FindAll(ScopeClaim).Select(c => c.Value).ToArray(),
             user.FindFirstValue(CsrfClaim),
-            context.Connection.RemoteIpAddress);
+            context.Connection.RemoteIpAddress,
+            user.FindFirstValue(ClientClaim));
     }
 
     /// <summary>Minimal API binding: endpoints declare a <see cref="PortalCaller"/> parameter.</summary>

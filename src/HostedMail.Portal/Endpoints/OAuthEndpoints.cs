@@ -41,9 +41,9 @@ internal static class OAuthEndpoints
         oauth.MapGet("/settings", GetSettingsAsync).Require(Area.Tenant, write: false)
             .WithSummary("Whether mailboxes may use dynamically registered OAuth clients only after an admin approved them.");
         oauth.MapPut("/settings", SetSettingsAsync).Require(Area.Tenant, write: true);
-        oauth.MapGet("/clients", ListClientsAsync).Require(Area.Tenant, write: false)
+        oauth.MapGet("/apps", ListClientsAsync).Require(Area.Tenant, write: false)
             .WithSummary("Dynamically registered OAuth clients the tenant was asked about or decided on (pending, approved, denied).");
-        oauth.MapPut("/clients/{clientId}/approval", DecideAsync).Require(Area.Tenant, write: true)
+        oauth.MapPut("/apps/{clientId}/approval", DecideAsync).Require(Area.Tenant, write: true)
             .WithSummary("Approves or denies a dynamically registered client for the tenant's mailboxes; denying revokes their grants to it.");
         oauth.MapGet("/grants", ListGrantsAsync).Require(Area.Mailboxes, write: false)
             .WithSummary("OAuth grants of the tenant's mailboxes, newest first; ?mailboxId= filters.");

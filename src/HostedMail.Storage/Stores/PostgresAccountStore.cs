@@ -176,6 +176,14 @@ internal sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccou
             cancellationToken, ("tenant_id", tenantId), ("user_id", userId));
     }
 
+    public async Task RecordSignInAsync(long tenantId, long userId, AuditEntry audit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await Db.InsertAuditAsync(connection, transaction, audit with { TenantId = tenantId }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     public async Task SetPendingTotpSecretAsync(long tenantId, long userId, byte[] secret, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -269,19 +269,19 @@ public sealed class OAuthRegistrationTests(OAuthAdminNode node) : IClassFixture<
         var back = await browser.SubmitConsentAsync(blocked.Html, "connect/authorize", "deny");
         Assert.Contains("error=access_denied", back, StringComparison.Ordinal);
 
-        var (_, clients) = await tenant.SendAsync(HttpMethod.Get, "api/v1/oauth/clients");
+        var (_, clients) = await tenant.SendAsync(HttpMethod.Get, "api/v1/oauth/apps");
         var pending = clients.GetProperty("items").EnumerateArray().Single(c => c.GetProperty("clientId").GetString() == clientId);
         Assert.Equal("pending", pending.GetProperty("status").GetString());
         Assert.Equal(dana, pending.GetProperty("requestedBy").GetString());
         Assert.Equal("Test Mail", pending.GetProperty("clientName").GetString());
 
         // Unknown clients and bad decisions are refused as problems.
-        var (unknown, unknownJson) = await tenant.SendAsync(HttpMethod.Put, "api/v1/oauth/clients/dyn-nope/approval", new { status = "approved" });
+        var (unknown, unknownJson) = await tenant.SendAsync(HttpMethod.Put, "api/v1/oauth/apps/dyn-nope/approval", new { status = "approved" });
         Assert.Equal(HttpStatusCode.NotFound, unknown);
         Assert.Equal("not found", unknownJson.GetProperty("title").GetString());
-        Assert.Equal(HttpStatusCode.BadRequest, (await tenant.SendAsync(HttpMethod.Put, $"api/v1/oauth/clients/{clientId}/approval", new { status = "maybe" })).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await tenant.SendAsync(HttpMethod.Put, $"api/v1/oauth/apps/{clientId}/approval", new { status = "maybe" })).Status);
 
-        var (approved, approvedJson) = await tenant.SendAsync(HttpMethod.Put, $"api/v1/oauth/clients/{clientId}/approval", new { status = "approved" });
+        var (approved, approvedJson) = await tenant.SendAsync(HttpMethod.Put, $"api/v1/oauth/apps/{clientId}/approval", new { status = "approved" });
         Assert.Equal(HttpStatusCode.OK, approved);
         Assert.Equal("approved", approvedJson.GetProperty("status").GetString());
         var consent = await browser.GetAsync(url);
@@ -300,7 +300,7 @@ public sealed class OAuthRegistrationTests(OAuthAdminNode node) : IClassFixture<
             ("client_id", clientId), ("code_verifier", verifier2));
         var access = tokens.GetProperty("access_token").GetString()!;
         Assert.Equal(MailAccessTokenStatus.Valid, (await node.CheckTokenAsync(access)).Status);
-        Assert.Equal(HttpStatusCode.OK, (await tenant.SendAsync(HttpMethod.Put, $"api/v1/oauth/clients/{clientId}/approval", new { status = "denied" })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await tenant.SendAsync(HttpMethod.Put, $"api/v1/oauth/apps/{clientId}/approval", new { status = "denied" })).Status);
         Assert.Equal(MailAccessTokenStatus.Invalid, (await node.CheckTokenAsync(access)).Status);
         var denied = await browser.GetAsync(AuthorizeUrl(clientId, "http://127.0.0.1:8123/callback", OAuthBrowser.Pkce().Challenge));
         Assert.Equal(HttpStatusCode.Forbidden, denied.Status);
