@@ -13,10 +13,10 @@ internal sealed record OAuthSettingsDto(bool RequireClientApproval);
 
 internal sealed record OAuthSettingsBody(bool? RequireClientApproval);
 
-internal sealed record OAuthClientDto(string ClientId, string? ClientName, IReadOnlyList<string> RedirectUris, DateTimeOffset RegisteredAt,
+internal sealed record OAuthAppDto(string ClientId, string? ClientName, IReadOnlyList<string> RedirectUris, DateTimeOffset RegisteredAt,
     string Status, string? RequestedBy, DateTimeOffset? RequestedAt, string? DecidedBy, DateTimeOffset? DecidedAt)
 {
-    public static OAuthClientDto From(ClientApproval a) =>
+    public static OAuthAppDto From(ClientApproval a) =>
         new(a.ClientId, a.ClientName, a.RedirectUris, a.RegisteredAt, a.Status, a.RequestedBy, a.RequestedAt, a.DecidedBy, a.DecidedAt);
 }
 
@@ -82,7 +82,7 @@ internal static class OAuthEndpoints
         }
 
         return Paging.TryCreate(offset, limit, out var paging, out var problem)
-            ? Results.Ok(paging.Apply(await approvals.ListAsync(caller.TenantId, ct), OAuthClientDto.From))
+            ? Results.Ok(paging.Apply(await approvals.ListAsync(caller.TenantId, ct), OAuthAppDto.From))
             : problem!;
     }
 
@@ -99,7 +99,7 @@ internal static class OAuthEndpoints
         }
 
         return await approvals.DecideAsync(caller.TenantId, clientId, body.Status == "approved", caller.Actor.Name, ct) is { } decided
-            ? Results.Ok(OAuthClientDto.From(decided))
+            ? Results.Ok(OAuthAppDto.From(decided))
             : Problems.Result(StatusCodes.Status404NotFound, "not found", "no such dynamically registered client");
     }
 
