@@ -46,6 +46,13 @@ public sealed partial class OAuthGrants(
     /// </summary>
     internal async Task AttachAsync(ClaimsPrincipal principal, string clientId, CancellationToken cancellationToken)
     {
+        if (ApiOAuth.IsPortalUser(principal))
+        {
+            // The ledger lists mailboxes' grants (mail access); a portal user's API authorization is
+            // made by OpenIddict itself and ends with the account's sessions and tokens.
+            return;
+        }
+
         var subject = principal.GetClaim(Claims.Subject)!;
         if (!long.TryParse(principal.GetClaim(OAuthServerOptions.TenantClaim), NumberStyles.None, CultureInfo.InvariantCulture, out var tenantId)
             || !long.TryParse(principal.GetClaim(OAuthServerOptions.MailboxClaim), NumberStyles.None, CultureInfo.InvariantCulture, out var mailboxId))
