@@ -61,7 +61,7 @@ public interface ITenantGrain : IGrainWithIntegerKey
 
     /// <summary>
     /// The tenant's subscription as last learned from Stripe, held in memory (loaded at the first
-    /// call, replaced by <see cref="SubscriptionChangedAsync"/>): the billing standing that
+    /// call, dropped by <see cref="SubscriptionChangedAsync"/>): the billing standing that
     /// submission checks at every MAIL FROM costs no query.
     /// </summary>
     [Alias("GetSubscription")]

@@ -118,15 +118,16 @@ internal sealed class CredentialWatcher : ICredentialRevocationFeed, ICredential
         }
     }
 
-    private async Task WatchMailboxAsync((long Tenant, long Mailbox) mailbox, CancellationToken cancellationToken)
+    // Every answer, first or not, is compared with the sessions' stamps: the flag is not needed here.
+    private async Task WatchMailboxAsync((long Tenant, long Mailbox) mailbox, bool first, CancellationToken cancellationToken)
     {
-        var stamp = await _grains.GetGrain<ICredentialHubGrain>(MailboxGrainKeys.Of(mailbox.Tenant, mailbox.Mailbox)).WatchCredentialsAsync(Self, Node).ConfigureAwait(false);
+        var stamp = await _grains.GetGrain<ICredentialHubGrain>(MailboxGrainKeys.Of(mailbox.Tenant, mailbox.Mailbox)).WatchCredentialsAsync(Self, Node).WaitAsync(cancellationToken).ConfigureAwait(false);
         End(mailbox, login => login.IsRevokedBy(stamp));
     }
 
-    private async Task WatchTenantAsync(long tenantId, CancellationToken cancellationToken)
+    private async Task WatchTenantAsync(long tenantId, bool first, CancellationToken cancellationToken)
     {
-        if (!await _grains.GetGrain<ITenantGrain>(tenantId).WatchCredentialsAsync(Self, Node).ConfigureAwait(false))
+        if (!await _grains.GetGrain<ITenantGrain>(tenantId).WatchCredentialsAsync(Self, Node).WaitAsync(cancellationToken).ConfigureAwait(false))
         {
             EndTenant(tenantId);
         }
@@ -134,9 +135,14 @@ internal sealed class CredentialWatcher : ICredentialRevocationFeed, ICredential
 
     private async Task UnwatchMailboxAsync((long Tenant, long Mailbox) mailbox)
     {
+        if (_self is not { } self)
+        {
+            return;
+        }
+
         try
         {
-            await _grains.GetGrain<ICredentialHubGrain>(MailboxGrainKeys.Of(mailbox.Tenant, mailbox.Mailbox)).UnwatchCredentialsAsync(Self).ConfigureAwait(false);
+            await _grains.GetGrain<ICredentialHubGrain>(MailboxGrainKeys.Of(mailbox.Tenant, mailbox.Mailbox)).UnwatchCredentialsAsync(self).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -147,9 +153,14 @@ internal sealed class CredentialWatcher : ICredentialRevocationFeed, ICredential
 
     private async Task UnwatchTenantAsync(long tenantId)
     {
+        if (_self is not { } self)
+        {
+            return;
+        }
+
         try
         {
-            await _grains.GetGrain<ITenantGrain>(tenantId).UnwatchCredentialsAsync(Self).ConfigureAwait(false);
+            await _grains.GetGrain<ITenantGrain>(tenantId).UnwatchCredentialsAsync(self).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

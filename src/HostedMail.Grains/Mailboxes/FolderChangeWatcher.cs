@@ -15,11 +15,11 @@ namespace HostedMail.Grains.Mailboxes;
 // Implementation notes:
 // - Watches are kept by GrainWatches: renewed every WatchRenewal, at once after the grain
 //   deactivates (HubClosing) and when a node is declared dead, retried after a failure.
-// - Whenever a watch lands in an activation that did not know this node (the first watch of a
-//   mailbox, or a renewal after the grain moved), the mailbox's sessions resynchronise once
-//   (long.MaxValue): they run the change query, so a change committed before the watch took
-//   effect (between a session's SELECT and its node's first watch, or sent to the grain while it
-//   moved) reaches them then, not at the IDLE poll.
+// - When the node's first watch of a mailbox lands, and whenever a watch lands in an activation
+//   that did not know this node (a renewal after the grain moved), the mailbox's sessions
+//   resynchronise once (long.MaxValue): they run the change query, so a change committed before
+//   the watch took effect (between a session's SELECT and its node's first watch, or sent to the
+//   grain while it moved) reaches them then, not at the IDLE poll.
 internal sealed class FolderChangeWatcher : IFolderChangeFeed, IFolderChangeNotifier, IFolderChangeWatcher, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<(long Tenant, long Folder), Subscription[]> _subscribers = new();
@@ -103,8 +103,11 @@ internal sealed class FolderChangeWatcher : IFolderChangeFeed, IFolderChangeNoti
         }
     }
 
-    /// <summary>Watches (or renews the watch of) one mailbox's grain; resynchronises its sessions when the grain did not know this node.</summary>
-    private async Task WatchAsync((long Tenant, long Mailbox) mailbox, CancellationToken cancellationToken)
+    /// <summary>
+    /// Watches (or renews the watch of) one mailbox's grain; resynchronises its sessions after the
+    /// node's first watch of it, and whenever the grain did not know this node.
+    /// </summary>
+    private async Task WatchAsync((long Tenant, long Mailbox) mailbox, bool first, CancellationToken cancellationToken)
     {
         IFolderChangeWatcher self;
         lock (_lock)
@@ -112,8 +115,8 @@ internal sealed class FolderChangeWatcher : IFolderChangeFeed, IFolderChangeNoti
             self = _self ??= _grains.CreateObjectReference<IFolderChangeWatcher>(this);
         }
 
-        var known = await _grains.GetGrain<IFolderChangeHubGrain>(MailboxGrainKeys.Of(mailbox.Tenant, mailbox.Mailbox)).WatchAsync(self, Node).ConfigureAwait(false);
-        if (!known)
+        var known = await _grains.GetGrain<IFolderChangeHubGrain>(MailboxGrainKeys.Of(mailbox.Tenant, mailbox.Mailbox)).WatchAsync(self, Node).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (first || !known)
         {
             Resynchronise(mailbox);
         }

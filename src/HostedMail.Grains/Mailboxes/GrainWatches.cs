@@ -21,9 +21,10 @@ internal sealed class GrainWatches<TKey> : IAsyncDisposable
 {
     private readonly Dictionary<TKey, int> _watched = [];
     private readonly ConcurrentDictionary<TKey, byte> _retry = new();
+    private readonly ConcurrentDictionary<TKey, byte> _first = new();
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stop = new();
-    private readonly Func<TKey, CancellationToken, Task> _watch;
+    private readonly Func<TKey, bool, CancellationToken, Task> _watch;
     private readonly Func<TKey, Task> _unwatch;
     private readonly IClusterMembershipService _membership;
     private readonly MailboxCoordinationOptions _options;
@@ -31,9 +32,12 @@ internal sealed class GrainWatches<TKey> : IAsyncDisposable
     private readonly ILogger _logger;
     private Task? _loops;
 
-    /// <param name="watch">Makes or renews the watch of one key's grain and handles its answer; throws when the grain did not answer.</param>
+    /// <param name="watch">
+    /// Makes or renews the watch of one key's grain and handles its answer (the flag: this is the
+    /// key's first watch since its first user arrived, or a retry of it); throws when the grain did not answer.
+    /// </param>
     /// <param name="unwatch">Tells the grain the node no longer watches; failures are the callback's to swallow.</param>
-    public GrainWatches(Func<TKey, CancellationToken, Task> watch, Func<TKey, Task> unwatch, IClusterMembershipService membership,
+    public GrainWatches(Func<TKey, bool, CancellationToken, Task> watch, Func<TKey, Task> unwatch, IClusterMembershipService membership,
         MailboxCoordinationOptions options, TimeProvider time, ILogger logger)
     {
         _watch = watch;
@@ -69,6 +73,7 @@ internal sealed class GrainWatches<TKey> : IAsyncDisposable
 
         if (first)
         {
+            _first[key] = 0;
             _ = WatchAsync(key);
         }
     }
@@ -98,6 +103,7 @@ internal sealed class GrainWatches<TKey> : IAsyncDisposable
         if (last)
         {
             _retry.TryRemove(key, out _);
+            _first.TryRemove(key, out _);
             _ = _unwatch(key);
         }
     }
@@ -115,8 +121,9 @@ internal sealed class GrainWatches<TKey> : IAsyncDisposable
 
         try
         {
-            await _watch(key, _stop.Token).WaitAsync(_options.CallTimeout, _stop.Token).ConfigureAwait(false);
+            await _watch(key, _first.ContainsKey(key), _stop.Token).WaitAsync(_options.CallTimeout, _stop.Token).ConfigureAwait(false);
             _retry.TryRemove(key, out _);
+            _first.TryRemove(key, out _);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {

@@ -30,8 +30,9 @@ namespace HostedMail.Grains.Tenants;
 // - The subscription (billing standing) is held in memory: loaded at the first ask, dropped when
 //   SubscriptionChangedAsync says the row changed (webhooks, resyncs and seat changes, after their
 //   commit; interleaved, because seat changes happen inside this grain's mailbox turns), so
-//   submission's check at every MAIL FROM costs no query but the first after each change. The dunning phase itself is computed
-//   by the caller from the clock (BillingStanding.Evaluate), so it moves on without a change.
+//   submission's check at every MAIL FROM costs no query but the first after each change. The
+//   dunning phase is computed by the caller from the clock (BillingStanding.Evaluate), so it
+//   moves on without a change.
 // - Nodes with sessions of the tenant's mailboxes watch it (WatcherTable, memory only): a
 //   suspension made here tells them after the commit, and every watch answer says whether the
 //   tenant is active, so a node whose watch lands after a suspension still ends its sessions.
