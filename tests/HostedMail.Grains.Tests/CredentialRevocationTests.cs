@@ -129,8 +129,8 @@ public sealed class CredentialRevocationTests
         return new SessionLogin(tenantId, login.Mailbox.MailboxId, stamp);
     }
 
-    private static Task Deactivate(InProcessTestCluster cluster, SessionLogin login) =>
-        cluster.Client.GetGrain<ICredentialHubGrain>(MailboxGrainKeys.Of(login.TenantId, login.MailboxId)).AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+    private static async Task Deactivate(InProcessTestCluster cluster, SessionLogin login) =>
+        await cluster.Client.GetGrain<ICredentialHubGrain>(MailboxGrainKeys.Of(login.TenantId, login.MailboxId)).AsReference<IGrainManagementExtension>().DeactivateOnIdle();
 
     /// <summary>Waits until the mailbox's grain knows <paramref name="watchers"/> credential watchers (watches are made in the background).</summary>
     private static async Task WatchedAsync(InProcessTestCluster cluster, SessionLogin login, int watchers)
