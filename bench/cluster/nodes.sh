@@ -26,12 +26,13 @@ bench_start_pg() {  # WORK: sets BENCH_PG_PORT and the node's connection string
 
 bench_hm() { dotnet "$BENCH_BIN/hostedmail.dll" "$@"; }
 
+# The CLI keeps to the plan limits: business allows 500 mailboxes and 500 GB of quota (1G each fits).
 bench_seed() {  # MAILBOXES
   say "seeding tenant bench with $1 mailboxes"
   bench_hm migrate >/dev/null
   bench_hm tenant create bench --plan business >/dev/null
   bench_hm domain add "$BENCH_DOMAIN" --tenant bench --verified >/dev/null
-  seq 0 $(($1 - 1)) | xargs -P 2 -I{} sh -c "printf '%s\n' '$BENCH_PASSWORD' | dotnet '$BENCH_BIN/hostedmail.dll' mailbox create u{}@$BENCH_DOMAIN --tenant bench --password-stdin --quota 10G >/dev/null"
+  seq 0 $(($1 - 1)) | xargs -P 2 -I{} sh -c "printf '%s\n' '$BENCH_PASSWORD' | dotnet '$BENCH_BIN/hostedmail.dll' mailbox create u{}@$BENCH_DOMAIN --tenant bench --password-stdin --quota 1G >/dev/null"
 }
 
 # bench_start_node NAME HTTP_PORT IMAP_PORT SMTP_PORT: a node with plaintext IMAP LOGIN allowed, MX on

@@ -12,6 +12,8 @@ namespace HostedMail.Billing;
 // Implementation notes: the subscription row decides (ISubscriptionStore.ApplyAsync keeps the
 // newest state, in a row lock); everything after it (the tenant's plan, dunning, seats, mails)
 // is derived from the row that won, so applying the same state twice changes nothing more.
+// Every write of the row is followed by TenantService.SubscriptionChangedAsync: the tenant's grain
+// holds the row for the billing standing and reads it again.
 
 /// <summary>Turns a Stripe subscription into the tenant's state: the subscription row, the tenant's plan and limits, dunning, seats.</summary>
 public sealed partial class SubscriptionSync(
@@ -56,6 +58,8 @@ public sealed partial class SubscriptionSync(
             return $"kept the newer state ({change.Before.Status} of {change.Before.SubscriptionId}); this one was {update.Status} of {update.SubscriptionId}";
         }
 
+        // The tenant's grain holds the subscription for the billing standing (submission asks it at every MAIL FROM).
+        await tenants.SubscriptionChangedAsync(tenantId, cancellationToken);
         await FollowAsync(change.Before, change.After, cancellationToken);
         return $"{change.Before.Status} -> {change.After.Status}, plan {change.After.Plan}";
     }
@@ -103,6 +107,8 @@ public sealed partial class SubscriptionSync(
             return;
         }
 
+        await tenants.SubscriptionChangedAsync(subscription.TenantId, cancellationToken);
+
         var (subject, body) = phase switch
         {
             DunningPhase.Grace => ("Payment for HostedMail failed",
@@ -131,6 +137,7 @@ public sealed partial class SubscriptionSync(
 
         await stripe.SetQuantityAsync(subscription.SubscriptionItemId, mailboxes, cancellationToken);
         await subscriptions.SetSeatsAsync(subscription.TenantId, mailboxes, cancellationToken);
+        await tenants.SubscriptionChangedAsync(subscription.TenantId, cancellationToken);
         LogSeats(logger, subscription.TenantId, subscription.Seats, mailboxes);
     }
 

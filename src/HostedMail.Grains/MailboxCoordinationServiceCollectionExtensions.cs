@@ -1,4 +1,5 @@
 using HostedMail.Core.Imap;
+using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Messages;
 using HostedMail.Core.Outbound;
 using HostedMail.Grains.Mailboxes;
@@ -9,8 +10,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace HostedMail.Grains;
 
 /// <summary>
-/// The Core services that coordinate sessions across nodes through grains: the POP3 maildrop lock
-/// and the folder change hub (MailboxGrain), and outbound slots per destination.
+/// The Core services that coordinate sessions across nodes through grains: the POP3 maildrop lock,
+/// the folder change hub and the credential revocations (MailboxGrain, TenantGrain), and outbound
+/// slots per destination.
 /// </summary>
 public static class MailboxCoordinationServiceCollectionExtensions
 {
@@ -23,6 +25,8 @@ public static class MailboxCoordinationServiceCollectionExtensions
         // Replace Storage's no-op notifier (for processes without a silo) whichever is added first.
         services.Replace(ServiceDescriptor.Singleton<IFolderChangeNotifier>(sp => sp.GetRequiredService<FolderChangeWatcher>()));
         services.AddSingleton<IFolderChangeFeed>(sp => sp.GetRequiredService<FolderChangeWatcher>());
+        services.AddSingleton<CredentialWatcher>();
+        services.AddSingleton<ICredentialRevocationFeed>(sp => sp.GetRequiredService<CredentialWatcher>());
         services.AddSingleton<IDestinationLimiter, GrainDestinationLimiter>();
         return services;
     }

@@ -85,7 +85,8 @@ public sealed partial class MailAuthenticator
         }
 
         await RecordAsync(address, login, succeeded: true, cancellationToken);
-        sessions?.Authenticated(connection.ConnectionId, mailbox.Address);
+        // No credential stamp: a token is not a password; a push about the mailbox or a mailbox that may no longer log in ends the session.
+        sessions?.Authenticated(connection.ConnectionId, mailbox.Address, new Core.Mailboxes.SessionLogin(mailbox.TenantId, mailbox.MailboxId, null));
         return new AuthResult(AuthStatus.Succeeded, mailbox.Address, mailbox);
     }
 

@@ -132,7 +132,7 @@ public sealed partial class MailAuthenticator(ICredentialVerifier verifier, IAut
         {
             await verifier.CachedSuccessAsync(cached, cancellationToken);
             await RecordAsync(address, credentials.Username, succeeded: true, cancellationToken);
-            sessions?.Authenticated(connection.ConnectionId, cached.Subject ?? credentials.Username);
+            sessions?.Authenticated(connection.ConnectionId, cached.Subject ?? credentials.Username, LoginOf(cached, known));
             return cached;
         }
         var epoch = cache.Epoch;
@@ -141,7 +141,7 @@ public sealed partial class MailAuthenticator(ICredentialVerifier verifier, IAut
         {
             case AuthStatus.Succeeded:
                 await RecordAsync(address, credentials.Username, succeeded: true, cancellationToken);
-                sessions?.Authenticated(connection.ConnectionId, result.Subject ?? credentials.Username);
+                sessions?.Authenticated(connection.ConnectionId, result.Subject ?? credentials.Username, LoginOf(result, stamp));
                 if (stamp is { } current)
                 {
                     cache.Add(credentials.Username, credentials.Password, result, epoch, current);
@@ -161,6 +161,10 @@ public sealed partial class MailAuthenticator(ICredentialVerifier verifier, IAut
         }
         return result;
     }
+
+    /// <summary>What the session registry watches for revocation: the mailbox the verifier resolved, and the stamp read before verifying.</summary>
+    private static SessionLogin? LoginOf(AuthResult result, long? stamp) =>
+        result.Principal is Mailbox mailbox ? new SessionLogin(mailbox.TenantId, mailbox.MailboxId, stamp) : null;
 
     /// <summary>The limiter's answer before any credential is checked: a refusal, or null after any delay it asks for.</summary>
     private async ValueTask<AuthResult?> CheckLimiterAsync(string address, string login, CancellationToken cancellationToken)

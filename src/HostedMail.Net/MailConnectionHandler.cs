@@ -1,9 +1,7 @@
-using HostedMail.Core.Mailboxes;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace HostedMail.Net;
@@ -120,12 +118,9 @@ public static class MailListenerExtensions
     public static IServiceCollection AddMailNet(this IServiceCollection services, ServerCertificateSelector? certificates, CredentialCacheOptions? credentialCache = null)
     {
         services.AddSingleton(TimeProvider.System);
+        // Sessions of a revoked mailbox end on every node where a revocation feed (the grains') is registered.
         services.AddSingleton<MailSessionRegistry>();
         services.AddSingleton(sp => new MailNetServices(certificates, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<MailSessionRegistry>()));
-        // Sessions of a revoked mailbox end on every node, where the store publishes revocations.
-        services.AddSingleton<IHostedService>(sp => sp.GetService<ICredentialRevocationFeed>() is { } feed
-            ? new CredentialRevocationWatcher(feed, sp.GetRequiredService<MailSessionRegistry>())
-            : new NoRevocations());
         services.TryAddSingleton(new HostedMail.Core.Security.AuthPenaltyOptions());
         services.AddSingleton(sp => new VerifiedCredentialCache(credentialCache ?? new CredentialCacheOptions(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<MailAuthenticator>();
@@ -146,12 +141,4 @@ public static class MailListenerExtensions
         listenOptions.UseConnectionHandler<THandler>();
         return listenOptions;
     }
-}
-
-/// <summary>Nothing publishes revocations here (a host without storage): nothing to watch.</summary>
-internal sealed class NoRevocations : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,15 +1,16 @@
 using System.Collections.Concurrent;
 using HostedMail.Core.Mailboxes;
-using Microsoft.Extensions.Hosting;
 
 namespace HostedMail.Net;
 
 /// <summary>
 /// The node's open mail connections and who they logged in as, so that a revoked credential
-/// ends the sessions using it (issue 18): each one is asked to close and answers with its
-/// protocol's last word (SMTP 421, IMAP * BYE, POP3 -ERR) at its next wait for the client.
+/// ends the sessions using it (issue 18): each logged-in connection is watched through
+/// <see cref="ICredentialRevocationFeed"/> (the mailbox's and the tenant's grains, cluster-wide),
+/// and a revocation asks it to close; it answers with its protocol's last word (SMTP 421,
+/// IMAP * BYE, POP3 -ERR) at its next wait for the client.
 /// </summary>
-public sealed class MailSessionRegistry
+public sealed class MailSessionRegistry(ICredentialRevocationFeed? revocations = null)
 {
     /// <summary>What a session tells its client when its credentials were revoked.</summary>
     public const string RevokedReason = "Credentials changed or revoked, log in again";
@@ -26,58 +27,44 @@ public sealed class MailSessionRegistry
         return new Registration(this, connection.Info.ConnectionId);
     }
 
-    /// <summary>Records that a connection logged in as <paramref name="subject"/> (a mailbox address).</summary>
-    public void Authenticated(string connectionId, string subject)
+    /// <summary>
+    /// Records that a connection logged in as <paramref name="subject"/> (a mailbox address) and,
+    /// when the mailbox is known (<paramref name="login"/>), ends it when the login is revoked.
+    /// </summary>
+    public void Authenticated(string connectionId, string subject, SessionLogin? login = null)
     {
-        if (_connections.TryGetValue(connectionId, out var entry))
+        if (!_connections.TryGetValue(connectionId, out var entry))
         {
-            entry.Subject = subject;
-        }
-    }
-
-    /// <summary>Asks every connection logged in as <paramref name="subject"/> to close; returns how many.</summary>
-    public int EndSessionsOf(string subject, string reason)
-    {
-        var ended = 0;
-        foreach (var entry in _connections.Values)
-        {
-            if (entry.Subject is { } s && s.Equals(subject, StringComparison.OrdinalIgnoreCase))
-            {
-                entry.Connection.RequestClose(reason);
-                ended++;
-            }
+            return;
         }
 
-        return ended;
+        entry.Subject = subject;
+        if (login is not null && revocations is not null)
+        {
+            var connection = entry.Connection;
+            entry.Replace(revocations.Watch(login, () => connection.RequestClose(RevokedReason)));
+        }
     }
 
     private sealed class Entry(MailConnection connection)
     {
+        private IDisposable? _watch;
+
         public MailConnection Connection { get; } = connection;
 
         public volatile string? Subject;
+
+        public void Replace(IDisposable? watch) => Interlocked.Exchange(ref _watch, watch)?.Dispose();
     }
 
     private sealed class Registration(MailSessionRegistry registry, string connectionId) : IDisposable
     {
-        public void Dispose() => registry._connections.TryRemove(connectionId, out _);
-    }
-}
-
-/// <summary>Ends this node's sessions of a mailbox when the cluster revokes its credentials.</summary>
-internal sealed class CredentialRevocationWatcher(ICredentialRevocationFeed feed, MailSessionRegistry sessions) : IHostedService
-{
-    private IDisposable? _subscription;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _subscription = feed.Subscribe(address => sessions.EndSessionsOf(address, MailSessionRegistry.RevokedReason));
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        _subscription?.Dispose();
-        return Task.CompletedTask;
+        public void Dispose()
+        {
+            if (registry._connections.TryRemove(connectionId, out var entry))
+            {
+                entry.Replace(null);
+            }
+        }
     }
 }

@@ -20,7 +20,6 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IMigrationSource, EmbeddedMigrationSource>();
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<ITenantStore, PostgresTenantStore>();
-        services.AddSingleton<ICredentialRevocationFeed, PostgresCredentialRevocationFeed>();
         services.AddSingleton<IDomainStore, PostgresDomainStore>();
         services.AddSingleton<IMailboxStore, PostgresMailboxStore>();
         services.AddSingleton<IAliasStore, PostgresAliasStore>();
@@ -54,7 +53,7 @@ public static class StorageServiceCollectionExtensions
     /// No reset when a connection goes back to the pool: the reset is three statements per use
     /// (~8 uses per IMAP command), and no code leaves session state behind. The one session-level
     /// advisory lock (migration runner) is unlocked explicitly, and a connection whose unlock failed
-    /// is evicted; the credential revocation feed's LISTEN connection is never pooled for reuse.
+    /// is evicted.
     /// Generic plans: PostgreSQL otherwise re-plans prepared statements whose custom plans look
     /// cheaper (STORE, FETCH and EXPUNGE statements took 0.2-0.5 ms to plan, more than to run);
     /// every statement is written to plan well without its parameter values (no "@p IS NULL OR"

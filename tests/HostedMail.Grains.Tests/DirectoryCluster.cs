@@ -1,4 +1,5 @@
 using HostedMail.Core.Aliases;
+using HostedMail.Core.Billing;
 using HostedMail.Core.Delivery;
 using HostedMail.Core.Domains;
 using HostedMail.Core.Mailboxes;
@@ -33,6 +34,35 @@ public sealed class CountingDomainDirectoryStore(IDomainDirectoryStore inner) : 
 
     public Task<IReadOnlyDictionary<long, long>> LoadUsageAsync(long tenantId, long domainId, CancellationToken cancellationToken) =>
         inner.LoadUsageAsync(tenantId, domainId, cancellationToken);
+}
+
+/// <summary>Counts subscription reads on every silo: the proof that the billing standing at MAIL FROM costs no query.</summary>
+public sealed class CountingSubscriptionStore(ISubscriptionStore inner) : ISubscriptionStore
+{
+    private static int _reads;
+
+    public static int Reads => Volatile.Read(ref _reads);
+
+    public Task<TenantSubscription> GetAsync(long tenantId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _reads);
+        return inner.GetAsync(tenantId, cancellationToken);
+    }
+
+    public Task<long?> FindTenantByCustomerAsync(string customerId, CancellationToken cancellationToken) => inner.FindTenantByCustomerAsync(customerId, cancellationToken);
+
+    public Task<string> SetCustomerIdAsync(long tenantId, string customerId, Core.Audit.AuditEntry audit, CancellationToken cancellationToken) =>
+        inner.SetCustomerIdAsync(tenantId, customerId, audit, cancellationToken);
+
+    public Task<SubscriptionChange> ApplyAsync(long tenantId, SubscriptionUpdate update, DateTimeOffset now, CancellationToken cancellationToken) =>
+        inner.ApplyAsync(tenantId, update, now, cancellationToken);
+
+    public Task<bool> AdvanceDunningAsync(long tenantId, DunningPhase from, DunningPhase to, Core.Audit.AuditEntry audit, CancellationToken cancellationToken) =>
+        inner.AdvanceDunningAsync(tenantId, from, to, audit, cancellationToken);
+
+    public Task<IReadOnlyList<TenantSubscription>> ListInDunningAsync(CancellationToken cancellationToken) => inner.ListInDunningAsync(cancellationToken);
+
+    public Task SetSeatsAsync(long tenantId, int seats, CancellationToken cancellationToken) => inner.SetSeatsAsync(tenantId, seats, cancellationToken);
 }
 
 /// <summary>
@@ -70,6 +100,13 @@ public static class DirectoryCluster
             services.Remove(original);
             services.AddSingleton<IDomainDirectoryStore>(sp => new CountingDomainDirectoryStore(
                 (IDomainDirectoryStore)ActivatorUtilities.CreateInstance(sp, original.ImplementationType!)));
+            var subscriptions = services.Last(d => d.ServiceType == typeof(ISubscriptionStore));
+            services.Remove(subscriptions);
+            services.AddSingleton<ISubscriptionStore>(sp => new CountingSubscriptionStore(
+                (ISubscriptionStore)ActivatorUtilities.CreateInstance(sp, subscriptions.ImplementationType!)));
+            services.AddSingleton(new DunningOptions());
+            services.AddSingleton<BillingStanding>();
+            services.AddSingleton<ISubmissionPolicy>(sp => sp.GetRequiredService<BillingStanding>());
             services.AddDirectoryChangeNotifications();
         });
 

@@ -155,7 +155,7 @@ public class MailNode : IAsyncLifetime
 
     protected virtual async Task SeedAsync()
     {
-        await Cli.OkAsync("tenant", "create", "acme");
+        await Cli.OkAsync("tenant", "create", "acme", "--plan", "business");
         await Cli.OkAsync("domain", "add", "acme.example", "--tenant", "acme", "--verified");
         await Cli.OkAsync("domain", "add", "pending.example", "--tenant", "acme");
         await Cli.OkAsync("mailbox", "create", "alice@acme.example", "--tenant", "acme", "--password", Password);

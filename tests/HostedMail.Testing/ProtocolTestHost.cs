@@ -1,6 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
+using HostedMail.Core.Aliases;
 using HostedMail.Core.Domains;
 using HostedMail.Core.Mailboxes;
+using HostedMail.Core.Plans;
 using HostedMail.Core.Security;
 using HostedMail.Core.Tenants;
 using HostedMail.Grains;
@@ -56,6 +58,10 @@ public static class ProtocolTestHost
         services.AddSingleton<TenantService>();
         services.AddSingleton<DomainService>();
         services.AddSingleton<MailboxService>();
+        // What the tenant's grain needs: every login's node watches it for suspensions.
+        services.AddSingleton<AliasService>();
+        services.AddSingleton(PlanCatalog.Default);
+        services.AddSingleton<TenantOperations>();
         // Penalties are tested in HostedMail.Grains.Tests and across nodes in the integration tests;
         // deliberate failures from 127.0.0.1 here must not slow down or lock out the other tests.
         services.AddHostedMailGrains();

@@ -31,7 +31,7 @@ public sealed record AppPasswordUse(long TenantId, long AppPasswordId, DateTimeO
 /// Being random, they are stored as SHA-256 and found with one index lookup at login (no per-row
 /// slow hash, so a mailbox with many app passwords logs in as fast as one with none).
 /// </summary>
-public sealed class AppPasswordService(IAppPasswordStore store, TimeProvider timeProvider)
+public sealed class AppPasswordService(IAppPasswordStore store, TimeProvider timeProvider, Mailboxes.ICredentialRevocationNotifier? revocations = null)
 {
     public const int Length = 20;
     public const int MaximumPerMailbox = 50;
@@ -58,9 +58,18 @@ public sealed class AppPasswordService(IAppPasswordStore store, TimeProvider tim
 
     public Task<IReadOnlyList<AppPassword>> ListAsync(Mailbox mailbox, CancellationToken cancellationToken = default) => store.ListAsync(mailbox.TenantId, mailbox.MailboxId, cancellationToken);
 
-    public Task<bool> DeleteAsync(Mailbox mailbox, long appPasswordId, Actor actor, CancellationToken cancellationToken = default) =>
-        store.DeleteAsync(mailbox.TenantId, mailbox.MailboxId, appPasswordId,
+    /// <summary>Deletes the app password (its credential stamp moves in the same transaction) and ends the mailbox's open sessions on every node.</summary>
+    public async Task<bool> DeleteAsync(Mailbox mailbox, long appPasswordId, Actor actor, CancellationToken cancellationToken = default)
+    {
+        var deleted = await store.DeleteAsync(mailbox.TenantId, mailbox.MailboxId, appPasswordId,
             new AuditEntry(mailbox.TenantId, actor, "app-password.revoke", mailbox.Address, new Dictionary<string, string> { ["id"] = appPasswordId.ToString(System.Globalization.CultureInfo.InvariantCulture) }), cancellationToken);
+        if (deleted && revocations is not null)
+        {
+            await revocations.MailboxRevokedAsync(mailbox.TenantId, mailbox.MailboxId, cancellationToken);
+        }
+
+        return deleted;
+    }
 
     /// <summary>
     /// The stored hash of what a client typed, if it has the shape of an app password (spaces and

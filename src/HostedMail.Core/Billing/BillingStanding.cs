@@ -30,9 +30,12 @@ public interface ISubmissionPolicy
 
 /// <summary>
 /// The one place the dunning timetable is applied: computed from <c>past_due_since</c> and the
-/// clock on every call, so every node and protocol agrees without waiting for a worker.
+/// clock on every call, so every node and protocol agrees without waiting for a worker. In a
+/// cluster the subscription comes from the tenant's grain, which holds it in memory (replaced
+/// whenever the subscription row changes, <see cref="Tenants.TenantService.SubscriptionChangedAsync"/>):
+/// submission asks at every MAIL FROM and the portal at every write, with no query.
 /// </summary>
-public sealed class BillingStanding(ISubscriptionStore store, DunningOptions options, TimeProvider timeProvider) : ISubmissionPolicy
+public sealed class BillingStanding(ISubscriptionStore store, DunningOptions options, TimeProvider timeProvider, Orleans.IGrainFactory? grains = null) : ISubmissionPolicy
 {
     public static BillingStandingResult Evaluate(TenantSubscription subscription, DunningOptions options, DateTimeOffset now)
     {
@@ -49,8 +52,13 @@ public sealed class BillingStanding(ISubscriptionStore store, DunningOptions opt
         return new BillingStandingResult(phase, blockedAt, readOnlyAt, refusal);
     }
 
-    public async Task<BillingStandingResult> GetAsync(long tenantId, CancellationToken cancellationToken) =>
-        Evaluate(await store.GetAsync(tenantId, cancellationToken), options, timeProvider.GetUtcNow());
+    public async Task<BillingStandingResult> GetAsync(long tenantId, CancellationToken cancellationToken)
+    {
+        var subscription = grains is not null
+            ? await grains.GetGrain<Tenants.ITenantGrain>(tenantId).GetSubscriptionAsync().WaitAsync(cancellationToken)
+            : await store.GetAsync(tenantId, cancellationToken);
+        return Evaluate(subscription, options, timeProvider.GetUtcNow());
+    }
 
     public async Task<string?> RefusalAsync(long tenantId, CancellationToken cancellationToken) =>
         (await GetAsync(tenantId, cancellationToken)).SendingRefusal;

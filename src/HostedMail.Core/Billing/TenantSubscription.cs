@@ -1,4 +1,5 @@
 using HostedMail.Core.Audit;
+using Orleans;
 
 namespace HostedMail.Core.Billing;
 
@@ -9,6 +10,8 @@ namespace HostedMail.Core.Billing;
 /// </summary>
 /// <param name="StateAt">The Stripe time of this state (the event's <c>created</c>); older news never replaces it.</param>
 /// <param name="PastDueSince">When the subscription became past due (our clock); the dunning phases count from it.</param>
+[GenerateSerializer]
+[Alias("HostedMail.TenantSubscription")]
 public sealed record TenantSubscription(
     long TenantId,
     string? CustomerId,
@@ -50,6 +53,7 @@ public static class SubscriptionStatus
 }
 
 /// <summary>Where a past-due tenant stands (docs/billing.md "Dunning").</summary>
+[GenerateSerializer]
 public enum DunningPhase
 {
     /// <summary>Paid up (or never subscribed).</summary>

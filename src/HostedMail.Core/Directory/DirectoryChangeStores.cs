@@ -10,7 +10,8 @@ namespace HostedMail.Core.Directory;
 
 /// <summary>
 /// Store decorators that tell <see cref="IDirectoryChangeNotifier"/> after every committed write
-/// that can change what RCPT resolution answers (tenant state, domains, mailboxes, aliases). The
+/// that can change what RCPT resolution answers (tenant state, domains, mailboxes, aliases), and
+/// <see cref="ICredentialRevocationNotifier"/> after every write that revokes a mailbox's login. The
 /// domains are listed before the write, so a deleted domain's grain is told too. Writes are rare
 /// (portal, CLI); RCPT is the hot path the grains' memory serves.
 /// </summary>
@@ -18,8 +19,20 @@ namespace HostedMail.Core.Directory;
 // - The notification is awaited: when the portal or CLI says "created", every node already
 //   answers from a directory that has the change (ARCHITECTURE.md "Caches that cannot be wrong").
 // - Writes that RCPT never sees (passwords, language, plan, DKIM keys) are passed through untouched.
-public sealed class DirectoryChangeStores(IDomainStore domains, IDirectoryChangeNotifier notifier)
+// - Writes that revoke a mailbox's credentials (a new password, the mailbox disabled or deleted,
+//   its domain deleted) also tell ICredentialRevocationNotifier after the commit, which ends the
+//   mailbox's open sessions on every node (its grain tells the nodes watching it). A rehash at
+//   login (no audit entry) keeps the password and revokes nothing. Tenant suspension is told by
+//   the tenant's grain itself; app password deletion by AppPasswordService.
+public sealed class DirectoryChangeStores(IDomainStore domains, IDirectoryChangeNotifier notifier,
+    ICredentialRevocationNotifier? revocations = null, IMailboxStore? mailboxes = null)
 {
+    private Task RevokedAsync(long tenantId, long mailboxId, CancellationToken cancellationToken) =>
+        revocations?.MailboxRevokedAsync(tenantId, mailboxId, cancellationToken) ?? Task.CompletedTask;
+
+    private async Task<IReadOnlyList<Mailbox>> MailboxesOfAsync(long tenantId, long domainId, CancellationToken cancellationToken) =>
+        revocations is not null && mailboxes is not null ? await mailboxes.ListAsync(tenantId, domainId, cancellationToken) : [];
+
     internal async Task<T> ChangeAsync<T>(long tenantId, string? extraDomain, Func<Task<T>> write, CancellationToken cancellationToken)
     {
         var before = (await domains.ListAsync(tenantId, cancellationToken)).Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
@@ -98,17 +111,29 @@ public sealed class DirectoryChangeStores(IDomainStore domains, IDirectoryChange
 
         public Task<IReadOnlyList<Mailbox>> ListAsync(long? tenantId, long? domainId, CancellationToken cancellationToken) => inner.ListAsync(tenantId, domainId, cancellationToken);
 
-        public Task SetPasswordHashAsync(long tenantId, long mailboxId, string passwordHash, AuditEntry? audit, CancellationToken cancellationToken) =>
-            inner.SetPasswordHashAsync(tenantId, mailboxId, passwordHash, audit, cancellationToken);
+        public async Task SetPasswordHashAsync(long tenantId, long mailboxId, string passwordHash, AuditEntry? audit, CancellationToken cancellationToken)
+        {
+            await inner.SetPasswordHashAsync(tenantId, mailboxId, passwordHash, audit, cancellationToken);
+            if (audit is not null)
+            {
+                await changes.RevokedAsync(tenantId, mailboxId, cancellationToken);
+            }
+        }
 
         public Task<string?> GetPasswordHashAsync(long tenantId, long mailboxId, CancellationToken cancellationToken) => inner.GetPasswordHashAsync(tenantId, mailboxId, cancellationToken);
 
         public Task DeleteAsync(long tenantId, long mailboxId, AuditEntry audit, CancellationToken cancellationToken) =>
-            changes.ChangeAsync(tenantId, null, () => inner.DeleteAsync(tenantId, mailboxId, audit, cancellationToken), cancellationToken);
+            changes.ChangeAsync(tenantId, null, async () =>
+            {
+                await inner.DeleteAsync(tenantId, mailboxId, audit, cancellationToken);
+                await changes.RevokedAsync(tenantId, mailboxId, cancellationToken);
+            }, cancellationToken);
 
         public Task<Mailbox?> FindForLoginAsync(string address, CancellationToken cancellationToken) => inner.FindForLoginAsync(address, cancellationToken);
 
         public Task<long?> FindCredentialStampAsync(string address, CancellationToken cancellationToken) => inner.FindCredentialStampAsync(address, cancellationToken);
+
+        public Task<long?> FindCredentialStampAsync(long tenantId, long mailboxId, CancellationToken cancellationToken) => inner.FindCredentialStampAsync(tenantId, mailboxId, cancellationToken);
     }
 
     private sealed class AliasStore(IAliasStore inner, DirectoryChangeStores changes) : IAliasStore
@@ -126,12 +151,32 @@ public sealed class DirectoryChangeStores(IDomainStore domains, IDirectoryChange
         public Task<Domain?> FindDomainAsync(long tenantId, long domainId, CancellationToken cancellationToken) => inner.FindDomainAsync(tenantId, domainId, cancellationToken);
 
         public Task<bool> DeleteDomainAsync(long tenantId, long domainId, AuditEntry audit, CancellationToken cancellationToken) =>
-            changes.ChangeAsync(tenantId, null, () => inner.DeleteDomainAsync(tenantId, domainId, audit, cancellationToken), cancellationToken);
+            changes.ChangeAsync(tenantId, null, async () =>
+            {
+                // Its mailboxes go with it: listed before, revoked after the commit.
+                var gone = await changes.MailboxesOfAsync(tenantId, domainId, cancellationToken);
+                var deleted = await inner.DeleteDomainAsync(tenantId, domainId, audit, cancellationToken);
+                if (deleted)
+                {
+                    await Task.WhenAll(gone.Select(m => changes.RevokedAsync(tenantId, m.MailboxId, cancellationToken)));
+                }
+
+                return deleted;
+            }, cancellationToken);
 
         public Task<Mailbox?> FindMailboxAsync(long tenantId, long mailboxId, CancellationToken cancellationToken) => inner.FindMailboxAsync(tenantId, mailboxId, cancellationToken);
 
         public Task<Mailbox?> UpdateMailboxAsync(long tenantId, long mailboxId, MailboxUpdate update, AuditEntry audit, CancellationToken cancellationToken) =>
-            changes.ChangeAsync(tenantId, null, () => inner.UpdateMailboxAsync(tenantId, mailboxId, update, audit, cancellationToken), cancellationToken);
+            changes.ChangeAsync(tenantId, null, async () =>
+            {
+                var updated = await inner.UpdateMailboxAsync(tenantId, mailboxId, update, audit, cancellationToken);
+                if (updated is not null && update.State == MailboxState.Disabled)
+                {
+                    await changes.RevokedAsync(tenantId, mailboxId, cancellationToken);
+                }
+
+                return updated;
+            }, cancellationToken);
 
         public Task<Alias?> FindAliasAsync(long tenantId, long aliasId, CancellationToken cancellationToken) => inner.FindAliasAsync(tenantId, aliasId, cancellationToken);
 

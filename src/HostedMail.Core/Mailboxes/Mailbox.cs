@@ -70,6 +70,9 @@ public interface IMailboxStore
     /// of the mailbox is revoked (new password, app password deleted).
     /// </summary>
     Task<long?> FindCredentialStampAsync(string address, CancellationToken cancellationToken);
+
+    /// <summary>The same by the mailbox's id (for its grain): null when it may not log in.</summary>
+    Task<long?> FindCredentialStampAsync(long tenantId, long mailboxId, CancellationToken cancellationToken);
 }
 
 /// <summary>A successful mailbox login: the mailbox, and the app password used (null for the mailbox's own password).</summary>

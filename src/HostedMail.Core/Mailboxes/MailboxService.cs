@@ -78,7 +78,7 @@ public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, Dom
     public Task<IReadOnlyList<Mailbox>> ListAsync(long? tenantId, long? domainId = null, CancellationToken cancellationToken = default) =>
         store.ListAsync(tenantId, domainId, cancellationToken);
 
-    /// <summary>The credential stamp of a login address (see <see cref="IMailboxStore.FindCredentialStampAsync"/>); null when it may not log in.</summary>
+    /// <summary>The credential stamp of a login address (see <see cref="IMailboxStore.FindCredentialStampAsync(string, CancellationToken)"/>); null when it may not log in.</summary>
     public async Task<long?> CredentialStampAsync(string address, CancellationToken cancellationToken = default) =>
         MailAddress.TryParse(address, allowCatchAll: false, out var parsed) is null
             ? await store.FindCredentialStampAsync(parsed!.Value, cancellationToken)

@@ -36,9 +36,9 @@ public interface ITenantGrain : IGrainWithIntegerKey
     [Alias("SetLanguage")]
     Task<Tenant> SetLanguageAsync(string? language, Actor actor);
 
-    /// <summary>Adds a (pending) domain if the plan allows one more; PlanLimitException when not.</summary>
+    /// <summary>Adds a domain (pending, or verified by operator override) if the plan allows one more; PlanLimitException when not.</summary>
     [Alias("AddDomain")]
-    Task<Domain> AddDomainAsync(string name, Actor actor);
+    Task<Domain> AddDomainAsync(string name, Actor actor, bool operatorVerified);
 
     /// <summary>Creates a mailbox if the plan allows one more and its quota; PlanLimitException when not.</summary>
     [Alias("CreateMailbox")]
@@ -58,6 +58,31 @@ public interface ITenantGrain : IGrainWithIntegerKey
     /// </summary>
     [Alias("TrySend")]
     Task<SendingDecision> TrySendAsync(int messages);
+
+    /// <summary>
+    /// The tenant's subscription as last learned from Stripe, held in memory (loaded at the first
+    /// call, dropped by <see cref="SubscriptionChangedAsync"/>): the billing standing that
+    /// submission checks at every MAIL FROM costs no query.
+    /// </summary>
+    [Alias("GetSubscription")]
+    Task<Billing.TenantSubscription> GetSubscriptionAsync();
+
+    /// <summary>
+    /// The subscription row changed (a webhook, a resync, seats): the held copy is dropped and read
+    /// again at the next ask. Interleaved: seat changes are made inside this grain's own turns.
+    /// </summary>
+    [Alias("SubscriptionChanged"), AlwaysInterleave]
+    Task SubscriptionChangedAsync();
+
+    /// <summary>
+    /// Adds or refreshes a node's watch of the tenant's credential revocations (a suspension ends
+    /// every session of its mailboxes); returns whether its mailboxes may log in now (not suspended).
+    /// </summary>
+    [Alias("WatchCredentials")]
+    Task<bool> WatchCredentialsAsync(ICredentialWatcher watcher, string node);
+
+    [Alias("UnwatchCredentials")]
+    Task UnwatchCredentialsAsync(ICredentialWatcher watcher);
 
     /// <summary>Something changed the tenant's row outside this grain (an operator tool with no cluster): forget the cached row.</summary>
     [Alias("Forget"), AlwaysInterleave]

@@ -61,12 +61,13 @@ public sealed class TenantOperations(
         return tenant with { Language = tag };
     }
 
-    public async Task<Domain> AddDomainAsync(Tenant tenant, string name, Actor actor, CancellationToken cancellationToken = default)
+    /// <summary>Adds a domain if the plan allows one more; <paramref name="operatorVerified"/> (operator commands) skips the DNS proof and is audited.</summary>
+    public async Task<Domain> AddDomainAsync(Tenant tenant, string name, Actor actor, bool operatorVerified = false, CancellationToken cancellationToken = default)
     {
         // A duplicate is a conflict whatever the plan: checked before the limit.
         await domains.CheckAddableAsync(tenant.TenantId, name, cancellationToken);
         PlanEnforcer.CheckAddDomain(plans.For(tenant.Plan), await directory.GetUsageAsync(tenant.TenantId, cancellationToken));
-        return await domains.AddAsync(tenant.TenantId, name, actor, operatorVerified: false, cancellationToken);
+        return await domains.AddAsync(tenant.TenantId, name, actor, operatorVerified, cancellationToken);
     }
 
     public async Task<Mailbox> CreateMailboxAsync(Tenant tenant, string address, string password, long? quotaBytes, string? displayName, Actor actor, CancellationToken cancellationToken = default)

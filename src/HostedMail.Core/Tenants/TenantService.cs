@@ -69,9 +69,9 @@ public sealed class TenantService(ITenantStore store, TenantOperations? operatio
     }
 
     /// <summary>
-    /// Suspends a tenant: its mailboxes can no longer log in, and sessions already open end on
-    /// every node (the store's change moves the credentials and publishes the revocation in the
-    /// same transaction); mail to it is deferred (4xx), not refused, so nothing is lost.
+    /// Suspends a tenant: its mailboxes can no longer log in (their credential stamps read as none),
+    /// and sessions already open end on every node (the tenant's grain tells every node watching
+    /// it); mail to it is deferred (4xx), not refused, so nothing is lost.
     /// </summary>
     public Task<Tenant> SuspendAsync(string reference, Actor actor, CancellationToken cancellationToken = default) =>
         SetStateAsync(reference, TenantState.Suspended, "tenant.suspend", actor, cancellationToken);
@@ -85,10 +85,14 @@ public sealed class TenantService(ITenantStore store, TenantOperations? operatio
         grains is not null ? Grain(tenantId).GetUsageAsync().WaitAsync(cancellationToken) : Operations.GetUsageAsync(tenantId, cancellationToken);
 
     /// <summary>Adds a pending domain if the tenant's plan allows one more (decided by the tenant's grain in a cluster).</summary>
-    public async Task<Domain> AddDomainAsync(long tenantId, string name, Actor actor, CancellationToken cancellationToken = default) =>
+    public Task<Domain> AddDomainAsync(long tenantId, string name, Actor actor, CancellationToken cancellationToken = default) =>
+        AddDomainAsync(tenantId, name, actor, operatorVerified: false, cancellationToken);
+
+    /// <summary>The same; <paramref name="operatorVerified"/> (operator commands) marks it verified without the DNS proof, audited.</summary>
+    public async Task<Domain> AddDomainAsync(long tenantId, string name, Actor actor, bool operatorVerified, CancellationToken cancellationToken = default) =>
         grains is not null
-            ? await Grain(tenantId).AddDomainAsync(name, actor).WaitAsync(cancellationToken)
-            : await Operations.AddDomainAsync(await GetByIdAsync(tenantId, cancellationToken), name, actor, cancellationToken);
+            ? await Grain(tenantId).AddDomainAsync(name, actor, operatorVerified).WaitAsync(cancellationToken)
+            : await Operations.AddDomainAsync(await GetByIdAsync(tenantId, cancellationToken), name, actor, operatorVerified, cancellationToken);
 
     /// <summary>Creates a mailbox if the tenant's plan allows one more and its quota (decided by the tenant's grain in a cluster).</summary>
     public async Task<Mailbox> CreateMailboxAsync(long tenantId, string address, string password, long? quotaBytes, string? displayName, Actor actor, CancellationToken cancellationToken = default) =>
@@ -116,6 +120,13 @@ public sealed class TenantService(ITenantStore store, TenantOperations? operatio
         grains is not null
             ? await Grain(tenantId).CreateAliasAsync(address, targets.ToArray(), actor).WaitAsync(cancellationToken)
             : await Operations.CreateAliasAsync(await GetByIdAsync(tenantId, cancellationToken), address, targets, actor, cancellationToken);
+
+    /// <summary>
+    /// The tenant's subscription row changed (committed): its grain, which holds the subscription
+    /// for the billing standing, reads it again. Nothing to do outside a cluster.
+    /// </summary>
+    public Task SubscriptionChangedAsync(long tenantId, CancellationToken cancellationToken = default) =>
+        grains is not null ? Grain(tenantId).SubscriptionChangedAsync().WaitAsync(cancellationToken) : Task.CompletedTask;
 
     private async Task<Tenant> SetStateAsync(string reference, TenantState state, string action, Actor actor, CancellationToken cancellationToken)
     {

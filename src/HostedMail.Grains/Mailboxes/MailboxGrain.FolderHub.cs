@@ -13,79 +13,75 @@ namespace HostedMail.Grains.Security;
 /// serves sessions of the mailbox.
 /// </summary>
 // Implementation notes:
-// - Watchers are kept in memory only, each until three renewal periods pass without a renewal
-//   or its node is declared dead. A new activation knows none: it answers the first renewal
-//   with false, and the watcher makes its sessions resynchronise, so nothing sent to the old
-//   activation in between is lost for longer than that.
-// - On deactivation the watchers are told (HubClosing) and watch again at once.
+// - Watchers are kept in memory only (WatcherTable). A new activation knows none: it answers the
+//   first renewal with false, and the watcher makes its sessions resynchronise, so nothing sent to
+//   the old activation in between is lost for longer than that.
+// - On deactivation the watchers of both hubs (folders, credentials) are told and watch again at once.
 internal sealed partial class MailboxGrain : IFolderChangeHubGrain
 {
-    private Dictionary<IFolderChangeWatcher, (string Node, DateTimeOffset Until)>? _watchers;
+    private WatcherTable<IFolderChangeWatcher>? _folderWatchers;
+
+    private WatcherTable<IFolderChangeWatcher> FolderWatchers => _folderWatchers ??= NewWatcherTable<IFolderChangeWatcher>();
 
     public Task ChangedAsync(long folderId, long modSeq, string originNode)
     {
-        if (_watchers is not { Count: > 0 } watchers || !MailboxGrainKeys.TryParse(this.GetPrimaryKeyString(), out var tenantId, out var mailboxId))
+        if (_folderWatchers is not { } table || !MailboxGrainKeys.TryParse(this.GetPrimaryKeyString(), out var tenantId, out var mailboxId))
         {
             return Task.CompletedTask;
         }
 
-        var now = Time.GetUtcNow();
-        var snapshot = ServiceProvider.GetRequiredService<IClusterMembershipService>().CurrentSnapshot;
-        foreach (var (watcher, watch) in watchers.ToList())
+        foreach (var watcher in table.Live(exceptNode: originNode))
         {
-            if (watch.Until <= now || LeaseTable.IsDead(snapshot, watch.Node))
-            {
-                watchers.Remove(watcher);
-            }
-            else if (watch.Node != originNode)
-            {
-                // One-way: the call returns once sent; a watcher that is gone costs nothing here.
-                _ = watcher.FolderChangedAsync(tenantId, mailboxId, folderId, modSeq);
-            }
+            // One-way: the call returns once sent; a watcher that is gone costs nothing here.
+            _ = watcher.FolderChangedAsync(tenantId, mailboxId, folderId, modSeq);
         }
 
         return Task.CompletedTask;
     }
 
-    public Task<bool> WatchAsync(IFolderChangeWatcher watcher, string node)
-    {
-        _watchers ??= [];
-        var known = _watchers.Remove(watcher);
-        _watchers[watcher] = (node, Time.GetUtcNow() + (3 * Coordination.WatchRenewal));
-        return Task.FromResult(known);
-    }
+    public Task<bool> WatchAsync(IFolderChangeWatcher watcher, string node) => Task.FromResult(FolderWatchers.Watch(watcher, node));
 
-    public Task<int> WatcherCountAsync()
-    {
-        var now = Time.GetUtcNow();
-        return Task.FromResult(_watchers?.Count(w => w.Value.Until > now) ?? 0);
-    }
+    public Task<int> WatcherCountAsync() => Task.FromResult(_folderWatchers?.LiveCount ?? 0);
 
     public Task UnwatchAsync(IFolderChangeWatcher watcher)
     {
-        _watchers?.Remove(watcher);
+        _folderWatchers?.Unwatch(watcher);
         return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_watchers is { Count: > 0 } watchers && MailboxGrainKeys.TryParse(this.GetPrimaryKeyString(), out var tenantId, out var mailboxId))
+        if (MailboxGrainKeys.TryParse(this.GetPrimaryKeyString(), out var tenantId, out var mailboxId))
         {
-            foreach (var watcher in watchers.Keys)
+            foreach (var watcher in _folderWatchers?.All ?? [])
             {
-                try
-                {
-                    _ = watcher.HubClosingAsync(tenantId, mailboxId);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    ServiceProvider.GetRequiredService<ILogger<MailboxGrain>>().LogDebug(ex, "Could not tell a watcher that mailbox {Key} closes", this.GetPrimaryKeyString());
-                }
+                Tell(() => watcher.HubClosingAsync(tenantId, mailboxId));
+            }
+
+            foreach (var watcher in _credentialWatchers?.All ?? [])
+            {
+                Tell(() => watcher.MailboxClosingAsync(tenantId, mailboxId));
             }
         }
 
         return base.OnDeactivateAsync(reason, cancellationToken);
     }
+
+    private void Tell(Func<Task> oneWay)
+    {
+        try
+        {
+            _ = oneWay();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            ServiceProvider.GetRequiredService<ILogger<MailboxGrain>>().LogDebug(ex, "Could not tell a watcher that mailbox {Key} closes", this.GetPrimaryKeyString());
+        }
+    }
+
+    private WatcherTable<T> NewWatcherTable<T>()
+        where T : class =>
+        new(ServiceProvider.GetRequiredService<IClusterMembershipService>(), Time, Coordination.WatchRenewal);
 
     private TimeProvider Time => ServiceProvider.GetRequiredService<TimeProvider>();
 

@@ -6,6 +6,7 @@ using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Outbound;
 using HostedMail.Core.Tenants;
 using HostedMail.Grains.Domains;
+using HostedMail.Grains.Mailboxes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -27,13 +28,16 @@ public static class DirectoryGrainsServiceCollectionExtensions
 
     /// <summary>
     /// Wraps the directory stores registered so far (call after the storage registrations) so every
-    /// committed directory change tells the grains that answer from memory; in a process that is no
-    /// cluster member and no cluster client the notifier has no grains and does nothing.
+    /// committed directory change tells the grains that answer from memory, and every revocation of
+    /// a mailbox's credentials its grain (which ends the mailbox's sessions on every node); in a
+    /// process that is no cluster member and no cluster client the notifiers have no grains and do nothing.
     /// </summary>
     public static IServiceCollection AddDirectoryChangeNotifications(this IServiceCollection services)
     {
         services.TryAddSingleton<IDirectoryChangeNotifier, GrainDirectoryChangeNotifier>();
-        services.TryAddSingleton(sp => new DirectoryChangeStores(Inner<IDomainStore>(sp), sp.GetRequiredService<IDirectoryChangeNotifier>()));
+        services.TryAddSingleton<ICredentialRevocationNotifier, GrainCredentialRevocationNotifier>();
+        services.TryAddSingleton(sp => new DirectoryChangeStores(Inner<IDomainStore>(sp), sp.GetRequiredService<IDirectoryChangeNotifier>(),
+            sp.GetRequiredService<ICredentialRevocationNotifier>(), Inner<IMailboxStore>(sp)));
         Decorate<ITenantStore>(services, (sp, inner) => sp.GetRequiredService<DirectoryChangeStores>().Wrap(inner));
         Decorate<IDomainStore>(services, (sp, inner) => sp.GetRequiredService<DirectoryChangeStores>().Wrap(inner));
         Decorate<IMailboxStore>(services, (sp, inner) => sp.GetRequiredService<DirectoryChangeStores>().Wrap(inner));

@@ -1,11 +1,15 @@
 using HostedMail.Core.Aliases;
 using HostedMail.Core.Audit;
+using HostedMail.Core.Billing;
 using HostedMail.Core.Directory;
 using HostedMail.Core.Domains;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Outbound;
 using HostedMail.Core.Plans;
 using HostedMail.Core.Tenants;
+using HostedMail.Grains.Mailboxes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.Runtime;
 
@@ -23,15 +27,28 @@ namespace HostedMail.Grains.Tenants;
 //   forget up to that many seconds of counts, never a refusal that was already given. Orleans may
 //   briefly run two activations while membership changes; each then counts separately for that
 //   moment, so a tenant can overshoot by what it sends during it (an abuse limit tolerates that).
+// - The subscription (billing standing) is held in memory: loaded at the first ask, dropped when
+//   SubscriptionChangedAsync says the row changed (webhooks, resyncs and seat changes, after their
+//   commit; interleaved, because seat changes happen inside this grain's mailbox turns), so
+//   submission's check at every MAIL FROM costs no query but the first after each change. The
+//   dunning phase is computed by the caller from the clock (BillingStanding.Evaluate), so it
+//   moves on without a change.
+// - Nodes with sessions of the tenant's mailboxes watch it (WatcherTable, memory only): a
+//   suspension made here tells them after the commit, and every watch answer says whether the
+//   tenant is active, so a node whose watch lands after a suspension still ends its sessions.
 internal sealed class TenantGrain(
     TenantOperations operations,
     SendingLimitOptions sending,
     [PersistentState("sending", GrainStorageNames.Default)] IPersistentState<SendingWindow> window,
+    ISubscriptionStore subscriptions,
     TimeProvider time) : Grain, ITenantGrain
 {
     internal static readonly TimeSpan PersistEvery = TimeSpan.FromSeconds(10);
 
     private Tenant? _tenant;
+    private TenantSubscription? _subscription;
+    private int _subscriptionVersion;
+    private WatcherTable<ICredentialWatcher>? _credentialWatchers;
     private DateTimeOffset _lastWrite;
     private bool _dirty;
 
@@ -43,11 +60,26 @@ internal sealed class TenantGrain(
 
     public async Task<Tenant> SetPlanAsync(string plan, Actor actor) => _tenant = await operations.SetPlanAsync(await FreshAsync(), plan, actor);
 
-    public async Task<Tenant> SetStateAsync(TenantState state, string action, Actor actor) => _tenant = await operations.SetStateAsync(await FreshAsync(), state, action, actor);
+    public async Task<Tenant> SetStateAsync(TenantState state, string action, Actor actor)
+    {
+        var before = await FreshAsync();
+        var after = await operations.SetStateAsync(before, state, action, actor);
+        _tenant = after;
+        if (before.State != TenantState.Suspended && after.State == TenantState.Suspended)
+        {
+            // Committed: every node with sessions of the tenant's mailboxes ends them.
+            foreach (var watcher in _credentialWatchers?.Live() ?? [])
+            {
+                _ = watcher.TenantSuspendedAsync(TenantId);
+            }
+        }
+
+        return after;
+    }
 
     public async Task<Tenant> SetLanguageAsync(string? language, Actor actor) => _tenant = await operations.SetLanguageAsync(await FreshAsync(), language, actor);
 
-    public async Task<Domain> AddDomainAsync(string name, Actor actor) => await operations.AddDomainAsync(await GetAsync(), name, actor);
+    public async Task<Domain> AddDomainAsync(string name, Actor actor, bool operatorVerified) => await operations.AddDomainAsync(await GetAsync(), name, actor, operatorVerified);
 
     public async Task<Mailbox> CreateMailboxAsync(string address, string password, long? quotaBytes, string? displayName, Actor actor) =>
         await operations.CreateMailboxAsync(await GetAsync(), address, password, quotaBytes, displayName, actor);
@@ -78,6 +110,44 @@ internal sealed class TenantGrain(
         return new SendingDecision(true, sent + messages, limit, null);
     }
 
+    public async Task<TenantSubscription> GetSubscriptionAsync()
+    {
+        if (_subscription is { } held)
+        {
+            return held;
+        }
+
+        // A change announced while this read runs (interleaved) makes its result stale: not kept.
+        var version = _subscriptionVersion;
+        var read = await subscriptions.GetAsync(TenantId, CancellationToken.None);
+        if (version == _subscriptionVersion)
+        {
+            _subscription = read;
+        }
+
+        return read;
+    }
+
+    public Task SubscriptionChangedAsync()
+    {
+        _subscriptionVersion++;
+        _subscription = null;
+        return Task.CompletedTask;
+    }
+
+    public async Task<bool> WatchCredentialsAsync(ICredentialWatcher watcher, string node)
+    {
+        (_credentialWatchers ??= new WatcherTable<ICredentialWatcher>(
+            ServiceProvider.GetRequiredService<IClusterMembershipService>(), time, ServiceProvider.GetRequiredService<MailboxCoordinationOptions>().WatchRenewal)).Watch(watcher, node);
+        return (await GetAsync()).State == TenantState.Active;
+    }
+
+    public Task UnwatchCredentialsAsync(ICredentialWatcher watcher)
+    {
+        _credentialWatchers?.Unwatch(watcher);
+        return Task.CompletedTask;
+    }
+
     public Task ForgetAsync()
     {
         _tenant = null;
@@ -86,6 +156,18 @@ internal sealed class TenantGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        foreach (var watcher in _credentialWatchers?.All ?? [])
+        {
+            try
+            {
+                _ = watcher.TenantClosingAsync(TenantId);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                ServiceProvider.GetRequiredService<ILogger<TenantGrain>>().LogDebug(ex, "Could not tell a watcher that tenant {Tenant} closes", TenantId);
+            }
+        }
+
         if (_dirty)
         {
             await PersistAsync(time.GetUtcNow());

@@ -17,8 +17,10 @@ internal static class AliasCommands
         var create = new Command("create", "Create an alias delivering to mailboxes and/or external addresses (*@domain is the catch-all)") { address, targets, tenant };
         create.SetAction((parse, ct) => context.RunAsync(async services =>
         {
-            var t = await services.GetRequiredService<TenantService>().GetAsync(parse.GetValue(tenant)!, ct);
-            var alias = await services.GetRequiredService<AliasService>().CreateAsync(t.TenantId, parse.GetValue(address)!, parse.GetValue(targets)!, Actor.OperatorCli, ct);
+            var tenants = services.GetRequiredService<TenantService>();
+            var t = await tenants.GetAsync(parse.GetValue(tenant)!, ct);
+            // Through the tenant's plan limits, as the portal does.
+            var alias = await tenants.CreateAliasAsync(t.TenantId, parse.GetValue(address)!, parse.GetValue(targets)!, Actor.OperatorCli, ct);
             context.Out.WriteLine($"created alias {alias.Address} -> {string.Join(", ", alias.Targets)}");
         }));
 

@@ -49,6 +49,11 @@ internal sealed class CliContext(TextReader input, TextWriter output, TextWriter
         {
             return Fail(ex.Message);
         }
+        catch (HostedMail.Core.Plans.PlanLimitException ex)
+        {
+            // The same refusal the portal answers with 403: the tenant's plan allows no more.
+            return Fail(ex.Message);
+        }
         catch (NpgsqlException ex) when (ex is not PostgresException)
         {
             return Fail($"cannot reach the database: {ex.Message}");

@@ -17,8 +17,10 @@ internal static class DomainCommands
         var add = new Command("add", "Add a domain to a tenant; it is pending until its ownership TXT record (printed) is published") { name, tenantRequired, verified };
         add.SetAction((parse, ct) => context.RunAsync(async services =>
         {
-            var tenant = await services.GetRequiredService<TenantService>().GetAsync(parse.GetValue(tenantRequired)!, ct);
-            var domain = await services.GetRequiredService<DomainService>().AddAsync(tenant.TenantId, parse.GetValue(name)!, Actor.OperatorCli, parse.GetValue(verified), ct);
+            // Through the tenant's plan limits, as the portal does (the tenant's grain decides when nodes run).
+            var tenants = services.GetRequiredService<TenantService>();
+            var tenant = await tenants.GetAsync(parse.GetValue(tenantRequired)!, ct);
+            var domain = await tenants.AddDomainAsync(tenant.TenantId, parse.GetValue(name)!, Actor.OperatorCli, parse.GetValue(verified), ct);
             context.Out.WriteLine($"added domain {domain.Name} to tenant '{tenant.Name}' ({Describe(domain)})");
             if (domain.State == DomainState.Pending)
             {

@@ -21,10 +21,12 @@ internal static class MailboxCommands
         var create = new Command("create", "Create a mailbox with its default folders and a password") { address, tenant, password, passwordStdin, quota, displayName };
         create.SetAction((parse, ct) => context.RunAsync(async services =>
         {
-            var t = await services.GetRequiredService<TenantService>().GetAsync(parse.GetValue(tenant)!, ct);
+            var tenants = services.GetRequiredService<TenantService>();
+            var t = await tenants.GetAsync(parse.GetValue(tenant)!, ct);
             var secret = context.ReadPassword(parse.GetValue(password), parse.GetValue(passwordStdin));
             long? quotaBytes = parse.GetValue(quota) is { } q ? ByteSize.Parse(q) : null;
-            var mailbox = await services.GetRequiredService<MailboxService>().CreateAsync(t.TenantId, parse.GetValue(address)!, secret, quotaBytes, parse.GetValue(displayName), Actor.OperatorCli, ct);
+            // Through the tenant's plan limits (mailboxes, storage), as the portal does.
+            var mailbox = await tenants.CreateMailboxAsync(t.TenantId, parse.GetValue(address)!, secret, quotaBytes, parse.GetValue(displayName), Actor.OperatorCli, ct);
             context.Out.WriteLine($"created mailbox {mailbox.Address} in tenant '{t.Name}' (quota {ByteSize.Format(mailbox.QuotaBytes)})");
         }));
 

@@ -104,6 +104,14 @@ internal sealed class PostgresMailboxStore(NpgsqlDataSource dataSource) : IMailb
             WHERE m.address = @address AND m.state = 'active'
             """, r => (long?)r.GetInt64(0), cancellationToken, ("address", address))).FirstOrDefault();
 
+    public async Task<long?> FindCredentialStampAsync(long tenantId, long mailboxId, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync(dataSource, """
+            SELECT m.credential_stamp FROM mailboxes m
+            JOIN domains d ON d.tenant_id = m.tenant_id AND d.domain_id = m.domain_id AND d.state = 'verified'
+            JOIN tenants t ON t.tenant_id = m.tenant_id AND t.state = 'active'
+            WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.state = 'active'
+            """, r => (long?)r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId))).FirstOrDefault();
+
     internal static Mailbox Map(NpgsqlDataReader r) => Map(r, 0);
 
     /// <summary>Maps <see cref="Columns"/> starting at column <paramref name="o"/> (for joins that select more).</summary>

@@ -30,6 +30,8 @@ public class BillingNode : MailNode, IAsyncLifetime
     {
         Stripe = await FakeStripe.StartAsync();
         await base.InitializeAsync();
+        // The seed needs the business plan's limits (the CLI keeps to them); billing tests start from free.
+        await Cli.OkAsync("tenant", "set-plan", "acme", "free");
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Http = new HttpClient { BaseAddress = new Uri(address) };
     }

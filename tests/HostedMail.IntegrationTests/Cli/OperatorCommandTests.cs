@@ -252,6 +252,29 @@ public sealed class OperatorCommandTests(DatabaseFixture database) : IClassFixtu
     }
 
     [Fact]
+    public async Task CreationsKeepToTheTenantsPlanLimitsWithNoNodeRunning()
+    {
+        // The built-in free plan: 1 domain, 5 mailboxes, 5 GiB of mailbox quota in total.
+        await cli.OkAsync("tenant", "create", "limits-co");
+        await cli.OkAsync("domain", "add", "limits.example", "--tenant", "limits-co", "--verified");
+        Assert.Equal("error: the free plan allows 1 domain(s); remove one or upgrade the plan", await cli.FailsAsync("domain", "add", "more-limits.example", "--tenant", "limits-co"));
+        Assert.Equal("error: the free plan allows 5368709120 bytes of mailbox quota in total; this change would allocate 6442450944",
+            await cli.FailsAsync("mailbox", "create", "big@limits.example", "--tenant", "limits-co", "--password", GoodPassword, "--quota", "6G"));
+        for (var i = 0; i < 5; i++)
+        {
+            await cli.OkAsync("mailbox", "create", $"m{i}@limits.example", "--tenant", "limits-co", "--password", GoodPassword, "--quota", "100M");
+        }
+
+        Assert.Equal("error: the free plan allows 5 mailbox(es); remove one or upgrade the plan",
+            await cli.FailsAsync("mailbox", "create", "m5@limits.example", "--tenant", "limits-co", "--password", GoodPassword, "--quota", "100M"));
+
+        // A larger plan lifts the limit.
+        await cli.OkAsync("tenant", "set-plan", "limits-co", "business");
+        await cli.OkAsync("mailbox", "create", "m5@limits.example", "--tenant", "limits-co", "--password", GoodPassword, "--quota", "100M");
+        await cli.OkAsync("domain", "add", "more-limits.example", "--tenant", "limits-co");
+    }
+
+    [Fact]
     public async Task UnknownCommandIsAUsageErrorWithNonZeroExit()
     {
         var result = await cli.RunAsync("tenant", "explode");

@@ -51,4 +51,18 @@ public sealed class TenantStateCommandTests(FuzzNode node) : IClassFixture<FuzzN
         Assert.Equal("tenant.suspend,tenant.resume", await node.QueryAsync(
             "SELECT string_agg(action, ',' ORDER BY audit_id) FROM audit_log WHERE action LIKE 'tenant.%' AND action <> 'tenant.create' AND target = @t", ("t", name)));
     }
+
+    [Fact]
+    public async Task CreationsThroughTheRunningClusterKeepToThePlansLimits()
+    {
+        // The CLI joins the node's cluster: the tenant's grain decides, as for the portal.
+        var name = "cap-" + Guid.NewGuid().ToString("N")[..8];
+        await node.Cli.OkAsync("tenant", "create", name);
+        await node.Cli.OkAsync("domain", "add", $"{name}.example", "--tenant", name, "--verified");
+        Assert.Equal("error: the free plan allows 1 domain(s); remove one or upgrade the plan", await node.Cli.FailsAsync("domain", "add", $"{name}-2.example", "--tenant", name));
+        await node.Cli.OkAsync("mailbox", "create", $"one@{name}.example", "--tenant", name, "--password", MailNode.Password, "--quota", "4G");
+        Assert.Equal("error: the free plan allows 5368709120 bytes of mailbox quota in total; this change would allocate 6442450944",
+            await node.Cli.FailsAsync("mailbox", "create", $"two@{name}.example", "--tenant", name, "--password", MailNode.Password, "--quota", "2G"));
+        Assert.Equal("1", await node.QueryAsync("SELECT count(*) FROM mailboxes m JOIN tenants t USING (tenant_id) WHERE t.name = @n", ("n", name)));
+    }
 }

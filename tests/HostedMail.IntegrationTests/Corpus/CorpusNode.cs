@@ -1,3 +1,5 @@
+using HostedMail.Core.Imap;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace HostedMail.IntegrationTests.Corpus;
@@ -54,22 +56,33 @@ public sealed class CorpusNode : MailNode
         return await CountAsync(connection, address, prefix);
     }
 
-    /// <summary>Waits, woken by the store's NOTIFY (no sleeps), until <paramref name="count"/> such messages are stored.</summary>
+    /// <summary>
+    /// Waits, woken by the node's folder change feed (deliveries through this node tell it; no
+    /// sleeps), until <paramref name="count"/> such messages are stored in the mailbox's INBOX.
+    /// </summary>
     public async Task WaitForCountAsync(string address, string prefix, int count, TimeSpan timeout)
     {
-        await using var listener = new NpgsqlConnection(Database.ConnectionString);
-        await listener.OpenAsync();
-        await using (var listen = new NpgsqlCommand("LISTEN hostedmail_folder", listener))
-        {
-            await listen.ExecuteNonQueryAsync();
-        }
-
         await using var query = new NpgsqlConnection(Database.ConnectionString);
         await query.OpenAsync();
+        long tenantId, mailboxId, folderId;
+        await using (var ids = new NpgsqlCommand("""
+            SELECT x.tenant_id, x.mailbox_id, f.folder_id FROM mailboxes x
+            JOIN folders f ON f.tenant_id = x.tenant_id AND f.mailbox_id = x.mailbox_id AND f.name = 'INBOX'
+            WHERE x.address = @address
+            """, query))
+        {
+            ids.Parameters.AddWithValue("address", address);
+            await using var reader = await ids.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync(), $"no INBOX of {address}");
+            (tenantId, mailboxId, folderId) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        }
+
+        using var changed = new SemaphoreSlim(0);
+        using var subscription = Services.GetRequiredService<IFolderChangeFeed>().Subscribe(tenantId, mailboxId, folderId, _ => changed.Release());
         using var deadline = new CancellationTokenSource(timeout);
         while (await CountAsync(query, address, prefix) < count)
         {
-            await listener.WaitAsync(deadline.Token);
+            await changed.WaitAsync(deadline.Token);
         }
     }
 
