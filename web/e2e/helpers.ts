@@ -1,16 +1,20 @@
 import { createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, type Page, type TestInfo } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { devMailbox, psql } from './node';
+import { devMailbox, nodeDll, psql } from './node';
 
 export const baseUrl = () => process.env.E2E_BASE_URL!;
 export const zoneDir = () => process.env.E2E_ZONE_DIR!;
 
 /** Runs SQL on the node's database: for state no API sets, such as a subscription Stripe reported past due. */
 export const sql = (statement: string) => psql(statement, process.env.E2E_DATABASE!);
+
+/** An operator command (`hostedmail ...`) against the test node, with its settings. */
+export const cli = (...args: string[]) =>
+  execFileSync('dotnet', [nodeDll(), ...args], { env: JSON.parse(readFileSync(process.env.E2E_NODE_ENV!, 'utf8')), stdio: 'pipe' }).toString();
 
 /** RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits) for a base32 secret, `offset` steps from now. */
 export function totp(base32: string, offset = 0): string {

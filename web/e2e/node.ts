@@ -3,7 +3,7 @@
 // (`hostedmail serve`, the build script/test made) configured to use both.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,7 +54,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function nodeDll(): string {
+export function nodeDll(): string {
   return process.env.HOSTEDMAIL_DLL ?? path.join(root, 'src/HostedMail.Server/bin/Debug/net10.0/hostedmail.dll');
 }
 
@@ -109,6 +109,9 @@ export class TestNode {
       HOSTEDMAIL__TLS__CERTIFICATES__0__KEYPATH: path.join(work, 'key.pem'),
       HOSTEDMAIL__LOGGING__LOGLEVEL__DEFAULT: 'Warning',
     };
+    // Workers run operator commands with the node's settings (e2e/helpers.ts cli()).
+    writeFileSync(path.join(work, 'node-env.json'), JSON.stringify(env));
+    process.env.E2E_NODE_ENV = path.join(work, 'node-env.json');
     const cli = (...args: string[]) => execFileSync('dotnet', [nodeDll(), ...args], { env, stdio: 'pipe' });
     const cliWithInput = (input: string, ...args: string[]) => execFileSync('dotnet', [nodeDll(), ...args], { env, input, stdio: ['pipe', 'pipe', 'pipe'] });
     this.node = spawn('dotnet', [nodeDll(), 'serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });

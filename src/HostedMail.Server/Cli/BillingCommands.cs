@@ -14,7 +14,7 @@ internal static class BillingCommands
     public static Command Create(CliContext context) =>
         new("billing", "Stripe billing: show a tenant's subscription, resync it from Stripe, list and replay stored webhook events")
         {
-            Show(context), Resync(context), Events(context), Replay(context),
+            Show(context), Resync(context), Refresh(context), Events(context), Replay(context),
         };
 
     private static Command Show(CliContext context)
@@ -56,6 +56,20 @@ internal static class BillingCommands
         {
             var t = await services.GetRequiredService<TenantService>().GetAsync(parse.GetValue(tenant)!, ct);
             context.Out.WriteLine(await services.GetRequiredService<TenantBilling>().ResyncAsync(t.TenantId, ct));
+        }));
+        return command;
+    }
+
+    private static Command Refresh(CliContext context)
+    {
+        var tenant = new Argument<string>("tenant") { Description = "Tenant id or name" };
+        var command = new Command("refresh", "Make the cluster read the tenant's subscription row again (after billing_subscriptions was edited by hand; the tenant's grain keeps it in memory)") { tenant };
+        command.SetAction((parse, ct) => RunAsync(context, async services =>
+        {
+            var tenants = services.GetRequiredService<TenantService>();
+            var t = await tenants.GetAsync(parse.GetValue(tenant)!, ct);
+            await tenants.SubscriptionChangedAsync(t.TenantId, ct);
+            context.Out.WriteLine($"{t.Name}: the subscription is read again on its next use");
         }));
         return command;
     }
