@@ -43,7 +43,6 @@ public static class ApiOAuth
         services.AddSingleton<AccessTokenReader>();
         services.AddSingleton<IApiAccessTokenValidator, ApiAccessTokenValidator>();
         services.AddScoped<TenantOAuthClientService>();
-        services.AddHostedService<ApiClientSeeder>();
     }
 
     internal static void ConfigureServer(OpenIddictServerBuilder server)

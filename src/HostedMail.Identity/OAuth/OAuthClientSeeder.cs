@@ -6,7 +6,7 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace HostedMail.Identity.OAuth;
 
 /// <summary>
-/// Makes sure the published mail client and the mail scope exist with the configured settings
+/// Makes sure the published clients (mail clients, API tools) and their scopes exist with the configured settings
 /// (every node at start; the last writer's configuration wins, which is the same on every node).
 /// </summary>
 internal sealed class OAuthClientSeeder(IServiceScopeFactory scopes, OAuthServerOptions options) : IHostedService
@@ -16,26 +16,32 @@ internal sealed class OAuthClientSeeder(IServiceScopeFactory scopes, OAuthServer
         using var scope = scopes.CreateScope();
         var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
         var scopeManager = scope.ServiceProvider.GetRequiredService<IOpenIddictScopeManager>();
-        var descriptor = MailClient(options);
+        OpenIddictApplicationDescriptor[] clients = [MailClient(options), ApiToolsClient.Descriptor()];
+        OpenIddictScopeDescriptor[] published =
+        [
+            new() { Name = OAuthServerOptions.MailScope, DisplayName = "Read, send and fetch your mail (IMAP, SMTP, POP3)", Resources = { OAuthServerOptions.MailAudience } },
+            new() { Name = ApiOAuth.ApiScope, DisplayName = "Manage the tenant through the portal API", Resources = { ApiOAuth.ApiAudience } },
+        ];
         try
         {
-            if (await applications.FindByClientIdAsync(options.MailClientId, cancellationToken) is { } existing)
+            foreach (var descriptor in clients)
             {
-                await applications.UpdateAsync(existing, descriptor, cancellationToken);
-            }
-            else
-            {
-                await applications.CreateAsync(descriptor, cancellationToken);
+                if (await applications.FindByClientIdAsync(descriptor.ClientId!, cancellationToken) is { } existing)
+                {
+                    await applications.UpdateAsync(existing, descriptor, cancellationToken);
+                }
+                else
+                {
+                    await applications.CreateAsync(descriptor, cancellationToken);
+                }
             }
 
-            if (await scopeManager.FindByNameAsync(OAuthServerOptions.MailScope, cancellationToken) is null)
+            foreach (var descriptor in published)
             {
-                await scopeManager.CreateAsync(new OpenIddictScopeDescriptor
+                if (await scopeManager.FindByNameAsync(descriptor.Name!, cancellationToken) is null)
                 {
-                    Name = OAuthServerOptions.MailScope,
-                    DisplayName = "Read, send and fetch your mail (IMAP, SMTP, POP3)",
-                    Resources = { OAuthServerOptions.MailAudience },
-                }, cancellationToken);
+                    await scopeManager.CreateAsync(descriptor, cancellationToken);
+                }
             }
         }
         catch (Microsoft.EntityFrameworkCore.DbUpdateException)
