@@ -12,7 +12,7 @@ internal static class FederationExtensions
     public static void AddServices(IServiceCollection services, OAuthServerOptions options)
     {
         services.AddSingleton<TenantFederationService>();
-        services.AddSingleton<IConfigureOptions<OpenIddictClientOptions>, FederationKeyConfiguration>();
+        services.AddSingleton<IConfigureOptions<OpenIddictClientOptions>, SigningKeyConfiguration>();
         services.AddOpenIddict().AddClient(client =>
         {
             // Code flow only; OpenIddict adds PKCE (S256), state, nonce and the RFC 9207 issuer check.
