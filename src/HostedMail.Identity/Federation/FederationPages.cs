@@ -55,21 +55,10 @@ internal static class FederationPages
 
     private static async Task<IResult> StartAsync(HttpContext context, IAntiforgery antiforgery, IServiceProvider services, ILoggerFactory loggers)
     {
-        if (!context.Request.HasFormContentType)
+        var (form, returnUrl, refused) = await AuthorizationPages.ReadSignInFormAsync(context, antiforgery, "your application");
+        if (refused is not null)
         {
-            return AuthorizationPages.BadRequest("Expected a form.");
-        }
-
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
-        var returnUrl = form["return_url"].ToString();
-        if (!AuthorizationPages.IsOwnReturnUrl(returnUrl))
-        {
-            return AuthorizationPages.BadRequest("Invalid return address.");
-        }
-
-        if (!await AuthorizationPages.IsValidPostAsync(context, antiforgery))
-        {
-            return AuthorizationPages.BadRequest("The form expired. Start the sign-in again from your application.");
+            return refused;
         }
 
         var email = form["username"].ToString().Trim();

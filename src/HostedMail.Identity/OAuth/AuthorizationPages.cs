@@ -136,23 +136,35 @@ internal static class AuthorizationPages
             .Paragraph("You can revoke this access at any time on /connect/grants, by changing your password or in the portal.", "muted").Result();
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext context, IAntiforgery antiforgery, MailboxService mailboxes, IServiceProvider services)
+    /// <summary>
+    /// A posted sign-in form (mailbox, portal or single sign-on): its fields and return address, or
+    /// the refusal when it is not a form, returns elsewhere, or its anti-forgery token expired.
+    /// </summary>
+    internal static async Task<(IFormCollection Form, string ReturnUrl, IResult? Refused)> ReadSignInFormAsync(HttpContext context, IAntiforgery antiforgery, string startAgainFrom)
     {
         if (!context.Request.HasFormContentType)
         {
-            return BadRequest("Expected a form.");
+            return (FormCollection.Empty, string.Empty, BadRequest("Expected a form."));
         }
 
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
         var returnUrl = form["return_url"].ToString();
         if (!IsOwnReturnUrl(returnUrl))
         {
-            return BadRequest("Invalid return address.");
+            return (form, returnUrl, BadRequest("Invalid return address."));
         }
 
-        if (!await IsValidPostAsync(context, antiforgery))
+        return await IsValidPostAsync(context, antiforgery)
+            ? (form, returnUrl, null)
+            : (form, returnUrl, BadRequest($"The form expired. Start the sign-in again from {startAgainFrom}."));
+    }
+
+    private static async Task<IResult> LoginAsync(HttpContext context, IAntiforgery antiforgery, MailboxService mailboxes, IServiceProvider services)
+    {
+        var (form, returnUrl, refused) = await ReadSignInFormAsync(context, antiforgery, "your mail client");
+        if (refused is not null)
         {
-            return BadRequest("The form expired. Start the sign-in again from your mail client.");
+            return refused;
         }
 
         var username = form["username"].ToString().Trim();
