@@ -20,6 +20,13 @@ public sealed class MailboxCoordinationOptions
     /// </summary>
     public TimeSpan WatchRenewal { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a node keeps watching a grain after the last session that needed it ended. A
+    /// client that logs in again (most poll every few minutes, many reconnect at once) then finds
+    /// the watch in place: no watch and unwatch calls per session, and no resynchronisation.
+    /// </summary>
+    public TimeSpan WatchLinger { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How soon a failed watch (grain unreachable while membership changes) is tried again.</summary>
     public TimeSpan WatchRetry { get; set; } = TimeSpan.FromMilliseconds(500);
 

@@ -119,7 +119,8 @@ public sealed class MailboxCoordinationTests
     public async Task TheHubPassesAChangeToTheWatcherOfTheOtherSiloAndTheOriginNodeHearsItAtOnce()
     {
         await using var database = await TestDatabase.CreateMigratedAsync();
-        await using var cluster = await PostgresCluster.StartAsync(database, silos: 2, coordination: new MailboxCoordinationOptions { WatchRenewal = TimeSpan.FromHours(1) });
+        await using var cluster = await PostgresCluster.StartAsync(database, silos: 2,
+            coordination: new MailboxCoordinationOptions { WatchRenewal = TimeSpan.FromHours(1), WatchLinger = TimeSpan.Zero });
         var onA = new Recorder(Service<IFolderChangeFeed>(cluster, 0), 1, 7, 3);
         var onB = new Recorder(Service<IFolderChangeFeed>(cluster, 1), 1, 7, 3);
         await WatchedAsync(cluster, 1, 7, 2);
@@ -139,10 +140,37 @@ public sealed class MailboxCoordinationTests
         Assert.DoesNotContain(43L, onA.Seen);
         Assert.DoesNotContain(43L, onB.Seen);
 
-        // A silo whose last session left stops watching.
+        // A silo whose last session left stops watching (here at once: no linger).
         onB.Dispose();
-        Assert.Equal(0, ((Mailboxes.FolderChangeWatcher)Service<IFolderChangeFeed>(cluster, 1)).WatchedCount);
+        await Until(() => Task.FromResult(((Mailboxes.FolderChangeWatcher)Service<IFolderChangeFeed>(cluster, 1)).WatchedCount == 0));
+        await WatchedAsync(cluster, 1, 7, 1);
         onA.Dispose();
+    }
+
+    [Fact]
+    public async Task ASessionArrivingWhileTheWatchLingersUsesItWithoutCallingTheGrain()
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync();
+        await using var cluster = await PostgresCluster.StartAsync(database, silos: 2,
+            coordination: new MailboxCoordinationOptions { WatchRenewal = TimeSpan.FromHours(1), WatchLinger = TimeSpan.FromHours(1) });
+        var onB = new Recorder(Service<IFolderChangeFeed>(cluster, 1), 1, 7, 3);
+        await WatchedAsync(cluster, 1, 7, 1);
+        await onB.WaitForAsync(long.MaxValue);
+        onB.Dispose();
+
+        // The last session left; the node keeps its watch (the grain still knows it).
+        var watcher = (Mailboxes.FolderChangeWatcher)Service<IFolderChangeFeed>(cluster, 1);
+        Assert.Equal(1, watcher.WatchedCount);
+        var hub = cluster.Client.GetGrain<IFolderChangeHubGrain>(MailboxGrainKeys.Of(1, 7));
+        Assert.Equal(1, await hub.WatcherCountAsync());
+
+        // The next session's arrival makes no watch: no resynchronisation (which a new watch
+        // causes), and a change from the other node reaches it through the watch that lingered.
+        var again = new Recorder(watcher, 1, 7, 3);
+        Service<IFolderChangeNotifier>(cluster, 0).Changed(1, 7, 3, 60);
+        await again.WaitForAsync(60);
+        Assert.DoesNotContain(long.MaxValue, again.Seen);
+        again.Dispose();
     }
 
     [Fact]

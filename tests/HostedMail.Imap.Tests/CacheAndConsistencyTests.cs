@@ -174,7 +174,7 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
         Assert.Equal(["* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent))", $"* 2 FETCH (UID 2 FLAGS ({second}))", "A5 OK FETCH completed"], await idler.CommandAsync("FETCH 1:* (UID FLAGS)"));
     }
 
-    // Many sessions idling on one folder share each change query (SharedChangeQueries); a session
+    // Many sessions idling on one folder share each change query (SharedFolderQueries); a session
     // that joined a query started before a later change must still catch up with that change.
     [Fact]
     public async Task ManyIdleSessionsOnOneFolderSeeEveryDeliveryOfABurst()

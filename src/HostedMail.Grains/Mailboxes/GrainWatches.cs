@@ -7,7 +7,7 @@ namespace HostedMail.Grains.Mailboxes;
 /// <summary>
 /// One node's watches of a set of grains (ARCHITECTURE.md, "Push through grains"), for the node's
 /// watchers (folder changes, credential revocations): counted per key, made when the key's first
-/// user arrives and dropped when its last leaves, renewed every <c>WatchRenewal</c>, retried every
+/// user arrives and dropped <c>WatchLinger</c> after its last left (unless another arrived), renewed every <c>WatchRenewal</c>, retried every
 /// <c>WatchRetry</c> after a failure, and renewed at once when membership declares a node dead
 /// (the grains that lived there come back on the survivors, knowing no watcher).
 /// </summary>
@@ -16,10 +16,15 @@ namespace HostedMail.Grains.Mailboxes;
 //   watch callback makes or renews it and handles the grain's answer (catching up on what the
 //   node may have missed while the grain did not know it).
 // - A watch that fails (grain unreachable while membership changes) is retried every WatchRetry.
+// - A lingering key (count 0) is still renewed and still hears its grain; a user arriving then
+//   adds nothing to do. Like a second user of a watched key, it relies on the live watch for what
+//   is committed after it arrived (what was committed before, its own SELECT or login just read).
 internal sealed class GrainWatches<TKey> : IAsyncDisposable
     where TKey : notnull
 {
+    // Users per key; 0 while the key lingers (its time since in _lingering).
     private readonly Dictionary<TKey, int> _watched = [];
+    private readonly Dictionary<TKey, DateTimeOffset> _lingering = [];
     private readonly ConcurrentDictionary<TKey, byte> _retry = new();
     private readonly ConcurrentDictionary<TKey, byte> _first = new();
     private readonly Lock _lock = new();
@@ -48,7 +53,7 @@ internal sealed class GrainWatches<TKey> : IAsyncDisposable
         _logger = logger;
     }
 
-    /// <summary>Keys watched now (tests).</summary>
+    /// <summary>Keys watched now, lingering ones included (tests).</summary>
     public int Count
     {
         get
@@ -60,13 +65,18 @@ internal sealed class GrainWatches<TKey> : IAsyncDisposable
         }
     }
 
-    /// <summary>Counts one more user of <paramref name="key"/>; the first one starts its watch (in the background).</summary>
+    /// <summary>Counts one more user of <paramref name="key"/>; the first one starts its watch (in the background) unless the key still lingers.</summary>
     public void Add(TKey key)
     {
         bool first;
         lock (_lock)
         {
             first = !_watched.TryGetValue(key, out var n);
+            if (n == 0)
+            {
+                _lingering.Remove(key);
+            }
+
             _watched[key] = n + 1;
             _loops ??= Task.Run(() => Task.WhenAll(RenewLoopAsync(), MembershipLoopAsync()));
         }
@@ -78,33 +88,21 @@ internal sealed class GrainWatches<TKey> : IAsyncDisposable
         }
     }
 
-    /// <summary>Counts one user less; after the last the grain is told the node no longer watches.</summary>
+    /// <summary>Counts one user less; the last one leaves the key lingering for WatchLinger.</summary>
     public void Remove(TKey key)
     {
-        bool last;
         lock (_lock)
         {
-            if (!_watched.TryGetValue(key, out var n))
+            if (!_watched.TryGetValue(key, out var n) || n == 0)
             {
                 return;
             }
 
-            last = n == 1;
-            if (last)
+            _watched[key] = n - 1;
+            if (n == 1)
             {
-                _watched.Remove(key);
+                _lingering[key] = _time.GetUtcNow();
             }
-            else
-            {
-                _watched[key] = n - 1;
-            }
-        }
-
-        if (last)
-        {
-            _retry.TryRemove(key, out _);
-            _first.TryRemove(key, out _);
-            _ = _unwatch(key);
         }
     }
 
@@ -166,7 +164,37 @@ internal sealed class GrainWatches<TKey> : IAsyncDisposable
         return Task.WhenAll(keys.Select(WatchAsync));
     }
 
-    /// <summary>Renews every watch each WatchRenewal, and retries failed ones each WatchRetry.</summary>
+    /// <summary>Drops the watches whose keys lingered unused for WatchLinger: the grain is told the node no longer watches.</summary>
+    private void ReleaseLingering()
+    {
+        List<TKey>? released = null;
+        lock (_lock)
+        {
+            var before = _time.GetUtcNow() - _options.WatchLinger;
+            foreach (var (key, since) in _lingering)
+            {
+                if (since <= before)
+                {
+                    (released ??= []).Add(key);
+                }
+            }
+
+            foreach (var key in released ?? [])
+            {
+                _lingering.Remove(key);
+                _watched.Remove(key);
+            }
+        }
+
+        foreach (var key in released ?? [])
+        {
+            _retry.TryRemove(key, out _);
+            _first.TryRemove(key, out _);
+            _ = _unwatch(key);
+        }
+    }
+
+    /// <summary>Renews every watch each WatchRenewal, retries failed ones and releases lingering ones each WatchRetry.</summary>
     private async Task RenewLoopAsync()
     {
         using var timer = new PeriodicTimer(_options.WatchRetry, _time);
@@ -175,6 +203,7 @@ internal sealed class GrainWatches<TKey> : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
+                ReleaseLingering();
                 if (_time.GetUtcNow() >= nextRenewal)
                 {
                     nextRenewal = _time.GetUtcNow() + _options.WatchRenewal;

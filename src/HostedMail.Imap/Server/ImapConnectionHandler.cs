@@ -14,10 +14,10 @@ public sealed class ImapConnectionHandler(
     MailAuthenticator authenticator,
     ImapServerOptions options,
     ImapContentCache contentCache,
-    SharedChangeQueries changeQueries,
+    SharedFolderQueries sharedQueries,
     ILoggerFactory loggerFactory) : MailConnectionHandler(net)
 {
-    private readonly ImapServices _services = new(folders, store, feed, authenticator, options, loggerFactory, contentCache, changeQueries);
+    private readonly ImapServices _services = new(folders, store, feed, authenticator, options, loggerFactory, contentCache, sharedQueries);
 
     protected override async Task RunSessionAsync(MailConnection connection)
     {

@@ -22,7 +22,7 @@ public static class ImapServiceCollectionExtensions
         configuration.GetSection(SectionName).Bind(options);
         services.AddSingleton(options);
         services.AddSingleton(new ImapContentCache(options.ContentCacheBytes));
-        services.AddSingleton<SharedChangeQueries>();
+        services.AddSingleton<SharedFolderQueries>();
         services.AddSingleton(new MailProtocolBinding("imap", (listen, listener) => listen.UseMailListener<ImapConnectionHandler>(listener)));
         return services;
     }

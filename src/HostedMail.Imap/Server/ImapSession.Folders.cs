@@ -166,7 +166,7 @@ internal sealed partial class ImapSession
     {
         if (!selected.IsLoaded)
         {
-            selected.Load(await _services.Store.ListUidsAsync(TenantId, MailboxId, selected.FolderId, selected.SelectUidNext, selected.SelectModSeq, _connection.ConnectionClosed));
+            selected.Load(await _services.Shared.ListUidsAsync(TenantId, MailboxId, selected.FolderId, selected.SelectUidNext, selected.SelectModSeq, _connection.ConnectionClosed));
         }
     }
 

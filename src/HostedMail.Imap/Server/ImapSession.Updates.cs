@@ -22,7 +22,7 @@ internal sealed partial class ImapSession
         if (selected.TakeDirty())
         {
             await EnsureMapAsync(selected);
-            var changes = await _services.Changes.GetChangesAsync(TenantId, MailboxId, selected.FolderId, selected.KnownModSeq, _connection.ConnectionClosed)
+            var changes = await _services.Shared.GetChangesAsync(TenantId, MailboxId, selected.FolderId, selected.KnownModSeq, _connection.ConnectionClosed)
                 ?? throw new ImapSessionEndException("[NONEXISTENT] The selected mailbox was deleted");
             foreach (var uid in changes.Vanished)
             {

@@ -30,7 +30,7 @@ internal sealed record ImapServices(
     ImapServerOptions Options,
     ILoggerFactory LoggerFactory,
     ImapContentCache Content,
-    SharedChangeQueries Changes);
+    SharedFolderQueries Shared);
 
 /// <summary>One IMAP connection: reads commands, checks state, runs handlers, writes responses (RFC 9051, RFC 3501).</summary>
 // Implementation notes:
