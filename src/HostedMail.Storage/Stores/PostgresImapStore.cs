@@ -493,21 +493,27 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
 
     public async Task<RecentRange?> ClaimRecentAsync(long tenantId, long mailboxId, long folderId, long upToUid, bool claim, CancellationToken cancellationToken)
     {
-        if (_recentBoundaries.Covers(folderId, upToUid))
+        // What the query would answer when the boundary is at or past upToUid: nothing is left to claim.
+        var covered = new RecentRange(upToUid, upToUid, 0);
+        if (!claim)
         {
-            // What the query would answer: the boundary is at or past upToUid, nothing is left to claim.
-            return new RecentRange(upToUid, upToUid, 0);
+            return _recentBoundaries.Covers(folderId, upToUid) ? covered : await QueryRecentAsync(PeekRecentSql);
         }
 
-        var rows = await Db.QueryAsync(dataSource, claim ? ClaimRecentSql : PeekRecentSql, r => (From: r.GetInt64(0), Count: r.GetInt32(1)), cancellationToken,
-            ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("up_to", upToUid));
-        if (rows.Count == 0)
-        {
-            return null;
-        }
+        return await _recentBoundaries.ClaimOnceAsync(folderId, upToUid, () => QueryRecentAsync(ClaimRecentSql), covered, cancellationToken);
 
-        _recentBoundaries.Raise(folderId, claim ? Math.Max(rows[0].From, upToUid) : rows[0].From);
-        return new RecentRange(rows[0].From, Math.Max(rows[0].From, upToUid), rows[0].From < upToUid ? rows[0].Count : 0);
+        async Task<RecentRange?> QueryRecentAsync(string sql)
+        {
+            var rows = await Db.QueryAsync(dataSource, sql, r => (From: r.GetInt64(0), Count: r.GetInt32(1)), cancellationToken,
+                ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("up_to", upToUid));
+            if (rows.Count == 0)
+            {
+                return null;
+            }
+
+            _recentBoundaries.Raise(folderId, claim ? Math.Max(rows[0].From, upToUid) : rows[0].From);
+            return new RecentRange(rows[0].From, Math.Max(rows[0].From, upToUid), rows[0].From < upToUid ? rows[0].Count : 0);
+        }
     }
 
     public async Task<int> CountRecentAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
