@@ -6,6 +6,10 @@
 #   bench/cluster/run.sh failover [MAILBOXES]                         default 100
 #       SIGKILL node A after its mailboxes were used through it; time until node B serves each
 # As root (PostgreSQL runs as the postgres user). WORK (default /tmp/hm-bench-cluster; wiped).
+# HASH_ITERATIONS: PBKDF2 iterations of the seeded passwords (default: the node's, 210,000). A node
+# that takes over verifies every returning client's password once (its verified-credential cache
+# is its own), so failover with many clients is partly password hashing; a low count measures the
+# cluster's part alone.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source script/lib.sh
@@ -21,6 +25,7 @@ dotnet build -c Release "$PROJECT" -v quiet -nologo > "$WORK/client-build.log" 2
 CLIENT="$PROJECT/bin/Release/net10.0/HostedMail.Imap.LoadBenchmarks.dll"
 
 bench_build_node "$WORK"
+[ -n "${HASH_ITERATIONS:-}" ] && export HOSTEDMAIL__SECURITY__PASSWORDHASHITERATIONS=$HASH_ITERATIONS
 bench_start_pg "$WORK"
 if [ "$mode" = idle ]; then MAILBOXES=${2:-100}; else MAILBOXES=${1:-100}; fi
 bench_seed "$MAILBOXES"
@@ -28,7 +33,7 @@ HTTP_A=$(free_port 26720); IMAP_A=$(free_port $((HTTP_A + 1))); SMTP_A=$(free_po
 HTTP_B=$(free_port $((HTTP_A + 10))); IMAP_B=$(free_port $((HTTP_B + 1))); SMTP_B=$(free_port $((HTTP_B + 2)))
 bench_start_node A "$HTTP_A" "$IMAP_A" "$SMTP_A"
 bench_start_node B "$HTTP_B" "$IMAP_B" "$SMTP_B"
-echo "Machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); node HEAD $(git rev-parse --short HEAD); PostgreSQL $PG_VERSION (durable defaults)"
+echo "Machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); node HEAD $(git rev-parse --short HEAD); PostgreSQL $PG_VERSION (durable defaults); PBKDF2 iterations ${HASH_ITERATIONS:-default}"
 
 case "$mode" in
   idle)
