@@ -25,6 +25,10 @@ namespace HostedMail.Grains.Domains;
 // - The writes go through the plain stores, never through anything that tells this grain of the
 //   change: a call back into this grain from its own turn would wait for the turn it runs in.
 //   The reminder's checks get the writes as an object that runs them in the reminder's turn.
+// - A verification by DNS waits for the ownership lookup inside the turn (as the reminder's checks
+//   always have). Only a pending row is looked up, so RCPTs wait for it only in the rare case that
+//   another tenant holds the name verified, for at most the resolver's timeout. A rotation's new
+//   key is made by the caller (DkimKeyService.NewPrivateKeyPem): RSA generation stays out of the turn.
 // - "Not hosted here" is cached too (a null directory): the domain's addition (told by its
 //   tenant's grain through the directory change notifier) or its verification drops it.
 // - Orleans may briefly run two activations while membership changes; an invalidation reaches
