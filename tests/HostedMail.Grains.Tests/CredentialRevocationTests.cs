@@ -101,6 +101,29 @@ public sealed class CredentialRevocationTests
         await frankEnded.WaitAsync();
     }
 
+    [Fact]
+    public async Task RemovingADomainThroughItsGrainEndsItsMailboxesSessionsAtOnceAndNoOtherDomains()
+    {
+        await using var database = await TestDatabase.CreateMigratedAsync();
+        await using var cluster = await DirectoryCluster.StartAsync(database, silos: 2);
+        var tenantId = await TenantAsync(cluster, "gone");
+        await cluster.Service<DomainService>(0).AddAsync(tenantId, "stays.example", Test, operatorVerified: true);
+        var gina = await LoginAsync(cluster, tenantId, "gina@gone.example");
+        var hank = await LoginAsync(cluster, tenantId, "hank@stays.example");
+        var onB = cluster.Service<ICredentialRevocationFeed>(1);
+        var ginaEnded = new Ended();
+        var hankEnded = new Ended();
+        using var ginaSession = onB.Watch(gina, ginaEnded.Signal);
+        using var hankSession = onB.Watch(hank, hankEnded.Signal);
+        await WatchedAsync(cluster, gina, 1);
+        await WatchedAsync(cluster, hank, 1);
+
+        // Pushed by the domain's grain after the commit: well before the watches' renewal (30 s) would find it.
+        await cluster.Service<DomainService>(0).RemoveAsync(tenantId, "gone.example", Test);
+        await ginaEnded.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(hankEnded.Fired);
+    }
+
     [Theory]
     [InlineData(5L, 5L, false)]
     [InlineData(5L, 6L, true)]
@@ -152,6 +175,8 @@ public sealed class CredentialRevocationTests
 
         public void Signal() => _fired.TrySetResult();
 
-        public Task WaitAsync() => _fired.Task.WaitAsync(Deadline);
+        public Task WaitAsync() => WaitAsync(Deadline);
+
+        public Task WaitAsync(TimeSpan timeout) => _fired.Task.WaitAsync(timeout);
     }
 }

@@ -116,7 +116,8 @@ public static class DirectoryCluster
 
 /// <summary>
 /// Stands in for the portal's DNS checks: records every run (across silos: one static log) and,
-/// as the real check does when the ownership record appears, verifies a pending domain.
+/// as the real check does when the ownership record appears, verifies a pending domain through
+/// the writes the grain gives (in its reminder's turn).
 /// </summary>
 public sealed class RecordingCheckRunner(DomainService domains) : IDomainCheckRunner
 {
@@ -130,7 +131,7 @@ public sealed class RecordingCheckRunner(DomainService domains) : IDomainCheckRu
         }
     }
 
-    public async Task<DomainCheckRun> RunDueAsync(string name, CancellationToken cancellationToken)
+    public async Task<DomainCheckRun> RunDueAsync(string name, IDomainOperations domain, CancellationToken cancellationToken)
     {
         lock (Log)
         {
@@ -138,9 +139,9 @@ public sealed class RecordingCheckRunner(DomainService domains) : IDomainCheckRu
         }
 
         var all = await domains.FindAllAsync(name, cancellationToken);
-        foreach (var domain in all.Where(d => d.State == DomainState.Pending))
+        foreach (var pending in all.Where(d => d.State == DomainState.Pending))
         {
-            await domains.VerifyAsync(domain.TenantId, name, new Core.Audit.Actor("system:test-check"), operatorOverride: true, cancellationToken);
+            await domain.VerifyAsync(pending.TenantId, name, new Core.Audit.Actor("system:test-check"), operatorOverride: true, cancellationToken);
         }
 
         return new DomainCheckRun(all.Count > 0, all.Count);

@@ -7,6 +7,7 @@ using HostedMail.Core.Domains;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Security;
 using HostedMail.Core.Tenants;
+using HostedMail.Grains.Domains;
 using HostedMail.Identity;
 using HostedMail.Portal.Mail;
 using HostedMail.Storage;
@@ -100,6 +101,7 @@ public sealed class PortalHost : IAsyncLifetime, IAsyncDisposable
         services.AddSingleton<IPasswordHasher>(new Pbkdf2PasswordHasher(1000));
         services.AddSingleton<TenantService>();
         services.AddSingleton<DomainService>();
+        services.AddDomainOperations();
         services.AddSingleton<MailboxService>();
         services.AddSingleton<AliasService>();
         services.AddSingleton<DkimKeyService>();

@@ -63,10 +63,12 @@ public interface IDomainDirectoryStore
 }
 
 /// <summary>
-/// Told after every committed change to a tenant's directory (tenant state, domains, mailboxes,
-/// aliases), before the change is reported done, with the domains it may touch: the grains that
-/// answer from memory forget what they knew. The store decorators of
-/// <see cref="Directory.DirectoryChangeStores"/> call it, so no writer can forget to.
+/// Told after every committed change to a tenant's directory made outside the domain's grain
+/// (tenant state, a domain's addition, mailboxes, aliases), before the change is reported done,
+/// with the domains it may touch: the grains that answer from memory forget what they knew. The
+/// store decorators of <see cref="Directory.DirectoryChangeStores"/> call it, so no writer can
+/// forget to. (The domain's own writes, <see cref="Domains.IDomainOperations"/>, run in its grain,
+/// which corrects its memory itself.)
 /// </summary>
 public interface IDirectoryChangeNotifier
 {

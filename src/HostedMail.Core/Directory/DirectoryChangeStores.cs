@@ -10,28 +10,28 @@ namespace HostedMail.Core.Directory;
 
 /// <summary>
 /// Store decorators that tell <see cref="IDirectoryChangeNotifier"/> after every committed write
-/// that can change what RCPT resolution answers (tenant state, domains, mailboxes, aliases), and
-/// <see cref="ICredentialRevocationNotifier"/> after every write that revokes a mailbox's login. The
-/// domains are listed before the write, so a deleted domain's grain is told too. Writes are rare
-/// (portal, CLI); RCPT is the hot path the grains' memory serves.
+/// that can change what RCPT resolution answers (tenant state, a domain's addition, mailboxes,
+/// aliases), and <see cref="ICredentialRevocationNotifier"/> after every write that revokes a
+/// mailbox's login. The domains are listed before the write, so a domain the write touches is told
+/// too. Writes are rare (portal, CLI); RCPT is the hot path the grains' memory serves.
 /// </summary>
 // Implementation notes:
 // - The notification is awaited: when the portal or CLI says "created", every node already
 //   answers from a directory that has the change (ARCHITECTURE.md "Caches that cannot be wrong").
-// - Writes that RCPT never sees (passwords, language, plan, DKIM keys) are passed through untouched.
-// - Writes that revoke a mailbox's credentials (a new password, the mailbox disabled or deleted,
-//   its domain deleted) also tell ICredentialRevocationNotifier after the commit, which ends the
-//   mailbox's open sessions on every node (its grain tells the nodes watching it). A rehash at
-//   login (no audit entry) keeps the password and revokes nothing. Tenant suspension is told by
-//   the tenant's grain itself; app password deletion by AppPasswordService.
-public sealed class DirectoryChangeStores(IDomainStore domains, IDirectoryChangeNotifier notifier,
-    ICredentialRevocationNotifier? revocations = null, IMailboxStore? mailboxes = null)
+// - Writes that RCPT never sees (passwords, language, plan) are passed through untouched, and so
+//   are the domain's own writes (verify, DKIM keys, delete): only the domain's grain makes them
+//   (DomainOperations in HostedMail.Grains), and it corrects its memory in the same turn. Telling
+//   it from here would call back into the grain from inside its own turn.
+// - Writes that revoke a mailbox's credentials (a new password, the mailbox disabled or deleted)
+//   also tell ICredentialRevocationNotifier after the commit, which ends the mailbox's open
+//   sessions on every node (its grain tells the nodes watching it). A rehash at login (no audit
+//   entry) keeps the password and revokes nothing. Tenant suspension is told by the tenant's grain
+//   itself; a domain's deletion (its mailboxes) by the domain's grain; app password deletion by
+//   AppPasswordService.
+public sealed class DirectoryChangeStores(IDomainStore domains, IDirectoryChangeNotifier notifier, ICredentialRevocationNotifier? revocations = null)
 {
     private Task RevokedAsync(long tenantId, long mailboxId, CancellationToken cancellationToken) =>
         revocations?.MailboxRevokedAsync(tenantId, mailboxId, cancellationToken) ?? Task.CompletedTask;
-
-    private async Task<IReadOnlyList<Mailbox>> MailboxesOfAsync(long tenantId, long domainId, CancellationToken cancellationToken) =>
-        revocations is not null && mailboxes is not null ? await mailboxes.ListAsync(tenantId, domainId, cancellationToken) : [];
 
     internal async Task<T> ChangeAsync<T>(long tenantId, string? extraDomain, Func<Task<T>> write, CancellationToken cancellationToken)
     {
@@ -97,7 +97,7 @@ public sealed class DirectoryChangeStores(IDomainStore domains, IDirectoryChange
         public Task<IReadOnlyList<Domain>> ListAsync(long? tenantId, CancellationToken cancellationToken) => inner.ListAsync(tenantId, cancellationToken);
 
         public Task<Domain> MarkVerifiedAsync(long tenantId, long domainId, DomainVerifiedBy verifiedBy, AuditEntry audit, CancellationToken cancellationToken) =>
-            changes.ChangeAsync(tenantId, null, () => inner.MarkVerifiedAsync(tenantId, domainId, verifiedBy, audit, cancellationToken), cancellationToken);
+            inner.MarkVerifiedAsync(tenantId, domainId, verifiedBy, audit, cancellationToken);
 
         public Task RecordCheckAsync(long tenantId, long domainId, CancellationToken cancellationToken) => inner.RecordCheckAsync(tenantId, domainId, cancellationToken);
     }
@@ -151,18 +151,7 @@ public sealed class DirectoryChangeStores(IDomainStore domains, IDirectoryChange
         public Task<Domain?> FindDomainAsync(long tenantId, long domainId, CancellationToken cancellationToken) => inner.FindDomainAsync(tenantId, domainId, cancellationToken);
 
         public Task<bool> DeleteDomainAsync(long tenantId, long domainId, AuditEntry audit, CancellationToken cancellationToken) =>
-            changes.ChangeAsync(tenantId, null, async () =>
-            {
-                // Its mailboxes go with it: listed before, revoked after the commit.
-                var gone = await changes.MailboxesOfAsync(tenantId, domainId, cancellationToken);
-                var deleted = await inner.DeleteDomainAsync(tenantId, domainId, audit, cancellationToken);
-                if (deleted)
-                {
-                    await Task.WhenAll(gone.Select(m => changes.RevokedAsync(tenantId, m.MailboxId, cancellationToken)));
-                }
-
-                return deleted;
-            }, cancellationToken);
+            inner.DeleteDomainAsync(tenantId, domainId, audit, cancellationToken);
 
         public Task<Mailbox?> FindMailboxAsync(long tenantId, long mailboxId, CancellationToken cancellationToken) => inner.FindMailboxAsync(tenantId, mailboxId, cancellationToken);
 

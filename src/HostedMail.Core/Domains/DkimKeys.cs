@@ -1,9 +1,12 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Orleans;
 
 namespace HostedMail.Core.Domains;
 
 /// <summary>A domain's DKIM private key (PEM) and the selector it is published under.</summary>
+[GenerateSerializer]
+[Alias("HostedMail.DkimKey")]
 public sealed record DkimKey(long TenantId, long DomainId, string DomainName, string Selector, string PrivateKeyPem, DateTimeOffset CreatedAt);
 
 /// <summary>DKIM key persistence.</summary>
@@ -33,8 +36,14 @@ public sealed class DkimKeyService(IDkimKeyStore store, TimeProvider timeProvide
             return existing;
         }
 
+        return await store.AddIfNoneActiveAsync(tenantId, domainId, NewSelector(), NewPrivateKeyPem(), cancellationToken);
+    }
+
+    /// <summary>A new RSA private key as PKCS#8 PEM: 2048 bits (RFC 8301 section 3.2: signers SHOULD use at least 2048).</summary>
+    public static string NewPrivateKeyPem()
+    {
         using var rsa = RSA.Create(2048);
-        return await store.AddIfNoneActiveAsync(tenantId, domainId, NewSelector(), rsa.ExportPkcs8PrivateKeyPem(), cancellationToken);
+        return rsa.ExportPkcs8PrivateKeyPem();
     }
 
     /// <summary>The domain's active keys, newest first; creates the first key when there is none.</summary>
@@ -42,6 +51,13 @@ public sealed class DkimKeyService(IDkimKeyStore store, TimeProvider timeProvide
     {
         var keys = await store.ListActiveAsync(tenantId, domainId, cancellationToken);
         return keys.Count > 0 ? keys : [await GetOrCreateAsync(tenantId, domainId, cancellationToken)];
+    }
+
+    /// <summary>The selector for a key added by rotation: this month's name, with a letter when it is taken (a second rotation in a month).</summary>
+    public string RotationSelector(IReadOnlySet<string> existing)
+    {
+        var baseName = NewSelector();
+        return existing.Contains(baseName) ? Enumerable.Range('b', 25).Select(c => baseName + (char)c).First(s => !existing.Contains(s)) : baseName;
     }
 
     /// <summary>"hm" and the year and month: readable, and a rotation the next month gets a new name.</summary>

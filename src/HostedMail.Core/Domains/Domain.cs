@@ -55,8 +55,12 @@ public interface IDomainStore
 
     Task<IReadOnlyList<Domain>> ListAsync(long? tenantId, CancellationToken cancellationToken);
 
-    /// <summary>Marks the domain verified; throws Conflict if another tenant verified the name first.</summary>
+    /// <summary>
+    /// Marks the domain verified; throws Conflict if another tenant verified the name first.
+    /// Called by the domain's grain only (<see cref="IDomainOperations.VerifyAsync"/>), whose RCPT memory follows it.
+    /// </summary>
     Task<Domain> MarkVerifiedAsync(long tenantId, long domainId, DomainVerifiedBy verifiedBy, AuditEntry audit, CancellationToken cancellationToken);
 
+    /// <summary>Records that the ownership record was looked up now (by the domain's grain, as <see cref="MarkVerifiedAsync"/>).</summary>
     Task RecordCheckAsync(long tenantId, long domainId, CancellationToken cancellationToken);
 }

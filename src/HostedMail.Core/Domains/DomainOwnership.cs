@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Orleans;
 
 namespace HostedMail.Core.Domains;
 
@@ -44,9 +45,12 @@ public interface IDomainOwnershipProbe
 
 /// <summary>What the DNS said about the ownership record.</summary>
 /// <param name="Found">The TXT values seen at the record name (for showing the tenant what is there).</param>
+[GenerateSerializer]
+[Alias("HostedMail.OwnershipProbeResult")]
 public sealed record OwnershipProbeResult(OwnershipProbeStatus Status, IReadOnlyList<string> Found, string? Error = null);
 
 /// <summary>Whether the expected record is present; TemporaryFailure means DNS did not answer and the check should be retried.</summary>
+[GenerateSerializer]
 public enum OwnershipProbeStatus
 {
     Present,

@@ -9,7 +9,13 @@ namespace HostedMail.Core.Domains;
 /// </summary>
 public interface IDomainCheckRunner
 {
-    Task<DomainCheckRun> RunDueAsync(string name, CancellationToken cancellationToken);
+    /// <param name="name">The domain name (the grain's key).</param>
+    /// <param name="domain">
+    /// The domain's writes (a pending domain whose record appeared is verified through it), run in
+    /// the reminder's turn of the grain: going through <see cref="DomainService"/> would call the
+    /// grain from inside its own turn and wait for ever.
+    /// </param>
+    Task<DomainCheckRun> RunDueAsync(string name, IDomainOperations domain, CancellationToken cancellationToken);
 }
 
 /// <summary>How many checks ran; <see cref="Exists"/> false when no tenant has the domain any more (its reminder ends).</summary>

@@ -35,8 +35,8 @@ public interface ICredentialRevocationFeed
 
 /// <summary>
 /// The writer's side: told after a committed change that revokes a mailbox's credentials (the
-/// store decorators of <see cref="HostedMail.Core.Directory.DirectoryChangeStores"/> and the app password service
-/// call it). Never throws: the change is committed, and a lost notice costs at most the fallback
+/// store decorators of <see cref="HostedMail.Core.Directory.DirectoryChangeStores"/>, the domain's
+/// writes for a deleted domain's mailboxes and the app password service call it). Never throws: the change is committed, and a lost notice costs at most the fallback
 /// (the node's next watch renewal that finds the grain moved compares credential stamps).
 /// </summary>
 public interface ICredentialRevocationNotifier

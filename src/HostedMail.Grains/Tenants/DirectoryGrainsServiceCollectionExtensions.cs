@@ -15,9 +15,10 @@ namespace HostedMail.Grains.Tenants;
 /// <summary>Registrations of the tenant and domain grains' services.</summary>
 public static class DirectoryGrainsServiceCollectionExtensions
 {
-    /// <summary>In a silo: RCPT resolution from the domains' grains instead of a query per RCPT.</summary>
+    /// <summary>In a silo: RCPT resolution from the domains' grains instead of a query per RCPT, and the writes the domains' grains run.</summary>
     public static IServiceCollection AddTenantAndDomainGrains(this IServiceCollection services)
     {
+        services.AddDomainOperations();
         services.TryAddSingleton(new SendingLimitOptions());
         services.TryAddSingleton(new DomainCheckOptions());
         services.TryAddSingleton(new DomainDirectoryOptions());
@@ -28,16 +29,18 @@ public static class DirectoryGrainsServiceCollectionExtensions
 
     /// <summary>
     /// Wraps the directory stores registered so far (call after the storage registrations) so every
-    /// committed directory change tells the grains that answer from memory, and every revocation of
-    /// a mailbox's credentials its grain (which ends the mailbox's sessions on every node); in a
-    /// process that is no cluster member and no cluster client the notifiers have no grains and do nothing.
+    /// committed directory change made outside the domain's grain tells the grains that answer from
+    /// memory, and every revocation of a mailbox's credentials its grain (which ends the mailbox's
+    /// sessions on every node); in a process that is no cluster member and no cluster client the
+    /// notifiers have no grains and do nothing. (The domain's own writes are made by its grain,
+    /// which corrects its memory itself: <see cref="DomainOperations"/>.)
     /// </summary>
     public static IServiceCollection AddDirectoryChangeNotifications(this IServiceCollection services)
     {
         services.TryAddSingleton<IDirectoryChangeNotifier, GrainDirectoryChangeNotifier>();
         services.TryAddSingleton<ICredentialRevocationNotifier, GrainCredentialRevocationNotifier>();
         services.TryAddSingleton(sp => new DirectoryChangeStores(Inner<IDomainStore>(sp), sp.GetRequiredService<IDirectoryChangeNotifier>(),
-            sp.GetRequiredService<ICredentialRevocationNotifier>(), Inner<IMailboxStore>(sp)));
+            sp.GetRequiredService<ICredentialRevocationNotifier>()));
         Decorate<ITenantStore>(services, (sp, inner) => sp.GetRequiredService<DirectoryChangeStores>().Wrap(inner));
         Decorate<IDomainStore>(services, (sp, inner) => sp.GetRequiredService<DirectoryChangeStores>().Wrap(inner));
         Decorate<IMailboxStore>(services, (sp, inner) => sp.GetRequiredService<DirectoryChangeStores>().Wrap(inner));

@@ -9,8 +9,10 @@ namespace HostedMail.Portal.Dns;
 /// The background DNS checks: pending domains are verified with exponential backoff; verified
 /// domains have their MX re-checked, and one that stops pointing here is flagged (audit entry,
 /// <c>mxStatus</c> in the API) but never unverified or dropped: a DNS mistake must not lose mail.
-/// In a node the domain's grain runs <see cref="RunDueAsync(string, CancellationToken)"/> from its
-/// reminder (once per cluster); <see cref="RunDueAsync(CancellationToken)"/> runs every due check.
+/// In a node the domain's grain runs <see cref="RunDueAsync(string, IDomainOperations, CancellationToken)"/>
+/// from its reminder (once per cluster), verifying through the grain's own writes;
+/// <see cref="RunDueAsync(CancellationToken)"/> runs every due check, verifying through
+/// <see cref="DomainService"/> (the domain's grain in a cluster).
 /// </summary>
 internal sealed partial class DomainMonitor(
     IDomainHealthStore health,
@@ -29,12 +31,12 @@ internal sealed partial class DomainMonitor(
         var now = timeProvider.GetUtcNow();
         await health.ScheduleMissingAsync(now, cancellationToken);
         var due = await health.ClaimDueAsync(now, TimeSpan.FromMinutes(5), 50, cancellationToken);
-        await RunAsync(due, cancellationToken);
+        await RunAsync(due, domains, cancellationToken);
         return due.Count;
     }
 
-    /// <summary>Runs the due checks of the domains named <paramref name="name"/> (the domain grain's reminder).</summary>
-    public async Task<DomainCheckRun> RunDueAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Runs the due checks of the domains named <paramref name="name"/> (the domain grain's reminder, which gives its own writes).</summary>
+    public async Task<DomainCheckRun> RunDueAsync(string name, IDomainOperations domain, CancellationToken cancellationToken)
     {
         if ((await domains.FindAllAsync(name, cancellationToken)).Count == 0)
         {
@@ -42,17 +44,17 @@ internal sealed partial class DomainMonitor(
         }
 
         var due = await health.ClaimDueAsync(name, timeProvider.GetUtcNow(), TimeSpan.FromMinutes(5), cancellationToken);
-        await RunAsync(due, cancellationToken);
+        await RunAsync(due, domain, cancellationToken);
         return new DomainCheckRun(true, due.Count);
     }
 
-    private async Task RunAsync(IReadOnlyList<DueDomainCheck> due, CancellationToken cancellationToken)
+    private async Task RunAsync(IReadOnlyList<DueDomainCheck> due, IDomainOperations writes, CancellationToken cancellationToken)
     {
         foreach (var check in due)
         {
             try
             {
-                await CheckAsync(check, cancellationToken);
+                await CheckAsync(check, writes, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -69,7 +71,7 @@ internal sealed partial class DomainMonitor(
         await health.ScheduleAsync(tenantId, domainId, timeProvider.GetUtcNow() + options.VerifyInitialInterval, cancellationToken);
     }
 
-    private async Task CheckAsync(DueDomainCheck check, CancellationToken cancellationToken)
+    private async Task CheckAsync(DueDomainCheck check, IDomainOperations writes, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         if (check.State == DomainState.Pending)
@@ -77,7 +79,7 @@ internal sealed partial class DomainMonitor(
             DomainVerification result;
             try
             {
-                result = await domains.VerifyAsync(check.TenantId, check.Name, System, operatorOverride: false, cancellationToken);
+                result = await writes.VerifyAsync(check.TenantId, check.Name, System, operatorOverride: false, cancellationToken);
             }
             catch (HostedMailException ex) when (ex.Error == HostedMailError.Conflict)
             {

@@ -1,6 +1,4 @@
-using System.Globalization;
 using HostedMail.Core;
-using HostedMail.Core.Audit;
 using HostedMail.Core.Directory;
 using HostedMail.Core.Domains;
 using HostedMail.Core.Plans;
@@ -86,10 +84,11 @@ internal static class DomainEndpoints
         return Results.Ok(DomainDto.From(domain, await health.GetAsync(domain.TenantId, domain.DomainId, ct)));
     }
 
-    private static async Task<IResult> DeleteAsync(long id, PortalCaller caller, ITenantDirectoryStore directory, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(long id, PortalCaller caller, ITenantDirectoryStore directory, DomainService domains, CancellationToken ct)
     {
         var domain = await LoadAsync(directory, caller, id, ct);
-        await directory.DeleteDomainAsync(caller.TenantId, domain.DomainId, new AuditEntry(caller.TenantId, caller.Actor, "domain.delete", domain.Name), ct);
+        // Through the domain's grain, whose memory answers RCPT.
+        await domains.RemoveAsync(caller.TenantId, domain.Name, caller.Actor, ct);
         return Results.NoContent();
     }
 
@@ -153,41 +152,19 @@ internal static class DomainEndpoints
         return Results.Ok(paging.Apply(keys.Select((k, i) => new DkimKeyDto(k.Selector, $"{k.Selector}._domainkey.{domain.Name}", DkimValue(k), k.CreatedAt, i == 0)).ToArray()));
     }
 
-    private static async Task<IResult> RotateDkimAsync(long id, PortalCaller caller, ITenantDirectoryStore directory, DkimKeyService dkim, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> RotateDkimAsync(long id, PortalCaller caller, ITenantDirectoryStore directory, DomainService domains, CancellationToken ct)
     {
         var domain = await LoadAsync(directory, caller, id, ct);
-        await dkim.GetOrCreateAsync(domain.TenantId, domain.DomainId, ct);
-        var existing = (await directory.ListDkimKeysAsync(domain.TenantId, domain.DomainId, ct)).Select(k => k.Selector).ToHashSet();
-        if (existing.Count >= 2)
-        {
-            return Problems.Result(409, "conflict", "Two keys are published already: retire the old one before rotating again.");
-        }
-
-        // hmYYYYMM as DkimKeyService names keys; a second rotation in a month gets a letter.
-        var baseName = "hm" + time.GetUtcNow().ToString("yyyyMM", CultureInfo.InvariantCulture);
-        var selector = existing.Contains(baseName) ? Enumerable.Range('b', 25).Select(c => baseName + (char)c).First(s => !existing.Contains(s)) : baseName;
-        using var rsa = System.Security.Cryptography.RSA.Create(2048);
-        var key = await directory.AddDkimKeyAsync(domain.TenantId, domain.DomainId, selector, rsa.ExportPkcs8PrivateKeyPem(),
-            new AuditEntry(caller.TenantId, caller.Actor, "domain.dkim-rotate", domain.Name, new Dictionary<string, string> { ["selector"] = selector }), ct);
+        // The domain's grain decides (409 when two keys are published); the key is made here, outside its turn.
+        var key = await domains.RotateDkimAsync(caller.TenantId, domain.Name, DkimKeyService.NewPrivateKeyPem(), caller.Actor, ct);
         return Results.Ok(new DkimKeyDto(key.Selector, $"{key.Selector}._domainkey.{domain.Name}", DkimValue(key), key.CreatedAt, true));
     }
 
-    private static async Task<IResult> RetireDkimAsync(long id, string selector, PortalCaller caller, ITenantDirectoryStore directory, CancellationToken ct)
+    private static async Task<IResult> RetireDkimAsync(long id, string selector, PortalCaller caller, ITenantDirectoryStore directory, DomainService domains, CancellationToken ct)
     {
         var domain = await LoadAsync(directory, caller, id, ct);
-        var keys = await directory.ListDkimKeysAsync(domain.TenantId, domain.DomainId, ct);
-        if (keys.All(k => k.Selector != selector))
-        {
-            return Problems.Result(404, "not found", "No such active DKIM selector.");
-        }
-
-        if (keys.Count == 1)
-        {
-            return Problems.Result(409, "conflict", "The only key cannot be retired: rotate first.");
-        }
-
-        await directory.RetireDkimKeyAsync(domain.TenantId, domain.DomainId, selector,
-            new AuditEntry(caller.TenantId, caller.Actor, "domain.dkim-retire", domain.Name, new Dictionary<string, string> { ["selector"] = selector }), ct);
+        // 404 for no such active selector, 409 for the only key: decided by the domain's grain.
+        await domains.RetireDkimAsync(caller.TenantId, domain.Name, selector, caller.Actor, ct);
         return Results.NoContent();
     }
 

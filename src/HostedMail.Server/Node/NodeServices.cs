@@ -5,6 +5,7 @@ using HostedMail.Core.Domains;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Security;
 using HostedMail.Core.Tenants;
+using HostedMail.Grains.Domains;
 using HostedMail.Grains.Tenants;
 using HostedMail.Identity;
 using HostedMail.Storage;
@@ -25,6 +26,8 @@ internal static class NodeServices
         services.AddSingleton<TenantOperations>();
         services.AddSingleton<TenantService>();
         services.AddSingleton<DomainService>();
+        // Its writes after the addition: run by the domain's grain, or here when no node runs (operator commands).
+        services.AddDomainOperations();
         services.AddSingleton<MailboxService>();
         services.AddSingleton<AliasService>();
         services.AddSingleton<DkimKeyService>();

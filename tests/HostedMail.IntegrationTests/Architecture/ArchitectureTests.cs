@@ -69,6 +69,32 @@ public sealed partial class ArchitectureTests
     [GeneratedRegex(@"new\s+NpgsqlParameter\b|AddWithValue\s*\(")]
     private static partial Regex ParameterConstruction();
 
+    /// <summary>
+    /// ARCHITECTURE.md "Grains own entities": the domain's grain answers RCPT from memory because
+    /// every change to the domain goes through it. A verification, DKIM key change or deletion
+    /// written anywhere else (as the portal once did) would leave that memory stale, so the stores'
+    /// domain writes are called from HostedMail.Grains only; a store decorator may hand the call on
+    /// to the store it wraps.
+    /// </summary>
+    [Fact]
+    public void DomainWritesAreCalledOnlyFromTheGrains()
+    {
+        var src = Path.Combine(RepositoryRoot(), "src");
+        var grains = Path.Combine(src, "HostedMail.Grains") + Path.DirectorySeparatorChar;
+        var offenders = Directory.GetFiles(src, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Where(f => !f.StartsWith(grains, StringComparison.Ordinal))
+            .SelectMany(f => File.ReadLines(f).Select((line, i) => (File: Path.GetRelativePath(src, f), Line: i + 1, Text: line)))
+            .Where(l => DomainWriteCall().Matches(l.Text).Any(m => m.Groups["receiver"].Value != "inner"))
+            .Select(l => $"{l.File}:{l.Line}: {l.Text.Trim()}")
+            .ToList();
+        Assert.True(offenders.Count == 0, "domain writes outside src/HostedMail.Grains (go through IDomainGrain / DomainService):\n" + string.Join('\n', offenders));
+    }
+
+    [GeneratedRegex(@"(?<receiver>\w+)\s*\.\s*(?:MarkVerifiedAsync|RecordCheckAsync|AddDkimKeyAsync|RetireDkimKeyAsync|DeleteDomainAsync)\s*\(")]
+    private static partial Regex DomainWriteCall();
+
     private static IEnumerable<string> References(string project) =>
         XDocument.Load(project).Descendants("ProjectReference")
             .Select(e => Path.GetFileNameWithoutExtension(((string?)e.Attribute("Include") ?? "").Replace('\\', '/')));
