@@ -21,6 +21,14 @@ namespace HostedMail.Portal;
 public static class PortalExtensions
 {
     /// <summary>Registers the portal's services; needs the Core services and stores (<c>AddHostedMailCore</c>) too.</summary>
+    /// <summary>The DNS lookup of a domain's ownership TXT record (the portal, and operator commands run without a node).</summary>
+    public static IServiceCollection AddDomainOwnershipProbe(this IServiceCollection services, PortalOptions options)
+    {
+        services.TryAddSingleton(_ => PortalDns.Create(options));
+        services.TryAddSingleton<IDomainOwnershipProbe, DnsOwnershipProbe>();
+        return services;
+    }
+
     public static IServiceCollection AddPortal(this IServiceCollection services, IConfiguration configuration)
     {
         var options = PortalOptions.FromConfiguration(configuration);
@@ -32,8 +40,7 @@ public static class PortalExtensions
         services.AddSingleton<AccountService>();
         services.AddSingleton<ApiTokenService>();
         services.AddSingleton<AppPasswordService>();
-        services.TryAddSingleton(_ => PortalDns.Create(options));
-        services.TryAddSingleton<IDomainOwnershipProbe, DnsOwnershipProbe>();
+        services.AddDomainOwnershipProbe(options);
         services.AddSingleton<DomainRecordChecker>();
         services.AddSingleton<DomainMonitor>();
         // The domains' grains run the checks from their reminders (HostedMail.Grains) when DomainChecks:Enabled.

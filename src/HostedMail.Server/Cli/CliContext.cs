@@ -1,5 +1,6 @@
 using HostedMail.Core;
 using HostedMail.Identity.OAuth;
+using HostedMail.Portal;
 using HostedMail.Server.Node;
 using HostedMail.Storage.Migrations;
 using Microsoft.Extensions.Configuration;
@@ -34,6 +35,8 @@ internal sealed class CliContext(TextReader input, TextWriter output, TextWriter
             var services = new ServiceCollection().AddHostedMailCore(configuration);
             // A password set or a mailbox deleted here ends its OAuth grants like in the portal.
             services.AddHostedMailOAuthGrantRevocation(configuration.ConnectionString());
+            // `domain verify` without a node looks for the TXT record itself.
+            services.AddDomainOwnershipProbe(PortalOptions.FromConfiguration(configuration));
             // With nodes running, changes go through their grains (CliCluster).
             await using var cluster = await CliCluster.TryConnectAsync(configuration, CancellationToken.None);
             if (cluster is not null)

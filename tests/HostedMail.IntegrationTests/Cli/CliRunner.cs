@@ -3,7 +3,8 @@ using HostedMail.Server.Cli;
 namespace HostedMail.IntegrationTests.Cli;
 
 /// <summary>Runs the real command line in-process against a test database and captures its output.</summary>
-public sealed class CliRunner(string connectionString)
+/// <summary>Runs operator commands in-process against the database (and <paramref name="settings"/>, when given).</summary>
+public sealed class CliRunner(string connectionString, IReadOnlyDictionary<string, string?>? settings = null)
 {
     public async Task<CliResult> RunWithInputAsync(string stdin, params string[] args)
     {
@@ -15,6 +16,11 @@ public sealed class CliRunner(string connectionString)
             // Hashing cost is not under test here; keep CLI tests fast.
             ["Security:PasswordHashIterations"] = "1000",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            overrides[key] = value;
+        }
+
         var exitCode = await HostedMailCli.RunAsync(args, new StringReader(stdin), output, error, overrides);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }

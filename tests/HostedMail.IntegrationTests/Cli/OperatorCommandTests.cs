@@ -1,4 +1,5 @@
 using HostedMail.Testing;
+using HostedMail.Testing.Dns;
 using Npgsql;
 
 namespace HostedMail.IntegrationTests.Cli;
@@ -15,6 +16,23 @@ public sealed class OperatorCommandTests(DatabaseFixture database) : IClassFixtu
         Assert.Matches(@"^created tenant \d+ 'acme-widgets' \(Acme Widgets Ltd, plan business\)", output);
         var list = await cli.OkAsync("tenant", "list");
         Assert.Contains(list.Split('\n'), l => l.Contains("acme-widgets", StringComparison.Ordinal) && l.Contains("Acme Widgets Ltd", StringComparison.Ordinal) && l.Contains("business", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task DomainVerifyWithoutANodeLooksForTheTxtRecordItself()
+    {
+        // No node runs: the command asks the configured DNS server (it used to fail with a stack trace).
+        await using var dns = TestDnsServer.Start();
+        var withDns = new CliRunner(database.ConnectionString, new Dictionary<string, string?> { ["Portal:DnsServers"] = dns.EndPoint.ToString() });
+        await withDns.OkAsync("tenant", "create", "dnsproof-co");
+        var added = await withDns.OkAsync("domain", "add", "dnsproof.example", "--tenant", "dnsproof-co");
+        var token = System.Text.RegularExpressions.Regex.Match(added, @"hostedmail-verification=[a-z2-7]{26}").Value;
+
+        Assert.Contains("found no TXT record at _hostedmail.dnsproof.example", await withDns.FailsAsync("domain", "verify", "dnsproof.example"), StringComparison.Ordinal);
+        dns.Add("_hostedmail.dnsproof.example", TestDnsRecord.Txt("hostedmail-verification=someone-elses"));
+        Assert.Contains("found \"hostedmail-verification=someone-elses\"", await withDns.FailsAsync("domain", "verify", "dnsproof.example"), StringComparison.Ordinal);
+        dns.Add("_hostedmail.dnsproof.example", TestDnsRecord.Txt(token));
+        Assert.Contains("domain dnsproof.example is verified (verified by dns)", await withDns.OkAsync("domain", "verify", "dnsproof.example"), StringComparison.Ordinal);
     }
 
     [Theory]
