@@ -24,6 +24,9 @@ export function LanguageSwitch() {
   );
 }
 
+// A navigation whose page was not there yet (a lazily loaded area): its heading takes focus when it mounts.
+let focusPending = false;
+
 /** Moves focus to the page heading after navigation, so screen readers announce the new page. */
 function useFocusOnNavigate(ref: React.RefObject<HTMLElement | null>) {
   const location = useLocation();
@@ -33,17 +36,26 @@ function useFocusOnNavigate(ref: React.RefObject<HTMLElement | null>) {
       first.current = false;
       return;
     }
-    ref.current?.querySelector<HTMLElement>('h1')?.focus();
+    const heading = ref.current?.querySelector<HTMLElement>('h1');
+    if (heading) heading.focus();
+    else focusPending = true;
   }, [location.pathname, ref]);
 }
 
 export function Page({ title, children }: { title: string; children: ReactNode }) {
+  const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${title} · HostedMail`;
   }, [title]);
+  useEffect(() => {
+    if (focusPending) {
+      focusPending = false;
+      heading.current?.focus();
+    }
+  }, []);
   return (
     <>
-      <h1 tabIndex={-1}>{title}</h1>
+      <h1 ref={heading} tabIndex={-1}>{title}</h1>
       {children}
     </>
   );
@@ -71,6 +83,7 @@ export function Layout() {
     ['/users', 'nav.users'],
     ['/tokens', 'nav.tokens'],
     ['/audit', 'nav.audit'],
+    ['/oauth', 'nav.oauth'],
     ['/billing', 'nav.billing'],
     ['/security', 'nav.security'],
   ];
