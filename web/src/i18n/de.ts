@@ -466,6 +466,8 @@ const de: Strings = {
       refused: '{{name}} ist abgelehnt.',
     },
     grants: {
+      filter: 'Apps anzeigen von',
+      allMailboxes: 'Alle Postfächer',
       title: 'Verbundene Apps',
       nav: 'Verbundene Apps',
       intro: 'Apps, denen Ihre Leute über OAuth Zugriff auf ihr Postfach erlaubt haben. Ein Widerruf beendet sofort jedes darunter ausgegebene Token, auf jedem Server; die App muss neu fragen.',

@@ -464,6 +464,8 @@ const en = {
       refused: '{{name}} is refused.',
     },
     grants: {
+      filter: 'Show the apps of',
+      allMailboxes: 'All mailboxes',
       title: 'Connected apps',
       nav: 'Connected apps',
       intro: 'Apps your people allowed to use their mailbox through OAuth. Revoking a grant ends every token issued under it at once, on every server; the app must ask again.',

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, call } from '../../api/client';
@@ -7,6 +8,7 @@ import { Problem } from '../../components/Problem';
 import { Pager, usePaging } from '../../components/Pager';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { formatDate } from '../../format';
+import { useMailboxes } from '../../queries';
 import { OAuthNav, ReadProblem } from './common';
 
 /** Every OAuth grant of the tenant's mailboxes, newest first; revoking one ends its tokens at once. */
@@ -14,9 +16,13 @@ export function GrantsPage() {
   const { t } = useTranslation();
   const client = useQueryClient();
   const paging = usePaging(25);
+  const mailboxes = useMailboxes();
+  const [mailboxId, setMailboxId] = useState<number | null>(null);
   const grants = useQuery({
-    queryKey: ['oauth', 'grants', paging.offset],
-    queryFn: () => call<List<OAuthGrant>>(api.GET('/api/v1/oauth/grants', { params: { query: { offset: paging.offset, limit: paging.limit } } })),
+    queryKey: ['oauth', 'grants', mailboxId, paging.offset],
+    queryFn: () => call<List<OAuthGrant>>(api.GET('/api/v1/oauth/grants', {
+      params: { query: { offset: paging.offset, limit: paging.limit, ...(mailboxId === null ? {} : { mailboxId }) } },
+    })),
     placeholderData: keepPreviousData,
   });
   const revoke = useMutation({
@@ -28,6 +34,15 @@ export function GrantsPage() {
     <Page title={t('oauth.grants.title')}>
       <OAuthNav />
       <p>{t('oauth.grants.intro')}</p>
+      {mailboxes.data && mailboxes.data.items.length > 1 && (
+        <div className="field">
+          <label htmlFor="grants-mailbox">{t('oauth.grants.filter')}</label>
+          <select id="grants-mailbox" value={mailboxId ?? ''} onChange={(e) => { setMailboxId(e.target.value ? Number(e.target.value) : null); paging.setOffset(0); }}>
+            <option value="">{t('oauth.grants.allMailboxes')}</option>
+            {mailboxes.data.items.map((m) => <option key={m.id} value={m.id}>{m.address}</option>)}
+          </select>
+        </div>
+      )}
       <ReadProblem error={grants.error} />
       <Problem error={revoke.error} />
       {revoke.isSuccess && <p role="status" className="success">{t('oauth.grants.revoked', { app: app(revoke.variables), mailbox: revoke.variables.address })}</p>}

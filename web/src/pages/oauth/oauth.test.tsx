@@ -54,6 +54,21 @@ describe('connected apps (grants)', () => {
     expect(screen.getByRole('cell', { name: 'alice@acme.example' })).toBeInTheDocument();
   });
 
+  it('filters by mailbox through the API', async () => {
+    const seen = answerFetch({
+      'GET /api/v1/mailboxes': list([{ id: 3, address: 'alice@acme.example' }, { id: 4, address: 'bob@acme.example' }]),
+      'GET /api/v1/oauth/grants': (r) => list(new URL(r.url).searchParams.get('mailboxId') === '4' ? [grant('g2', 'bob@acme.example', 'K-9 Mail')]
+        : [grant('g1', 'alice@acme.example', 'Thunderbird'), grant('g2', 'bob@acme.example', 'K-9 Mail')]),
+    });
+    renderWithApp(<GrantsPage />);
+    expect(await screen.findByRole('cell', { name: 'alice@acme.example' })).toBeInTheDocument();
+    await userEvent.selectOptions(screen.getByLabelText('Show the apps of'), 'bob@acme.example');
+    await waitFor(() => expect(screen.queryByRole('cell', { name: 'alice@acme.example' })).toBeNull());
+    expect(screen.getByRole('cell', { name: 'bob@acme.example' })).toBeInTheDocument();
+    const asked = seen.filter((r) => r.url.includes('/oauth/grants')).map((r) => new URL(r.url).search);
+    expect(asked).toEqual(['?offset=0&limit=25', '?offset=0&limit=25&mailboxId=4']);
+  });
+
   it('speaks German, and says so when the node runs no OAuth server', async () => {
     await i18n.changeLanguage('de');
     answerFetch({ 'GET /api/v1/oauth/grants': { status: 404, body: { title: 'not found', status: 404, detail: 'This service does not run the OAuth server.' } } });
