@@ -24,9 +24,6 @@ export function LanguageSwitch() {
   );
 }
 
-// A navigation whose page was not there yet (a lazily loaded area): its heading takes focus when it mounts.
-let focusPending = false;
-
 /** Moves focus to the page heading after navigation, so screen readers announce the new page. */
 function useFocusOnNavigate(ref: React.RefObject<HTMLElement | null>) {
   const location = useLocation();
@@ -36,26 +33,17 @@ function useFocusOnNavigate(ref: React.RefObject<HTMLElement | null>) {
       first.current = false;
       return;
     }
-    const heading = ref.current?.querySelector<HTMLElement>('h1');
-    if (heading) heading.focus();
-    else focusPending = true;
+    ref.current?.querySelector<HTMLElement>('h1')?.focus();
   }, [location.pathname, ref]);
 }
 
 export function Page({ title, children }: { title: string; children: ReactNode }) {
-  const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${title} · HostedMail`;
   }, [title]);
-  useEffect(() => {
-    if (focusPending) {
-      focusPending = false;
-      heading.current?.focus();
-    }
-  }, []);
   return (
     <>
-      <h1 ref={heading} tabIndex={-1}>{title}</h1>
+      <h1 tabIndex={-1}>{title}</h1>
       {children}
     </>
   );

@@ -33,7 +33,7 @@ export function ConfirmButton({ children, what, question, action, onConfirm, dis
   if (!asking) {
     return (
       <button ref={opener} type="button" className="danger small" disabled={disabled} onClick={() => setAsking(true)}>
-        {children}<span className="visually-hidden"> {what}</span>
+        {children} <span className="visually-hidden">{what}</span>
       </button>
     );
   }

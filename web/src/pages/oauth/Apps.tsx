@@ -101,7 +101,7 @@ export function AppsPage() {
                   <td className="actions">
                     {app.status !== 'approved' && (
                       <button type="button" className="small" disabled={decide.isPending} onClick={() => decide.mutate({ app, status: 'approved' })}>
-                        {t('oauth.apps.approve')}<span className="visually-hidden"> {name(app)}</span>
+                        {t('oauth.apps.approve')} <span className="visually-hidden">{name(app)}</span>
                       </button>
                     )}
                     {app.status !== 'denied' && (

@@ -161,13 +161,14 @@ describe('registered apps', () => {
     expect(await screen.findByText('The approval setting is saved.')).toBeInTheDocument();
     expect(await seen.find((r) => r.method === 'PUT' && r.url.endsWith('/settings'))!.json()).toEqual({ requireClientApproval: true });
 
-    const pending = (await screen.findByText('E2E Mail')).closest('tr')!;
+    const row = async (clientId: string) => (await screen.findByRole('cell', { name: new RegExp(clientId) })).closest('tr')!;
+    const pending = await row('dyn-1');
     expect(within(pending).getByText('waiting')).toBeInTheDocument();
     await userEvent.click(within(pending).getByRole('button', { name: 'Approve E2E Mail' }));
     expect(await screen.findByText('E2E Mail is approved.')).toBeInTheDocument();
     expect(await seen.find((r) => r.url.includes('dyn-1'))!.json()).toEqual({ status: 'approved' });
 
-    const approved = screen.getByText('unnamed app').closest('tr')!;
+    const approved = await row('dyn-2');
     expect(within(approved).queryByRole('button', { name: /Approve/ })).toBeNull();
     await userEvent.click(within(approved).getByRole('button', { name: 'Refuse unnamed app' }));
     expect(seen.some((r) => r.url.includes('dyn-2'))).toBe(false);
