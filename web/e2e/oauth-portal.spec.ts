@@ -53,7 +53,7 @@ test('a tenant admin manages apps, grants, clients and single sign-on in the por
   const domain = `${tenant}.example`;
   const email = `owner@${domain}`;
   const password = 'correct horse battery staple';
-  const mailbox = { address: `alice@${domain}`, password: 'alice mailbox passphrase' };
+  const mailbox = { address: `alice@${domain}`, password: 'violet harbour lantern 7' };
   const h1 = page.getByRole('heading', { level: 1 });
   const section = (name: string) => page.getByRole('navigation', { name: s.oauth.sections }).getByRole('link', { name, exact: true }).click();
 
@@ -147,16 +147,18 @@ test('a tenant admin manages apps, grants, clients and single sign-on in the por
   await section(s.oauth.grants.nav);
   await expect(h1).toHaveText(s.oauth.grants.title);
   const grantRow = page.getByRole('row').filter({ hasText: mailbox.address });
-  await expect(grantRow).toContainText(appName);
+  // A grant names the app as the consent screen did: its own claim, marked unverified.
+  const grantName = `${appName} (unverified app)`;
+  await expect(grantRow).toContainText(grantName);
   await expect(grantRow).toContainText('offline_access');
   await visit(page, info, 'oauth-05-grants');
-  await grantRow.getByRole('button', { name: `${s.oauth.grants.revoke} ${appName} ${mailbox.address}` }).click();
-  const question = grantRow.getByRole('group', { name: s.oauth.grants.revokeConfirm.replace('{{app}}', appName).replace('{{mailbox}}', mailbox.address) });
+  await grantRow.getByRole('button', { name: `${s.oauth.grants.revoke} ${grantName} ${mailbox.address}` }).click();
+  const question = grantRow.getByRole('group', { name: s.oauth.grants.revokeConfirm.replace('{{app}}', grantName).replace('{{mailbox}}', mailbox.address) });
   const yes = question.getByRole('button', { name: s.oauth.confirm.yes.replace('{{action}}', s.oauth.grants.revokeAction) });
   await expect(yes).toBeFocused();
   await visit(page, info, 'oauth-06-revoke-asks');
   await yes.click();
-  await expect(page.getByRole('status')).toContainText(s.oauth.grants.revoked.replace('{{app}}', appName).replace('{{mailbox}}', mailbox.address));
+  await expect(page.getByRole('status')).toContainText(s.oauth.grants.revoked.replace('{{app}}', grantName).replace('{{mailbox}}', mailbox.address));
   await expect(page.getByRole('row').filter({ hasText: mailbox.address })).toHaveCount(0);
   await expect(page.getByText(s.oauth.grants.empty)).toBeVisible();
   const refreshed = await token({ grant_type: 'refresh_token', refresh_token: exchanged.json.refresh_token, client_id: appId });

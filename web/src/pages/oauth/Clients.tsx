@@ -86,7 +86,7 @@ export function ClientsPage() {
             {clients.data.items.map((c) => (
               <tr key={c.clientId}>
                 <td data-label={t('common.name')}>{c.name}</td>
-                <td data-label={t('oauth.clients.clientId')} className="mono">{c.clientId}</td>
+                <td data-label={t('oauth.clients.clientId')}><span className="mono">{c.clientId}</span></td>
                 <td data-label={t('oauth.clients.role')}>{t(`oauth.clients.roles.${c.role}`)}</td>
                 <td data-label={t('common.created')}>{formatDate(c.createdAt)} <span className="details">{t('oauth.clients.createdBy')}: {c.createdBy}</span></td>
                 <td className="actions">

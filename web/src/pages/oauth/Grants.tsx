@@ -64,7 +64,7 @@ export function GrantsPage() {
               <tr key={g.id}>
                 <td data-label={t('oauth.grants.mailbox')}>{g.address}</td>
                 <td data-label={t('oauth.grants.app')}>{app(g)} <span className="mono details">{g.clientId}</span></td>
-                <td data-label={t('oauth.grants.scopes')} className="mono">{g.scopes.join(' ')}</td>
+                <td data-label={t('oauth.grants.scopes')}><span className="mono">{g.scopes.join(' ')}</span></td>
                 <td data-label={t('oauth.grants.granted')}>{formatDate(g.createdAt)}</td>
                 <td data-label={t('common.lastUsed')}>{g.lastUsedAt ? formatDate(g.lastUsedAt) : t('common.never')}</td>
                 <td className="actions">
