@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { expect, type Page, type TestInfo } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
@@ -15,6 +17,10 @@ export const sql = (statement: string) => psql(statement, process.env.E2E_DATABA
 /** An operator command (`hostedmail ...`) against the test node, with its settings. */
 export const cli = (...args: string[]) =>
   execFileSync('dotnet', [nodeDll(), ...args], { env: JSON.parse(readFileSync(process.env.E2E_NODE_ENV!, 'utf8')), stdio: 'pipe' }).toString();
+
+/** An operator command that reads its standard input (e.g. `mailbox create ... --password-stdin`). */
+export const cliWithInput = (input: string, ...args: string[]) =>
+  execFileSync('dotnet', [nodeDll(), ...args], { env: JSON.parse(readFileSync(process.env.E2E_NODE_ENV!, 'utf8')), input, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
 
 /** RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits) for a base32 secret, `offset` steps from now. */
 export function totp(base32: string, offset = 0): string {
@@ -74,4 +80,38 @@ export async function visit(page: Page, info: TestInfo, name: string): Promise<v
   await page.waitForLoadState('networkidle');
   await checkAccessibility(page, name);
   await shoot(page, info, name);
+}
+
+/** A native app's loopback redirect listener: resolves with the first request's query. */
+export async function loopbackRedirect(path = '/callback'): Promise<{ uri: string; received: Promise<URLSearchParams>; close: () => void }> {
+  let resolve!: (q: URLSearchParams) => void;
+  const received = new Promise<URLSearchParams>((r) => (resolve = r));
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('You can close this window.');
+    resolve(new URL(req.url ?? '/', 'http://127.0.0.1').searchParams);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return { uri: `http://127.0.0.1:${port}${path}`, received, close: () => server.close() };
+}
+
+/** A POST from a chosen loopback source address (the registration budget is per client address). */
+export function postJson(path: string, body: unknown, localAddress: string): Promise<{ status: number; json: Record<string, unknown>; headers: http.IncomingHttpHeaders }> {
+  const url = new URL(path, baseUrl());
+  const data = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : {}, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+export async function token(form: Record<string, string>): Promise<{ status: number; json: Record<string, string> }> {
+  const response = await fetch(`${baseUrl()}/connect/token`, { method: 'POST', body: new URLSearchParams(form) });
+  return { status: response.status, json: await response.json() };
 }

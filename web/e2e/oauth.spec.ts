@@ -5,48 +5,12 @@
 // a registered client goes through the same flow, and the abuse cases are refused.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test, expect, type Page } from '@playwright/test';
-import { baseUrl, visit } from './helpers';
+import { baseUrl, loopbackRedirect, postJson, token, visit } from './helpers';
 import { devMailbox, oauthRegistrationsPerHour } from './node';
 
 const mailClientId = 'hostedmail-mail';
 const base64url = (b: Buffer) => b.toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-
-/** A native app's loopback redirect listener: resolves with the first request's query. */
-async function loopbackRedirect(path = '/callback'): Promise<{ uri: string; received: Promise<URLSearchParams>; close: () => void }> {
-  let resolve!: (q: URLSearchParams) => void;
-  const received = new Promise<URLSearchParams>((r) => (resolve = r));
-  const server = http.createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('You can close this window.');
-    resolve(new URL(req.url ?? '/', 'http://127.0.0.1').searchParams);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  return { uri: `http://127.0.0.1:${port}${path}`, received, close: () => server.close() };
-}
-
-/** A POST from a chosen loopback source address (the registration budget is per client address). */
-function postJson(path: string, body: unknown, localAddress: string): Promise<{ status: number; json: Record<string, unknown>; headers: http.IncomingHttpHeaders }> {
-  const url = new URL(path, baseUrl());
-  const data = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : {}, headers: res.headers }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
-async function token(form: Record<string, string>): Promise<{ status: number; json: Record<string, string> }> {
-  const response = await fetch(`${baseUrl()}/connect/token`, { method: 'POST', body: new URLSearchParams(form) });
-  return { status: response.status, json: await response.json() };
-}
 
 /**
  * Code + PKCE in the browser: sign in (unless signed in already), consent, and the code from the

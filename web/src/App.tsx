@@ -1,5 +1,5 @@
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { BrowserRouter, Link, Route, Routes } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { Layout, Page, PublicLayout } from './Layout';
@@ -21,6 +21,14 @@ import { TokensPage } from './pages/Tokens';
 import { AuditPage } from './pages/Audit';
 import { TrackingPage } from './pages/Tracking';
 import { BillingPage } from './pages/Billing';
+
+// Loaded when first opened: admins visit it rarely, and the first load has a budget (scripts/size.mjs).
+const OAuthRoutes = lazy(() => import('./pages/oauth'));
+
+function Loading() {
+  const { t } = useTranslation();
+  return <p className="loading" role="status">{t('app.loading')}</p>;
+}
 
 function NotFound() {
   const { t } = useTranslation();
@@ -70,6 +78,7 @@ export function AppRoutes() {
         <Route path="/tracking" element={<TrackingPage />} />
         <Route path="/security" element={<SecurityPage />} />
         <Route path="/billing" element={<BillingPage />} />
+        <Route path="/oauth/*" element={<Suspense fallback={<Loading />}><OAuthRoutes /></Suspense>} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

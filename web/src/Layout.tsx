@@ -71,6 +71,7 @@ export function Layout() {
     ['/users', 'nav.users'],
     ['/tokens', 'nav.tokens'],
     ['/audit', 'nav.audit'],
+    ['/oauth', 'nav.oauth'],
     ['/billing', 'nav.billing'],
     ['/security', 'nav.security'],
   ];

@@ -278,3 +278,60 @@ export interface Billing {
   /** false without Billing:SecretKey: checkout and the customer portal answer 503. */
   configured: boolean;
 }
+
+/** GET /oauth/settings (src/HostedMail.Portal/Endpoints/OAuthEndpoints.cs). */
+export interface OAuthSettings {
+  requireClientApproval: boolean;
+}
+
+/** A dynamically registered client the tenant was asked about or decided on. */
+export interface OAuthApp {
+  clientId: string;
+  clientName: string | null;
+  redirectUris: string[];
+  registeredAt: string;
+  status: 'pending' | 'approved' | 'denied';
+  requestedBy: string | null;
+  requestedAt: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+}
+
+/** One authorization of one mailbox for one client, with its tokens. */
+export interface OAuthGrant {
+  id: string;
+  mailboxId: number;
+  address: string;
+  clientId: string;
+  clientName: string;
+  scopes: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** A confidential client for the tenant's automation (OAuthClientEndpoints.cs); never its secret. */
+export interface OAuthClient {
+  clientId: string;
+  name: string;
+  role: 'admin' | 'billing' | 'read_only';
+  createdAt: string;
+  createdBy: string;
+}
+
+/** POST /oauth/clients: the secret is in this answer only. */
+export interface CreatedOAuthClient {
+  client: OAuthClient;
+  clientSecret: string;
+  tokenEndpoint: string;
+  scope: string;
+}
+
+/** GET /identity-provider (IdentityProviderEndpoints.cs): no secret; redirectUri is what to register at the provider. */
+export interface IdentityProvider {
+  displayName: string;
+  issuer: string;
+  clientId: string;
+  redirectUri: string;
+  createdAt: string;
+  updatedAt: string;
+}
