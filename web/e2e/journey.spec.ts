@@ -5,7 +5,7 @@
 // Stripe keys, the past-due banner and the read-only portal). axe and a screenshot on every page.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, request, type Page } from '@playwright/test';
 import en from '../src/i18n/en';
 import de from '../src/i18n/de';
 import { publish } from './dns-server';
@@ -243,10 +243,13 @@ test('a new tenant completes every journey', async ({ page }, info) => {
 
   // An ended session (here: signed out behind the app's back, the cookie kept) sends the next
   // call back to sign-in with a message.
-  const cookies = await page.context().cookies();
-  const csrf = (await (await page.request.get(`${baseUrl()}/api/v1/auth/session`)).json()).csrfToken as string;
-  expect((await page.request.post(`${baseUrl()}/api/v1/auth/logout`, { headers: { 'X-CSRF-Token': csrf } })).status()).toBe(204);
-  await page.context().addCookies(cookies);
+  // The sign-out goes through a copy of the browser's cookies: had it gone through the page's own,
+  // the cookie would be gone until put back, and a background call in that moment would find
+  // nobody signed in (not an ended session) and show no message.
+  const behindTheBack = await request.newContext({ storageState: await page.context().storageState() });
+  const csrf = (await (await behindTheBack.get(`${baseUrl()}/api/v1/auth/session`)).json()).csrfToken as string;
+  expect((await behindTheBack.post(`${baseUrl()}/api/v1/auth/logout`, { headers: { 'X-CSRF-Token': csrf } })).status()).toBe(204);
+  await behindTheBack.dispose();
   // The click makes the next call; a background refresh (the billing banner's read) may make it
   // first and leave the signed-in pages before the click lands. Either way ends on sign-in.
   await page.getByRole('navigation').getByRole('link', { name: s.nav.domains, exact: true }).click({ timeout: 5_000 }).catch(() => undefined);
