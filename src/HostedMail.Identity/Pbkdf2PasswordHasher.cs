@@ -9,10 +9,8 @@ namespace HostedMail.Identity;
 /// <c>$pbkdf2-sha512$i=ITERATIONS$SALT$HASH</c> (base64), so the cost can be raised later and
 /// old hashes are upgraded at the next successful login.
 /// </summary>
-public sealed class Pbkdf2PasswordHasher(int iterations = Pbkdf2PasswordHasher.DefaultIterations, HashingGate? gate = null) : IPasswordHasher
+public sealed class Pbkdf2PasswordHasher(int iterations = Pbkdf2PasswordHasher.DefaultIterations) : IPasswordHasher
 {
-    private readonly HashingGate _gate = gate ?? HashingGate.Shared;
-
     /// <summary>OWASP's 2023 recommendation for PBKDF2-HMAC-SHA512.</summary>
     public const int DefaultIterations = 210_000;
 
@@ -28,10 +26,6 @@ public sealed class Pbkdf2PasswordHasher(int iterations = Pbkdf2PasswordHasher.D
         return string.Create(CultureInfo.InvariantCulture, $"{Prefix}{iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}");
     }
 
-    public Task<PasswordCheck> VerifyAsync(string hash, string password, CancellationToken cancellationToken) =>
-        _gate.RunAsync(() => Verify(hash, password), cancellationToken);
-
-    /// <summary>The check itself, on the calling thread (<see cref="VerifyAsync"/> takes a turn first).</summary>
     public PasswordCheck Verify(string hash, string password)
     {
         ArgumentNullException.ThrowIfNull(hash);

@@ -152,11 +152,11 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
         var secrets = account is null ? null : await store.GetSecretsAsync(account.TenantId, account.UserId, cancellationToken);
         if (account is null || secrets?.PasswordHash is null)
         {
-            await hasher.VerifyAsync(_dummyHash.Value, request.Password ?? string.Empty, cancellationToken);
+            hasher.Verify(_dummyHash.Value, request.Password ?? string.Empty);
             return (LoginResult.Failed, "none");
         }
 
-        var check = await hasher.VerifyAsync(secrets.PasswordHash, request.Password ?? string.Empty, cancellationToken);
+        var check = hasher.Verify(secrets.PasswordHash, request.Password ?? string.Empty);
         if (account.LockedUntil is { } locked && locked > now)
         {
             // Checked after hashing so a locked account costs and looks the same as a wrong password.
@@ -274,7 +274,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
     public async Task ChangePasswordAsync(PortalUser user, string currentPassword, string newPassword, Actor actor, CancellationToken cancellationToken = default)
     {
         var secrets = await store.GetSecretsAsync(user.TenantId, user.UserId, cancellationToken);
-        if (secrets?.PasswordHash is null || await hasher.VerifyAsync(secrets.PasswordHash, currentPassword ?? string.Empty, cancellationToken) == PasswordCheck.Failed)
+        if (secrets?.PasswordHash is null || hasher.Verify(secrets.PasswordHash, currentPassword ?? string.Empty) == PasswordCheck.Failed)
         {
             throw new FieldValidationException(new Dictionary<string, string> { ["currentPassword"] = "the current password is not correct" });
         }
@@ -432,7 +432,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
     private async Task RequirePasswordAsync(PortalUser user, string password, CancellationToken cancellationToken)
     {
         var secrets = await store.GetSecretsAsync(user.TenantId, user.UserId, cancellationToken);
-        if (secrets?.PasswordHash is null || await hasher.VerifyAsync(secrets.PasswordHash, password ?? string.Empty, cancellationToken) == PasswordCheck.Failed)
+        if (secrets?.PasswordHash is null || hasher.Verify(secrets.PasswordHash, password ?? string.Empty) == PasswordCheck.Failed)
         {
             throw new FieldValidationException(new Dictionary<string, string> { ["password"] = "the password is not correct" });
         }

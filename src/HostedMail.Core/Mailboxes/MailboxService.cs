@@ -117,7 +117,7 @@ public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, Dom
         if (mailbox is null || hash is null)
         {
             // Spend the same hashing work as a real check so response time does not reveal the address exists.
-            await hasher.VerifyAsync(dummyHash.Value, password, cancellationToken);
+            hasher.Verify(dummyHash.Value, password);
             return null;
         }
 
@@ -129,7 +129,7 @@ public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, Dom
             return new MailboxLogin(mailbox, appPasswordId);
         }
 
-        var check = await hasher.VerifyAsync(hash, password, cancellationToken);
+        var check = hasher.Verify(hash, password);
         if (check == PasswordCheck.SuccessRehashNeeded)
         {
             await store.SetPasswordHashAsync(mailbox.TenantId, mailbox.MailboxId, hasher.Hash(password), null, cancellationToken);

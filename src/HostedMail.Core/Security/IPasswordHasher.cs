@@ -5,12 +5,7 @@ public interface IPasswordHasher
 {
     string Hash(string password);
 
-    /// <summary>
-    /// Checks <paramref name="password"/> against <paramref name="hash"/>. Slow on purpose (a
-    /// password hash); implementations take turns with other checks of the process so a burst of
-    /// logins does not starve everything else.
-    /// </summary>
-    Task<PasswordCheck> VerifyAsync(string hash, string password, CancellationToken cancellationToken);
+    PasswordCheck Verify(string hash, string password);
 }
 
 /// <summary>The outcome of checking a password against a stored hash.</summary>
