@@ -560,7 +560,7 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
 
         foreach (var (tenant, mailboxId, folder) in new[] { (owner.TenantId, owner.MailboxId, gone), (owner.TenantId, owner.MailboxId, otherInbox), (other.TenantId, owner.MailboxId, otherInbox) })
         {
-            var ex = await Assert.ThrowsAsync<HostedMailException>(() => store.AppendAsync(tenant, mailboxId, folder, null, data, MessageFlags.None, [], DateTimeOffset.UtcNow, CancellationToken.None));
+            var ex = await Assert.ThrowsAsync<HostedMailException>(() => store.AppendAsync(tenant, mailboxId, folder, null, data, MessageFlags.None, [], DateTimeOffset.UtcNow, claimRecent: false, CancellationToken.None));
             Assert.Equal(HostedMailError.NotFound, ex.Error);
         }
 

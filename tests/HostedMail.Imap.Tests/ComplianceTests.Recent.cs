@@ -33,6 +33,44 @@ public sealed partial class ComplianceTests
         Assert.NotEqual(before, await FolderRowVersionAsync(mailbox));
     }
 
+    [Fact]
+    public async Task AnAppendToTheSelectedFolderIsRecentForTheAppenderAndClaimedInTheSameWrite()
+    {
+        var (mailbox, appender) = await MailboxAndClientAsync("recentappend");
+        await using var _ = appender;
+        await using var other = await LoginAsync(mailbox);
+        Assert.Equal("* 0 RECENT", (await appender.CommandAsync("SELECT INBOX"))[1]);
+        Assert.Equal("* 0 RECENT", (await other.CommandAsync("SELECT INBOX"))[1]);
+
+        // RFC 3501 section 2.3.2: the appending session is the first told of its message.
+        var append = await appender.CommandAsync("APPEND INBOX {" + RecentMessages[0].Length + "+}\r\n" + RecentMessages[0]);
+        Assert.Equal("* 1 EXISTS", append[0]);
+        Assert.Equal("* 1 RECENT", append[1]);
+        Assert.StartsWith("A3 OK [APPENDUID ", append[2], StringComparison.Ordinal);
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Recent))", "A4 OK FETCH completed"], await appender.CommandAsync("FETCH 1 FLAGS"));
+        Assert.Equal(["* 1 EXISTS", "A3 OK NOOP completed"], await other.CommandAsync("NOOP"));
+        Assert.Equal(["* 1 FETCH (FLAGS ())", "A4 OK FETCH completed"], await other.CommandAsync("FETCH 1 FLAGS"));
+
+        // The claim rode on the APPEND's own folder update: the folder row was last written by the
+        // transaction that inserted the message, not by a second claim after it.
+        Assert.True(await FolderLastWrittenWithMessageAsync(mailbox, 1));
+
+        // Appending to another folder than the selected one claims nothing there.
+        await appender.CommandAsync("CREATE Archive");
+        await appender.CommandAsync("APPEND Archive {" + RecentMessages[1].Length + "+}\r\n" + RecentMessages[1]);
+        Assert.Equal("* 1 RECENT", (await other.CommandAsync("SELECT Archive"))[2]);
+    }
+
+    private async Task<bool> FolderLastWrittenWithMessageAsync(HostedMail.Core.Mailboxes.Mailbox mailbox, long uid)
+    {
+        await using var command = database.Database.DataSource.CreateCommand(
+            "SELECT f.xmin = m.xmin FROM folders f JOIN messages m ON m.tenant_id = f.tenant_id AND m.folder_id = f.folder_id WHERE f.tenant_id = $1 AND f.mailbox_id = $2 AND f.name = 'INBOX' AND m.uid = $3");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = mailbox.TenantId });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = mailbox.MailboxId });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = uid });
+        return (bool)(await command.ExecuteScalarAsync())!;
+    }
+
     /// <summary>The INBOX row's xmin: it changes with every write of the row.</summary>
     private async Task<string> FolderRowVersionAsync(HostedMail.Core.Mailboxes.Mailbox mailbox)
     {

@@ -64,9 +64,13 @@ public interface IImapStore
     /// <summary>
     /// Stores a message into a folder with flags and date; the OK may follow only once this returns
     /// (it has committed). With <paramref name="expectedName"/>, the folder must still have that
-    /// name (the caller remembered the id): otherwise NotFound, and nothing is stored.
+    /// name (the caller remembered the id): otherwise NotFound, and nothing is stored. With
+    /// <paramref name="claimRecent"/> (an IMAP4rev1 session appending to the folder it has selected
+    /// read-write, which is the first told of the message), the same write claims the folder's
+    /// recent boundary up to the new message as <see cref="ClaimRecentAsync"/> would, and the result
+    /// says from where (<see cref="AppendResult.RecentFrom"/>).
     /// </summary>
-    Task<AppendResult> AppendAsync(long tenantId, long mailboxId, long folderId, string? expectedName, MessageData message, MessageFlags flags, IReadOnlyList<string> keywords, DateTimeOffset internalDate, CancellationToken cancellationToken);
+    Task<AppendResult> AppendAsync(long tenantId, long mailboxId, long folderId, string? expectedName, MessageData message, MessageFlags flags, IReadOnlyList<string> keywords, DateTimeOffset internalDate, bool claimRecent, CancellationToken cancellationToken);
 
     /// <summary>Expunges messages flagged \Deleted, all of them or only those among <paramref name="uids"/> (UID EXPUNGE).</summary>
     Task<IReadOnlyList<ExpungedMessage>> ExpungeDeletedAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long>? uids, CancellationToken cancellationToken);
@@ -171,8 +175,11 @@ public sealed record StoredFlags(long Uid, long ModSeq, MessageFlags Flags, IRea
 /// <summary>COPYUID data (RFC 4315 section 3): the target's UIDVALIDITY and source/target UIDs pairwise.</summary>
 public sealed record CopyResult(long UidValidity, IReadOnlyList<long> SourceUids, IReadOnlyList<long> TargetUids, IReadOnlyList<ExpungedMessage> Expunged);
 
-/// <summary>APPENDUID data (RFC 4315 section 3).</summary>
-public sealed record AppendResult(long UidValidity, long Uid, long ModSeq);
+/// <summary>
+/// APPENDUID data (RFC 4315 section 3); with a claim, the old recent boundary: UIDs
+/// [RecentFrom, Uid] are \Recent for the appending session.
+/// </summary>
+public sealed record AppendResult(long UidValidity, long Uid, long ModSeq, long? RecentFrom = null);
 
 /// <summary>UIDs [FromUid, ToUid) that are \Recent for one session, and how many messages they are.</summary>
 public sealed record RecentRange(long FromUid, long ToUid, int Count);

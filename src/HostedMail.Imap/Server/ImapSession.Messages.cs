@@ -184,6 +184,13 @@ internal sealed partial class ImapSession
 
         // RFC 9051 section 6.3.12: appending to the selected mailbox reports EXISTS right away.
         await EnsureMapAsync(selected);
+        if (result.RecentFrom is { } recentFrom && recentFrom <= result.Uid)
+        {
+            // The append claimed the boundary (RFC 3501 section 2.3.2): these UIDs are this
+            // session's, taken with the EXISTS that reports them (and its RECENT).
+            selected.ClaimedByAppend.Add((recentFrom, result.Uid + 1));
+        }
+
         if (result.Uid == selected.KnownUidNext && result.Uid > selected.MaxUid && selected.Advance(result.ModSeq))
         {
             selected.AddAppended((uint)result.Uid);
@@ -193,6 +200,12 @@ internal sealed partial class ImapSession
             selected.ForceSync();
         }
     }
+
+    /// <summary>
+    /// An IMAP4rev1 session appending to the folder it has selected read-write is the first told of
+    /// the message (the EXISTS follows the APPEND), so the message is \Recent for it.
+    /// </summary>
+    private bool ClaimsRecentOnAppend(long folderId) => !_rev2 && _selected is { ReadOnly: false } selected && selected.FolderId == folderId;
 
     private async Task<string?> HandleAppendAsync(AppendCommand command)
     {
@@ -218,7 +231,7 @@ internal sealed partial class ImapSession
             // The literal lives in the command buffer, which the next command reuses: copy it.
             var data = MessageParsing.Prepare(message.Data.ToArray());
             Task<AppendResult> Append() => _services.Store.AppendAsync(TenantId, MailboxId, folder.FolderId, remembered ? folder.Name : null, data, message.Flags, message.Keywords,
-                message.InternalDate ?? _time.GetUtcNow(), _connection.ConnectionClosed);
+                message.InternalDate ?? _time.GetUtcNow(), ClaimsRecentOnAppend(folder.FolderId), _connection.ConnectionClosed);
             AppendResult result;
             try
             {

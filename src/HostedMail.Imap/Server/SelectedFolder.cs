@@ -66,6 +66,9 @@ internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
     /// </summary>
     public List<(long From, long To)> RecentRanges { get; } = [];
 
+    /// <summary>Recent ranges this session's APPENDs claimed, joined to <see cref="RecentRanges"/> at the next EXISTS.</summary>
+    public List<(long From, long To)> ClaimedByAppend { get; } = [];
+
     public bool IsRecent(long uid)
     {
         foreach (var (from, to) in RecentRanges)

@@ -105,10 +105,12 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     private static string Append(bool byName) => $"""
         WITH f AS (
             UPDATE folders SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1, message_count = message_count + 1,
-                unseen_count = unseen_count + CASE WHEN (@flags & 1) = 0 THEN 1 ELSE 0 END, total_size = total_size + @size
+                unseen_count = unseen_count + CASE WHEN (@flags & 1) = 0 THEN 1 ELSE 0 END, total_size = total_size + @size,
+                recent_uid = CASE WHEN @claim_recent THEN greatest(recent_uid, uid_next + 1) ELSE recent_uid END
+            FROM (SELECT recent_uid AS old_recent FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id) old
             WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND {Db.Filter(byName, "name = @name")}
               AND EXISTS (SELECT 1 FROM mailboxes WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND used_bytes + @size <= quota_bytes)
-            RETURNING uid_validity, uid_next - 1 AS uid, highest_modseq AS modseq
+            RETURNING uid_validity, uid_next - 1 AS uid, highest_modseq AS modseq, old.old_recent
         ), m AS (
             UPDATE mailboxes SET used_bytes = used_bytes + @size WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND EXISTS (SELECT 1 FROM f)
         ), b AS (
@@ -123,7 +125,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
                    @subject, @sent_date, @from_address, @message_id
             FROM f
         )
-        SELECT uid_validity, uid, modseq FROM f
+        SELECT uid_validity, uid, modseq, old_recent FROM f
         """;
 
     private readonly RecentBoundaryCache _recentBoundaries = new();
@@ -407,7 +409,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         return result;
     }
 
-    public Task<AppendResult> AppendAsync(long tenantId, long mailboxId, long folderId, string? expectedName, MessageData message, MessageFlags flags, IReadOnlyList<string> keywords, DateTimeOffset internalDate, CancellationToken cancellationToken)
+    public Task<AppendResult> AppendAsync(long tenantId, long mailboxId, long folderId, string? expectedName, MessageData message, MessageFlags flags, IReadOnlyList<string> keywords, DateTimeOffset internalDate, bool claimRecent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var s = message.Summary;
@@ -418,13 +420,15 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             // the quota allows, so a refused APPEND changes nothing. Lock order folder, mailbox, blob
             // differs from delivery's (blob first): a deadlock between the two is retried.
             // Search text is extracted later, at the first SEARCH that needs it (IndexTextAsync).
+            // A \Recent claim rides on the folder update (the row is locked first, so the old boundary
+            // read in the statement is current): no second write transaction per APPEND.
             batch.BatchCommands.Add(expectedName is null
                 ? FolderExpunge.LockStatement(tenantId, mailboxId, folderId)
                 : Db.Statement(LockNamedFolderSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("name", expectedName)));
             batch.BatchCommands.Add(Db.Statement(LockMailboxSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId)));
             var append = Db.Statement(expectedName is null ? AppendSql : AppendNamedSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("flags", (int)flags), ("size", message.Size),
                 ("sha", message.Sha256), ("internal_date", internalDate), ("keywords", keywords.Distinct(StringComparer.OrdinalIgnoreCase).ToArray()),
-                ("subject", s.Subject), ("sent_date", s.SentDate), ("from_address", s.FromAddress), ("message_id", s.MessageId));
+                ("subject", s.Subject), ("sent_date", s.SentDate), ("from_address", s.FromAddress), ("message_id", s.MessageId), ("claim_recent", claimRecent));
             if (expectedName is not null)
             {
                 append.Parameters.Add(Db.Parameter("name", expectedName));
@@ -444,13 +448,18 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
                 await reader.NextResultAsync(cancellationToken);
                 if (await reader.ReadAsync(cancellationToken))
                 {
-                    result = new AppendResult(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+                    result = new AppendResult(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), claimRecent ? reader.GetInt64(3) : null);
                 }
             }
 
             if (result is null)
             {
                 throw folderFound ? new QuotaExceededException() : HostedMailException.NotFound("no such folder");
+            }
+
+            if (claimRecent)
+            {
+                _recentBoundaries.Raise(folderId, result.Uid + 1);
             }
 
             PublishChanged(tenantId, mailboxId, folderId, result.ModSeq);
