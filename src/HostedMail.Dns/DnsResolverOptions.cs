@@ -18,14 +18,14 @@ public sealed class DnsResolverOptions
     /// <summary>
     /// The longest a query waits for its answer before a second one goes out beside it (to the next
     /// server, or the same one with a new ID and port); the first answer wins. Once a server has
-    /// answered, the wait is learned from its round-trip times (SRTT + 4 x RTTVAR, RFC 6298) between
-    /// <see cref="MinHedgeDelay"/> and this. Zero sends the next query only when the previous one
+    /// answered, the wait is learned from its round-trip times (the 95th percentile of the last 64)
+    /// between <see cref="MinHedgeDelay"/> and this. Zero sends the next query only when the previous one
     /// failed or timed out.
     /// </summary>
     public TimeSpan HedgeDelay { get; set; } = TimeSpan.FromMilliseconds(400);
 
     /// <summary>The shortest learned hedge delay, so that a server answering in microseconds is not sent every query twice.</summary>
-    public TimeSpan MinHedgeDelay { get; set; } = TimeSpan.FromMilliseconds(10);
+    public TimeSpan MinHedgeDelay { get; set; } = TimeSpan.FromMilliseconds(3);
 
     /// <summary>
     /// After a server refused a query (ICMP port unreachable), how long queries to it fail without
