@@ -69,6 +69,35 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
     private Task<long> InboxIdAsync(Mailbox mailbox) =>
         ScalarAsync<long>("SELECT folder_id FROM folders WHERE tenant_id = @t AND mailbox_id = @m AND name = 'INBOX'", ("t", mailbox.TenantId), ("m", mailbox.MailboxId));
 
+    [Fact]
+    public async Task ASessionPollingWithNoopFindsAChangeWhoseNotificationWasLostOnceThePollIntervalHasPassed()
+    {
+        // Clients without IDLE poll with NOOP; a change whose notification was lost (its mailbox's
+        // grain moved) must reach them within Imap:IdlePollInterval as it reaches IDLE sessions.
+        // This node hears of no change at all, not even the first watch's catch-up.
+        await using var polling = await ImapTestNode.StartAsync(database.ConnectionString, overrides: new Dictionary<string, string?> { ["Imap:IdlePollInterval"] = "00:00:00.001" },
+            configureServices: services => services.AddSingleton<IFolderChangeFeed>(new DeafFeed()));
+        var mailbox = await _node.CreateMailboxAsync("nooppoll");
+        await _node.DeliverAsync(mailbox, ImapTestNode.Message("polled"));
+        await using var poller = await ImapClient.LoginAsync(polling.Port, mailbox.Address);
+        await poller.CommandAsync("SELECT INBOX");
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Recent))", "A3 OK FETCH completed"], await poller.CommandAsync("FETCH 1 (FLAGS)"));
+
+        await ScalarAsync<int>("""
+            WITH f AS (UPDATE folders SET highest_modseq = highest_modseq + 1 WHERE tenant_id = @t AND mailbox_id = @m AND name = 'INBOX' RETURNING folder_id, highest_modseq),
+            u AS (UPDATE messages m SET flags = m.flags | 4, modseq = f.highest_modseq FROM f WHERE m.tenant_id = @t AND m.folder_id = f.folder_id AND m.uid = 1 RETURNING 1)
+            SELECT count(*)::int FROM u
+            """, ("t", mailbox.TenantId), ("m", mailbox.MailboxId));
+
+        Assert.Equal(["* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent))", "A4 OK NOOP completed"], await poller.CommandAsync("NOOP"));
+    }
+
+    /// <summary>A change feed that never tells anyone anything (every notification lost).</summary>
+    private sealed class DeafFeed : IFolderChangeFeed
+    {
+        public IDisposable Subscribe(long tenantId, long mailboxId, long folderId, Action<long> onChange) => new CancellationTokenSource();
+    }
+
     // (a) Two sessions of one node on one INBOX: the FETCH cache of one never hides the other's changes.
     [Fact]
     public async Task AnotherSessionsStoreAndExpungeOnTheSameNodeAreNeverHiddenByTheFetchCache()

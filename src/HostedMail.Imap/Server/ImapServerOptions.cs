@@ -16,8 +16,10 @@ public sealed class ImapServerOptions
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>
-    /// How often an IDLE session asks the store what changed even without a notification: the
-    /// fallback for a change notification lost while a mailbox's grain moved between nodes.
+    /// How often a session asks the store what changed even without a notification: the fallback
+    /// for a change notification lost while a mailbox's grain moved between nodes. An IDLE session
+    /// asks on a timer; any other command (a NOOP poll) asks when this long has passed since the
+    /// session last asked.
     /// </summary>
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(30);
 

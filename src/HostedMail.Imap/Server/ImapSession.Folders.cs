@@ -29,8 +29,9 @@ internal sealed partial class ImapSession
         }
 
         _condStore |= command.CondStore;
+        var asked = _time.GetTimestamp();
         var folder = await GetFolderAsync(command.Mailbox);
-        var selected = new SelectedFolder(folder, command.Verb == ImapVerb.Examine);
+        var selected = new SelectedFolder(folder, command.Verb == ImapVerb.Examine) { AskedAt = asked };
         selected.Subscription = _services.Feed.Subscribe(TenantId, MailboxId, folder.FolderId, selected.Signal);
         _selected = selected;
         _state = ImapSessionState.Selected;

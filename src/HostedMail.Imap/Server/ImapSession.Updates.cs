@@ -19,8 +19,16 @@ internal sealed partial class ImapSession
         }
 
         var added = selected.TakeAppended();
+        if (_time.GetElapsedTime(selected.AskedAt) >= _options.IdlePollInterval)
+        {
+            // The fallback for a lost change notification (its mailbox's grain moved), for clients
+            // that poll with NOOP or other commands instead of IDLE: at most one query per interval.
+            selected.ForceSync();
+        }
+
         if (selected.TakeDirty())
         {
+            selected.AskedAt = _time.GetTimestamp();
             await EnsureMapAsync(selected);
             var changes = await _services.Shared.GetChangesAsync(TenantId, MailboxId, selected.FolderId, selected.KnownModSeq, _connection.ConnectionClosed)
                 ?? throw new ImapSessionEndException("[NONEXISTENT] The selected mailbox was deleted");

@@ -198,6 +198,9 @@ internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
         }
     }
 
+    /// <summary>When the session last read the folder's state from the store (a <see cref="TimeProvider"/> timestamp).</summary>
+    public long AskedAt { get; set; }
+
     /// <summary>Makes the next synchronisation ask the store (a change this session cannot account for itself).</summary>
     public void ForceSync()
     {
