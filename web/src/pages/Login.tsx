@@ -67,7 +67,7 @@ export function LoginPage() {
   return (
     <Page title={t('login.title')}>
       {sessionEnded && <p className="problem" role="alert">{t('app.sessionEnded')}</p>}
-      {ssoFailure && <p className="problem" role="alert">{t(`login.ssoFailed.${ssoFailure}`)}</p>}
+      {ssoFailure && sso.isIdle && login.isIdle && <p className="problem" role="alert">{t(`login.ssoFailed.${ssoFailure}`)}</p>}
       <form onSubmit={submit} noValidate>
         {!needsCode && <Problem error={login.error} fields={['email', 'password']} />}
         <Problem error={sso.error} fields={['email']} />
