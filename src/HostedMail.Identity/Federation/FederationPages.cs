@@ -33,6 +33,9 @@ internal static class FederationPages
     //   and the id token's signature and audience.
     // - A federated portal sign-in asks for no TOTP here: the tenant's provider decides how people
     //   prove who they are. The audit entry says it was the provider.
+    // - Kind "portal-app" (the portal web app, PortalAppSignOn) starts with a GET carrying a sealed
+    //   request and ends, after the same checks and an active tenant, in a one-time ticket sent to
+    //   the portal's redemption URL; the portal makes the session and writes the audit entry.
     public const string StartPath = "/connect/federation/start";
     public const string CallbackPath = "/connect/federation/callback";
 
