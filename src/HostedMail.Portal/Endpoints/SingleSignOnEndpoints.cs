@@ -34,7 +34,9 @@ internal static class SingleSignOnEndpoints
         var auth = api.MapGroup("/auth").WithTags("Authentication");
         auth.MapPost("/sso", StartAsync).RequireBudget(PortalRateLimits.Login).AllowAnonymous()
             .WithSummary("Starts single sign-on through the organisation's own identity provider for the address's domain: answers the location to send the browser to; 400 sso-unavailable when no provider is set up.");
-        auth.MapGet("/sso/redeem", RedeemAsync).RequireBudget(PortalRateLimits.Login).AllowAnonymous().ExcludeFromDescription();
+        // No budget here: a ticket cannot be guessed (a forged one costs one failed decryption and
+        // no database work), and a browser arriving from the provider must not meet a 429 page.
+        auth.MapGet("/sso/redeem", RedeemAsync).AllowAnonymous().ExcludeFromDescription();
     }
 
     private static async Task<IResult> StartAsync(SsoStartBody body, PortalOptions options, HttpContext http, CancellationToken ct)
