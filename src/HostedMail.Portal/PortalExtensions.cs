@@ -81,6 +81,7 @@ public static class PortalExtensions
 
         var api = app.MapGroup("/api/v1").RequireAuthorization().WithProblemMapping();
         AccountEndpoints.Map(api);
+        SingleSignOnEndpoints.Map(api);
         TenantEndpoints.Map(api);
         DomainEndpoints.Map(api);
         MailboxEndpoints.Map(api);

@@ -143,6 +143,24 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
                 new Dictionary<string, string> { ["second_factor"] = "identity-provider", ["via"] = "oauth", ["issuer"] = issuer }), cancellationToken);
     }
 
+    /// <summary>
+    /// A portal session for a sign-in through the tenant's own identity provider (the portal web
+    /// app's single sign-on): the same session, cookie secret and CSRF token as <see cref="LoginAsync"/>
+    /// makes, no password or second factor (the provider checked the person). The caller has checked
+    /// the membership is confirmed, the address is in a verified domain of the tenant and the tenant
+    /// is active. The audit entry names the provider.
+    /// </summary>
+    public async Task<(PortalSession Session, string Token)> CreateFederatedSessionAsync(PortalUser user, string issuer, IPAddress? remoteAddress, string? userAgent, CancellationToken cancellationToken = default)
+    {
+        var now = timeProvider.GetUtcNow();
+        var token = SecretTokens.New(32, "hms_");
+        var session = await store.CreateSessionAsync(user.TenantId, user.UserId, SecretTokens.Hash(token), SecretTokens.New(20), now,
+            now + options.SessionIdleTimeout, remoteAddress, Truncate(userAgent, 300),
+            new AuditEntry(user.TenantId, new Actor("user:" + user.Email, remoteAddress), "user.login", user.Email,
+                new Dictionary<string, string> { ["second_factor"] = "identity-provider", ["issuer"] = issuer }), cancellationToken);
+        return (session, token);
+    }
+
     /// <summary>Every check of a login; on success the user (no session yet) and the second factor used.</summary>
     private async Task<(LoginResult Result, string SecondFactor)> CheckLoginAsync(LoginRequest request, CancellationToken cancellationToken)
     {

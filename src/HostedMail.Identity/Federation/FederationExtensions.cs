@@ -12,6 +12,7 @@ internal static class FederationExtensions
     public static void AddServices(IServiceCollection services, OAuthServerOptions options)
     {
         services.AddSingleton<TenantFederationService>();
+        services.AddScoped<PortalAppSignOn>();
         services.AddSingleton<IConfigureOptions<OpenIddictClientOptions>, SigningKeyConfiguration>();
         services.AddOpenIddict().AddClient(client =>
         {

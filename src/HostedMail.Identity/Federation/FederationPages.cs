@@ -1,5 +1,7 @@
 using HostedMail.Core.Accounts;
 using HostedMail.Core.Mailboxes;
+using HostedMail.Core.OAuth;
+using HostedMail.Core.Tenants;
 using HostedMail.Identity.OAuth;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -31,16 +33,24 @@ internal static class FederationPages
     //   and the id token's signature and audience.
     // - A federated portal sign-in asks for no TOTP here: the tenant's provider decides how people
     //   prove who they are. The audit entry says it was the provider.
+    // - Kind "portal-app" (the portal web app, PortalAppSignOn) starts with a GET carrying a sealed
+    //   request and ends, after the same checks and an active tenant, in a one-time ticket sent to
+    //   the portal's redemption URL; the portal makes the session and writes the audit entry.
     public const string StartPath = "/connect/federation/start";
     public const string CallbackPath = "/connect/federation/callback";
 
     private const string ReturnItem = "hm_return";
     private const string KindItem = "hm_kind";
+    private const string RedeemItem = "hm_redeem";
     private const string PortalKind = "portal";
 
     public static void Map(WebApplication app)
     {
         app.MapPost(StartPath, StartAsync).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery();
+        // The portal web app's way in (PortalAppSignOn): a navigation carrying a sealed request the
+        // portal API made, so no anti-forgery form is needed; OpenIddict's request-forgery cookie,
+        // set by this answer, still binds the callback to this browser.
+        app.MapGet(StartPath, StartPortalAppAsync).AllowAnonymous().ExcludeFromDescription();
         app.MapMethods(CallbackPath, [HttpMethods.Get, HttpMethods.Post], CallbackAsync).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery();
     }
 
@@ -68,26 +78,9 @@ internal static class FederationPages
             return Refused(StatusCodes.Status404NotFound, "No single sign-on is set up for that address's domain. Go back and sign in with your password.");
         }
 
-        var properties = new AuthenticationProperties(new Dictionary<string, string?>
+        if (await ChallengeAsync(context, provider, email, returnUrl, form["sso"] == PortalKind ? PortalKind : "mailbox", null, loggers) is { } failed)
         {
-            [OpenIddictClientAspNetCoreConstants.Properties.RegistrationId] = FederationClientService.RegistrationId(provider.TenantId),
-            [OpenIddictClientAspNetCoreConstants.Properties.LoginHint] = email,
-            [ReturnItem] = returnUrl,
-            [KindItem] = form["sso"] == PortalKind ? PortalKind : "mailbox",
-        })
-        {
-            RedirectUri = returnUrl,
-        };
-        try
-        {
-            await context.ChallengeAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme, properties);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The provider's discovery document could not be read, or it names another issuer than
-            // the one the tenant configured (OIDC Discovery section 4.3).
-            FederationLog.FederationStartFailed(loggers.CreateLogger(typeof(FederationPages)), provider.TenantId, ex);
-            return Refused(StatusCodes.Status502BadGateway, "Your organisation's sign-in service could not be reached or is set up wrongly. Ask your administrator.");
+            return failed;
         }
 
         // OpenIddict answered with a redirect to the provider. The page's CSP allows forms to post
@@ -106,6 +99,59 @@ internal static class FederationPages
             .Result();
     }
 
+    /// <summary>
+    /// The portal web app's start (kind <see cref="PortalAppSignOn.Kind"/>): the sealed request from
+    /// <see cref="PortalAppSignOn.StartUrl"/>, then straight on to the provider (a navigation, so no
+    /// form-action rule is in the way).
+    /// </summary>
+    private static async Task<IResult> StartPortalAppAsync(HttpContext context, string? request, IServiceProvider services, ILoggerFactory loggers)
+    {
+        if (services.GetRequiredService<PortalAppSignOn>().ReadStart(request) is not { } start)
+        {
+            return Refused(StatusCodes.Status400BadRequest, "This sign-in link is invalid or has expired. Go back to the portal and press \"Sign in with single sign-on\" again.");
+        }
+
+        var federation = services.GetRequiredService<TenantFederationService>();
+        if (await federation.FindForAddressAsync(start.Email, context.RequestAborted) is not { } provider)
+        {
+            return Refused(StatusCodes.Status404NotFound, "No single sign-on is set up for that address's domain. Go back and sign in with your password.");
+        }
+
+        return await ChallengeAsync(context, provider, start.Email, start.ReturnPath, PortalAppSignOn.Kind, start.RedeemUrl, loggers) ?? Results.Empty;
+    }
+
+    /// <summary>
+    /// Sends the browser to the provider (OpenIddict writes the redirect, the state token and the
+    /// request-forgery cookie); the refusal page when the provider cannot be used, else null.
+    /// </summary>
+    private static async Task<IResult?> ChallengeAsync(HttpContext context, TenantIdentityProvider provider, string email, string returnUrl, string kind, string? redeemUrl, ILoggerFactory loggers)
+    {
+        var items = new Dictionary<string, string?>
+        {
+            [OpenIddictClientAspNetCoreConstants.Properties.RegistrationId] = FederationClientService.RegistrationId(provider.TenantId),
+            [OpenIddictClientAspNetCoreConstants.Properties.LoginHint] = email,
+            [ReturnItem] = returnUrl,
+            [KindItem] = kind,
+        };
+        if (redeemUrl is not null)
+        {
+            items[RedeemItem] = redeemUrl;
+        }
+
+        try
+        {
+            await context.ChallengeAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme, new AuthenticationProperties(items) { RedirectUri = returnUrl });
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The provider's discovery document could not be read, or it names another issuer than
+            // the one the tenant configured (OIDC Discovery section 4.3).
+            FederationLog.FederationStartFailed(loggers.CreateLogger(typeof(FederationPages)), provider.TenantId, ex);
+            return Refused(StatusCodes.Status502BadGateway, "Your organisation's sign-in service could not be reached or is set up wrongly. Ask your administrator.");
+        }
+    }
+
     private static async Task<IResult> CallbackAsync(HttpContext context, IServiceProvider services, ILoggerFactory loggers)
     {
         var result = await context.AuthenticateAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
@@ -117,7 +163,12 @@ internal static class FederationPages
 
         var tenantId = FederationClientService.TenantOf(principal.GetClaim(Claims.Private.RegistrationId));
         var returnUrl = properties.Items.TryGetValue(ReturnItem, out var r) ? r : null;
-        if (tenantId is not { } tenant || returnUrl is null || !AuthorizationPages.IsOwnReturnUrl(returnUrl))
+        var kind = properties.Items.TryGetValue(KindItem, out var k) ? k : null;
+        // The portal web app's kind returns to an app path through the portal's redemption URL,
+        // both from the sealed start request (so from this node, never from the request).
+        var redeemUrl = kind == PortalAppSignOn.Kind && properties.Items.TryGetValue(RedeemItem, out var u) ? u : null;
+        var returnOk = returnUrl is not null && (kind == PortalAppSignOn.Kind ? redeemUrl is not null && PortalAppSignOn.IsAppPath(returnUrl) : AuthorizationPages.IsOwnReturnUrl(returnUrl));
+        if (tenantId is not { } tenant || !returnOk)
         {
             return Refused(StatusCodes.Status400BadRequest, "The sign-in with your organisation did not complete. Start again from your application.");
         }
@@ -134,8 +185,7 @@ internal static class FederationPages
             return Refused(StatusCodes.Status403Forbidden, "That address is not in a verified domain of your organisation.");
         }
 
-        var portal = properties.Items.TryGetValue(KindItem, out var kind) && kind == PortalKind;
-        if (portal)
+        if (kind is PortalKind or PortalAppSignOn.Kind)
         {
             var accounts = services.GetRequiredService<AccountService>();
             var user = (await accounts.FindMembershipsAsync(email, context.RequestAborted)).FirstOrDefault(m => m.TenantId == tenant && m.EmailConfirmedAt is not null);
@@ -145,6 +195,19 @@ internal static class FederationPages
             }
 
             var issuer = (await federation.GetAsync(tenant, context.RequestAborted))?.Issuer ?? "unknown";
+            if (kind == PortalAppSignOn.Kind)
+            {
+                if (!await PortalAppSignOn.IsActiveAsync(services.GetRequiredService<TenantService>(), tenant, context.RequestAborted))
+                {
+                    return Refused(StatusCodes.Status403Forbidden, "Your organisation's account is suspended, so the portal cannot be signed in to now. Ask your administrator.");
+                }
+
+                // The portal makes the session (and writes the audit entry) when it redeems the
+                // ticket; the ticket alone is no session, and works once within two minutes.
+                var ticket = await services.GetRequiredService<PortalAppSignOn>().IssueTicketAsync(user, issuer, returnUrl!, context.RequestAborted);
+                return Results.Redirect(redeemUrl + "?ticket=" + Uri.EscapeDataString(ticket));
+            }
+
             await accounts.RecordFederatedSignInAsync(user, issuer, context.Connection.RemoteIpAddress, context.RequestAborted);
             await PortalSignInPage.SignInAsync(context, user);
         }
@@ -159,7 +222,7 @@ internal static class FederationPages
             await AuthorizationPages.SignInMailboxAsync(context, mailbox);
         }
 
-        return Results.Redirect(returnUrl);
+        return Results.Redirect(returnUrl!);
     }
 
     private static IResult Refused(int status, string message) =>

@@ -242,7 +242,7 @@ internal static class AccountEndpoints
 
     internal static string Link(PortalOptions options, string page, string token) => new Uri(options.PublicUrl, $"{page}#token={token}").ToString();
 
-    private static void SetSessionCookie(HttpContext http, PortalOptions options, string token, DateTimeOffset expires) =>
+    internal static void SetSessionCookie(HttpContext http, PortalOptions options, string token, DateTimeOffset expires) =>
         http.Response.Cookies.Append(PortalAuthenticationHandler.CookieName(options), token, new CookieOptions
         {
             HttpOnly = true,

@@ -858,6 +858,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Starts single sign-on through the organisation's own identity provider for the address's domain: answers the location to send the browser to; 400 sso-unavailable when no provider is set up. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SsoStartBody"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/autoconfig/apple.mobileconfig": {
         parameters: {
             query?: never;
@@ -3181,6 +3219,10 @@ export interface components {
             password: null | string;
             tenantDisplayName: null | string;
             tenantName: null | string;
+        };
+        SsoStartBody: {
+            email: null | string;
+            returnTo: null | string;
         };
         TokenBody: {
             token: null | string;

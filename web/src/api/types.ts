@@ -22,6 +22,11 @@ export interface TenantChoice {
   role: User['role'];
 }
 
+/** Where POST /auth/sso sends the browser: the authorization server's start page for the organisation's provider. */
+export interface SsoStart {
+  location: string;
+}
+
 export interface SessionInfo {
   user: User;
   tenantId: number;

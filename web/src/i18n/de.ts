@@ -129,6 +129,18 @@ const de: Strings = {
     noAccount: 'Noch kein Konto?',
     signUp: 'Jetzt anlegen',
     forgot: 'Passwort vergessen?',
+    or: 'oder',
+    sso: 'Single Sign-on verwenden',
+    ssoHint: 'Wenn Ihre Organisation Sie über ihren eigenen Dienst anmeldet, geben Sie oben Ihre Adresse ein und nutzen Sie Single Sign-on; ein Passwort ist hier nicht nötig.',
+    ssoUnavailable: 'Für die Domain dieser Adresse ist kein Single Sign-on eingerichtet. Melden Sie sich mit Ihrem Passwort an.',
+    ssoFailed: {
+      expired: 'Die Anmeldung über Single Sign-on kam zu spät zurück. Beginnen Sie sie noch einmal.',
+      used: 'Dieser Single-Sign-on-Link wurde schon verwendet. Beginnen Sie noch einmal.',
+      invalid: 'Die Anmeldung über Single Sign-on ließ sich nicht prüfen. Beginnen Sie noch einmal.',
+      'no-account': 'In Ihrer Organisation gibt es kein Portal-Konto (mehr) mit dieser Adresse.',
+      suspended: 'Das Konto Ihrer Organisation ist gesperrt. Wenden Sie sich an Ihre Administration.',
+      unavailable: 'Single Sign-on ist auf diesem Server nicht verfügbar.',
+    },
   },
   reset: {
     title: 'Neues Passwort wählen',

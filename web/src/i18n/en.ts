@@ -127,6 +127,18 @@ const en = {
     noAccount: 'No account yet?',
     signUp: 'Create one',
     forgot: 'Forgot the password?',
+    or: 'or',
+    sso: 'Use single sign-on',
+    ssoHint: 'If your organisation signs you in with its own service, type your address above and use single sign-on; no password is needed here.',
+    ssoUnavailable: 'No single sign-on is set up for this address\'s domain. Sign in with your password.',
+    ssoFailed: {
+      expired: 'The single sign-on took too long to come back. Start it again.',
+      used: 'That single sign-on link was already used. Start it again.',
+      invalid: 'The single sign-on could not be checked. Start it again.',
+      'no-account': 'There is no portal account with that address in your organisation (any more).',
+      suspended: 'Your organisation\'s account is suspended. Ask your administrator.',
+      unavailable: 'Single sign-on is not available on this server.',
+    },
   },
   reset: {
     title: 'Choose a new password',

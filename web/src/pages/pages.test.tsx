@@ -1,10 +1,10 @@
-import { describe, expect, it, beforeEach } from 'vitest';
+import { describe, expect, it, beforeEach, vi } from 'vitest';
 import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Route, Routes } from 'react-router';
 import i18n from '../i18n';
 import { answerFetch, renderWithApp } from '../test-utils';
-import { LoginPage } from './Login';
+import { LoginPage, browser } from './Login';
 import { SignUpPage } from './SignUp';
 import { parseAutoconfig } from './Setup';
 import { tokenFromHash } from './ConfirmEmail';
@@ -109,6 +109,56 @@ describe('sign-in', () => {
     await userEvent.type(screen.getByLabelText('Passwort'), 'wrong');
     await userEvent.click(screen.getByRole('button', { name: 'Anmelden' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('E-Mail-Adresse oder Passwort stimmen nicht');
+  });
+});
+
+describe('single sign-on on the sign-in page', () => {
+  const unavailable = {
+    status: 400,
+    body: { type: 'https://hostedmail.dev/problems/sso-unavailable', title: 'single sign-on unavailable', status: 400, errors: { email: ["no single sign-on is set up for this address's domain"] } },
+  };
+
+  it('offers single sign-on and shows a domain without a provider next to the address, in English and German', async () => {
+    const seen = answerFetch({ 'POST /api/v1/auth/sso': unavailable });
+    const { unmount } = renderWithApp(<LoginPage />, '/login');
+    expect(screen.getByRole('button', { name: 'Use single sign-on' })).toHaveAccessibleDescription(/type your address above/);
+    await userEvent.type(screen.getByLabelText('Email address'), 'carol@nowhere.example');
+    await userEvent.click(screen.getByRole('button', { name: 'Use single sign-on' }));
+    expect(await screen.findByText("No single sign-on is set up for this address's domain. Sign in with your password.")).toBeInTheDocument();
+    expect(screen.getByLabelText('Email address')).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByLabelText('Password')).not.toHaveAttribute('aria-invalid');
+    // No password is sent: the address alone picks the provider.
+    expect(await seen[0].json()).toEqual({ email: 'carol@nowhere.example', returnTo: null });
+    unmount();
+
+    await i18n.changeLanguage('de');
+    answerFetch({ 'POST /api/v1/auth/sso': unavailable });
+    renderWithApp(<LoginPage />, '/login');
+    await userEvent.type(screen.getByLabelText('E-Mail-Adresse'), 'carol@nowhere.example');
+    await userEvent.click(screen.getByRole('button', { name: 'Single Sign-on verwenden' }));
+    expect(await screen.findByText(/kein Single Sign-on eingerichtet/)).toBeInTheDocument();
+    expect(screen.getByLabelText('E-Mail-Adresse')).toHaveAttribute('aria-invalid', 'true');
+  });
+
+  it('sends the browser where the API says, with the page the reader came from', async () => {
+    const go = vi.spyOn(browser, 'go').mockImplementation(() => {});
+    const seen = answerFetch({ 'POST /api/v1/auth/sso': { status: 200, body: { location: 'http://127.0.0.1:8080/connect/federation/start?request=abc' } } });
+    renderWithApp(
+      <Routes>
+        <Route path="/login" element={<LoginPage />} />
+      </Routes>,
+      '/login',
+    );
+    await userEvent.type(screen.getByLabelText('Email address'), ' o@a.example ');
+    await userEvent.click(screen.getByRole('button', { name: 'Use single sign-on' }));
+    await vi.waitFor(() => expect(go).toHaveBeenCalledWith('http://127.0.0.1:8080/connect/federation/start?request=abc'));
+    expect(await seen[0].json()).toEqual({ email: 'o@a.example', returnTo: null });
+    go.mockRestore();
+  });
+
+  it('explains why a single sign-on came back refused', async () => {
+    renderWithApp(<LoginPage />, '/login?sso=used');
+    expect(screen.getByRole('alert')).toHaveTextContent('That single sign-on link was already used. Start it again.');
   });
 });
 
