@@ -299,6 +299,9 @@ const de: Strings = {
     pending: 'eingeladen',
     twoFactor: 'Zwei-Faktor',
   },
+  usersRole: {
+    changed: '{{email}} hat jetzt die Rolle {{role}}.',
+  },
   tokens: {
     title: 'API-Tokens',
     intro: 'Persönliche Tokens für Automatisierung: als „Authorization: Bearer …“ senden. Ein Token handelt in Ihrem Namen, beschränkt auf seine Bereiche.',

@@ -297,6 +297,9 @@ const en = {
     pending: 'invited',
     twoFactor: 'two-factor',
   },
+  usersRole: {
+    changed: '{{email}} is now {{role}}.',
+  },
   tokens: {
     title: 'API tokens',
     intro: 'Personal tokens for automation: send them as "Authorization: Bearer …". A token acts as you, limited to its scopes.',
