@@ -39,10 +39,7 @@ public sealed record AuditRecord(
 /// <param name="Target">Part of the target, case-insensitive.</param>
 /// <param name="Since">Entries at or after this instant.</param>
 /// <param name="Until">Entries before this instant.</param>
-public sealed record AuditFilter(string? Action = null, string? Actor = null, string? Target = null, DateTimeOffset? Since = null, DateTimeOffset? Until = null)
-{
-    public static AuditFilter None { get; } = new();
-}
+public sealed record AuditFilter(string? Action = null, string? Actor = null, string? Target = null, DateTimeOffset? Since = null, DateTimeOffset? Until = null);
 
 /// <summary>Reads the audit log; entries are written by the stores together with each change.</summary>
 public interface IAuditLog
