@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using HostedMail.Core.Aliases;
@@ -37,10 +38,14 @@ public sealed class PortalHost : IAsyncLifetime, IAsyncDisposable
     private readonly PortalHost? _sameDatabaseAs;
     private TestDatabase? _database;
     private WebApplication? _app;
+    private readonly X509Certificate2? _certificate;
 
     public PortalHost() : this([]) { }
 
     internal PortalHost(Dictionary<string, string?> settings) => _settings = settings;
+
+    /// <summary>A node whose HTTP listener serves TLS with <paramref name="certificate"/> (BaseAddress is https).</summary>
+    internal PortalHost(Dictionary<string, string?> settings, X509Certificate2 certificate) : this(settings) => _certificate = certificate;
 
     /// <summary>A second node: its own Kestrel and services, on the database of <paramref name="sameDatabaseAs"/> (and with its clock).</summary>
     internal PortalHost(Dictionary<string, string?> settings, PortalHost sameDatabaseAs) : this(settings)
@@ -92,7 +97,14 @@ public sealed class PortalHost : IAsyncLifetime, IAsyncDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (_certificate is { } certificate)
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
+        }
+        else
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        }
         builder.Logging.ClearProviders();
         var services = builder.Services;
         services.AddSingleton<TimeProvider>(Time);

@@ -31,12 +31,25 @@ public sealed record AuditRecord(
     string Target,
     IReadOnlyDictionary<string, string>? Details);
 
+/// <summary>
+/// What a reader of the audit log asks for; every field narrows the list and null means any.
+/// </summary>
+/// <param name="Action">An exact action (<c>domain.verify</c>) or its kind, the part before the first dot (<c>domain</c>).</param>
+/// <param name="Actor">Part of the actor, case-insensitive (<c>alice@</c>).</param>
+/// <param name="Target">Part of the target, case-insensitive.</param>
+/// <param name="Since">Entries at or after this instant.</param>
+/// <param name="Until">Entries before this instant.</param>
+public sealed record AuditFilter(string? Action = null, string? Actor = null, string? Target = null, DateTimeOffset? Since = null, DateTimeOffset? Until = null);
+
 /// <summary>Reads the audit log; entries are written by the stores together with each change.</summary>
 public interface IAuditLog
 {
-    /// <summary>Newest first: entries older than <paramref name="beforeAuditId"/> (when given), skipping <paramref name="offset"/>.</summary>
-    Task<IReadOnlyList<AuditRecord>> ListAsync(long? tenantId, int offset, int limit, long? beforeAuditId, CancellationToken cancellationToken);
+    /// <summary>Newest first: entries that match <paramref name="filter"/> and are older than <paramref name="beforeAuditId"/> (when given), skipping <paramref name="offset"/>.</summary>
+    Task<IReadOnlyList<AuditRecord>> ListAsync(long? tenantId, AuditFilter filter, int offset, int limit, long? beforeAuditId, CancellationToken cancellationToken);
 
     /// <summary>How many entries <see cref="ListAsync"/> pages through.</summary>
-    Task<int> CountAsync(long? tenantId, long? beforeAuditId, CancellationToken cancellationToken);
+    Task<int> CountAsync(long? tenantId, AuditFilter filter, long? beforeAuditId, CancellationToken cancellationToken);
+
+    /// <summary>The distinct actions recorded for the tenant, in order, for a reader to choose from.</summary>
+    Task<IReadOnlyList<string>> ListActionsAsync(long? tenantId, CancellationToken cancellationToken);
 }

@@ -30,7 +30,10 @@ internal static class TenantEndpoints
         users.MapDelete("/{id:long}", RemoveAsync).Require(Area.Users, write: true);
 
         api.MapGet("/audit", ListAuditAsync).Require(Area.Audit, write: false).WithTags("Audit")
-            .WithSummary("Who changed what, when and from where; newest first. Page with ?before=<nextBefore>.");
+            .WithSummary("Who changed what, when and from where; newest first. Page with ?before=<nextBefore>. Narrow with ?action= (an action, or its kind: "
+                + "the part before the dot), ?actor= and ?target= (part of either, any case), ?since= and ?until= (ISO 8601 instants or dates; since inclusive, until exclusive).");
+        api.MapGet("/audit/actions", ListAuditActionsAsync).Require(Area.Audit, write: false).WithTags("Audit")
+            .WithSummary("The actions the tenant's audit log holds, for choosing a filter.");
     }
 
     private static async Task<IResult> GetTenantAsync(PortalCaller caller, TenantService tenants, PortalOptions options, CancellationToken ct)
@@ -77,17 +80,29 @@ internal static class TenantEndpoints
         return Results.NoContent();
     }
 
-    private static async Task<IResult> ListAuditAsync(PortalCaller caller, IAuditLog audit, int? offset, int? limit, long? before, CancellationToken ct)
+    private static async Task<IResult> ListAuditAsync(PortalCaller caller, IAuditLog audit, int? offset, int? limit, long? before,
+        string? action, string? actor, string? target, string? since, string? until, CancellationToken ct)
     {
         if (!Paging.TryCreate(offset, limit, out var paging, out var problem))
         {
             return problem!;
         }
 
+        if (!AuditFilters.TryCreate(action, actor, target, since, until, out var filter, out var errors))
+        {
+            return Problems.Validation(errors);
+        }
+
         // Ask for one more than the page to know whether another page follows.
-        var rows = await audit.ListAsync(caller.TenantId, paging.Offset, paging.Limit + 1, before, ct);
+        var rows = await audit.ListAsync(caller.TenantId, filter, paging.Offset, paging.Limit + 1, before, ct);
         var page = rows.Take(paging.Limit).Select(AuditDto.From).ToArray();
-        var total = await audit.CountAsync(caller.TenantId, before, ct);
+        var total = await audit.CountAsync(caller.TenantId, filter, before, ct);
         return Results.Ok(new AuditPageDto(page, total, rows.Count > paging.Limit ? page[^1].Id : null));
+    }
+
+    private static async Task<IResult> ListAuditActionsAsync(PortalCaller caller, IAuditLog audit, CancellationToken ct)
+    {
+        var actions = await audit.ListActionsAsync(caller.TenantId, ct);
+        return Results.Ok(new ListDto<string>(actions, actions.Count));
     }
 }

@@ -7,18 +7,42 @@ namespace HostedMail.Storage.Stores;
 
 internal sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
 {
-    public async Task<IReadOnlyList<AuditRecord>> ListAsync(long? tenantId, int offset, int limit, long? beforeAuditId, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<AuditRecord>> ListAsync(long? tenantId, AuditFilter filter, int offset, int limit, long? beforeAuditId, CancellationToken cancellationToken) =>
         await Db.QueryAsync(dataSource, $"""
             SELECT audit_id, tenant_id, occurred_at, actor, remote_addr, action, target, details::text FROM audit_log
-            WHERE {Db.Filter(tenantId is not null, "tenant_id = @tenant_id")} AND {Db.Filter(beforeAuditId is not null, "audit_id < @before")}
+            WHERE {Where(tenantId, filter, beforeAuditId)}
             ORDER BY audit_id DESC OFFSET @offset LIMIT @limit
-            """, Map, cancellationToken, ("tenant_id", tenantId), ("before", beforeAuditId), ("offset", Math.Max(0, offset)), ("limit", Math.Clamp(limit, 1, 1001)));
+            """, Map, cancellationToken, [.. Parameters(tenantId, filter, beforeAuditId), ("offset", Math.Max(0, offset)), ("limit", Math.Clamp(limit, 1, 1001))]);
 
-    public async Task<int> CountAsync(long? tenantId, long? beforeAuditId, CancellationToken cancellationToken) =>
+    public async Task<int> CountAsync(long? tenantId, AuditFilter filter, long? beforeAuditId, CancellationToken cancellationToken) =>
         (int)(await Db.QueryAsync(dataSource, $"""
             SELECT count(*) FROM audit_log
-            WHERE {Db.Filter(tenantId is not null, "tenant_id = @tenant_id")} AND {Db.Filter(beforeAuditId is not null, "audit_id < @before")}
-            """, r => r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("before", beforeAuditId)))[0];
+            WHERE {Where(tenantId, filter, beforeAuditId)}
+            """, r => r.GetInt64(0), cancellationToken, Parameters(tenantId, filter, beforeAuditId)))[0];
+
+    public async Task<IReadOnlyList<string>> ListActionsAsync(long? tenantId, CancellationToken cancellationToken) =>
+        await Db.QueryAsync(dataSource, $"""
+            SELECT DISTINCT action FROM audit_log
+            WHERE {Db.Filter(tenantId is not null, "tenant_id = @tenant_id")}
+            ORDER BY action
+            """, r => r.GetString(0), cancellationToken, ("tenant_id", tenantId));
+
+    // One WHERE for the list and its count, so the total always counts what the pages hold.
+    // Substring matches use strpos, not LIKE, so a % or _ typed by a reader matches itself.
+    private static string Where(long? tenantId, AuditFilter filter, long? beforeAuditId) => string.Join(" AND ",
+        Db.Filter(tenantId is not null, "tenant_id = @tenant_id"),
+        Db.Filter(beforeAuditId is not null, "audit_id < @before"),
+        Db.Filter(filter.Action is not null, "(action = @action OR split_part(action, '.', 1) = @action)"),
+        Db.Filter(filter.Actor is not null, "strpos(lower(actor), lower(@actor)) > 0"),
+        Db.Filter(filter.Target is not null, "strpos(lower(target), lower(@target)) > 0"),
+        Db.Filter(filter.Since is not null, "occurred_at >= @since"),
+        Db.Filter(filter.Until is not null, "occurred_at < @until"));
+
+    private static (string Name, object? Value)[] Parameters(long? tenantId, AuditFilter filter, long? beforeAuditId) =>
+    [
+        ("tenant_id", tenantId), ("before", beforeAuditId), ("action", filter.Action), ("actor", filter.Actor),
+        ("target", filter.Target), ("since", filter.Since), ("until", filter.Until),
+    ];
 
     private static AuditRecord Map(NpgsqlDataReader r) => new(
         r.GetInt64(0), Db.Nullable<long>(r, 1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3),

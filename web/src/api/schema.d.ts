@@ -536,14 +536,53 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who changed what, when and from where; newest first. Page with ?before=<nextBefore>. */
+        /** Who changed what, when and from where; newest first. Page with ?before=<nextBefore>. Narrow with ?action= (an action, or its kind: the part before the dot), ?actor= and ?target= (part of either, any case), ?since= and ?until= (ISO 8601 instants or dates; since inclusive, until exclusive). */
         get: {
             parameters: {
                 query?: {
+                    action?: string;
+                    actor?: string;
                     before?: number | string;
                     limit?: number | string;
                     offset?: number | string;
+                    since?: string;
+                    target?: string;
+                    until?: string;
                 };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The actions the tenant's audit log holds, for choosing a filter. */
+        get: {
+            parameters: {
+                query?: never;
                 header?: never;
                 path?: never;
                 cookie?: never;

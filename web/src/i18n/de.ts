@@ -311,6 +311,9 @@ const de: Strings = {
     pending: 'eingeladen',
     twoFactor: 'Zwei-Faktor',
   },
+  usersRole: {
+    changed: '{{email}} hat jetzt die Rolle {{role}}.',
+  },
   tokens: {
     title: 'API-Tokens',
     intro: 'Persönliche Tokens für Automatisierung: als „Authorization: Bearer …“ senden. Ein Token handelt in Ihrem Namen, beschränkt auf seine Bereiche.',
@@ -331,10 +334,21 @@ const de: Strings = {
     action: 'Aktion',
     target: 'Ziel',
     from: 'Von',
-    filter: 'Diese Seite filtern',
-    filterHint: 'Sucht in Aktion, Ziel und Wer.',
     older: 'Ältere Einträge',
     newest: 'Neueste Einträge',
+  },
+  auditFilter: {
+    label: 'Protokoll filtern',
+    anyAction: 'Alle Aktionen',
+    everyOfKind: 'alle Aktionen {{kind}}.…',
+    actorHint: 'Teil von „Wer“, z. B. alice@ oder operator.',
+    targetHint: 'Teil des Ziels, z. B. eine Domain oder eine Adresse.',
+    from: 'Vom (Tag)',
+    to: 'Bis (Tag, einschließlich)',
+    apply: 'Filter anwenden',
+    clear: 'Filter zurücksetzen',
+    found_one: '{{count}} Eintrag passt.',
+    found_other: '{{count}} Einträge passen.',
   },
   pager: {
     label: 'Seiten: {{what}}',

@@ -309,6 +309,9 @@ const en = {
     pending: 'invited',
     twoFactor: 'two-factor',
   },
+  usersRole: {
+    changed: '{{email}} is now {{role}}.',
+  },
   tokens: {
     title: 'API tokens',
     intro: 'Personal tokens for automation: send them as "Authorization: Bearer …". A token acts as you, limited to its scopes.',
@@ -329,10 +332,21 @@ const en = {
     action: 'Action',
     target: 'Target',
     from: 'From',
-    filter: 'Filter this page',
-    filterHint: 'Matches action, target or who.',
     older: 'Older entries',
     newest: 'Newest entries',
+  },
+  auditFilter: {
+    label: 'Filter the audit log',
+    anyAction: 'Every action',
+    everyOfKind: 'every {{kind}}.… action',
+    actorHint: 'Part of who, e.g. alice@ or operator.',
+    targetHint: 'Part of the target, e.g. a domain or an address.',
+    from: 'From (day)',
+    to: 'To (day, included)',
+    apply: 'Apply filters',
+    clear: 'Clear filters',
+    found_one: '{{count}} entry matches.',
+    found_other: '{{count}} entries match.',
   },
   pager: {
     label: 'Pages of {{what}}',

@@ -56,7 +56,7 @@ export function DashboardPage() {
   });
   for (const m of mailboxes.data?.items ?? []) {
     const share = m.quotaBytes > 0 ? Math.round((m.usedBytes / m.quotaBytes) * 100) : 0;
-    if (share >= 90) attention.push({ key: `q${m.id}`, text: t('dashboard.quotaFull', { address: m.address, percent: share }), to: '/mailboxes' });
+    if (share >= 90) attention.push({ key: `q${m.id}`, text: t('dashboard.quotaFull', { address: m.address, percent: share }), to: `/mailboxes?edit=${m.id}` });
   }
   const data = tenant.data;
   return (

@@ -1,5 +1,5 @@
 import { Fragment, useState, type FormEvent } from 'react';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, call } from '../api/client';
@@ -25,7 +25,21 @@ export function MailboxesPage() {
     queryFn: () => call<List<Mailbox>>(api.GET('/api/v1/mailboxes', { params: { query: { offset: paging.offset, limit: paging.limit } } })),
     placeholderData: keepPreviousData,
   });
-  const [editing, setEditing] = useState<number | null>(null);
+  // ?edit=<id> (the dashboard's link to a mailbox near its quota) opens that mailbox's editor: in
+  // its row when it is on this page, else above the list, fetched by itself.
+  const [params, setParams] = useSearchParams();
+  const asked = Number(params.get('edit')) || null;
+  const [editing, setEditing] = useState<number | null>(asked);
+  const askedElsewhere = asked !== null && editing === asked && mailboxes.data !== undefined && !mailboxes.data.items.some((m) => m.id === asked);
+  const askedMailbox = useQuery({
+    queryKey: keys.mailbox(asked ?? 0),
+    enabled: askedElsewhere,
+    queryFn: () => call<Mailbox>(api.GET('/api/v1/mailboxes/{id}', { params: { path: { id: asked! } } })),
+  });
+  const doneEditing = () => {
+    setEditing(null);
+    if (asked !== null) setParams({}, { replace: true });
+  };
   const domains = useDomains();
   const [form, setForm] = useState({ localPart: '', domain: '', displayName: '', quotaGb: '1', password: '' });
   const domainName = form.domain || domains.data?.items[0]?.name || '';
@@ -57,7 +71,8 @@ export function MailboxesPage() {
   };
   return (
     <Page title={t('mailboxes.title')}>
-      <Problem error={mailboxes.error ?? remove.error} />
+      <Problem error={mailboxes.error ?? remove.error ?? (askedElsewhere ? askedMailbox.error : null)} />
+      {askedElsewhere && askedMailbox.data && <MailboxEdit key={askedMailbox.data.id} mailbox={askedMailbox.data} onDone={doneEditing} />}
       {mailboxes.data && mailboxes.data.items.length === 0 && <p>{t('mailboxes.empty')}</p>}
       {mailboxes.data && mailboxes.data.items.length > 0 && (
         <table>
@@ -90,7 +105,7 @@ export function MailboxesPage() {
               </tr>
               {editing === m.id && (
                 <tr className="edit-row">
-                  <td colSpan={5}><MailboxEdit mailbox={m} onDone={() => setEditing(null)} /></td>
+                  <td colSpan={5}><MailboxEdit mailbox={m} onDone={doneEditing} /></td>
                 </tr>
               )}
               </Fragment>

@@ -115,7 +115,9 @@ function Sessions() {
                 <td data-label={t('security.lastSeen')}>{formatDate(s.lastSeenAt)}</td>
                 <td className="actions">
                   {s.current ? t('security.current') : (
-                    <button type="button" className="small secondary" onClick={() => end.mutate(s.id)}>{t('security.endSession')}</button>
+                    <button type="button" className="small secondary" onClick={() => end.mutate(s.id)}>
+                      {t('security.endSession')} <span className="visually-hidden">{s.userAgent} {s.remoteAddress}</span>
+                    </button>
                   )}
                 </td>
               </tr>

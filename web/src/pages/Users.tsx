@@ -28,7 +28,7 @@ export function UsersPage() {
     },
   });
   const setRole = useMutation({
-    mutationFn: ({ id, role }: { id: number; role: string }) => call(api.PATCH('/api/v1/users/{id}', { params: { path: { id } }, body: { role } })),
+    mutationFn: ({ id, role }: { id: number; role: string; email: string }) => call(api.PATCH('/api/v1/users/{id}', { params: { path: { id } }, body: { role } })),
     onSettled: () => client.invalidateQueries({ queryKey: ['users'] }),
   });
   const remove = useMutation({
@@ -38,6 +38,9 @@ export function UsersPage() {
   return (
     <Page title={t('users.title')}>
       <Problem error={users.error ?? setRole.error ?? remove.error} />
+      {setRole.isSuccess && (
+        <p role="status" className="success">{t('usersRole.changed', { email: setRole.variables.email, role: t(`users.roles.${setRole.variables.role}`) })}</p>
+      )}
       {users.data && (
         <table>
           <thead>
@@ -57,7 +60,7 @@ export function UsersPage() {
                 </td>
                 <td data-label={t('common.displayName')}>{u.displayName}</td>
                 <td data-label={t('users.role')}>
-                  <select aria-label={`${t('users.role')} ${u.email}`} value={u.role} onChange={(e) => setRole.mutate({ id: u.id, role: e.target.value })}>
+                  <select aria-label={`${t('users.role')} ${u.email}`} value={u.role} onChange={(e) => setRole.mutate({ id: u.id, role: e.target.value, email: u.email })}>
                     {roles.map((r) => <option key={r} value={r}>{t(`users.roles.${r}`)}</option>)}
                   </select>
                 </td>
