@@ -53,6 +53,7 @@ internal static class NodeHost
         });
 
         var app = builder.Build();
+        app.UseTrustedProxyHeaders(builder.Configuration);
         MapHealth(app);
         app.MapOperatorEndpoints();
         app.MapServiceDnsHealth();
