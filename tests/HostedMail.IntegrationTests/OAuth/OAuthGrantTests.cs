@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using HostedMail.Core.Security;
+using HostedMail.Testing;
 
 namespace HostedMail.IntegrationTests.OAuth;
 
@@ -26,6 +27,35 @@ public sealed class OAuthGrantTests(OAuthAdminNode node) : IClassFixture<OAuthAd
     }
 
     private static IEnumerable<JsonElement> Items(JsonElement list) => list.GetProperty("items").EnumerateArray();
+
+    [Fact]
+    public async Task RevokingAGrantEndsTheSessionsLoggedInWithATokenButNotThePasswordOnes()
+    {
+        // A lost phone's IDLE connection must not outlive the grant its owner revoked.
+        var tenant = await node.TenantAsync("grantend", "hana");
+        const string address = "hana@grantend.example";
+        var (access, _, browser) = await TokensAsync(node, address);
+        using var _ = browser;
+
+        await using var phone = await LineClient.ConnectAsync(node.ImapsPort, implicitTls: true);
+        await phone.ReadLineAsync();
+        Assert.StartsWith("a OK", await phone.ImapAsync($"a AUTHENTICATE XOAUTH2 {OAuthSasl.XOAuth2(address, access)}\r\n", "a "), StringComparison.Ordinal);
+        Assert.StartsWith("b OK", await phone.ImapAsync("b SELECT INBOX\r\n", "b "), StringComparison.Ordinal);
+        await phone.SendAsync("c IDLE\r\n");
+        Assert.Equal("+ idling", await phone.ReadLineAsync());
+
+        await using var desktop = await LineClient.ConnectAsync(node.ImapsPort, implicitTls: true);
+        await desktop.ReadLineAsync();
+        Assert.StartsWith("a OK", await desktop.ImapAsync($"a LOGIN {address} \"{MailNode.Password}\"\r\n", "a "), StringComparison.Ordinal);
+
+        var (_, list) = await tenant.SendAsync(HttpMethod.Get, "api/v1/oauth/grants");
+        var grantId = Items(list).Single().GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.NoContent, (await tenant.SendAsync(HttpMethod.Delete, $"api/v1/oauth/grants/{grantId}")).Status);
+
+        Assert.Equal("* BYE " + HostedMail.Net.MailSessionRegistry.RevokedReason, await phone.ReadLineAsync());
+        Assert.True(await phone.IsClosedAsync());
+        Assert.Equal("b OK NOOP completed", await desktop.ImapAsync("b NOOP\r\n", "b "));
+    }
 
     [Fact]
     public async Task AnAdminListsAndRevokesItsTenantsGrantsAndNeverAnotherTenants()

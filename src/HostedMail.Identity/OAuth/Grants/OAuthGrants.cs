@@ -35,7 +35,8 @@ public sealed partial class OAuthGrants(
     IOpenIddictAuthorizationManager authorizations,
     IOpenIddictTokenManager tokens,
     TimeProvider time,
-    ILogger<OAuthGrants> logger)
+    ILogger<OAuthGrants> logger,
+    Core.Mailboxes.ICredentialRevocationNotifier? revocations = null)
 {
     /// <summary>At most this many grants are listed (newest first).</summary>
     public const int ListLimit = 500;
@@ -123,7 +124,7 @@ public sealed partial class OAuthGrants(
             return false;
         }
 
-        await RevokeAuthorizationAsync(authorization, grantId, cancellationToken);
+        await RevokeAuthorizationAsync(authorization, grantId, grant.TenantId, grant.MailboxId, cancellationToken);
         GrantRevoked(logger, grantId, grant.TenantId, grant.ClientId, actor);
         return true;
     }
@@ -131,14 +132,14 @@ public sealed partial class OAuthGrants(
     /// <summary>Revokes every grant of the tenant's mailboxes for one client (an admin denied it).</summary>
     public async Task<int> RevokeClientAsync(long tenantId, string clientId, CancellationToken cancellationToken)
     {
-        var ids = await records.Grants.AsNoTracking().Where(g => g.TenantId == tenantId && g.ClientId == clientId)
-            .Select(g => g.AuthorizationId).ToListAsync(cancellationToken);
+        var grants = await records.Grants.AsNoTracking().Where(g => g.TenantId == tenantId && g.ClientId == clientId)
+            .Select(g => new { g.AuthorizationId, g.MailboxId }).ToListAsync(cancellationToken);
         var count = 0;
-        foreach (var id in ids)
+        foreach (var grant in grants)
         {
-            if (await authorizations.FindByIdAsync(id, cancellationToken) is { } authorization && await authorizations.HasStatusAsync(authorization, Statuses.Valid, cancellationToken))
+            if (await authorizations.FindByIdAsync(grant.AuthorizationId, cancellationToken) is { } authorization && await authorizations.HasStatusAsync(authorization, Statuses.Valid, cancellationToken))
             {
-                await RevokeAuthorizationAsync(authorization, id, cancellationToken);
+                await RevokeAuthorizationAsync(authorization, grant.AuthorizationId, tenantId, grant.MailboxId, cancellationToken);
                 count++;
             }
         }
@@ -154,11 +155,19 @@ public sealed partial class OAuthGrants(
         return (int)ended;
     }
 
-    private async Task RevokeAuthorizationAsync(object authorization, string id, CancellationToken cancellationToken)
+    private async Task RevokeAuthorizationAsync(object authorization, string id, long tenantId, long mailboxId, CancellationToken cancellationToken)
     {
         await authorizations.TryRevokeAsync(authorization, cancellationToken);
         // The mail protocols read each token's status at login, so this takes effect on every node at once.
         await tokens.RevokeByAuthorizationIdAsync(id, cancellationToken);
+        // Sessions already logged in with a token (an IDLE phone that was lost) end too: the
+        // mailbox's grain tells every node, whose sessions logged in with a token end (they have no
+        // credential stamp to compare; a client whose own grant is still valid logs in again),
+        // while password and app-password sessions keep going (their stamps did not change).
+        if (revocations is not null)
+        {
+            await revocations.MailboxRevokedAsync(tenantId, mailboxId, cancellationToken);
+        }
     }
 
     [LoggerMessage(EventId = 9020, Level = LogLevel.Information, Message = "OAuth grant {GrantId} of tenant {TenantId} for client {ClientId} revoked by {Actor}")]
