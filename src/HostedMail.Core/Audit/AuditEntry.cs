@@ -34,6 +34,13 @@ public sealed record AuditRecord(
 /// <summary>Reads the audit log; entries are written by the stores together with each change.</summary>
 public interface IAuditLog
 {
+    /// <summary>
+    /// Writes one entry on its own, after a change made outside the stores has been committed (the
+    /// OAuth server's records, kept by OpenIddict's EF Core context): a failure here leaves the
+    /// change made and unaudited, never the reverse.
+    /// </summary>
+    Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken);
+
     /// <summary>Newest first: entries older than <paramref name="beforeAuditId"/> (when given), skipping <paramref name="offset"/>.</summary>
     Task<IReadOnlyList<AuditRecord>> ListAsync(long? tenantId, int offset, int limit, long? beforeAuditId, CancellationToken cancellationToken);
 

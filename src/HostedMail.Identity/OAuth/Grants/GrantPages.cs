@@ -1,4 +1,5 @@
 using System.Globalization;
+using HostedMail.Core.Audit;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -50,7 +51,7 @@ internal static class GrantPages
         }
 
         var id = context.Request.Form["grant"].ToString();
-        if (id.Length is 0 or > 100 || !await grants.RevokeAsync(who.TenantId, id, who.MailboxId, "mailbox:" + who.Address, context.RequestAborted))
+        if (id.Length is 0 or > 100 || !await grants.RevokeAsync(who.TenantId, id, who.MailboxId, new Actor("mailbox:" + who.Address, context.Connection.RemoteIpAddress), context.RequestAborted))
         {
             return new OAuthPage("Not found").Heading("Connected apps").Error("That access does not exist or was already revoked.")
                 .Raw("<p><a href=\"").Text(Path).Raw("\">Back to your connected apps</a></p>\n").Result(StatusCodes.Status404NotFound);
