@@ -68,7 +68,7 @@ internal static class GrantPages
             .Raw("<p>Apps that can use <strong>").Text(who.Address).Raw("</strong> with OAuth. Revoking one signs it out at once; it must ask you again.</p>\n");
         if (notice is not null)
         {
-            page.Raw("<p role=\"status\">").Text(notice).Raw("</p>\n");
+            page.Raw("<p role=\"status\">").Ui(notice).Raw("</p>\n");
         }
 
         if (list.Count == 0)
