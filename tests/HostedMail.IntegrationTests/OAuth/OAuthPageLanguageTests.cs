@@ -78,6 +78,13 @@ public sealed partial class OAuthPageLanguageTests(OAuthNode node) : IClassFixtu
         // The form still works: the button's value is the protocol's, not the label.
         var location = await browser.SubmitConsentAsync(consent, "connect/authorize", "allow");
         Assert.Contains("code=", location, StringComparison.Ordinal);
+
+        // The connected-apps page names our published client in German too.
+        var (_, grants) = await browser.GetAsync("connect/grants");
+        Assert.Contains("<h1>Verbundene Apps</h1>", grants, StringComparison.Ordinal);
+        Assert.Contains("Mail-Programme (Thunderbird", grants, StringComparison.Ordinal);
+        Assert.Contains(">Widerrufen</button>", grants, StringComparison.Ordinal);
+        AssertGerman(grants);
     }
 
     [Fact]

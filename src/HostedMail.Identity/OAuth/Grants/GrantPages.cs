@@ -80,7 +80,7 @@ internal static class GrantPages
         page.Raw("<ul class=\"grants\">\n");
         foreach (var grant in list)
         {
-            page.Raw("<li><strong>").Text(grant.ClientName).Raw("</strong><br><span class=\"muted\">")
+            page.Raw("<li><strong>").Ui(grant.ClientName).Raw("</strong><br><span class=\"muted\">")
                 .Text(string.Join(", ", grant.Scopes)).Raw(" · allowed ").Text(grant.CreatedAt.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture));
             if (grant.LastUsedAt is { } used)
             {
