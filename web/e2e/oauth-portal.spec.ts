@@ -9,6 +9,7 @@ import { test, expect, type Page } from '@playwright/test';
 import en from '../src/i18n/en';
 import de from '../src/i18n/de';
 import { baseUrl, cli, cliWithInput, loopbackRedirect, mailedToken, postJson, token, visit } from './helpers';
+import { oauthPageWords, type OAuthPageWords } from './oauth-pages';
 
 const base64url = (b: Buffer) => b.toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 
@@ -20,7 +21,7 @@ async function api(path: string, body: unknown): Promise<Response> {
  * Opens the authorization of a registered native client for `mail` as a mailbox and returns what
  * the browser then shows: the approval page, or the consent page (which it allows) with the code.
  */
-async function authorize(page: Page, clientId: string, mailbox?: { address: string; password: string }) {
+async function authorize(page: Page, words: OAuthPageWords, clientId: string, mailbox?: { address: string; password: string }) {
   const verifier = base64url(randomBytes(32));
   const challenge = base64url(createHash('sha256').update(verifier).digest());
   const app = await loopbackRedirect();
@@ -29,15 +30,16 @@ async function authorize(page: Page, clientId: string, mailbox?: { address: stri
       state: 'xyz', code_challenge: challenge, code_challenge_method: 'S256' });
     await page.goto(`${baseUrl()}/connect/authorize?${query}`);
     if (mailbox) {
-      await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sign in to your mailbox');
-      await page.getByLabel('Email address').fill(mailbox.address);
-      await page.getByLabel('Password').fill(mailbox.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(words.mailboxSignIn);
+      await page.getByLabel(words.email).fill(mailbox.address);
+      await page.getByLabel(words.password).fill(mailbox.password);
+      await page.getByRole('button', { name: words.signIn, exact: true }).click();
     }
     const heading = page.getByRole('heading', { level: 1 });
-    await expect(heading).toHaveText(/An administrator must approve this app|Allow access\?/);
-    if ((await heading.innerText()) !== 'Allow access?') return { approvalNeeded: true as const };
-    await page.getByRole('button', { name: 'Allow' }).click();
+    const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    await expect(heading).toHaveText(new RegExp(`^(${escape(words.approvalNeeded)}|${escape(words.consent)})$`));
+    if ((await heading.innerText()) !== words.consent) return { approvalNeeded: true as const };
+    await page.getByRole('button', { name: words.allow }).click();
     const received = await app.received;
     expect(received.get('error')).toBeNull();
     return { approvalNeeded: false as const, code: received.get('code')!, verifier, redirectUri: app.uri };
@@ -124,9 +126,11 @@ test('a tenant admin manages apps, grants, clients and single sign-on in the por
   }, `${net}.1`);
   expect(registered.status, JSON.stringify(registered.json)).toBe(201);
   const appId = registered.json.client_id as string;
-  const person = await browser.newContext();
+  // The person's own browser, in the project's language (the OAuth pages follow Accept-Language).
+  const person = await browser.newContext({ locale: info.project.use.locale });
   const personPage = await person.newPage();
-  expect((await authorize(personPage, appId, mailbox)).approvalNeeded).toBe(true);
+  const words = oauthPageWords(info.project.name);
+  expect((await authorize(personPage, words, appId, mailbox)).approvalNeeded).toBe(true);
 
   await section(s.oauth.apps.nav);
   const appRow = page.getByRole('row').filter({ hasText: appName });
@@ -137,7 +141,7 @@ test('a tenant admin manages apps, grants, clients and single sign-on in the por
   await expect(page.getByText(s.oauth.apps.approved.replace('{{name}}', appName))).toBeVisible();
   await expect(appRow).toContainText(s.oauth.apps.statuses.approved);
 
-  const allowed = await authorize(personPage, appId);
+  const allowed = await authorize(personPage, words, appId);
   if (allowed.approvalNeeded) throw new Error('the app still needs approval after the admin approved it');
   const exchanged = await token({ grant_type: 'authorization_code', code: allowed.code, redirect_uri: allowed.redirectUri, client_id: appId, code_verifier: allowed.verifier });
   expect(exchanged.status, JSON.stringify(exchanged.json)).toBe(200);

@@ -6,8 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { test, expect, type Page } from '@playwright/test';
-import { baseUrl, loopbackRedirect, postJson, token, visit } from './helpers';
+import { baseUrl, loopbackRedirect, mailedToken, postJson, token, totp, visit } from './helpers';
 import { devMailbox, oauthRegistrationsPerHour } from './node';
+import { oauthPageWords, type OAuthPageWords } from './oauth-pages';
 
 const mailClientId = 'hostedmail-mail';
 const base64url = (b: Buffer) => b.toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
@@ -16,7 +17,7 @@ const base64url = (b: Buffer) => b.toString('base64').replace(/=+$/, '').replace
  * Code + PKCE in the browser: sign in (unless signed in already), consent, and the code from the
  * loopback redirect (the published client's is `http://127.0.0.1/` on any port, the path exact).
  */
-async function authorize(page: Page, clientId: string, expectedName: string, signIn: boolean, redirectPath: string): Promise<{ code: string; verifier: string; redirectUri: string }> {
+async function authorize(page: Page, words: OAuthPageWords, clientId: string, expectedName: string, signIn: boolean, redirectPath: string): Promise<{ code: string; verifier: string; redirectUri: string }> {
   const verifier = base64url(randomBytes(32));
   const challenge = base64url(createHash('sha256').update(verifier).digest());
   const app = await loopbackRedirect(redirectPath);
@@ -26,16 +27,16 @@ async function authorize(page: Page, clientId: string, expectedName: string, sig
       state, code_challenge: challenge, code_challenge_method: 'S256' });
     await page.goto(`${baseUrl()}/connect/authorize?${query}`);
     if (signIn) {
-      await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sign in to your mailbox');
-      await page.getByLabel('Email address').fill(devMailbox.address);
-      await page.getByLabel('Password').fill(devMailbox.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(words.mailboxSignIn);
+      await page.getByLabel(words.email).fill(devMailbox.address);
+      await page.getByLabel(words.password).fill(devMailbox.password);
+      await page.getByRole('button', { name: words.signIn, exact: true }).click();
     }
-    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Allow access?');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(words.consent);
     await expect(page.getByText(expectedName)).toBeVisible();
     await expect(page.getByText(devMailbox.address)).toBeVisible();
     // The consent form's answer is a redirect to the app: the page's CSP must allow it (form-action).
-    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.getByRole('button', { name: words.allow }).click();
     const received = await app.received;
     expect(received.get('state')).toBe(state);
     expect(received.get('error')).toBeNull();
@@ -56,7 +57,8 @@ function imapList(accessToken: string, mechanism: 'XOAUTH2' | 'OAUTHBEARER'): st
 }
 
 test('a mail client gets tokens through the browser and uses them for IMAP, POP3 and SMTP', async ({ page }, info) => {
-  const { code, verifier, redirectUri } = await authorize(page, mailClientId, 'Mail clients', true, '/');
+  const words = oauthPageWords(info.project.name);
+  const { code, verifier, redirectUri } = await authorize(page, words, mailClientId, words.mailClients, true, '/');
   const exchanged = await token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: mailClientId, code_verifier: verifier });
   expect(exchanged.status, JSON.stringify(exchanged.json)).toBe(200);
   const access = exchanged.json.access_token;
@@ -100,8 +102,8 @@ except imaplib.IMAP4.error:
 
   // The user's own list of connected apps, on the authorization server (still signed in).
   await page.goto(`${baseUrl()}/connect/grants`);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Connected apps');
-  await expect(page.getByText('Mail clients (Thunderbird').first()).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(words.connectedApps);
+  await expect(page.getByText(words.mailClients).first()).toBeVisible();
   await visit(page, info, 'oauth-connected-apps');
 
   // Presenting the spent refresh token again is theft (RFC 9700 section 4.14.2): refused, and the chain ends.
@@ -124,7 +126,8 @@ test('a dynamically registered native client signs in with its own client id; ab
   expect(registered.json.registration_access_token).toBeTruthy();
 
   // Any loopback port matches the registered one (RFC 8252 section 7.3).
-  const { code, verifier, redirectUri } = await authorize(page, clientId, 'E2E Mail (unverified app)', true, '/callback');
+  const words = oauthPageWords(info.project.name);
+  const { code, verifier, redirectUri } = await authorize(page, words, clientId, words.unverified('E2E Mail'), true, '/callback');
   const exchanged = await token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: clientId, code_verifier: verifier });
   expect(exchanged.status, JSON.stringify(exchanged.json)).toBe(200);
   expect(imapList(exchanged.json.access_token, 'XOAUTH2')).toContain('INBOX');
@@ -154,4 +157,71 @@ test('a dynamically registered native client signs in with its own client id; ab
   expect(Number(limited!.headers['retry-after'])).toBeGreaterThan(0);
   const other = await postJson('/connect/register', { redirect_uris: ['com.example.other:/cb'], token_endpoint_auth_method: 'none' }, `${net}.4`);
   expect(other.status).toBe(201);
+});
+
+/** A portal API call with JSON, carrying the session cookie and CSRF token once signed in. */
+async function portal(path: string, body: unknown, session?: { cookie: string; csrf: string }): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (session) {
+    headers.cookie = session.cookie;
+    headers['x-csrf-token'] = session.csrf;
+  }
+  return fetch(`${baseUrl()}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+}
+
+test('a portal account with two-factor authentication signs in on the authorization pages for the api scope', async ({ page }, info) => {
+  const words = oauthPageWords(info.project.name);
+  const tenant = `totp-${info.project.name}-${Date.now() % 1_000_000}`;
+  const email = `owner@${tenant}.example`;
+  const password = 'amber glacier lantern 4';
+
+  // A confirmed portal account with TOTP on (through the portal API, as the portal's pages do).
+  const signup = await portal('/api/v1/auth/signup', { tenantName: tenant, tenantDisplayName: 'TOTP Ltd', email, password, displayName: null });
+  expect(signup.status, await signup.clone().text()).toBeLessThan(300);
+  expect((await portal('/api/v1/auth/confirm-email', { token: await mailedToken(email, 'confirm-email') })).status).toBeLessThan(300);
+  const login = await portal('/api/v1/auth/login', { email, password });
+  expect(login.status, await login.clone().text()).toBe(200);
+  const session = { cookie: login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '), csrf: (await login.json()).csrfToken as string };
+  const setup = await portal('/api/v1/account/2fa/setup', {}, session);
+  expect(setup.status, await setup.clone().text()).toBe(200);
+  const secret = (await setup.json()).secret as string;
+  const enabled = await portal('/api/v1/account/2fa/enable', { code: totp(secret) }, session);
+  expect(enabled.status, await enabled.clone().text()).toBe(200);
+
+  const verifier = base64url(randomBytes(32));
+  const challenge = base64url(createHash('sha256').update(verifier).digest());
+  const app = await loopbackRedirect('/');
+  try {
+    const query = new URLSearchParams({ response_type: 'code', client_id: 'hostedmail-api', redirect_uri: app.uri, scope: 'api offline_access',
+      state: 'totp', code_challenge: challenge, code_challenge_method: 'S256' });
+    await page.goto(`${baseUrl()}/connect/authorize?${query}`);
+    await expect(page.locator('html')).toHaveAttribute('lang', info.project.name);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(words.portalSignIn);
+    await visit(page, info, 'oauth-portal-sign-in');
+
+    // The password alone is not enough: the page asks for the code.
+    await page.getByLabel(words.email).fill(email);
+    await page.getByLabel(words.password).fill(password);
+    await page.getByRole('button', { name: words.signIn, exact: true }).click();
+    await expect(page.getByRole('alert')).toHaveText(words.secondFactorRequired);
+    await visit(page, info, 'oauth-portal-totp');
+
+    // The next time step: the one just used to turn TOTP on is spent (RFC 6238 section 5.2).
+    await page.getByLabel(words.password).fill(password);
+    await page.getByLabel(words.totp).fill(totp(secret, 1));
+    await page.getByRole('button', { name: words.signIn, exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(words.consent);
+    await expect(page.getByText(words.apiTools)).toBeVisible();
+    await visit(page, info, 'oauth-portal-consent');
+    await page.getByRole('button', { name: words.allow }).click();
+    const received = await app.received;
+    expect(received.get('state')).toBe('totp');
+    const exchanged = await token({ grant_type: 'authorization_code', code: received.get('code')!, redirect_uri: app.uri, client_id: 'hostedmail-api', code_verifier: verifier });
+    expect(exchanged.status, JSON.stringify(exchanged.json)).toBe(200);
+    const tenantInfo = await fetch(`${baseUrl()}/api/v1/tenant`, { headers: { authorization: `Bearer ${exchanged.json.access_token}` } });
+    expect(tenantInfo.status).toBe(200);
+    expect(JSON.stringify(await tenantInfo.json())).toContain(tenant);
+  } finally {
+    app.close();
+  }
 });

@@ -44,6 +44,13 @@ public sealed record AuditFilter(string? Action = null, string? Actor = null, st
 /// <summary>Reads the audit log; entries are written by the stores together with each change.</summary>
 public interface IAuditLog
 {
+    /// <summary>
+    /// Writes one entry on its own, after a change made outside the stores has been committed (the
+    /// OAuth server's records, kept by OpenIddict's EF Core context): a failure here leaves the
+    /// change made and unaudited, never the reverse.
+    /// </summary>
+    Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken);
+
     /// <summary>Newest first: entries that match <paramref name="filter"/> and are older than <paramref name="beforeAuditId"/> (when given), skipping <paramref name="offset"/>.</summary>
     Task<IReadOnlyList<AuditRecord>> ListAsync(long? tenantId, AuditFilter filter, int offset, int limit, long? beforeAuditId, CancellationToken cancellationToken);
 

@@ -14,7 +14,7 @@ namespace HostedMail.Identity.OAuth;
 /// reuse, or with its client) is refused everywhere at once. The mail protocols and the portal API
 /// both check tokens through it.
 /// </summary>
-internal sealed class AccessTokenReader(SigningKeyRing ring, OAuthServerOptions options, IServiceScopeFactory scopes, TimeProvider time) : IDisposable
+internal sealed class AccessTokenReader(SigningKeyRing ring, OAuthServerOptions options, IServiceScopeFactory scopes, OAuthClock time) : IDisposable
 {
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly SemaphoreSlim _reload = new(1, 1);

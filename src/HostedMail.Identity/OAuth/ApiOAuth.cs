@@ -54,5 +54,9 @@ public static class ApiOAuth
             .UseScopedHandler<ClientCredentialsHandler>()
             .SetOrder(OpenIddictServerHandlers.Exchange.AttachPrincipal.Descriptor.Order + 1_000)
             .SetType(OpenIddictServerHandlerType.Custom));
+        // RFC 7662: tenants' confidential clients introspect their own tenant's tokens.
+        server.RemoveEventHandler(OpenIddictServerHandlers.Introspection.ValidateAuthorizedParty.Descriptor);
+        server.AddEventHandler(TenantIntrospectionHandler.Descriptor);
+        server.AddEventHandler(TenantIntrospectionHandler.AttachScopes.Descriptor);
     }
 }

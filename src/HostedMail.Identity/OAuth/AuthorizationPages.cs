@@ -117,7 +117,7 @@ internal static class AuthorizationPages
 
         var page = new OAuthPage("Allow access")
             .Heading("Allow access?")
-            .Raw("<p><strong>").Text(name).Raw(forPortal ? "</strong> wants to act in the portal as <strong>" : "</strong> wants to use your mailbox <strong>")
+            .Raw("<p><strong>").Ui(name).Raw(forPortal ? "</strong> wants to act in the portal as <strong>" : "</strong> wants to use your mailbox <strong>")
             .Text(signedIn.Principal!.GetClaim(Claims.Name) ?? "")
             .Raw("</strong>:</p>\n")
             .List(request.GetScopes().Select(Describe))
@@ -264,7 +264,7 @@ internal static class AuthorizationPages
         var name = application is null ? clientId : await applications.GetLocalizedDisplayNameAsync(application, context.RequestAborted) ?? clientId;
         return new OAuthPage("Allow access")
             .Heading("Allow access?")
-            .Raw("<p>A device using <strong>").Text(name).Raw("</strong> wants to use your mailbox <strong>")
+            .Raw("<p>A device using <strong>").Ui(name).Raw("</strong> wants to use your mailbox <strong>")
             .Text(signedIn.Principal!.GetClaim(Claims.Subject) ?? "").Raw("</strong>:</p>\n")
             .List(scopes.Select(Describe))
             .Raw("<p class=\"muted\">Only allow this if you started it and your device shows the code <code>").Text(request?.UserCode ?? "").Raw("</code>.</p>\n")

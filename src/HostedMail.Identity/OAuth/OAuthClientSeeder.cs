@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenIddict.Abstractions;
@@ -43,6 +44,8 @@ internal sealed class OAuthClientSeeder(IServiceScopeFactory scopes, OAuthServer
                     await scopeManager.CreateAsync(descriptor, cancellationToken);
                 }
             }
+
+            await AllowTenantClientsToIntrospectAsync(scope.ServiceProvider, applications, cancellationToken);
         }
         catch (Microsoft.EntityFrameworkCore.DbUpdateException)
         {
@@ -51,6 +54,29 @@ internal sealed class OAuthClientSeeder(IServiceScopeFactory scopes, OAuthServer
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Tenants' clients made before they could introspect (RFC 7662, <see cref="TenantIntrospectionHandler"/>)
+    /// get the permission; a no-op once done.
+    /// </summary>
+    private static async Task AllowTenantClientsToIntrospectAsync(IServiceProvider services, IOpenIddictApplicationManager applications, CancellationToken cancellationToken)
+    {
+        var db = services.GetRequiredService<OAuthDbContext>();
+        var stale = await db.Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>().AsNoTracking()
+            .Where(a => a.ClientId!.StartsWith(TenantOAuthClientService.ClientIdPrefix) && !a.Permissions!.Contains(Permissions.Endpoints.Introspection))
+            .Select(a => a.ClientId!)
+            .ToListAsync(cancellationToken);
+        foreach (var clientId in stale)
+        {
+            if (await applications.FindByClientIdAsync(clientId, cancellationToken) is { } application)
+            {
+                var descriptor = new OpenIddictApplicationDescriptor();
+                await applications.PopulateAsync(descriptor, application, cancellationToken);
+                descriptor.Permissions.Add(Permissions.Endpoints.Introspection);
+                await applications.UpdateAsync(application, descriptor, cancellationToken);
+            }
+        }
+    }
 
     internal static OpenIddictApplicationDescriptor MailClient(OAuthServerOptions options)
     {

@@ -7,7 +7,10 @@ namespace HostedMail.Identity.OAuth;
 /// <summary>
 /// Server-rendered HTML for the sign-in, consent and device pages: plain forms that work without
 /// JavaScript, under the node's strict CSP (no inline script or style: the look comes from
-/// <see cref="StylesheetPath"/>).
+/// <see cref="StylesheetPath"/>). Pages are written in English; when the request's
+/// Accept-Language prefers German the page is rendered in German (<see cref="OAuthStrings"/>):
+/// headings, paragraphs, errors, labels, buttons, list items and the markup fragments are looked
+/// up, data (<see cref="Text"/>: addresses, app names, codes) never is.
 /// </summary>
 public sealed class OAuthPage(string title)
 {
@@ -37,14 +40,22 @@ public sealed class OAuthPage(string title)
         return uri.Scheme.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.') ? uri.Scheme + ":" : null;
     }
 
-    private readonly StringBuilder _body = new();
+    // The body as written: markup fragments, words to translate and data, rendered per request.
+    private readonly List<(string Value, Segment Kind)> _body = [];
 
-    internal OAuthPage Heading(string text) => Raw("<h1>").Text(text).Raw("</h1>\n");
+    private enum Segment
+    {
+        Markup,
+        Words,
+        Data,
+    }
+
+    internal OAuthPage Heading(string text) => Raw("<h1>").Ui(text).Raw("</h1>\n");
 
     internal OAuthPage Paragraph(string text, string? cssClass = null) =>
-        Raw(cssClass is null ? "<p>" : $"<p class=\"{cssClass}\">").Text(text).Raw("</p>\n");
+        Raw(cssClass is null ? "<p>" : $"<p class=\"{cssClass}\">").Ui(text).Raw("</p>\n");
 
-    internal OAuthPage Error(string? text) => text is null ? this : Raw("<p class=\"error\" role=\"alert\">").Text(text).Raw("</p>\n");
+    internal OAuthPage Error(string? text) => text is null ? this : Raw("<p class=\"error\" role=\"alert\">").Ui(text).Raw("</p>\n");
 
     internal OAuthPage FormStart(string action, string method, string csrfToken)
     {
@@ -59,7 +70,7 @@ public sealed class OAuthPage(string title)
 
     internal OAuthPage Field(string label, string name, string type, string? value = null, string? autocomplete = null, bool autofocus = false)
     {
-        Raw("<label>").Text(label).Raw("<input name=\"").Text(name).Raw("\" type=\"").Text(type).Raw("\"");
+        Raw("<label>").Ui(label).Raw("<input name=\"").Text(name).Raw("\" type=\"").Text(type).Raw("\"");
         if (value is not null)
         {
             Raw(" value=\"").Text(value).Raw("\"");
@@ -81,7 +92,7 @@ public sealed class OAuthPage(string title)
             Raw(" name=\"").Text(name).Raw("\" value=\"").Text(value ?? string.Empty).Raw("\"");
         }
 
-        return Raw(">").Text(text).Raw("</button>\n");
+        return Raw(">").Ui(text).Raw("</button>\n");
     }
 
     internal OAuthPage List(IEnumerable<string> items)
@@ -89,39 +100,69 @@ public sealed class OAuthPage(string title)
         Raw("<ul>\n");
         foreach (var item in items)
         {
-            Raw("<li>").Text(item).Raw("</li>\n");
+            Raw("<li>").Ui(item).Raw("</li>\n");
         }
 
         return Raw("</ul>\n");
     }
 
+    /// <summary>Markup as is; in German, a fragment that holds English words is replaced by its translation.</summary>
     internal OAuthPage Raw(string html)
     {
-        _body.Append(html);
+        _body.Add((html, Segment.Markup));
         return this;
     }
 
+    /// <summary>Data (an address, an app's name, a code): encoded, never translated.</summary>
     internal OAuthPage Text(string text)
     {
-        _body.Append(HtmlEncoder.Default.Encode(text));
+        _body.Add((text, Segment.Data));
         return this;
     }
 
-    internal IResult Result(int statusCode = StatusCodes.Status200OK) =>
-        new PageResult("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n" +
-            "<title>" + HtmlEncoder.Default.Encode(title) + " · HostedMail</title>\n<link rel=\"stylesheet\" href=\"" + StylesheetPath + "\">\n</head>\n" +
-            "<body>\n<main class=\"card\">\n<p class=\"brand\">HostedMail</p>\n" + _body + "</main>\n</body>\n</html>\n", statusCode);
+    /// <summary>Words of the page: encoded, and translated when the reader prefers German.</summary>
+    internal OAuthPage Ui(string text)
+    {
+        _body.Add((text, Segment.Words));
+        return this;
+    }
 
-    private sealed class PageResult(string html, int statusCode) : IResult
+    internal IResult Result(int statusCode = StatusCodes.Status200OK) => new PageResult(this, statusCode);
+
+    /// <summary>The page in <paramref name="language"/> ("en" or "de").</summary>
+    internal string Render(string language)
+    {
+        var html = new StringBuilder("<!doctype html>\n<html lang=\"").Append(language).Append("\">\n<head>\n<meta charset=\"utf-8\">\n")
+            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>")
+            .Append(HtmlEncoder.Default.Encode(OAuthStrings.Translate(title, language))).Append(" · HostedMail</title>\n")
+            .Append("<link rel=\"stylesheet\" href=\"").Append(StylesheetPath).Append("\">\n</head>\n<body>\n<main class=\"card\">\n<p class=\"brand\">HostedMail</p>\n");
+        foreach (var (value, kind) in _body)
+        {
+            html.Append(kind switch
+            {
+                Segment.Markup => OAuthStrings.Translate(value, language),
+                Segment.Words => HtmlEncoder.Default.Encode(OAuthStrings.Translate(value, language)),
+                _ => HtmlEncoder.Default.Encode(value),
+            });
+        }
+
+        return html.Append("</main>\n</body>\n</html>\n").ToString();
+    }
+
+    private sealed class PageResult(OAuthPage page, int statusCode) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
+            var language = OAuthStrings.Language(httpContext.Request.Headers.AcceptLanguage);
             var response = httpContext.Response;
             response.StatusCode = statusCode;
             response.ContentType = "text/html; charset=utf-8";
-            // A sign-in or consent page is never cached (RFC 9111 section 5.2.2.5).
+            // A sign-in or consent page is never cached (RFC 9111 section 5.2.2.5); it depends on
+            // the reader's language (RFC 9110 sections 12.5.4 and 8.5).
             response.Headers.CacheControl = "no-store";
-            return response.WriteAsync(html);
+            response.Headers.Vary = "Accept-Language";
+            response.Headers.ContentLanguage = language;
+            return response.WriteAsync(page.Render(language));
         }
     }
 

@@ -3,11 +3,14 @@ using HostedMail.Identity.OAuth.Grants;
 using HostedMail.Identity.OAuth.Registration;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OpenIddict.Core;
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -43,8 +46,12 @@ public static class OAuthServerExtensions
         services.AddScoped<OAuthGrants>();
         services.AddScoped<ClientApprovals>();
         services.AddSingleton<IOAuthGrantRevoker, OAuthGrantRevoker>();
+        services.TryAddSingleton(sp => new OAuthClock(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<SigningKeyRing>();
-        services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, SigningKeyConfiguration>();
+        services.AddSingleton<SigningKeyConfiguration>();
+        services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>>(sp => sp.GetRequiredService<SigningKeyConfiguration>());
+        services.AddSingleton<IConfigureOptions<OpenIddictCoreOptions>>(sp => sp.GetRequiredService<SigningKeyConfiguration>());
+        services.AddTransient<IStartupFilter, SigningKeyRotation>();
         services.AddSingleton<IMailAccessTokenValidator, MailAccessTokenValidator>();
         ApiOAuth.AddServices(services);
         Federation.FederationExtensions.AddServices(services, options);

@@ -19,7 +19,7 @@ namespace HostedMail.Identity.OAuth;
 /// Data Protection (whose key ring is shared in PostgreSQL, encrypted under the operator's key), so
 /// the table alone gives nothing away.
 /// </remarks>
-public sealed class SigningKeyRing(IServiceScopeFactory scopes, IDataProtectionProvider protection, OAuthServerOptions options, TimeProvider time)
+public sealed class SigningKeyRing(IServiceScopeFactory scopes, IDataProtectionProvider protection, OAuthServerOptions options, OAuthClock time)
 {
     public const string SigningPurpose = "sig";
     public const string EncryptionPurpose = "enc";
@@ -27,9 +27,12 @@ public sealed class SigningKeyRing(IServiceScopeFactory scopes, IDataProtectionP
     private readonly IDataProtector _protector = protection.CreateProtector("HostedMail.Identity.OAuth.SigningKeys.v1");
 
     /// <summary>Keys of one purpose, the one to use first, then the others still accepted.</summary>
-    public async Task<IReadOnlyList<RsaSecurityKey>> LoadAsync(string purpose, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<RsaSecurityKey>> LoadAsync(string purpose, CancellationToken cancellationToken) =>
+        LoadAsync(purpose, CurrentGeneration(), cancellationToken);
+
+    /// <summary>Keys of one purpose as of rotation period <paramref name="current"/>: its key first, then the others still accepted.</summary>
+    public async Task<IReadOnlyList<RsaSecurityKey>> LoadAsync(string purpose, long current, CancellationToken cancellationToken)
     {
-        var current = Generation(time.GetUtcNow());
         await EnsureAsync(purpose, current, cancellationToken);
         await EnsureAsync(purpose, current + 1, cancellationToken);
         using var scope = scopes.CreateScope();
@@ -43,6 +46,9 @@ public sealed class SigningKeyRing(IServiceScopeFactory scopes, IDataProtectionP
             .Select(Open)
             .ToList();
     }
+
+    /// <summary>The rotation period now: when it changes, OpenIddict's options are built again (<see cref="SigningKeyRotation"/>).</summary>
+    public long CurrentGeneration() => Generation(time.GetUtcNow());
 
     internal long Generation(DateTimeOffset now) => now.ToUnixTimeSeconds() / 86400 / Math.Max(1, options.KeyRotationDays);
 

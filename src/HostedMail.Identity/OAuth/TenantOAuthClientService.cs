@@ -9,7 +9,8 @@ namespace HostedMail.Identity.OAuth;
 /// <summary>
 /// A tenant's confidential clients for its own automation: made, listed and deleted by the
 /// tenant's admins through the portal API. The secret is shown once; OpenIddict keeps only its
-/// hash. A client may use the client credentials grant and the api scope, nothing else.
+/// hash. A client may use the client credentials grant and the api scope, and introspect its
+/// tenant's tokens (<see cref="TenantIntrospectionHandler"/>), nothing else.
 /// </summary>
 public sealed class TenantOAuthClientService(IOpenIddictApplicationManager applications, ITenantOAuthClientStore store, TimeProvider time)
 {
@@ -61,6 +62,7 @@ public sealed class TenantOAuthClientService(IOpenIddictApplicationManager appli
             {
                 Permissions.Endpoints.Token,
                 Permissions.Endpoints.Revocation,
+                Permissions.Endpoints.Introspection,
                 Permissions.GrantTypes.ClientCredentials,
                 Permissions.Prefixes.Scope + ApiOAuth.ApiScope,
             },

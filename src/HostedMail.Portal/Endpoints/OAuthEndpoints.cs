@@ -98,7 +98,7 @@ internal static class OAuthEndpoints
             return Problems.Validation("status", "status must be approved or denied");
         }
 
-        return await approvals.DecideAsync(caller.TenantId, clientId, body.Status == "approved", caller.Actor.Name, ct) is { } decided
+        return await approvals.DecideAsync(caller.TenantId, clientId, body.Status == "approved", caller.Actor, ct) is { } decided
             ? Results.Ok(OAuthAppDto.From(decided))
             : Problems.Result(StatusCodes.Status404NotFound, "not found", "no such dynamically registered client");
     }
@@ -131,7 +131,7 @@ internal static class OAuthEndpoints
         }
 
         // Another tenant's grant is answered like an unknown one.
-        return id.Length <= 100 && await grants.RevokeAsync(caller.TenantId, id, null, caller.Actor.Name, ct)
+        return id.Length <= 100 && await grants.RevokeAsync(caller.TenantId, id, null, caller.Actor, ct)
             ? Results.NoContent()
             : Problems.Result(StatusCodes.Status404NotFound, "not found", "no such grant");
     }

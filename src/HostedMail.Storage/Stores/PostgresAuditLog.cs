@@ -7,6 +7,14 @@ namespace HostedMail.Storage.Stores;
 
 internal sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
 {
+    public async Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await Db.InsertAuditAsync(connection, transaction, entry, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyList<AuditRecord>> ListAsync(long? tenantId, AuditFilter filter, int offset, int limit, long? beforeAuditId, CancellationToken cancellationToken) =>
         await Db.QueryAsync(dataSource, $"""
             SELECT audit_id, tenant_id, occurred_at, actor, remote_addr, action, target, details::text FROM audit_log

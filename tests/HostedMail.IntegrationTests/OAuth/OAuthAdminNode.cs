@@ -101,6 +101,14 @@ public sealed record OAuthTenant(long TenantId, HttpClient Portal)
         return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
 
+    /// <summary>The tenant's audit log entries with <paramref name="action"/>, newest first, read through the audit API.</summary>
+    public async Task<List<JsonElement>> AuditAsync(string action)
+    {
+        var (status, json) = await SendAsync(HttpMethod.Get, "api/v1/audit?limit=200");
+        Assert.Equal(HttpStatusCode.OK, status);
+        return json.GetProperty("items").EnumerateArray().Where(e => e.GetProperty("action").GetString() == action).ToList();
+    }
+
     public async Task<long> MailboxIdAsync(string address)
     {
         var (status, json) = await SendAsync(HttpMethod.Get, "api/v1/mailboxes");

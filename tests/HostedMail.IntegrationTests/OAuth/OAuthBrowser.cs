@@ -18,10 +18,16 @@ internal sealed partial class OAuthBrowser : IDisposable
     private readonly HttpClient _http;
 
     public OAuthBrowser(OAuthNode node)
+        : this(new Uri(node.Issuer))
+    {
+    }
+
+    /// <summary>A browser talking to one node of several (they share the issuer, not the address).</summary>
+    public OAuthBrowser(Uri node)
     {
         _http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer(), UseCookies = true })
         {
-            BaseAddress = new Uri(node.Issuer),
+            BaseAddress = node,
         };
     }
 

@@ -93,6 +93,11 @@ public sealed class OAuthGrantTests(OAuthAdminNode node) : IClassFixture<OAuthAd
         var (_, erinOnly) = await first.SendAsync(HttpMethod.Get, $"api/v1/oauth/grants?mailboxId={erinMailbox}");
         Assert.Equal([erinGrantId], Items(erinOnly).Select(g => g.GetProperty("id").GetString()));
         Assert.Equal(HttpStatusCode.NoContent, (await first.SendAsync(HttpMethod.Delete, $"api/v1/oauth/grants/{erinGrantId}")).Status);
+        var adminRevocation = Assert.Single(await first.AuditAsync("oauth-grant.revoke"));
+        Assert.Equal(erinGrantId, adminRevocation.GetProperty("target").GetString());
+        Assert.Contains("owner@granta-owner.example", adminRevocation.GetProperty("actor").GetString(), StringComparison.Ordinal);
+        Assert.Equal("erin@granta.example", adminRevocation.GetProperty("details").GetProperty("mailbox").GetString());
+        Assert.Empty(await second.AuditAsync("oauth-grant.revoke"));
         Assert.Equal(MailAccessTokenStatus.Invalid, (await node.CheckTokenAsync(erinAccess)).Status);
         await AssertRefreshRefusedAsync(erinBrowser, erinRefresh);
         Assert.Equal(MailAccessTokenStatus.Valid, (await node.CheckTokenAsync(finnAccess)).Status);
@@ -105,7 +110,7 @@ public sealed class OAuthGrantTests(OAuthAdminNode node) : IClassFixture<OAuthAd
     [Fact]
     public async Task AMailboxUserSeesAndRevokesOnlyTheirOwnGrantsOnTheConnectedAppsPage()
     {
-        await node.TenantAsync("selfserve", "hana", "ivan");
+        var tenant = await node.TenantAsync("selfserve", "hana", "ivan");
         var (hanaAccess, hanaRefresh, hana) = await TokensAsync(node, "hana@selfserve.example");
         var (ivanAccess, _, ivan) = await TokensAsync(node, "ivan@selfserve.example");
         using var b1 = hana;
@@ -145,6 +150,13 @@ public sealed class OAuthGrantTests(OAuthAdminNode node) : IClassFixture<OAuthAd
         var empty = await hana.GetAsync(revoked.Headers.Location!.OriginalString);
         Assert.Contains("Access revoked.", empty.Html, StringComparison.Ordinal);
         Assert.Contains("No app has access.", empty.Html, StringComparison.Ordinal);
+
+        // In the tenant's audit log: the mailbox revoked its own grant, from the browser's address.
+        var entry = Assert.Single(await tenant.AuditAsync("oauth-grant.revoke"));
+        Assert.Equal(hanaGrant, entry.GetProperty("target").GetString());
+        Assert.Equal("mailbox:hana@selfserve.example", entry.GetProperty("actor").GetString());
+        Assert.Equal("127.0.0.1", entry.GetProperty("remoteAddress").GetString());
+        Assert.Equal(OAuthBrowser.ClientId, entry.GetProperty("details").GetProperty("client_id").GetString());
     }
 
     [Fact]

@@ -284,6 +284,11 @@ public sealed class OAuthRegistrationTests(OAuthAdminNode node) : IClassFixture<
         var (approved, approvedJson) = await tenant.SendAsync(HttpMethod.Put, $"api/v1/oauth/apps/{clientId}/approval", new { status = "approved" });
         Assert.Equal(HttpStatusCode.OK, approved);
         Assert.Equal("approved", approvedJson.GetProperty("status").GetString());
+        // The decision is in the tenant's audit log, naming who made it.
+        var approval = Assert.Single(await tenant.AuditAsync("oauth-app.approve"));
+        Assert.Equal(clientId, approval.GetProperty("target").GetString());
+        Assert.Contains("owner@approve-owner.example", approval.GetProperty("actor").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Test Mail", approval.GetProperty("details").GetProperty("name").GetString());
         var consent = await browser.GetAsync(url);
         Assert.Equal(HttpStatusCode.OK, consent.Status);
         Assert.Contains("Allow access?", consent.Html, StringComparison.Ordinal);
@@ -302,6 +307,11 @@ public sealed class OAuthRegistrationTests(OAuthAdminNode node) : IClassFixture<
         Assert.Equal(MailAccessTokenStatus.Valid, (await node.CheckTokenAsync(access)).Status);
         Assert.Equal(HttpStatusCode.OK, (await tenant.SendAsync(HttpMethod.Put, $"api/v1/oauth/apps/{clientId}/approval", new { status = "denied" })).Status);
         Assert.Equal(MailAccessTokenStatus.Invalid, (await node.CheckTokenAsync(access)).Status);
+        var refusal = Assert.Single(await tenant.AuditAsync("oauth-app.deny"));
+        Assert.Equal(clientId, refusal.GetProperty("target").GetString());
+        Assert.Contains("owner@approve-owner.example", refusal.GetProperty("actor").GetString(), StringComparison.Ordinal);
+        // Both consents since the approval made a grant (the first code was never redeemed).
+        Assert.Equal("2", refusal.GetProperty("details").GetProperty("revoked_grants").GetString());
         var denied = await browser.GetAsync(AuthorizeUrl(clientId, "http://127.0.0.1:8123/callback", OAuthBrowser.Pkce().Challenge));
         Assert.Equal(HttpStatusCode.Forbidden, denied.Status);
         Assert.Contains("This app is not allowed", denied.Html, StringComparison.Ordinal);

@@ -121,6 +121,15 @@ public sealed class TenantClientTests(OAuthNode node) : IClassFixture<OAuthNode>
         Assert.Equal("invalid_client", json.GetProperty("error").GetString());
         Assert.Equal("1", await node.QueryAsync("SELECT count(*) FROM audit_log WHERE tenant_id = @t AND action = 'oauth-client.delete' AND target = @c",
             ("t", owner.TenantId), ("c", clientId)));
+
+        // Both are in the tenant's audit log as the API shows it, naming the owner who acted.
+        var audit = await _api.ApiAsync(HttpMethod.Get, "/api/v1/audit?limit=200", ownerToken);
+        Assert.Equal(HttpStatusCode.OK, audit.Status);
+        var entries = JsonDocument.Parse(audit.Body).RootElement.GetProperty("items").EnumerateArray()
+            .Where(e => e.GetProperty("target").GetString() == clientId).ToList();
+        Assert.Equal(["oauth-client.delete", "oauth-client.create"], entries.Select(e => e.GetProperty("action").GetString()));
+        Assert.All(entries, e => Assert.Contains(owner.Email, e.GetProperty("actor").GetString(), StringComparison.Ordinal));
+        Assert.Equal("admin", entries[1].GetProperty("details").GetProperty("role").GetString());
     }
 
     [Fact]

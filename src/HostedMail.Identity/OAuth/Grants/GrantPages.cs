@@ -1,4 +1,5 @@
 using System.Globalization;
+using HostedMail.Core.Audit;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -50,7 +51,7 @@ internal static class GrantPages
         }
 
         var id = context.Request.Form["grant"].ToString();
-        if (id.Length is 0 or > 100 || !await grants.RevokeAsync(who.TenantId, id, who.MailboxId, "mailbox:" + who.Address, context.RequestAborted))
+        if (id.Length is 0 or > 100 || !await grants.RevokeAsync(who.TenantId, id, who.MailboxId, new Actor("mailbox:" + who.Address, context.Connection.RemoteIpAddress), context.RequestAborted))
         {
             return new OAuthPage("Not found").Heading("Connected apps").Error("That access does not exist or was already revoked.")
                 .Raw("<p><a href=\"").Text(Path).Raw("\">Back to your connected apps</a></p>\n").Result(StatusCodes.Status404NotFound);
@@ -67,7 +68,7 @@ internal static class GrantPages
             .Raw("<p>Apps that can use <strong>").Text(who.Address).Raw("</strong> with OAuth. Revoking one signs it out at once; it must ask you again.</p>\n");
         if (notice is not null)
         {
-            page.Raw("<p role=\"status\">").Text(notice).Raw("</p>\n");
+            page.Raw("<p role=\"status\">").Ui(notice).Raw("</p>\n");
         }
 
         if (list.Count == 0)
@@ -79,7 +80,7 @@ internal static class GrantPages
         page.Raw("<ul class=\"grants\">\n");
         foreach (var grant in list)
         {
-            page.Raw("<li><strong>").Text(grant.ClientName).Raw("</strong><br><span class=\"muted\">")
+            page.Raw("<li><strong>").Ui(grant.ClientName).Raw("</strong><br><span class=\"muted\">")
                 .Text(string.Join(", ", grant.Scopes)).Raw(" · allowed ").Text(grant.CreatedAt.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture));
             if (grant.LastUsedAt is { } used)
             {

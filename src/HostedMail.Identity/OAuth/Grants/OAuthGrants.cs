@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
+using HostedMail.Core.Audit;
 using HostedMail.Core.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,6 +35,7 @@ public sealed partial class OAuthGrants(
     IOpenIddictApplicationManager applications,
     IOpenIddictAuthorizationManager authorizations,
     IOpenIddictTokenManager tokens,
+    IAuditLog audit,
     TimeProvider time,
     ILogger<OAuthGrants> logger,
     Core.Mailboxes.ICredentialRevocationNotifier? revocations = null)
@@ -114,7 +116,7 @@ public sealed partial class OAuthGrants(
     /// Revokes one grant of the tenant (of <paramref name="mailboxId"/> only, when given) with all
     /// its tokens; false when the tenant has no such grant, so another tenant's id looks unknown.
     /// </summary>
-    public async Task<bool> RevokeAsync(long tenantId, string grantId, long? mailboxId, string actor, CancellationToken cancellationToken)
+    public async Task<bool> RevokeAsync(long tenantId, string grantId, long? mailboxId, Actor actor, CancellationToken cancellationToken)
     {
         var grant = await records.Grants.AsNoTracking()
             .FirstOrDefaultAsync(g => g.AuthorizationId == grantId && g.TenantId == tenantId && (mailboxId == null || g.MailboxId == mailboxId), cancellationToken);
@@ -125,7 +127,12 @@ public sealed partial class OAuthGrants(
         }
 
         await RevokeAuthorizationAsync(authorization, grantId, grant.TenantId, grant.MailboxId, cancellationToken);
-        GrantRevoked(logger, grantId, grant.TenantId, grant.ClientId, actor);
+        GrantRevoked(logger, grantId, grant.TenantId, grant.ClientId, actor.Name);
+        await audit.AppendAsync(new AuditEntry(grant.TenantId, actor, "oauth-grant.revoke", grantId, new Dictionary<string, string>
+        {
+            ["client_id"] = grant.ClientId,
+            ["mailbox"] = grant.Address,
+        }), cancellationToken);
         return true;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using HostedMail.Core.Audit;
 using HostedMail.Identity.OAuth.Grants;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Antiforgery;
@@ -38,7 +39,7 @@ internal enum ApprovalGate
 /// registered client only after an admin approved it; the first attempt records a pending
 /// request the admins see in the portal API. The published client is never gated.
 /// </summary>
-public sealed partial class ClientApprovals(OAuthRecordsDbContext records, OAuthGrants grants, TimeProvider time, ILogger<ClientApprovals> logger)
+public sealed partial class ClientApprovals(OAuthRecordsDbContext records, OAuthGrants grants, IAuditLog audit, TimeProvider time, ILogger<ClientApprovals> logger)
 {
     public async Task<bool> RequiresApprovalAsync(long tenantId, CancellationToken cancellationToken) =>
         await records.TenantSettings.AsNoTracking().Where(s => s.TenantId == tenantId).Select(s => s.RequireClientApproval).FirstOrDefaultAsync(cancellationToken);
@@ -71,7 +72,7 @@ public sealed partial class ClientApprovals(OAuthRecordsDbContext records, OAuth
     }
 
     /// <summary>Approves or denies a dynamically registered client for the tenant; null when there is no such client. Denying revokes the tenant's grants to it.</summary>
-    public async Task<ClientApproval?> DecideAsync(long tenantId, string clientId, bool approve, string actor, CancellationToken cancellationToken)
+    public async Task<ClientApproval?> DecideAsync(long tenantId, string clientId, bool approve, Actor actor, CancellationToken cancellationToken)
     {
         var registration = await records.ClientRegistrations.AsNoTracking().FirstOrDefaultAsync(r => r.ClientId == clientId && r.DeletedAt == null, cancellationToken);
         if (registration is null)
@@ -87,11 +88,16 @@ public sealed partial class ClientApprovals(OAuthRecordsDbContext records, OAuth
         }
 
         row.Status = approve ? ClientApprovalRow.Approved : ClientApprovalRow.Denied;
-        row.DecidedBy = actor;
+        row.DecidedBy = actor.Name;
         row.DecidedAt = time.GetUtcNow();
         await records.SaveChangesAsync(cancellationToken);
         var revoked = approve ? 0 : await grants.RevokeClientAsync(tenantId, clientId, cancellationToken);
-        Decided(logger, tenantId, clientId, row.Status, actor, revoked);
+        Decided(logger, tenantId, clientId, row.Status, actor.Name, revoked);
+        await audit.AppendAsync(new AuditEntry(tenantId, actor, approve ? "oauth-app.approve" : "oauth-app.deny", clientId, new Dictionary<string, string>
+        {
+            ["name"] = registration.ClientName ?? clientId,
+            ["revoked_grants"] = revoked.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }), cancellationToken);
         return View(registration, row);
     }
 
