@@ -108,7 +108,7 @@ internal static class FederationPages
     {
         if (services.GetRequiredService<PortalAppSignOn>().ReadStart(request) is not { } start)
         {
-            return Refused(StatusCodes.Status400BadRequest, "This sign-in link is invalid or has expired. Go back to the portal and press \"Sign in with single sign-on\" again.");
+            return Refused(StatusCodes.Status400BadRequest, "This sign-in link is invalid or has expired. Go back to the portal and press \"Use single sign-on\" again.");
         }
 
         var federation = services.GetRequiredService<TenantFederationService>();

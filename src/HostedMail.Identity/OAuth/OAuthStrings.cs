@@ -146,5 +146,27 @@ internal static class OAuthStrings
         ["Invalid return address."] = "Ungültige Rücksprungadresse.",
         ["Portal accounts cannot sign in on this node."] = "Portalkonten können sich auf diesem Knoten nicht anmelden.",
         ["That access does not exist or was already revoked."] = "Diesen Zugriff gibt es nicht, oder er wurde schon widerrufen.",
+
+        // Single sign-on (Federation/FederationPages.cs).
+        ["Single sign-on"] = "Single Sign-on",
+        ["Single sign-on failed"] = "Single Sign-on fehlgeschlagen",
+        ["Your organisation signs you in on its own page, then sends you back here."] = "Ihre Organisation meldet Sie auf ihrer eigenen Seite an und schickt Sie dann hierher zurück.",
+        ["No single sign-on is set up for that address's domain. Go back and sign in with your password."] =
+            "Für die Domain dieser Adresse ist kein Single Sign-on eingerichtet. Gehen Sie zurück und melden Sie sich mit Ihrem Passwort an.",
+        ["This sign-in link is invalid or has expired. Go back to the portal and press \"Use single sign-on\" again."] =
+            "Dieser Anmeldelink ist ungültig oder abgelaufen. Gehen Sie zurück zum Portal und wählen Sie erneut „Single Sign-on verwenden“.",
+        ["Your organisation's sign-in service could not be reached or is set up wrongly. Ask your administrator."] =
+            "Der Anmeldedienst Ihrer Organisation ist nicht erreichbar oder falsch eingerichtet. Wenden Sie sich an Ihre Administration.",
+        ["The sign-in with your organisation did not complete: it was refused, expired or not started here. Start again from your application."] =
+            "Die Anmeldung bei Ihrer Organisation wurde nicht abgeschlossen: Sie wurde abgelehnt, ist abgelaufen oder wurde nicht hier begonnen. Beginnen Sie erneut in Ihrer Anwendung.",
+        ["The sign-in with your organisation did not complete. Start again from your application."] =
+            "Die Anmeldung bei Ihrer Organisation wurde nicht abgeschlossen. Beginnen Sie erneut in Ihrer Anwendung.",
+        ["Your organisation's sign-in did not confirm a verified email address."] = "Die Anmeldung Ihrer Organisation hat keine bestätigte E-Mail-Adresse genannt.",
+        ["That address is not in a verified domain of your organisation."] = "Diese Adresse gehört zu keiner bestätigten Domain Ihrer Organisation.",
+        ["There is no portal account with that address in your organisation."] = "In Ihrer Organisation gibt es kein Portalkonto mit dieser Adresse.",
+        ["Your organisation's account is suspended, so the portal cannot be signed in to now. Ask your administrator."] =
+            "Das Konto Ihrer Organisation ist gesperrt; im Portal kann man sich derzeit nicht anmelden. Wenden Sie sich an Ihre Administration.",
+        ["There is no mailbox with that address in your organisation, or it cannot sign in."] =
+            "In Ihrer Organisation gibt es kein Postfach mit dieser Adresse, oder es kann sich nicht anmelden.",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 }

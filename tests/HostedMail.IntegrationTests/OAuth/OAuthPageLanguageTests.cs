@@ -88,6 +88,22 @@ public sealed partial class OAuthPageLanguageTests(OAuthNode node) : IClassFixtu
     }
 
     [Fact]
+    public async Task ASingleSignOnRefusalIsGermanForAGermanReaderAndEnglishOtherwise()
+    {
+        // A start link that is not ours (forged or mangled): refused with the reason, in the reader's language.
+        using var german = Browser("de");
+        var (status, html) = await german.GetAsync("connect/federation/start?request=forged");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("Dieser Anmeldelink ist ungültig oder abgelaufen.", WebUtility.HtmlDecode(html), StringComparison.Ordinal);
+        Assert.Contains("Single Sign-on fehlgeschlagen", html, StringComparison.Ordinal);
+        AssertGerman(html);
+
+        using var english = Browser(null);
+        var (_, englishHtml) = await english.GetAsync("connect/federation/start?request=forged");
+        Assert.Contains("This sign-in link is invalid or has expired.", englishHtml, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ThePortalSignInWithItsTwoFactorFieldsAndTheDevicePageAreGermanToo()
     {
         using var browser = Browser("de");
