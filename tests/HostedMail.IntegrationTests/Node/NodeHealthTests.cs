@@ -1,12 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using HostedMail.IntegrationTests.Cli;
-using HostedMail.Server.Node;
 using HostedMail.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace HostedMail.IntegrationTests.Node;
@@ -89,35 +85,7 @@ public sealed class NodeHealthTests
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode);
     }
 
-    private static async Task<RunningNode> StartAsync(string connectionString, bool migrate = true)
-    {
-        var app = Build(connectionString);
-        if (migrate)
-        {
-            await NodeHost.MigrateOnStartAsync(app, CancellationToken.None);
-        }
+    private static Task<InProcessNode> StartAsync(string connectionString, bool migrate = true) => InProcessNode.StartAsync(connectionString, migrate);
 
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new RunningNode(app, new Uri(address));
-    }
-
-    private static WebApplication Build(string connectionString) => NodeHost.Build(new Dictionary<string, string?>
-    {
-        ["Database:ConnectionString"] = connectionString,
-        ["Http:Urls"] = "http://127.0.0.1:0",
-        ["Orleans:SiloPort"] = "0",
-        ["Orleans:GatewayPort"] = "0",
-    });
-
-    private sealed class RunningNode(WebApplication app, Uri address) : IAsyncDisposable
-    {
-        public Uri Address { get; } = address;
-
-        public async ValueTask DisposeAsync()
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
-    }
+    private static WebApplication Build(string connectionString) => InProcessNode.Build(connectionString);
 }

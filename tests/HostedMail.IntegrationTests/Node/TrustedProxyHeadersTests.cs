@@ -1,11 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using HostedMail.Server.Node;
 using HostedMail.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace HostedMail.IntegrationTests.Node;
 
@@ -60,31 +55,10 @@ public sealed class TrustedProxyHeadersTests
         return await http.SendAsync(request);
     }
 
-    private static async Task<RunningNode> StartAsync(string connectionString, string trusted)
-    {
-        var app = NodeHost.Build(new Dictionary<string, string?>
+    private static Task<InProcessNode> StartAsync(string connectionString, string trusted) =>
+        InProcessNode.StartAsync(connectionString, extra: new Dictionary<string, string?>
         {
-            ["Database:ConnectionString"] = connectionString,
-            ["Http:Urls"] = "http://127.0.0.1:0",
             ["Http:TrustedProxies:0"] = trusted,
             ["Portal:RateLimits:LoginPerMinute"] = "1",
-            ["Orleans:SiloPort"] = "0",
-            ["Orleans:GatewayPort"] = "0",
         });
-        await NodeHost.MigrateOnStartAsync(app, CancellationToken.None);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new RunningNode(app, new Uri(address));
-    }
-
-    private sealed class RunningNode(WebApplication app, Uri address) : IAsyncDisposable
-    {
-        public Uri Address { get; } = address;
-
-        public async ValueTask DisposeAsync()
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
-    }
 }
