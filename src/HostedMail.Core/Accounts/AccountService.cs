@@ -100,13 +100,8 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
             return result;
         }
 
-        var user = result.User!;
-        var now = timeProvider.GetUtcNow();
-        var token = SecretTokens.New(32, "hms_");
-        var session = await store.CreateSessionAsync(user.TenantId, user.UserId, SecretTokens.Hash(token), SecretTokens.New(20), now,
-            now + options.SessionIdleTimeout, request.RemoteAddress, Truncate(request.UserAgent, 300),
-            new AuditEntry(user.TenantId, new Actor("user:" + user.Email, request.RemoteAddress), "user.login", user.Email,
-                new Dictionary<string, string> { ["second_factor"] = secondFactor }), cancellationToken);
+        var (session, token) = await OpenSessionAsync(result.User!, request.RemoteAddress, request.UserAgent,
+            new Dictionary<string, string> { ["second_factor"] = secondFactor }, cancellationToken);
         return result with { Session = session, SessionToken = token };
     }
 
@@ -150,14 +145,17 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
     /// the membership is confirmed, the address is in a verified domain of the tenant and the tenant
     /// is active. The audit entry names the provider.
     /// </summary>
-    public async Task<(PortalSession Session, string Token)> CreateFederatedSessionAsync(PortalUser user, string issuer, IPAddress? remoteAddress, string? userAgent, CancellationToken cancellationToken = default)
+    public Task<(PortalSession Session, string Token)> CreateFederatedSessionAsync(PortalUser user, string issuer, IPAddress? remoteAddress, string? userAgent, CancellationToken cancellationToken = default) =>
+        OpenSessionAsync(user, remoteAddress, userAgent, new Dictionary<string, string> { ["second_factor"] = "identity-provider", ["issuer"] = issuer }, cancellationToken);
+
+    /// <summary>A new session (cookie secret, CSRF token) for a signed-in user, audited as <c>user.login</c> with <paramref name="details"/>.</summary>
+    private async Task<(PortalSession Session, string Token)> OpenSessionAsync(PortalUser user, IPAddress? remoteAddress, string? userAgent, Dictionary<string, string> details, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         var token = SecretTokens.New(32, "hms_");
         var session = await store.CreateSessionAsync(user.TenantId, user.UserId, SecretTokens.Hash(token), SecretTokens.New(20), now,
             now + options.SessionIdleTimeout, remoteAddress, Truncate(userAgent, 300),
-            new AuditEntry(user.TenantId, new Actor("user:" + user.Email, remoteAddress), "user.login", user.Email,
-                new Dictionary<string, string> { ["second_factor"] = "identity-provider", ["issuer"] = issuer }), cancellationToken);
+            new AuditEntry(user.TenantId, new Actor("user:" + user.Email, remoteAddress), "user.login", user.Email, details), cancellationToken);
         return (session, token);
     }
 
