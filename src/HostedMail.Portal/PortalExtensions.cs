@@ -55,12 +55,16 @@ public static class PortalExtensions
             .AddScheme<AuthenticationSchemeOptions, PortalAuthenticationHandler>(PortalAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddProblemDetails();
-        services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi("v1", o =>
         {
-            document.Info.Title = "HostedMail tenant portal API";
-            document.Info.Description = "Sign-up, sessions and API tokens; domains with DNS verification; mailboxes, app passwords, aliases; audit. Errors are RFC 9457 problem details.";
-            return Task.CompletedTask;
-        }));
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "HostedMail tenant portal API";
+                document.Info.Description = "Sign-up, sessions and API tokens; domains with DNS verification; mailboxes, app passwords, aliases; audit. Errors are RFC 9457 problem details.";
+                return Task.CompletedTask;
+            });
+            o.AddSchemaTransformer(OpenApiSchemas.Transform);
+        });
         return services;
     }
 
@@ -79,7 +83,15 @@ public static class PortalExtensions
             return next(context);
         }));
 
-        var api = app.MapGroup("/api/v1").RequireAuthorization().WithProblemMapping();
+        // Every endpoint declares its answers (.Produces<T>) so the document, and the web client
+        // generated from it, has the response shapes; these problems can come from any of them.
+        var api = app.MapGroup("/api/v1").RequireAuthorization().WithProblemMapping()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         AccountEndpoints.Map(api);
         SingleSignOnEndpoints.Map(api);
         TenantEndpoints.Map(api);

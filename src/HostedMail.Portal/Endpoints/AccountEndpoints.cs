@@ -42,31 +42,31 @@ internal static class AccountEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var auth = api.MapGroup("/auth").WithTags("Authentication");
-        auth.MapPost("/signup", SignUpAsync).RequireBudget(PortalRateLimits.SignUp).AllowAnonymous()
+        auth.MapPost("/signup", SignUpAsync).RequireBudget(PortalRateLimits.SignUp).AllowAnonymous().Produces<SignUpResponse>(StatusCodes.Status201Created)
             .WithSummary("Creates a tenant and its owner; mails an address confirmation link. The same answer whether or not the address has an account.");
-        auth.MapPost("/confirm-email", ConfirmEmailAsync).RequireBudget(PortalRateLimits.Confirm).AllowAnonymous();
-        auth.MapPost("/confirm-email/resend", ResendConfirmationAsync).RequireBudget(PortalRateLimits.Resend).AllowAnonymous();
-        auth.MapPost("/login", LoginAsync).RequireBudget(PortalRateLimits.Login).AllowAnonymous()
+        auth.MapPost("/confirm-email", ConfirmEmailAsync).RequireBudget(PortalRateLimits.Confirm).AllowAnonymous().Produces(StatusCodes.Status204NoContent);
+        auth.MapPost("/confirm-email/resend", ResendConfirmationAsync).RequireBudget(PortalRateLimits.Resend).AllowAnonymous().Produces(StatusCodes.Status202Accepted);
+        auth.MapPost("/login", LoginAsync).RequireBudget(PortalRateLimits.Login).AllowAnonymous().Produces<SessionInfoDto>()
             .WithSummary("Signs in with email, password and, when enabled, a TOTP or recovery code, to the tenant asked for (tenantId) or the first; sets the session cookie.");
-        auth.MapPost("/password-reset", RequestResetAsync).RequireBudget(PortalRateLimits.Reset).AllowAnonymous();
-        auth.MapPost("/password-reset/confirm", ConfirmResetAsync).RequireBudget(PortalRateLimits.ResetConfirm).AllowAnonymous();
-        auth.MapGet("/session", SessionAsync).Require(Area.Tenant, write: false)
+        auth.MapPost("/password-reset", RequestResetAsync).RequireBudget(PortalRateLimits.Reset).AllowAnonymous().Produces(StatusCodes.Status202Accepted);
+        auth.MapPost("/password-reset/confirm", ConfirmResetAsync).RequireBudget(PortalRateLimits.ResetConfirm).AllowAnonymous().Produces(StatusCodes.Status204NoContent);
+        auth.MapGet("/session", SessionAsync).Require(Area.Tenant, write: false).Produces<SessionInfoDto>()
             .WithSummary("Who is signed in, and the CSRF token to send as X-CSRF-Token with changes.");
-        auth.MapPost("/logout", LogoutAsync).Require(Area.Account, write: true);
+        auth.MapPost("/logout", LogoutAsync).Require(Area.Account, write: true).Produces(StatusCodes.Status204NoContent);
 
         var account = api.MapGroup("/account").WithTags("Account");
-        account.MapGet("/", GetAccountAsync).Require(Area.Account, write: false);
-        account.MapPost("/password", ChangePasswordAsync).Require(Area.Account, write: true);
-        account.MapPost("/2fa/setup", BeginTotpAsync).Require(Area.Account, write: true);
-        account.MapPost("/2fa/enable", EnableTotpAsync).Require(Area.Account, write: true);
-        account.MapPost("/2fa/disable", DisableTotpAsync).Require(Area.Account, write: true);
-        account.MapPost("/2fa/recovery-codes", RegenerateCodesAsync).Require(Area.Account, write: true);
-        account.MapGet("/sessions", ListSessionsAsync).Require(Area.Account, write: false);
-        account.MapDelete("/sessions/{id:long}", EndSessionAsync).Require(Area.Account, write: true);
-        account.MapGet("/tokens", ListTokensAsync).Require(Area.Account, write: false);
-        account.MapPost("/tokens", CreateTokenAsync).Require(Area.Account, write: true)
+        account.MapGet("/", GetAccountAsync).Require(Area.Account, write: false).Produces<AccountDto>();
+        account.MapPost("/password", ChangePasswordAsync).Require(Area.Account, write: true).Produces(StatusCodes.Status204NoContent);
+        account.MapPost("/2fa/setup", BeginTotpAsync).Require(Area.Account, write: true).Produces<TotpEnrolment>();
+        account.MapPost("/2fa/enable", EnableTotpAsync).Require(Area.Account, write: true).Produces<RecoveryCodesDto>();
+        account.MapPost("/2fa/disable", DisableTotpAsync).Require(Area.Account, write: true).Produces(StatusCodes.Status204NoContent);
+        account.MapPost("/2fa/recovery-codes", RegenerateCodesAsync).Require(Area.Account, write: true).Produces<RecoveryCodesDto>();
+        account.MapGet("/sessions", ListSessionsAsync).Require(Area.Account, write: false).Produces<ListDto<SessionDto>>();
+        account.MapDelete("/sessions/{id:long}", EndSessionAsync).Require(Area.Account, write: true).Produces(StatusCodes.Status204NoContent);
+        account.MapGet("/tokens", ListTokensAsync).Require(Area.Account, write: false).Produces<ListDto<ApiTokenDto>>();
+        account.MapPost("/tokens", CreateTokenAsync).Require(Area.Account, write: true).Produces<CreatedApiTokenDto>(StatusCodes.Status201Created)
             .WithSummary("Creates a personal API token; the secret is in this response only.");
-        account.MapDelete("/tokens/{id:long}", RevokeTokenAsync).Require(Area.Account, write: true);
+        account.MapDelete("/tokens/{id:long}", RevokeTokenAsync).Require(Area.Account, write: true).Produces(StatusCodes.Status204NoContent);
     }
 
     private static async Task<IResult> SignUpAsync(SignUpRequest body, AccountService accounts, IPortalMail mail, PortalOptions options, HttpContext http, CancellationToken ct)

@@ -24,12 +24,12 @@ internal static class AliasEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var aliases = api.MapGroup("/aliases").WithTags("Aliases");
-        aliases.MapGet("/", ListAsync).Require(Area.Aliases, write: false);
-        aliases.MapPost("/", CreateAsync).Require(Area.Aliases, write: true)
+        aliases.MapGet("/", ListAsync).Require(Area.Aliases, write: false).Produces<ListDto<AliasDto>>();
+        aliases.MapPost("/", CreateAsync).Require(Area.Aliases, write: true).Produces<AliasDto>(StatusCodes.Status201Created)
             .WithSummary("Creates an alias; '*@domain' is the catch-all for addresses that are neither mailbox nor alias.");
-        aliases.MapGet("/{id:long}", GetAsync).Require(Area.Aliases, write: false);
-        aliases.MapPut("/{id:long}/targets", SetTargetsAsync).Require(Area.Aliases, write: true);
-        aliases.MapDelete("/{id:long}", DeleteAsync).Require(Area.Aliases, write: true);
+        aliases.MapGet("/{id:long}", GetAsync).Require(Area.Aliases, write: false).Produces<AliasDto>();
+        aliases.MapPut("/{id:long}/targets", SetTargetsAsync).Require(Area.Aliases, write: true).Produces<AliasDto>();
+        aliases.MapDelete("/{id:long}", DeleteAsync).Require(Area.Aliases, write: true).Produces(StatusCodes.Status204NoContent);
     }
 
     private static async Task<Alias> LoadAsync(ITenantDirectoryStore directory, PortalCaller caller, long id, CancellationToken ct) =>

@@ -13,9 +13,12 @@ internal sealed record CheckoutBody(string? Plan, string? Interval);
 
 internal sealed record SessionUrlDto(string Url);
 
-internal sealed record SubscriptionDto(string Status, string Plan, string? Interval, int Seats, DateTimeOffset? CurrentPeriodEnd, DateTimeOffset? TrialEnd, bool CancelAtPeriodEnd, DateTimeOffset? PastDueSince);
+internal sealed record SubscriptionDto(
+    [property: JsonValues("none", "active", "trialing", "past_due", "unpaid", "canceled", "incomplete", "incomplete_expired", "paused")] string Status,
+    string Plan,
+    [property: JsonValues("month", "year")] string? Interval, int Seats, DateTimeOffset? CurrentPeriodEnd, DateTimeOffset? TrialEnd, bool CancelAtPeriodEnd, DateTimeOffset? PastDueSince);
 
-internal sealed record StandingDto(string Phase, bool Banner, bool SendingBlocked, bool PortalReadOnly, DateTimeOffset? SendingBlockedAt, DateTimeOffset? ReadOnlyAt, string? Message);
+internal sealed record StandingDto([property: JsonValues("none", "grace", "sending_blocked", "read_only")] string Phase, bool Banner, bool SendingBlocked, bool PortalReadOnly, DateTimeOffset? SendingBlockedAt, DateTimeOffset? ReadOnlyAt, string? Message);
 
 internal sealed record NextInvoiceDto(long AmountDue, string Currency, DateTimeOffset? Date);
 
@@ -56,11 +59,13 @@ internal static class BillingEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var billing = api.MapGroup("/billing").WithTags("Billing");
-        billing.MapGet("/", GetAsync).Require(Area.Tenant, write: false)
+        billing.MapGet("/", GetAsync).Require(Area.Tenant, write: false).Produces<BillingDto>()
             .WithSummary("Plan, subscription status, dunning banner, next invoice, usage against the plan's limits, and the plans for sale.");
-        billing.MapPost("/checkout", CheckoutAsync).Require(Area.Billing, write: true)
+        billing.MapPost("/checkout", CheckoutAsync).Require(Area.Billing, write: true).Produces<SessionUrlDto>()
+            .ProducesProblem(StatusCodes.Status502BadGateway).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("A Stripe Checkout session for a plan ({plan, interval: month|year}); send the browser to its url.");
-        billing.MapPost("/portal", PortalAsync).Require(Area.Billing, write: true)
+        billing.MapPost("/portal", PortalAsync).Require(Area.Billing, write: true).Produces<SessionUrlDto>()
+            .ProducesProblem(StatusCodes.Status502BadGateway).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("A Stripe customer-portal session (plan changes, payment method, invoices, cancellation); send the browser to its url.");
     }
 

@@ -20,22 +20,22 @@ internal static class DomainEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var domains = api.MapGroup("/domains").WithTags("Domains");
-        domains.MapGet("/", ListAsync).Require(Area.Domains, write: false);
-        domains.MapPost("/", AddAsync).Require(Area.Domains, write: true)
+        domains.MapGet("/", ListAsync).Require(Area.Domains, write: false).Produces<ListDto<DomainDto>>();
+        domains.MapPost("/", AddAsync).Require(Area.Domains, write: true).Produces<DomainDto>(StatusCodes.Status201Created)
             .WithSummary("Adds a domain (IDN allowed, stored as punycode); returns the TXT record that proves ownership.");
-        domains.MapGet("/{id:long}", GetAsync).Require(Area.Domains, write: false);
-        domains.MapDelete("/{id:long}", DeleteAsync).Require(Area.Domains, write: true)
+        domains.MapGet("/{id:long}", GetAsync).Require(Area.Domains, write: false).Produces<DomainDto>();
+        domains.MapDelete("/{id:long}", DeleteAsync).Require(Area.Domains, write: true).Produces(StatusCodes.Status204NoContent)
             .WithSummary("Removes the domain with its mailboxes, aliases and keys.");
-        domains.MapPost("/{id:long}/verify", VerifyAsync).Require(Area.Domains, write: true)
+        domains.MapPost("/{id:long}/verify", VerifyAsync).Require(Area.Domains, write: true).Produces<VerificationResultDto>()
             .WithSummary("Looks up the ownership TXT record now; the background job also retries with backoff.");
-        domains.MapGet("/{id:long}/records", RecordsAsync).Require(Area.Domains, write: false)
+        domains.MapGet("/{id:long}/records", RecordsAsync).Require(Area.Domains, write: false).Produces<DomainRecordsDto>()
             .WithSummary("Every record to publish with its live status: ok, missing or wrong, with the values found.");
         domains.MapGet("/{id:long}/zone", ZoneAsync).Require(Area.Domains, write: false).Produces<string>(200, "text/plain")
             .WithSummary("The records as a zone-file snippet.");
-        domains.MapGet("/{id:long}/dkim", ListDkimAsync).Require(Area.Domains, write: false);
-        domains.MapPost("/{id:long}/dkim/rotate", RotateDkimAsync).Require(Area.Domains, write: true)
+        domains.MapGet("/{id:long}/dkim", ListDkimAsync).Require(Area.Domains, write: false).Produces<ListDto<DkimKeyDto>>();
+        domains.MapPost("/{id:long}/dkim/rotate", RotateDkimAsync).Require(Area.Domains, write: true).Produces<DkimKeyDto>()
             .WithSummary("Adds a new DKIM key under a new selector; the old one stays published until retired.");
-        domains.MapDelete("/{id:long}/dkim/{selector}", RetireDkimAsync).Require(Area.Domains, write: true);
+        domains.MapDelete("/{id:long}/dkim/{selector}", RetireDkimAsync).Require(Area.Domains, write: true).Produces(StatusCodes.Status204NoContent);
     }
 
     /// <summary>404 unless the address's domain is one of the caller's: the same answer whether or not another tenant has added it.</summary>

@@ -16,7 +16,7 @@ namespace HostedMail.Portal.Endpoints;
 /// nothing of the person's account shows: whether it had a password or two-factor before would tell
 /// the tenant that the address has an account elsewhere.
 /// </summary>
-internal sealed record UserDto(long Id, string Email, string? DisplayName, string Role, string Status, bool EmailConfirmed, bool TwoFactorEnabled, DateTimeOffset CreatedAt)
+internal sealed record UserDto(long Id, string Email, string? DisplayName, [property: JsonValues("owner", "admin", "billing", "read_only")] string Role, [property: JsonValues("invited", "active")] string Status, bool EmailConfirmed, bool TwoFactorEnabled, DateTimeOffset CreatedAt)
 {
     public static UserDto From(PortalUser u)
     {
@@ -26,9 +26,9 @@ internal sealed record UserDto(long Id, string Email, string? DisplayName, strin
 }
 
 /// <summary>A tenant the signed-in account may work in; sign in with its <c>tenantId</c> to switch.</summary>
-internal sealed record TenantChoiceDto(long Id, string Name, string DisplayName, string Role);
+internal sealed record TenantChoiceDto(long Id, string Name, string DisplayName, [property: JsonValues("owner", "admin", "billing", "read_only")] string Role);
 
-internal sealed record SessionInfoDto(UserDto User, long TenantId, string TenantName, string AuthenticatedBy, string? CsrfToken, IReadOnlyList<string>? Scopes, IReadOnlyList<TenantChoiceDto> Tenants);
+internal sealed record SessionInfoDto(UserDto User, long TenantId, string TenantName, [property: JsonValues("session", "api-token")] string AuthenticatedBy, string? CsrfToken, IReadOnlyList<string>? Scopes, IReadOnlyList<TenantChoiceDto> Tenants);
 
 internal sealed record SessionDto(long Id, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, DateTimeOffset ExpiresAt, string? RemoteAddress, string? UserAgent, bool Current)
 {
@@ -45,7 +45,8 @@ internal sealed record CreatedApiTokenDto(ApiTokenDto Token, string Secret);
 
 internal sealed record DnsRecordDto(string Type, string Name, string Value);
 
-internal sealed record DomainDto(long Id, string Name, string DisplayName, string State, DateTimeOffset? VerifiedAt, string? VerifiedBy, DnsRecordDto VerificationRecord, DateTimeOffset CreatedAt, DomainHealthDto? Health)
+internal sealed record DomainDto(long Id, string Name, string DisplayName, [property: JsonValues("verified", "pending")] string State, DateTimeOffset? VerifiedAt,
+    [property: JsonValues("dns", "operator")] string? VerifiedBy, DnsRecordDto VerificationRecord, DateTimeOffset CreatedAt, DomainHealthDto? Health)
 {
     public static DomainDto From(Domain d, DomainHealth? health) => new(
         d.DomainId, d.Name, DomainName.ToUnicode(d.Name), d.State == DomainState.Verified ? "verified" : "pending", d.VerifiedAt,
@@ -64,17 +65,17 @@ internal sealed record DomainDto(long Id, string Name, string DisplayName, strin
 }
 
 /// <param name="MxProblemSince">Set while the domain's MX does not point here: mail is going elsewhere.</param>
-internal sealed record DomainHealthDto(DateTimeOffset? LastCheckedAt, DateTimeOffset NextCheckAt, string? MxStatus, DateTimeOffset? MxProblemSince, int FailedChecks);
+internal sealed record DomainHealthDto(DateTimeOffset? LastCheckedAt, DateTimeOffset NextCheckAt, [property: JsonValues("ok", "missing", "wrong", "unknown")] string? MxStatus, DateTimeOffset? MxProblemSince, int FailedChecks);
 
-internal sealed record VerificationResultDto(DomainDto Domain, bool Verified, string? Status, IReadOnlyList<string> Found, string Expected, string? Error);
+internal sealed record VerificationResultDto(DomainDto Domain, bool Verified, [property: JsonValues("ok", "missing", "wrong", "unknown")] string? Status, IReadOnlyList<string> Found, string Expected, string? Error);
 
-internal sealed record RecordCheckDto(string Kind, string Type, string Name, string Expected, string Status, IReadOnlyList<string> Found, bool Required, string Purpose, string? Note);
+internal sealed record RecordCheckDto(string Kind, string Type, string Name, string Expected, [property: JsonValues("ok", "missing", "wrong", "unknown")] string Status, IReadOnlyList<string> Found, bool Required, string Purpose, string? Note);
 
 internal sealed record DomainRecordsDto(long DomainId, string Domain, IReadOnlyList<RecordCheckDto> Records, string ZoneFile);
 
 internal sealed record DkimKeyDto(string Selector, string DnsName, string DnsValue, DateTimeOffset CreatedAt, bool Signing);
 
-internal sealed record MailboxDto(long Id, long DomainId, string Address, string? DisplayName, long QuotaBytes, long UsedBytes, string State, DateTimeOffset CreatedAt)
+internal sealed record MailboxDto(long Id, long DomainId, string Address, string? DisplayName, long QuotaBytes, long UsedBytes, [property: JsonValues("active", "disabled")] string State, DateTimeOffset CreatedAt)
 {
     public static MailboxDto From(Mailbox m) => new(m.MailboxId, m.DomainId, m.Address, m.DisplayName, m.QuotaBytes, m.UsedBytes, m.State == MailboxState.Active ? "active" : "disabled", m.CreatedAt);
 }
@@ -102,4 +103,4 @@ internal sealed record ListDto<T>(IReadOnlyList<T> Items, int Total);
 /// <summary>A list of audit entries: <see cref="ListDto{T}"/> plus a cursor, since new entries keep arriving at the top.</summary>
 internal sealed record AuditPageDto(IReadOnlyList<AuditDto> Items, int Total, long? NextBefore);
 
-internal sealed record TenantDto(long Id, string Name, string DisplayName, string Plan, string State, DateTimeOffset CreatedAt, PlanLimits Limits, TenantUsage Usage);
+internal sealed record TenantDto(long Id, string Name, string DisplayName, string Plan, [property: JsonValues("active", "suspended")] string State, DateTimeOffset CreatedAt, PlanLimits Limits, TenantUsage Usage);

@@ -23,11 +23,11 @@ internal static class IdentityProviderEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var provider = api.MapGroup("/identity-provider").WithTags("Single sign-on");
-        provider.MapGet("/", GetAsync).Require(Area.Federation, write: false)
+        provider.MapGet("/", GetAsync).Require(Area.Federation, write: false).Produces<IdentityProviderDto>()
             .WithSummary("The tenant's OpenID Connect provider (no secret), and the redirect URI to register at it.");
-        provider.MapPut("/", SetAsync).Require(Area.Federation, write: true)
+        provider.MapPut("/", SetAsync).Require(Area.Federation, write: true).Produces<IdentityProviderDto>()
             .WithSummary("Connects (or replaces) the tenant's OpenID Connect provider: issuer URL, client id and secret; the secret is stored encrypted and never shown again.");
-        provider.MapDelete("/", DeleteAsync).Require(Area.Federation, write: true)
+        provider.MapDelete("/", DeleteAsync).Require(Area.Federation, write: true).Produces(StatusCodes.Status204NoContent)
             .WithSummary("Disconnects the provider; people sign in with passwords again.");
     }
 

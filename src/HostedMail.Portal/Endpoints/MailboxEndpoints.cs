@@ -29,19 +29,19 @@ internal static class MailboxEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var mailboxes = api.MapGroup("/mailboxes").WithTags("Mailboxes");
-        mailboxes.MapGet("/", ListAsync).Require(Area.Mailboxes, write: false)
+        mailboxes.MapGet("/", ListAsync).Require(Area.Mailboxes, write: false).Produces<ListDto<MailboxDto>>()
             .WithSummary("Mailboxes with quota and usage; ?domainId= filters, ?offset=&limit= pages.");
-        mailboxes.MapPost("/", CreateAsync).Require(Area.Mailboxes, write: true);
-        mailboxes.MapGet("/{id:long}", GetAsync).Require(Area.Mailboxes, write: false);
-        mailboxes.MapPatch("/{id:long}", UpdateAsync).Require(Area.Mailboxes, write: true)
+        mailboxes.MapPost("/", CreateAsync).Require(Area.Mailboxes, write: true).Produces<MailboxDto>(StatusCodes.Status201Created);
+        mailboxes.MapGet("/{id:long}", GetAsync).Require(Area.Mailboxes, write: false).Produces<MailboxDto>();
+        mailboxes.MapPatch("/{id:long}", UpdateAsync).Require(Area.Mailboxes, write: true).Produces<MailboxDto>()
             .WithSummary("Changes quota, display name, or enabled (a disabled mailbox cannot log in; its mail is kept).");
-        mailboxes.MapPut("/{id:long}/password", SetPasswordAsync).Require(Area.Mailboxes, write: true);
-        mailboxes.MapDelete("/{id:long}", DeleteAsync).Require(Area.Mailboxes, write: true)
+        mailboxes.MapPut("/{id:long}/password", SetPasswordAsync).Require(Area.Mailboxes, write: true).Produces(StatusCodes.Status204NoContent);
+        mailboxes.MapDelete("/{id:long}", DeleteAsync).Require(Area.Mailboxes, write: true).Produces(StatusCodes.Status204NoContent)
             .WithSummary("Deletes the mailbox with its folders and messages.");
-        mailboxes.MapGet("/{id:long}/app-passwords", ListAppPasswordsAsync).Require(Area.Mailboxes, write: false);
-        mailboxes.MapPost("/{id:long}/app-passwords", CreateAppPasswordAsync).Require(Area.Mailboxes, write: true)
+        mailboxes.MapGet("/{id:long}/app-passwords", ListAppPasswordsAsync).Require(Area.Mailboxes, write: false).Produces<ListDto<AppPasswordDto>>();
+        mailboxes.MapPost("/{id:long}/app-passwords", CreateAppPasswordAsync).Require(Area.Mailboxes, write: true).Produces<CreatedAppPasswordDto>(StatusCodes.Status201Created)
             .WithSummary("Creates an app password for one mail client; the password is in this response only.");
-        mailboxes.MapDelete("/{id:long}/app-passwords/{appPasswordId:long}", DeleteAppPasswordAsync).Require(Area.Mailboxes, write: true);
+        mailboxes.MapDelete("/{id:long}/app-passwords/{appPasswordId:long}", DeleteAppPasswordAsync).Require(Area.Mailboxes, write: true).Produces(StatusCodes.Status204NoContent);
     }
 
     private static async Task<Mailbox> LoadAsync(ITenantDirectoryStore directory, PortalCaller caller, long id, CancellationToken ct) =>

@@ -11,7 +11,7 @@ namespace HostedMail.Portal.Endpoints;
 
 internal sealed record CreateOAuthClientBody(string? Name, string? Role);
 
-internal sealed record OAuthClientDto(string ClientId, string Name, string Role, DateTimeOffset CreatedAt, string CreatedBy)
+internal sealed record OAuthClientDto(string ClientId, string Name, [property: JsonValues("admin", "billing", "read_only")] string Role, DateTimeOffset CreatedAt, string CreatedBy)
 {
     public static OAuthClientDto From(TenantOAuthClient c) => new(c.ClientId, c.Name, AccountService.RoleName(c.Role), c.CreatedAt, c.CreatedBy);
 }
@@ -25,11 +25,11 @@ internal static class OAuthClientEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var clients = api.MapGroup("/oauth/clients").WithTags("OAuth clients");
-        clients.MapGet("/", ListAsync).Require(Area.OAuthClients, write: false)
+        clients.MapGet("/", ListAsync).Require(Area.OAuthClients, write: false).Produces<ListDto<OAuthClientDto>>()
             .WithSummary("The tenant's confidential OAuth clients (no secrets).");
-        clients.MapPost("/", CreateAsync).Require(Area.OAuthClients, write: true)
+        clients.MapPost("/", CreateAsync).Require(Area.OAuthClients, write: true).Produces<CreatedOAuthClientDto>(StatusCodes.Status201Created)
             .WithSummary("Creates a client for the client credentials grant acting with the given role (admin, billing or read_only) in this tenant; the secret is in this response only.");
-        clients.MapDelete("/{clientId}", DeleteAsync).Require(Area.OAuthClients, write: true)
+        clients.MapDelete("/{clientId}", DeleteAsync).Require(Area.OAuthClients, write: true).Produces(StatusCodes.Status204NoContent)
             .WithSummary("Deletes the client; its tokens stop working at once.");
     }
 

@@ -14,7 +14,7 @@ internal sealed record OAuthSettingsDto(bool RequireClientApproval);
 internal sealed record OAuthSettingsBody(bool? RequireClientApproval);
 
 internal sealed record OAuthAppDto(string ClientId, string? ClientName, IReadOnlyList<string> RedirectUris, DateTimeOffset RegisteredAt,
-    string Status, string? RequestedBy, DateTimeOffset? RequestedAt, string? DecidedBy, DateTimeOffset? DecidedAt)
+    [property: JsonValues("pending", "approved", "denied")] string Status, string? RequestedBy, DateTimeOffset? RequestedAt, string? DecidedBy, DateTimeOffset? DecidedAt)
 {
     public static OAuthAppDto From(ClientApproval a) =>
         new(a.ClientId, a.ClientName, a.RedirectUris, a.RegisteredAt, a.Status, a.RequestedBy, a.RequestedAt, a.DecidedBy, a.DecidedAt);
@@ -38,16 +38,16 @@ internal static class OAuthEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var oauth = api.MapGroup("/oauth").WithTags("OAuth");
-        oauth.MapGet("/settings", GetSettingsAsync).Require(Area.Tenant, write: false)
+        oauth.MapGet("/settings", GetSettingsAsync).Require(Area.Tenant, write: false).Produces<OAuthSettingsDto>()
             .WithSummary("Whether mailboxes may use dynamically registered OAuth clients only after an admin approved them.");
-        oauth.MapPut("/settings", SetSettingsAsync).Require(Area.Tenant, write: true);
-        oauth.MapGet("/apps", ListClientsAsync).Require(Area.Tenant, write: false)
+        oauth.MapPut("/settings", SetSettingsAsync).Require(Area.Tenant, write: true).Produces<OAuthSettingsDto>();
+        oauth.MapGet("/apps", ListClientsAsync).Require(Area.Tenant, write: false).Produces<ListDto<OAuthAppDto>>()
             .WithSummary("Dynamically registered OAuth clients the tenant was asked about or decided on (pending, approved, denied).");
-        oauth.MapPut("/apps/{clientId}/approval", DecideAsync).Require(Area.Tenant, write: true)
+        oauth.MapPut("/apps/{clientId}/approval", DecideAsync).Require(Area.Tenant, write: true).Produces<OAuthAppDto>()
             .WithSummary("Approves or denies a dynamically registered client for the tenant's mailboxes; denying revokes their grants to it.");
-        oauth.MapGet("/grants", ListGrantsAsync).Require(Area.Mailboxes, write: false)
+        oauth.MapGet("/grants", ListGrantsAsync).Require(Area.Mailboxes, write: false).Produces<ListDto<OAuthGrantDto>>()
             .WithSummary("OAuth grants of the tenant's mailboxes, newest first; ?mailboxId= filters.");
-        oauth.MapDelete("/grants/{id}", RevokeGrantAsync).Require(Area.Mailboxes, write: true)
+        oauth.MapDelete("/grants/{id}", RevokeGrantAsync).Require(Area.Mailboxes, write: true).Produces(StatusCodes.Status204NoContent)
             .WithSummary("Revokes a grant and every access and refresh token issued under it, on every node at once.");
     }
 

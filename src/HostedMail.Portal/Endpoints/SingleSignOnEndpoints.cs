@@ -32,7 +32,7 @@ internal static class SingleSignOnEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var auth = api.MapGroup("/auth").WithTags("Authentication");
-        auth.MapPost("/sso", StartAsync).RequireBudget(PortalRateLimits.Login).AllowAnonymous()
+        auth.MapPost("/sso", StartAsync).RequireBudget(PortalRateLimits.Login).AllowAnonymous().Produces<SsoStartDto>()
             .WithSummary("Starts single sign-on through the organisation's own identity provider for the address's domain: answers the location to send the browser to; 400 sso-unavailable when no provider is set up.");
         // No budget here: a ticket cannot be guessed (a forged one costs one failed decryption and
         // no database work), and a browser arriving from the provider must not meet a 429 page.

@@ -19,20 +19,20 @@ internal static class TenantEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/tenant", GetTenantAsync).Require(Area.Tenant, write: false).WithTags("Tenant")
+        api.MapGet("/tenant", GetTenantAsync).Require(Area.Tenant, write: false).WithTags("Tenant").Produces<TenantDto>()
             .WithSummary("The tenant, its plan's limits and what it uses.");
 
         var users = api.MapGroup("/users").WithTags("Users");
-        users.MapGet("/", ListUsersAsync).Require(Area.Users, write: false);
-        users.MapPost("/", InviteAsync).Require(Area.Users, write: true)
+        users.MapGet("/", ListUsersAsync).Require(Area.Users, write: false).Produces<ListDto<UserDto>>();
+        users.MapPost("/", InviteAsync).Require(Area.Users, write: true).Produces<UserDto>(StatusCodes.Status201Created)
             .WithSummary("Adds a person with a role; they get a mail to choose a password.");
-        users.MapPatch("/{id:long}", SetRoleAsync).Require(Area.Users, write: true);
-        users.MapDelete("/{id:long}", RemoveAsync).Require(Area.Users, write: true);
+        users.MapPatch("/{id:long}", SetRoleAsync).Require(Area.Users, write: true).Produces<UserDto>();
+        users.MapDelete("/{id:long}", RemoveAsync).Require(Area.Users, write: true).Produces(StatusCodes.Status204NoContent);
 
-        api.MapGet("/audit", ListAuditAsync).Require(Area.Audit, write: false).WithTags("Audit")
+        api.MapGet("/audit", ListAuditAsync).Require(Area.Audit, write: false).WithTags("Audit").Produces<AuditPageDto>()
             .WithSummary("Who changed what, when and from where; newest first. Page with ?before=<nextBefore>. Narrow with ?action= (an action, or its kind: "
                 + "the part before the dot), ?actor= and ?target= (part of either, any case), ?since= and ?until= (ISO 8601 instants or dates; since inclusive, until exclusive).");
-        api.MapGet("/audit/actions", ListAuditActionsAsync).Require(Area.Audit, write: false).WithTags("Audit")
+        api.MapGet("/audit/actions", ListAuditActionsAsync).Require(Area.Audit, write: false).WithTags("Audit").Produces<ListDto<string>>()
             .WithSummary("The actions the tenant's audit log holds, for choosing a filter.");
     }
 

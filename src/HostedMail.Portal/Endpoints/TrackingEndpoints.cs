@@ -6,12 +6,12 @@ using Microsoft.AspNetCore.Routing;
 
 namespace HostedMail.Portal.Endpoints;
 
-internal sealed record TrackingAttemptDto(DateTimeOffset AttemptedAt, string Outcome, string? RemoteHost, string? RemoteIp, string? Reply, string? Tls, int DurationMs);
+internal sealed record TrackingAttemptDto(DateTimeOffset AttemptedAt, [property: JsonValues("delivered", "deferred", "failed", "expired")] string Outcome, string? RemoteHost, string? RemoteIp, string? Reply, string? Tls, int DurationMs);
 
-internal sealed record TrackingRecipientDto(string Address, string State, int Attempts, string? LastReply, DateTimeOffset? NextAttemptAt, string? Folder,
-    IReadOnlyList<string> Notifications, IReadOnlyList<TrackingAttemptDto> Log);
+internal sealed record TrackingRecipientDto(string Address, [property: JsonValues("queued", "delivered", "failed", "expired")] string State, int Attempts, string? LastReply, DateTimeOffset? NextAttemptAt, string? Folder,
+    [property: JsonValues("delayed", "failed")] IReadOnlyList<string> Notifications, IReadOnlyList<TrackingAttemptDto> Log);
 
-internal sealed record TrackedMessageDto(string Kind, long Id, DateTimeOffset At, string Sender, string? MessageId, string? Subject, long Size, IReadOnlyList<TrackingRecipientDto> Recipients)
+internal sealed record TrackedMessageDto([property: JsonValues("outbound", "received")] string Kind, long Id, DateTimeOffset At, string Sender, string? MessageId, string? Subject, long Size, IReadOnlyList<TrackingRecipientDto> Recipients)
 {
     public static TrackedMessageDto From(TrackedMessage m) => new(m.Kind == TrackedKind.Outbound ? "outbound" : "received", m.Id, m.At, m.Sender, m.MessageId, m.Subject, m.Size,
         [.. m.Recipients.Select(r => new TrackingRecipientDto(r.Address, r.State, r.AttemptCount, r.LastReply, r.NextAttemptAt, r.Folder, r.Notifications,
@@ -28,7 +28,7 @@ internal static class TrackingEndpoints
 
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/tracking", SearchAsync).Require(Area.Tracking, write: false).WithTags("Message tracking")
+        api.MapGet("/tracking", SearchAsync).Require(Area.Tracking, write: false).WithTags("Message tracking").Produces<ListDto<TrackedMessageDto>>()
             .WithSummary("Messages of the last ?days= (1 to 30, default 7) whose ?by= (recipient, sender or messageId) matches ?q=, newest first, "
                 + "with each recipient's state, delivery attempts (remote host, reply, TLS) and the notifications sent to the sender. Pages with ?offset=&limit=.");
     }
