@@ -16,7 +16,7 @@ const tenants = [
   { id: 2, name: 'beta', displayName: 'Beta GmbH', role: 'admin' as const },
 ];
 const session = (tenantId: number, list = tenants): SessionInfo => ({
-  user: owner, tenantId, tenantName: list.find((t) => t.id === tenantId)!.name, authenticatedBy: 'session', csrfToken: `csrf-${tenantId}`, tenants: list,
+  user: owner, tenantId, tenantName: list.find((t) => t.id === tenantId)!.name, authenticatedBy: 'session', csrfToken: `csrf-${tenantId}`, scopes: null, tenants: list,
 });
 const tenant = { id: 1, name: 'acme', displayName: 'Acme Ltd', plan: 'free', state: 'active', createdAt: '2026-12-01T10:00:00Z',
   limits: { plan: 'free', maxDomains: 1, maxMailboxes: 5, maxAliases: 10, maxStorageBytes: null, maxMessagesPerHour: null },

@@ -63,10 +63,14 @@ export class ApiError extends Error {
   }
 }
 
-type Result = { data?: unknown; error?: unknown; response: Response };
+type Result<T> = { data?: T; error?: unknown; response: Response };
 
-/** Awaits an openapi-fetch call, returning the body or throwing ApiError. */
-export async function call<T>(request: Promise<Result>): Promise<T> {
+/**
+ * Awaits an openapi-fetch call, returning the body or throwing ApiError. The body's type is the
+ * endpoint's declared answer (schema.d.ts); a type given as `call<T>` must be one the answer fits,
+ * so the compiler catches a page reading another endpoint's shape.
+ */
+export async function call<T>(request: Promise<Result<T>>): Promise<T> {
   const { data, error, response } = await request;
   if (!response.ok) {
     throw new ApiError(response.status, error);

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, call } from '../api/client';
-import type { AuditRecord, List, Page as AuditPageData } from '../api/types';
+import type { List, Page as AuditPageData } from '../api/types';
 import { Page } from '../Layout';
 import { Field } from '../components/Field';
 import { Problem, fieldError } from '../components/Problem';
@@ -63,7 +63,7 @@ export function AuditPage() {
   const filtered = Object.values(applied).some(Boolean);
   const audit = useQuery({
     queryKey: ['audit', applied, before],
-    queryFn: () => call<AuditPageData<AuditRecord>>(api.GET('/api/v1/audit', { params: { query: { limit: pageSize, before, ...auditQuery(applied) } } })),
+    queryFn: () => call<AuditPageData>(api.GET('/api/v1/audit', { params: { query: { limit: pageSize, before, ...auditQuery(applied) } } })),
     placeholderData: keepPreviousData,
   });
   const actions = useQuery({
