@@ -70,6 +70,12 @@ public static class BillingExtensions
             var result = await processor.ReceiveAsync(buffer.ToArray(), http.Request.Headers["Stripe-Signature"].ToString(), http.RequestAborted);
             return Results.Text(result.Message + "\n", statusCode: result.StatusCode);
         }).AllowAnonymous().WithTags("Billing")
+            // Stripe reads only the status; the text says what was done, for Stripe's event log.
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .Produces<string>(StatusCodes.Status400BadRequest, "text/plain")
+            .Produces<string>(StatusCodes.Status409Conflict, "text/plain")
+            .Produces<string>(StatusCodes.Status413PayloadTooLarge, "text/plain")
+            .Produces<string>(StatusCodes.Status500InternalServerError, "text/plain")
             .WithSummary("Stripe's webhook endpoint: authenticated by the Stripe-Signature header alone (docs/billing.md).");
         return app;
     }

@@ -29,6 +29,7 @@ internal static class ClientConfigEndpoints
         // Routes match case-insensitively, so this also serves /Autodiscover/Autodiscover.xml as Outlook asks.
         app.MapPost("/autodiscover/autodiscover.xml", AutodiscoverAsync).AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/api/v1/autoconfig/apple.mobileconfig", AppleAsync).AllowAnonymous().WithTags("Client configuration")
+            .Produces<string>(StatusCodes.Status200OK, "application/x-apple-aspen-config").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("An Apple configuration profile (iOS, macOS) for ?emailaddress=; unsigned.");
         app.MapGet("/.well-known/mta-sts.txt", MtaStsAsync).AllowAnonymous().ExcludeFromDescription();
     }
