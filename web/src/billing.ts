@@ -66,8 +66,8 @@ export function useStripeSession() {
   return useMutation({
     mutationFn: async (request: StripeRequest) => {
       const { url } = request.kind === 'portal'
-        ? await call<{ url: string }>(api.POST('/api/v1/billing/portal'))
-        : await call<{ url: string }>(api.POST('/api/v1/billing/checkout', { body: { plan: request.plan, interval: request.interval } }));
+        ? await call(api.POST('/api/v1/billing/portal'))
+        : await call(api.POST('/api/v1/billing/checkout', { body: { plan: request.plan, interval: request.interval } }));
       if (!goToStripe(url)) throw new Error(t('billing.badUrl'));
     },
   });

@@ -3,7 +3,7 @@ import { useNavigate } from 'react-router';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, call, setCsrfToken } from '../api/client';
-import type { List, Session, User } from '../api/types';
+import type { List, Session } from '../api/types';
 import { Page } from '../Layout';
 import { Field } from '../components/Field';
 import { QrCode } from '../components/QrCode';
@@ -27,12 +27,12 @@ function RecoveryCodes({ codes }: { codes: string[] }) {
 function TwoFactor() {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const account = useQuery({ queryKey: ['account'], queryFn: () => call<{ user: User; recoveryCodesLeft: number }>(api.GET('/api/v1/account')) });
+  const account = useQuery({ queryKey: ['account'], queryFn: () => call(api.GET('/api/v1/account')) });
   const [code, setCode] = useState('');
   const [password, setPassword] = useState('');
-  const setup = useMutation({ mutationFn: () => call<{ secret: string; keyUri: string }>(api.POST('/api/v1/account/2fa/setup')) });
+  const setup = useMutation({ mutationFn: () => call(api.POST('/api/v1/account/2fa/setup')) });
   const enable = useMutation({
-    mutationFn: () => call<{ recoveryCodes: string[] }>(api.POST('/api/v1/account/2fa/enable', { body: { code: code.replace(/\s/g, '') } })),
+    mutationFn: () => call(api.POST('/api/v1/account/2fa/enable', { body: { code: code.replace(/\s/g, '') } })),
     onSuccess: () => {
       setup.reset();
       setCode('');

@@ -57,7 +57,7 @@ export function SetupPage() {
   });
   const [name, setName] = useState('');
   const create = useMutation({
-    mutationFn: () => call<{ appPassword: AppPassword; password: string }>(api.POST('/api/v1/mailboxes/{id}/app-passwords', { params: { path: { id } }, body: { name } })),
+    mutationFn: () => call(api.POST('/api/v1/mailboxes/{id}/app-passwords', { params: { path: { id } }, body: { name } })),
     onSuccess: () => {
       setName('');
       void client.invalidateQueries({ queryKey: keys.appPasswords(id) });

@@ -24,7 +24,7 @@ export function TokensPage() {
   const [name, setName] = useState('');
   const [chosen, setChosen] = useState<string[]>(['domains:read']);
   const create = useMutation({
-    mutationFn: () => call<{ token: ApiToken; secret: string }>(api.POST('/api/v1/account/tokens', { body: { name, scopes: chosen, expiresAt: null } })),
+    mutationFn: () => call(api.POST('/api/v1/account/tokens', { body: { name, scopes: chosen, expiresAt: null } })),
     onSuccess: () => {
       setName('');
       void client.invalidateQueries({ queryKey: ['tokens'] });
