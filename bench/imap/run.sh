@@ -2,6 +2,8 @@
 # Issue 6 IMAP measures. Needs a PostgreSQL cluster in HOSTEDMAIL_TEST_PG and dovecot-imapd installed.
 #   bench/imap/run.sh idle  [SESSIONS] [MAILBOXES] [DELIVERIES]     default 10000 1000 200
 #   bench/imap/run.sh mixed [MESSAGES_PER_USER] [SECONDS] [ROUNDS]  default 1000 60 2
+#       DURABLE_FLAGS=false: the node's Imap:DurableFlagChanges off (STORE commits without waiting for
+#       the WAL flush, as Dovecot's default mail_fsync = optimized does not fsync flag changes)
 #   bench/imap/run.sh realistic [MESSAGES_PER_USER] [SECONDS] [ROUNDS]  default 200 60 2 (root; USERS=100)
 #       client-shaped sessions (LOGIN LIST STATUS SELECT FETCH STORE APPEND EXPUNGE LOGOUT in cycles over
 #       USERS users) against a real `hostedmail serve` node (Release, HEAD, own PostgreSQL) and Dovecot,
@@ -60,7 +62,7 @@ sed -e "s#@DIR@#$DC#g" -e "s#@PORT@#$DC_PORT#" bench/imap/dovecot.conf.in > "$DC
 for i in $(seq 0 9); do echo "u$i@bench.example:{PLAIN}bench-password-0123::::::"; done > "$DC/passwd"
 mkfifo "$WORK/hm.in"
 exec 3<>"$WORK/hm.in"
-dotnet "$BIN" serve --mailboxes 10 --port "$HM_PORT" <&3 >"$WORK/hm.out" 2>&1 &
+dotnet "$BIN" serve --mailboxes 10 --port "$HM_PORT" --durable-flags "${DURABLE_FLAGS:-true}" <&3 >"$WORK/hm.out" 2>&1 &
 HM_PID=$!
 dovecot -c "$DC/dovecot.conf"
 cleanup() {

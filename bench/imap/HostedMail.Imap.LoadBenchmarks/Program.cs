@@ -1,5 +1,5 @@
 // IMAP load measurements for issue 6, with the load client in a process of its own:
-//   serve  --mailboxes M [--port P]      a node (Kestrel + PostgreSQL test database) with mailboxes u0..u{M-1}@bench.example;
+//   serve  --mailboxes M [--port P] [--durable-flags false]   a node (Kestrel + PostgreSQL test database) with mailboxes u0..u{M-1}@bench.example;
 //                                        prints "PORT p" and "READY", then obeys stdin: "deliver i", "mem", "quit".
 //   idle   --sessions N --mailboxes M --deliveries D
 //                                        starts "serve" as a child process, opens N authenticated IDLE sessions
@@ -94,7 +94,12 @@ internal static class Modes
                 ["Mail:Listeners:imap:MaxConnections"] = "100000",
                 ["Mail:Listeners:imap:MaxConnectionsPerAddress"] = "100000",
             },
-            (services, configuration) => services.AddImap(configuration));
+            (services, configuration) =>
+            {
+                services.AddImap(configuration);
+                // Imap:DurableFlagChanges of a real node (docs/operations.md): "false" is Dovecot's flag-change policy.
+                services.AddSingleton(new ImapStoreOptions { DurableFlagChanges = options.Str("durable-flags", "true") == "true" });
+            });
         var port = app.Services.GetRequiredService<MailListenerRegistry>().EndPoint("imap").Port;
 
         var tenant = await app.Services.GetRequiredService<TenantService>().CreateAsync("bench-co", null, Actor.OperatorCli);

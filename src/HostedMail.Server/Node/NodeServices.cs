@@ -19,6 +19,7 @@ internal static class NodeServices
 {
     public static IServiceCollection AddHostedMailCore(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton(new ImapStoreOptions { DurableFlagChanges = configuration.GetValue("Imap:DurableFlagChanges", true) });
         services.AddHostedMailStorage(configuration.ConnectionString());
         var iterations = configuration.GetValue("Security:PasswordHashIterations", Pbkdf2PasswordHasher.DefaultIterations);
         services.AddSingleton<IPasswordHasher>(new Pbkdf2PasswordHasher(iterations));

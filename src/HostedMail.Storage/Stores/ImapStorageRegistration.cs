@@ -10,6 +10,7 @@ internal static class ImapStorageRegistration
 {
     public static IServiceCollection AddImapStores(this IServiceCollection services)
     {
+        services.TryAddSingleton(new ImapStoreOptions());
         services.AddSingleton<IImapStore, PostgresImapStore>();
         // The folder change feed and notifier are the grain layer's (HostedMail.Grains); a process
         // without a silo (the CLI) tells no one, and sessions elsewhere catch up at their poll.

@@ -20,9 +20,12 @@ namespace HostedMail.Storage.Stores;
 //   a change another session here has already confirmed; other nodes through the mailbox's grain.
 // - Blob rows are locked after folder rows here but before them at delivery; the rare deadlock
 //   this allows is retried (PostgresException.IsTransient).
-internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFolderStore folders, IFolderChangeNotifier notifier) : IImapStore
+internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFolderStore folders, IFolderChangeNotifier notifier, ImapStoreOptions options) : IImapStore
 {
     private const int MaxInlineBlobSize = 256 * 1024;
+
+    // For this transaction only (the batch is one implicit transaction; the setting is read at its commit).
+    private const string DeferFlushSql = "SELECT set_config('synchronous_commit', 'off', true)";
 
     private const string FolderColumns = "tenant_id, folder_id, mailbox_id, name, special_use, subscribed, uid_validity, uid_next, highest_modseq, message_count, unseen_count, total_size";
     private const string ChangesSql = """
@@ -336,6 +339,11 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     public Task<FlagStoreResult> StoreFlagsAsync(long tenantId, long mailboxId, long folderId, FlagStoreRequest request, CancellationToken cancellationToken) =>
         InBatchAsync(async (connection, batch) =>
         {
+            if (!options.DurableFlagChanges)
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(DeferFlushSql));
+            }
+
             batch.BatchCommands.Add(FolderExpunge.LockStatement(tenantId, mailboxId, folderId));
             var store = Db.Statement(StoreFlagsSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uids", request.Uids.ToArray()),
                 ("mode", (int)request.Mode), ("flags", (int)request.Flags));
@@ -346,7 +354,12 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             var modified = new List<long>();
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
-                await reader.NextResultAsync(cancellationToken);
+                // Past the results of the statements before the store (the lock, the commit setting).
+                for (var i = 1; i < batch.BatchCommands.Count; i++)
+                {
+                    await reader.NextResultAsync(cancellationToken);
+                }
+
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     var stored = new StoredFlags(reader.GetInt64(0), reader.GetInt64(1), (MessageFlags)reader.GetInt32(2), reader.GetFieldValue<string[]>(3), reader.GetBoolean(4));
