@@ -380,7 +380,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
 
         CheckMayAssign(inviterRole, role);
         var (user, newAccount) = await store.CreateUserAsync(tenantId, clean!, displayName, role,
-            new AuditEntry(tenantId, actor, "user.invite", clean!, new Dictionary<string, string> { ["role"] = RoleName(role) }), cancellationToken);
+            new AuditEntry(tenantId, actor, "user.invite", clean!, new Dictionary<string, string> { ["role"] = role.Name() }), cancellationToken);
         var purpose = newAccount ? UserTokenPurpose.ResetPassword : UserTokenPurpose.ConfirmEmail;
         return new Invitation(user, await IssueUserTokenAsync(user, purpose, options.EmailConfirmationLifetime, cancellationToken), newAccount);
     }
@@ -395,7 +395,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
             throw HostedMailException.Conflict("the last owner cannot be given another role");
         }
 
-        return await store.SetRoleAsync(tenantId, userId, role, new AuditEntry(tenantId, actor, "user.set-role", user.Email, new Dictionary<string, string> { ["role"] = RoleName(role) }), cancellationToken)
+        return await store.SetRoleAsync(tenantId, userId, role, new AuditEntry(tenantId, actor, "user.set-role", user.Email, new Dictionary<string, string> { ["role"] = role.Name() }), cancellationToken)
             ?? throw HostedMailException.NotFound("unknown user");
     }
 
@@ -418,23 +418,6 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
     public Task<PortalUser?> GetUserAsync(long tenantId, long userId, CancellationToken cancellationToken = default) => store.GetAsync(tenantId, userId, cancellationToken);
 
     public Task<IReadOnlyList<PortalUser>> ListUsersAsync(long tenantId, CancellationToken cancellationToken = default) => store.ListAsync(tenantId, cancellationToken);
-
-    public static string RoleName(PortalRole role) => role switch
-    {
-        PortalRole.Owner => "owner",
-        PortalRole.Admin => "admin",
-        PortalRole.Billing => "billing",
-        _ => "read_only",
-    };
-
-    public static PortalRole? ParseRole(string? name) => name?.Trim().ToLowerInvariant() switch
-    {
-        "owner" => PortalRole.Owner,
-        "admin" => PortalRole.Admin,
-        "billing" => PortalRole.Billing,
-        "read_only" or "read-only" or "readonly" => PortalRole.ReadOnly,
-        _ => null,
-    };
 
     private static void CheckMayAssign(PortalRole callerRole, PortalRole role)
     {

@@ -36,7 +36,7 @@ public sealed class TenantOAuthClientService(IOpenIddictApplicationManager appli
             errors["name"] = "name must be 1 to 100 printable characters";
         }
 
-        var role = AccountService.ParseRole(roleName);
+        var role = PortalRoles.Parse(roleName);
         if (role is null or PortalRole.Owner)
         {
             // Owners manage owners; a machine never becomes one.
@@ -72,7 +72,7 @@ public sealed class TenantOAuthClientService(IOpenIddictApplicationManager appli
         try
         {
             await store.AddAsync(client, new AuditEntry(tenantId, actor, "oauth-client.create", clientId,
-                new Dictionary<string, string> { ["name"] = cleanName, ["role"] = AccountService.RoleName(client.Role) }), cancellationToken);
+                new Dictionary<string, string> { ["name"] = cleanName, ["role"] = client.Role.Name() }), cancellationToken);
         }
         catch
         {

@@ -231,7 +231,7 @@ internal static class AccountEndpoints
         foreach (var m in memberships)
         {
             var tenant = await tenants.GetAsync(m.TenantId.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
-            choices.Add(new TenantChoiceDto(tenant.TenantId, tenant.Name, tenant.DisplayName, AccountService.RoleName(m.Role)));
+            choices.Add(new TenantChoiceDto(tenant.TenantId, tenant.Name, tenant.DisplayName, m.Role.Name()));
         }
 
         return choices;
