@@ -1,4 +1,5 @@
 using HostedMail.Core.Mailboxes;
+using HostedMail.Core.Security;
 
 namespace HostedMail.Net;
 
