@@ -1,6 +1,7 @@
 using HostedMail.Core.Accounts;
 using HostedMail.Core.Audit;
 using HostedMail.Core.OAuth;
+using HostedMail.Identity.Tokens;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 

@@ -2,6 +2,8 @@ using HostedMail.Core;
 using HostedMail.Core.Accounts;
 using HostedMail.Core.ApiTokens;
 using HostedMail.Core.Tenants;
+using HostedMail.Identity.Accounts;
+using HostedMail.Identity.Tokens;
 using HostedMail.Portal.Auth;
 using HostedMail.Portal.Mail;
 using HostedMail.Portal.RateLimiting;

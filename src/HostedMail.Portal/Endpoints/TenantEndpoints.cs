@@ -2,6 +2,7 @@ using HostedMail.Core.Accounts;
 using HostedMail.Core.Audit;
 using HostedMail.Core.Directory;
 using HostedMail.Core.Tenants;
+using HostedMail.Identity.Accounts;
 using HostedMail.Portal.Auth;
 using HostedMail.Portal.Mail;
 using Microsoft.AspNetCore.Builder;

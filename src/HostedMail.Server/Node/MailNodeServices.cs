@@ -3,6 +3,7 @@ using HostedMail.Core.AppPasswords;
 using HostedMail.Core.Security;
 using HostedMail.Dns;
 using HostedMail.Grains;
+using HostedMail.Identity;
 using HostedMail.Net;
 using HostedMail.Imap.Server;
 using HostedMail.Pop3.Server;
@@ -26,7 +27,8 @@ internal static class MailNodeServices
         services.AddSingleton(configuration.GetSection("Grains:Coordination").Get<MailboxCoordinationOptions>() ?? new MailboxCoordinationOptions());
         services.AddHostedMailGrains(penalties);
         services.AddMailNet(certificates.Count > 0 ? ServerCertificateSelector.FromPemFiles(certificates) : null, cache);
-        services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
+        // Mailbox passwords and app passwords are checked by HostedMail.Identity.
+        services.AddMailboxSignIn();
         // App passwords' last use, from verified and cached logins alike, written in batches.
         services.AddSingleton(configuration.GetSection("Auth:AppPasswordUse").Get<AppPasswordUsageOptions>() ?? new AppPasswordUsageOptions());
         services.AddSingleton<AppPasswordUsage>();

@@ -6,6 +6,8 @@ using HostedMail.Core.Accounts;
 using HostedMail.Core.ApiTokens;
 using HostedMail.Core.AppPasswords;
 using HostedMail.Core.Audit;
+using HostedMail.Identity.Accounts;
+using HostedMail.Identity.Tokens;
 using HostedMail.Testing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

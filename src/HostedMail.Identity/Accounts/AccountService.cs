@@ -1,10 +1,13 @@
 using System.Net;
+using HostedMail.Core;
+using HostedMail.Core.Accounts;
 using HostedMail.Core.Audit;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Security;
 using HostedMail.Core.Tenants;
+using HostedMail.Identity.Tokens;
 
-namespace HostedMail.Core.Accounts;
+namespace HostedMail.Identity.Accounts;
 
 /// <summary>Sign-up, login with optional TOTP, sessions, password reset and the tenant's portal users.</summary>
 public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, AccountOptions options, TimeProvider timeProvider)
@@ -539,27 +542,3 @@ public sealed record LoginResult(LoginStatus Status, PortalUser? User, PortalSes
 }
 
 public sealed record TotpEnrolment(string Secret, string KeyUri);
-
-/// <summary>Invalid input, with a message per field (becomes RFC 9457 problem details with an <c>errors</c> member).</summary>
-public sealed class FieldValidationException : Exception
-{
-    public FieldValidationException(IReadOnlyDictionary<string, string> errors) : base(string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value}"))) => Errors = errors;
-
-    public FieldValidationException() : this(new Dictionary<string, string>()) { }
-
-    public FieldValidationException(string message) : base(message) => Errors = new Dictionary<string, string>();
-
-    public FieldValidationException(string message, Exception innerException) : base(message, innerException) => Errors = new Dictionary<string, string>();
-
-    public IReadOnlyDictionary<string, string> Errors { get; }
-}
-
-/// <summary>The caller is known but their role does not allow the change.</summary>
-public sealed class PortalForbiddenException : Exception
-{
-    public PortalForbiddenException() : base("forbidden") { }
-
-    public PortalForbiddenException(string message) : base(message) { }
-
-    public PortalForbiddenException(string message, Exception innerException) : base(message, innerException) { }
-}
