@@ -21,6 +21,18 @@ public static class IdentityServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// App passwords' last use, noted in memory at every login (verified or answered from a node's
+    /// cache) and written in batches by <see cref="AppPasswordUsageWriter"/> (a node's mail side).
+    /// </summary>
+    public static IServiceCollection AddAppPasswordUsage(this IServiceCollection services, AppPasswordUsageOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton<AppPasswordUsage>();
+        services.AddHostedService<AppPasswordUsageWriter>();
+        return services;
+    }
+
     /// <summary>Mailbox logins with a password or an app password (<see cref="MailboxSignIn"/>), and the mail protocols' <see cref="ICredentialVerifier"/> over them.</summary>
     public static IServiceCollection AddMailboxSignIn(this IServiceCollection services)
     {

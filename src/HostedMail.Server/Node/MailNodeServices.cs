@@ -1,9 +1,9 @@
 using System.Net;
-using HostedMail.Core.AppPasswords;
 using HostedMail.Core.Security;
 using HostedMail.Dns;
 using HostedMail.Grains;
 using HostedMail.Identity;
+using HostedMail.Identity.AppPasswords;
 using HostedMail.Net;
 using HostedMail.Imap.Server;
 using HostedMail.Pop3.Server;
@@ -30,9 +30,7 @@ internal static class MailNodeServices
         // Mailbox passwords and app passwords are checked by HostedMail.Identity.
         services.AddMailboxSignIn();
         // App passwords' last use, from verified and cached logins alike, written in batches.
-        services.AddSingleton(configuration.GetSection("Auth:AppPasswordUse").Get<AppPasswordUsageOptions>() ?? new AppPasswordUsageOptions());
-        services.AddSingleton<AppPasswordUsage>();
-        services.AddHostedService<AppPasswordUsageWriter>();
+        services.AddAppPasswordUsage(configuration.GetSection("Auth:AppPasswordUse").Get<AppPasswordUsageOptions>() ?? new AppPasswordUsageOptions());
 
         services.AddSmtp(configuration);
         services.AddImap(configuration);

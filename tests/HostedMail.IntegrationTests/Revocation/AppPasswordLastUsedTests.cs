@@ -7,6 +7,7 @@ using HostedMail.Core.ApiTokens;
 using HostedMail.Core.AppPasswords;
 using HostedMail.Core.Audit;
 using HostedMail.Identity.Accounts;
+using HostedMail.Identity.AppPasswords;
 using HostedMail.Identity.Tokens;
 using HostedMail.Testing;
 using Microsoft.AspNetCore.Hosting.Server;
