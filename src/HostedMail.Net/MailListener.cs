@@ -1,4 +1,5 @@
 using System.Net;
+using HostedMail.Core.Security;
 
 namespace HostedMail.Net;
 

@@ -14,7 +14,4 @@ internal static partial class NetLog
 
     [LoggerMessage(3002, LogLevel.Information, "TLS handshake failed: {Reason}")]
     public static partial void TlsHandshakeFailed(ILogger logger, string reason);
-
-    [LoggerMessage(3003, LogLevel.Warning, "Could not record app password uses (kept for the next flush)")]
-    public static partial void AppPasswordUsesNotRecorded(ILogger logger, Exception exception);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using HostedMail.Core.Security;
 
 namespace HostedMail.Net;
 

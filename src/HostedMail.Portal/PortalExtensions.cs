@@ -3,6 +3,7 @@ using HostedMail.Core.Accounts;
 using HostedMail.Core.ApiTokens;
 using HostedMail.Core.AppPasswords;
 using HostedMail.Core.Domains;
+using HostedMail.Identity;
 using HostedMail.Portal.Auth;
 using HostedMail.Portal.ClientConfig;
 using HostedMail.Portal.Dns;
@@ -33,13 +34,11 @@ public static class PortalExtensions
     {
         var options = PortalOptions.FromConfiguration(configuration);
         services.AddSingleton(options);
-        services.AddSingleton(options.Accounts);
         services.TryAddSingleton(options.Plans);
         services.TryAddSingleton<HostedMail.Core.Tenants.TenantOperations>();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<AccountService>();
-        services.AddSingleton<ApiTokenService>();
-        services.AddSingleton<AppPasswordService>();
+        // Portal accounts, API tokens and app passwords are HostedMail.Identity's.
+        services.AddAccounts(options.Accounts);
         services.AddDomainOwnershipProbe(options);
         services.AddSingleton<DomainRecordChecker>();
         services.AddSingleton<DomainMonitor>();

@@ -3,6 +3,7 @@ using System.Net;
 using HostedMail.Core.Accounts;
 using HostedMail.Core.Domains;
 using HostedMail.Core.Plans;
+using HostedMail.Identity.Accounts;
 using Microsoft.Extensions.Configuration;
 
 namespace HostedMail.Portal;

@@ -3,6 +3,7 @@ using HostedMail.Core.Domains;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Messages;
 using HostedMail.Core.Tenants;
+using HostedMail.Identity.MailLogin;
 using HostedMail.Testing;
 using Orleans;
 using Orleans.Core.Internal;
@@ -147,7 +148,7 @@ public sealed class CredentialRevocationTests
         var mailboxes = cluster.Service<MailboxService>(0);
         await cluster.Service<TenantService>(0).CreateMailboxAsync(tenantId, address, Password, 1L << 20, null, Test);
         var stamp = await mailboxes.CredentialStampAsync(address);
-        var login = await mailboxes.LoginAsync(address, Password);
+        var login = await cluster.Service<MailboxSignIn>(0).LoginAsync(address, Password);
         Assert.NotNull(login);
         return new SessionLogin(tenantId, login.Mailbox.MailboxId, stamp);
     }

@@ -93,6 +93,7 @@ public static class DirectoryCluster
             services.AddSingleton<TenantService>();
             services.AddSingleton<DomainService>();
             services.AddSingleton<MailboxService>();
+            services.AddMailboxSignIn();
             services.AddSingleton<AliasService>();
             services.AddSingleton<RecipientResolver>();
             services.AddSingleton<SendingLimiter>();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using HostedMail.Core.Accounts;
+using HostedMail.Identity.Accounts;
 
 namespace HostedMail.Portal.Tests;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using HostedMail.Core.Accounts;
+using HostedMail.Identity.Accounts;
 
 namespace HostedMail.Portal.Tests;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using HostedMail.Identity.Accounts;
 
 namespace HostedMail.Portal.Tests;
 
@@ -64,7 +65,7 @@ public sealed class IdentityTests(PortalHost host) : IClassFixture<PortalHost>
         // Make the account distinctive: two-factor on, so a leak of account state would show.
         var setup = await other.PostJsonAsync("/api/v1/account/2fa/setup", null, HttpStatusCode.OK);
         var secret = AccountTests.Base32Decode(setup.GetProperty("secret").GetString()!);
-        await other.PostJsonAsync("/api/v1/account/2fa/enable", new { code = Core.Accounts.Totp.Code(secret, Core.Accounts.Totp.StepAt(host.Time.GetUtcNow())) }, HttpStatusCode.OK);
+        await other.PostJsonAsync("/api/v1/account/2fa/enable", new { code = Totp.Code(secret, Totp.StepAt(host.Time.GetUtcNow())) }, HttpStatusCode.OK);
 
         using var owner = await host.NewTenantAsync("inviter-co");
         var known = await owner.PostAsync("/api/v1/users", new { email = "guest@elsewhere.example", role = "admin" });
@@ -88,7 +89,7 @@ public sealed class IdentityTests(PortalHost host) : IClassFixture<PortalHost>
         var login = await PortalClient.ExpectAsync(await guest.PostAsync("/api/v1/auth/login", new
         {
             email = "guest@elsewhere.example", password = "correct horse battery", tenantId = inviterId,
-            totpCode = Core.Accounts.Totp.Code(secret, Core.Accounts.Totp.StepAt(host.Time.GetUtcNow())),
+            totpCode = Totp.Code(secret, Totp.StepAt(host.Time.GetUtcNow())),
         }), HttpStatusCode.OK);
         Assert.Equal("admin", login.GetProperty("user").GetProperty("role").GetString());
         Assert.Equal(inviterId, login.GetProperty("tenantId").GetInt64());

@@ -1,5 +1,6 @@
 using System.Net;
 using HostedMail.Core.Mailboxes;
+using HostedMail.Identity.MailLogin;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HostedMail.Portal.Tests;
@@ -23,23 +24,23 @@ public sealed class MailboxTests(PortalHost host) : IClassFixture<PortalHost>
         Assert.Equal(1, list.GetProperty("total").GetInt32());
         Assert.Equal(0, list.GetProperty("items")[0].GetProperty("usedBytes").GetInt64());
 
-        var mailboxes = host.Services.GetRequiredService<MailboxService>();
-        Assert.NotNull(await mailboxes.AuthenticateAsync("alice@boxes.example", "a long passphrase"));
+        var signIn = host.Services.GetRequiredService<MailboxSignIn>();
+        Assert.NotNull(await signIn.AuthenticateAsync("alice@boxes.example", "a long passphrase"));
         var patched = await PortalClient.ExpectAsync(await client.PatchAsync($"/api/v1/mailboxes/{id}", new { quotaBytes = 2L << 20, enabled = false }), HttpStatusCode.OK);
         Assert.Equal("disabled", patched.GetProperty("state").GetString());
         Assert.Equal(2L << 20, patched.GetProperty("quotaBytes").GetInt64());
-        Assert.Null(await mailboxes.AuthenticateAsync("alice@boxes.example", "a long passphrase"));
+        Assert.Null(await signIn.AuthenticateAsync("alice@boxes.example", "a long passphrase"));
         await PortalClient.ExpectAsync(await client.PatchAsync($"/api/v1/mailboxes/{id}", new { enabled = true }), HttpStatusCode.OK);
         await PortalClient.ExpectProblemAsync(await client.PatchAsync($"/api/v1/mailboxes/{id}", new { quotaBytes = 0 }), HttpStatusCode.BadRequest, "quotaBytes");
         await PortalClient.ExpectProblemAsync(await client.PatchAsync($"/api/v1/mailboxes/{id}", new { quotaBytes = 100L << 30 }), HttpStatusCode.Forbidden);
 
         await PortalClient.ExpectProblemAsync(await client.PutAsync($"/api/v1/mailboxes/{id}/password", new { password = "short" }), HttpStatusCode.BadRequest, "password");
         await PortalClient.ExpectAsync(await client.PutAsync($"/api/v1/mailboxes/{id}/password", new { password = "another long passphrase" }), HttpStatusCode.NoContent);
-        Assert.NotNull(await mailboxes.AuthenticateAsync("alice@boxes.example", "another long passphrase"));
+        Assert.NotNull(await signIn.AuthenticateAsync("alice@boxes.example", "another long passphrase"));
 
         await PortalClient.ExpectAsync(await client.DeleteAsync($"/api/v1/mailboxes/{id}"), HttpStatusCode.NoContent);
         await PortalClient.ExpectProblemAsync(await client.GetAsync($"/api/v1/mailboxes/{id}"), HttpStatusCode.NotFound);
-        Assert.Null(await mailboxes.AuthenticateAsync("alice@boxes.example", "another long passphrase"));
+        Assert.Null(await signIn.AuthenticateAsync("alice@boxes.example", "another long passphrase"));
     }
 
     [Fact]
@@ -54,27 +55,27 @@ public sealed class MailboxTests(PortalHost host) : IClassFixture<PortalHost>
         var password = created.GetProperty("password").GetString()!;
         Assert.Matches("^[a-z2-7]{4}(-[a-z2-7]{4}){4}$", password);
 
-        var mailboxes = host.Services.GetRequiredService<MailboxService>();
+        var signIn = host.Services.GetRequiredService<MailboxSignIn>();
         var listed = (await client.GetJsonAsync($"/api/v1/mailboxes/{id}/app-passwords")).GetProperty("items");
         Assert.Equal(System.Text.Json.JsonValueKind.Null, listed[0].GetProperty("lastUsedAt").ValueKind);
         Assert.DoesNotContain(password, listed.ToString());
 
         // As typed into a client: with the dashes, without them, with spaces, upper case.
-        Assert.Equal("bob@apppw.example", (await mailboxes.AuthenticateAsync("bob@apppw.example", password))?.Address);
-        Assert.NotNull(await mailboxes.AuthenticateAsync("bob@apppw.example", password.Replace("-", "", StringComparison.Ordinal)));
-        Assert.NotNull(await mailboxes.AuthenticateAsync("bob@apppw.example", password.Replace("-", " ", StringComparison.Ordinal).ToUpperInvariant()));
-        Assert.NotNull(await mailboxes.AuthenticateAsync("bob@apppw.example", "his long passphrase"));
-        Assert.Null(await mailboxes.AuthenticateAsync("bob@apppw.example", "aaaa-bbbb-cccc-dddd-eeee"));
+        Assert.Equal("bob@apppw.example", (await signIn.AuthenticateAsync("bob@apppw.example", password))?.Address);
+        Assert.NotNull(await signIn.AuthenticateAsync("bob@apppw.example", password.Replace("-", "", StringComparison.Ordinal)));
+        Assert.NotNull(await signIn.AuthenticateAsync("bob@apppw.example", password.Replace("-", " ", StringComparison.Ordinal).ToUpperInvariant()));
+        Assert.NotNull(await signIn.AuthenticateAsync("bob@apppw.example", "his long passphrase"));
+        Assert.Null(await signIn.AuthenticateAsync("bob@apppw.example", "aaaa-bbbb-cccc-dddd-eeee"));
         Assert.NotEqual(System.Text.Json.JsonValueKind.Null, (await client.GetJsonAsync($"/api/v1/mailboxes/{id}/app-passwords")).GetProperty("items")[0].GetProperty("lastUsedAt").ValueKind);
 
         // Another mailbox does not accept it.
         await client.PostJsonAsync("/api/v1/mailboxes", new { address = "carol@apppw.example", password = "her long passphrase" }, HttpStatusCode.Created);
-        Assert.Null(await mailboxes.AuthenticateAsync("carol@apppw.example", password));
+        Assert.Null(await signIn.AuthenticateAsync("carol@apppw.example", password));
 
         var appId = created.GetProperty("appPassword").GetProperty("id").GetInt64();
         await PortalClient.ExpectAsync(await client.DeleteAsync($"/api/v1/mailboxes/{id}/app-passwords/{appId}"), HttpStatusCode.NoContent);
         await PortalClient.ExpectProblemAsync(await client.DeleteAsync($"/api/v1/mailboxes/{id}/app-passwords/{appId}"), HttpStatusCode.NotFound);
-        Assert.Null(await mailboxes.AuthenticateAsync("bob@apppw.example", password));
+        Assert.Null(await signIn.AuthenticateAsync("bob@apppw.example", password));
     }
 
     [Fact]

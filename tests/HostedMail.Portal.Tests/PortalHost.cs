@@ -115,6 +115,7 @@ public sealed class PortalHost : IAsyncLifetime, IAsyncDisposable
         services.AddSingleton<DomainService>();
         services.AddDomainOperations();
         services.AddSingleton<MailboxService>();
+        services.AddMailboxSignIn();
         services.AddSingleton<AliasService>();
         services.AddSingleton<DkimKeyService>();
         services.AddPortal(builder.Configuration);

@@ -68,7 +68,7 @@ public static class ProtocolTestHost
         services.AddSingleton<HostedMail.Core.Security.IAuthenticationLimiter, NoAuthenticationLimits>();
         builder.UseOrleans(silo => TestSilo.Configure(silo, connectionString));
         services.AddMailNet(new ServerCertificateSelector([certificate]));
-        services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
+        services.AddMailboxSignIn();
         addProtocol(services, builder.Configuration);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.WebHost.ConfigureKestrel(k => k.BindMailListeners(builder.Configuration));

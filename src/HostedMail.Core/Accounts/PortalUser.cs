@@ -15,6 +15,28 @@ public enum PortalRole
     ReadOnly,
 }
 
+/// <summary>The names of <see cref="PortalRole"/> in the API, the database and audit entries.</summary>
+public static class PortalRoles
+{
+    public static string Name(this PortalRole role) => role switch
+    {
+        PortalRole.Owner => "owner",
+        PortalRole.Admin => "admin",
+        PortalRole.Billing => "billing",
+        _ => "read_only",
+    };
+
+    /// <summary>The role a name (any case, <c>read-only</c> and <c>readonly</c> too) stands for; null for an unknown name.</summary>
+    public static PortalRole? Parse(string? name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "owner" => PortalRole.Owner,
+        "admin" => PortalRole.Admin,
+        "billing" => PortalRole.Billing,
+        "read_only" or "read-only" or "readonly" => PortalRole.ReadOnly,
+        _ => null,
+    };
+}
+
 /// <summary>
 /// A person's membership in one tenant's portal (never a mailbox login). The person's account
 /// (address, password, TOTP, lockout) may have memberships in several tenants; <see cref="Email"/>,

@@ -27,7 +27,7 @@ namespace HostedMail.Core.Directory;
 //   sessions on every node (its grain tells the nodes watching it). A rehash at login (no audit
 //   entry) keeps the password and revokes nothing. Tenant suspension is told by the tenant's grain
 //   itself; a domain's deletion (its mailboxes) by the domain's grain; app password deletion by
-//   AppPasswordService.
+//   HostedMail.Identity's AppPasswordService.
 public sealed class DirectoryChangeStores(IDomainStore domains, IDirectoryChangeNotifier notifier, ICredentialRevocationNotifier? revocations = null)
 {
     private Task RevokedAsync(long tenantId, long mailboxId, CancellationToken cancellationToken) =>

@@ -1,5 +1,4 @@
 using HostedMail.Core.Aliases;
-using HostedMail.Core.AppPasswords;
 using HostedMail.Core.Audit;
 using HostedMail.Core.Domains;
 using HostedMail.Core.Security;
@@ -7,13 +6,11 @@ using HostedMail.Core.Security;
 namespace HostedMail.Core.Mailboxes;
 
 /// <summary>Creates, changes and deletes mailboxes; owns address, password and quota rules.</summary>
-public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, DomainService domains, IPasswordHasher hasher, IAppPasswordStore? appPasswords = null,
-    TimeProvider? timeProvider = null, AppPasswordUsage? appPasswordUsage = null, Billing.IMailboxCountObserver? mailboxCount = null, IOAuthGrantRevoker? oauthGrants = null)
+public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, DomainService domains, IPasswordHasher hasher,
+    Billing.IMailboxCountObserver? mailboxCount = null, IOAuthGrantRevoker? oauthGrants = null)
 {
     /// <summary>1 GiB unless a quota is given (plans set their own later).</summary>
     public const long DefaultQuotaBytes = 1L << 30;
-
-    private readonly Lazy<string> dummyHash = new(() => hasher.Hash(Guid.NewGuid().ToString()));
 
     public async Task<Mailbox> CreateAsync(long tenantId, string address, string password, long? quotaBytes, string? displayName, Actor actor, CancellationToken cancellationToken = default)
     {
@@ -87,75 +84,13 @@ public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, Dom
     /// <summary>
     /// The mailbox behind a login address when it may log in now (active, its domain verified, its
     /// tenant active), without a password: for a login whose credential was checked elsewhere (an
-    /// OAuth access token). Null otherwise.
+    /// OAuth access token). Null otherwise. Logins with a password or an app password are checked
+    /// by HostedMail.Identity's <c>MailboxSignIn</c>.
     /// </summary>
     public async Task<Mailbox?> FindLoginAsync(string address, CancellationToken cancellationToken = default) =>
         MailAddress.TryParse(address, allowCatchAll: false, out var parsed) is null
             ? await store.FindForLoginAsync(parsed!.Value, cancellationToken)
             : null;
-
-    /// <summary>
-    /// Checks a login. Unknown address, disabled mailbox and wrong password look the same to the
-    /// caller, so a login cannot be used to probe which addresses exist.
-    /// </summary>
-    public async Task<Mailbox?> AuthenticateAsync(string address, string password, CancellationToken cancellationToken = default) =>
-        (await LoginAsync(address, password, cancellationToken))?.Mailbox;
-
-    /// <summary>
-    /// Checks a login like <see cref="AuthenticateAsync"/> and says which credential matched, so
-    /// a cache of verified logins can report later uses (<see cref="RecordCachedLoginAsync"/>).
-    /// </summary>
-    public async Task<MailboxLogin?> LoginAsync(string address, string password, CancellationToken cancellationToken = default)
-    {
-        if (MailAddress.TryParse(address, allowCatchAll: false, out var parsed) is not null)
-        {
-            return null;
-        }
-
-        var mailbox = await store.FindForLoginAsync(parsed!.Value, cancellationToken);
-        var hash = mailbox is null ? null : await store.GetPasswordHashAsync(mailbox.TenantId, mailbox.MailboxId, cancellationToken);
-        if (mailbox is null || hash is null)
-        {
-            // Spend the same hashing work as a real check so response time does not reveal the address exists.
-            hasher.Verify(dummyHash.Value, password);
-            return null;
-        }
-
-        // An app password (random, stored as SHA-256) is one index lookup; a match skips the slow hash.
-        if (appPasswords is not null && AppPasswordService.HashCandidate(password) is { } candidate
-            && await appPasswords.FindAsync(mailbox.TenantId, mailbox.MailboxId, candidate, cancellationToken) is { } appPasswordId)
-        {
-            await RecordAppPasswordUseAsync(mailbox.TenantId, appPasswordId, cancellationToken);
-            return new MailboxLogin(mailbox, appPasswordId);
-        }
-
-        var check = hasher.Verify(hash, password);
-        if (check == PasswordCheck.SuccessRehashNeeded)
-        {
-            await store.SetPasswordHashAsync(mailbox.TenantId, mailbox.MailboxId, hasher.Hash(password), null, cancellationToken);
-        }
-
-        return check == PasswordCheck.Failed ? null : new MailboxLogin(mailbox, null);
-    }
-
-    /// <summary>
-    /// A login answered from a node's cache of verified logins: an app password's last use moves
-    /// as if it had been verified (noted in memory, written in batches: no write per login).
-    /// </summary>
-    public Task RecordCachedLoginAsync(MailboxLogin login, CancellationToken cancellationToken = default) =>
-        login.AppPasswordId is { } id ? RecordAppPasswordUseAsync(login.Mailbox.TenantId, id, cancellationToken) : Task.CompletedTask;
-
-    /// <summary>Through the coalescing recorder when the host runs one (nodes); else written at once (tools, tests).</summary>
-    private Task RecordAppPasswordUseAsync(long tenantId, long appPasswordId, CancellationToken cancellationToken)
-    {
-        if (appPasswordUsage is not null)
-        {
-            appPasswordUsage.Note(tenantId, appPasswordId);
-            return Task.CompletedTask;
-        }
-
-        return appPasswords?.RecordUsesAsync([new AppPasswordUse(tenantId, appPasswordId, (timeProvider ?? TimeProvider.System).GetUtcNow())], cancellationToken) ?? Task.CompletedTask;
-    }
 
     private static void CheckPassword(string password, string address)
     {

@@ -2,6 +2,7 @@ using HostedMail.Core.Accounts;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.OAuth;
 using HostedMail.Core.Tenants;
+using HostedMail.Identity.Accounts;
 using HostedMail.Identity.OAuth;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;

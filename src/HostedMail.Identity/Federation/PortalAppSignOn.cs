@@ -4,6 +4,7 @@ using System.Text.Json;
 using HostedMail.Core;
 using HostedMail.Core.Accounts;
 using HostedMail.Core.Tenants;
+using HostedMail.Identity.Accounts;
 using HostedMail.Identity.OAuth;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.WebUtilities;

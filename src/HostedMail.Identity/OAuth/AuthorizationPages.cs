@@ -5,6 +5,7 @@ using System.Security.Claims;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Security;
 using HostedMail.Identity.Federation;
+using HostedMail.Identity.MailLogin;
 using HostedMail.Identity.OAuth.Grants;
 using HostedMail.Identity.OAuth.Registration;
 using Microsoft.AspNetCore;
@@ -159,7 +160,7 @@ internal static class AuthorizationPages
             : (form, returnUrl, BadRequest($"The form expired. Start the sign-in again from {startAgainFrom}."));
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext context, IAntiforgery antiforgery, MailboxService mailboxes, IServiceProvider services)
+    private static async Task<IResult> LoginAsync(HttpContext context, IAntiforgery antiforgery, MailboxSignIn signIn, IServiceProvider services)
     {
         var (form, returnUrl, refused) = await ReadSignInFormAsync(context, antiforgery, "your mail client");
         if (refused is not null)
@@ -186,7 +187,7 @@ internal static class AuthorizationPages
         }
 
         var login = username.Length is > 0 and <= 320 && password.Length is > 0 and <= 1024
-            ? await mailboxes.LoginAsync(username, password, context.RequestAborted)
+            ? await signIn.LoginAsync(username, password, context.RequestAborted)
             : null;
         if (login is null)
         {

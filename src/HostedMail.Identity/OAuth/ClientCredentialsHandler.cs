@@ -36,7 +36,7 @@ internal sealed class ClientCredentialsHandler(ITenantOAuthClientStore clients) 
         identity.SetClaim(Claims.Name, client.Name);
         identity.SetClaim(OAuthServerOptions.TenantClaim, client.TenantId.ToString(CultureInfo.InvariantCulture));
         identity.SetClaim(ApiOAuth.KindClaim, ApiOAuth.ClientKind);
-        identity.SetClaim(Claims.Role, AccountService.RoleName(client.Role));
+        identity.SetClaim(Claims.Role, client.Role.Name());
         // RFC 6749 section 3.3: without a scope parameter the client gets its default, the API.
         identity.SetScopes(ApiOAuth.ApiScope);
         identity.SetResources(ApiOAuth.ApiAudience);

@@ -85,6 +85,8 @@ public static class OAuthServerExtensions
             {
                 core.UseEntityFrameworkCore().UseDbContext<OAuthDbContext>();
                 core.ReplaceApplicationManager(typeof(LoopbackRedirectApplicationManager<>));
+                // Revoked mail tokens end the mailbox's open token sessions (grant, RFC 7009, reuse).
+                core.ReplaceTokenManager(typeof(SessionEndingTokenManager<>));
             })
             .AddServer(server =>
             {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using HostedMail.Core.Accounts;
 using HostedMail.Core.Security;
+using HostedMail.Identity.Accounts;
 using HostedMail.Identity.Federation;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;

@@ -1,6 +1,7 @@
 using HostedMail.Core.Accounts;
 using HostedMail.Core.Audit;
 using HostedMail.Core.OAuth;
+using HostedMail.Identity.Tokens;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -36,7 +37,7 @@ public sealed class TenantOAuthClientService(IOpenIddictApplicationManager appli
             errors["name"] = "name must be 1 to 100 printable characters";
         }
 
-        var role = AccountService.ParseRole(roleName);
+        var role = PortalRoles.Parse(roleName);
         if (role is null or PortalRole.Owner)
         {
             // Owners manage owners; a machine never becomes one.
@@ -72,7 +73,7 @@ public sealed class TenantOAuthClientService(IOpenIddictApplicationManager appli
         try
         {
             await store.AddAsync(client, new AuditEntry(tenantId, actor, "oauth-client.create", clientId,
-                new Dictionary<string, string> { ["name"] = cleanName, ["role"] = AccountService.RoleName(client.Role) }), cancellationToken);
+                new Dictionary<string, string> { ["name"] = cleanName, ["role"] = client.Role.Name() }), cancellationToken);
         }
         catch
         {

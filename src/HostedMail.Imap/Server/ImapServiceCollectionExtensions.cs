@@ -1,3 +1,4 @@
+using HostedMail.Core.Security;
 using HostedMail.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

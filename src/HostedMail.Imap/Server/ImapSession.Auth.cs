@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.IO.Pipelines;
 using System.Text;
 using HostedMail.Core.Mailboxes;
+using HostedMail.Core.Security;
 using HostedMail.Imap.Protocol;
 using HostedMail.Net;
 

@@ -1,4 +1,5 @@
 using HostedMail.Core.Messages;
+using HostedMail.Core.Security;
 using HostedMail.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

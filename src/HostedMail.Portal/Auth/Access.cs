@@ -47,7 +47,7 @@ internal static class Access
 
             if (!RoleAllows(caller.Role, area, write))
             {
-                return Problems.Result(StatusCodes.Status403Forbidden, "forbidden", $"The {AccountService.RoleName(caller.Role)} role may not {(write ? "change" : "read")} {area.ToString().ToLowerInvariant()}.");
+                return Problems.Result(StatusCodes.Status403Forbidden, "forbidden", $"The {caller.Role.Name()} role may not {(write ? "change" : "read")} {area.ToString().ToLowerInvariant()}.");
             }
 
             if (OAuthRefusal(caller.Kind, area) is { } refusal)

@@ -1,4 +1,5 @@
 using HostedMail.Core.Accounts;
+using HostedMail.Identity.Accounts;
 using HostedMail.Identity.OAuth;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;

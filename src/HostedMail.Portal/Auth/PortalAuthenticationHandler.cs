@@ -1,7 +1,9 @@
 using System.Text.Encodings.Web;
 using HostedMail.Core.Accounts;
 using HostedMail.Core.ApiTokens;
+using HostedMail.Identity.Accounts;
 using HostedMail.Identity.OAuth;
+using HostedMail.Identity.Tokens;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;

@@ -69,7 +69,7 @@ internal sealed record PortalCaller(
             new(TenantClaim, tenantId.ToString(CultureInfo.InvariantCulture)),
             new(UserClaim, userId.ToString(CultureInfo.InvariantCulture)),
             new(ClaimTypes.Email, email),
-            new(RoleClaim, AccountService.RoleName(role)),
+            new(RoleClaim, role.Name()),
             new(KindClaim, kind.ToString()),
             new(CredentialClaim, credentialId.ToString(CultureInfo.InvariantCulture)),
         };
@@ -99,7 +99,7 @@ internal sealed record PortalCaller(
             long.Parse(tenant, CultureInfo.InvariantCulture),
             long.Parse(user.FindFirstValue(UserClaim)!, CultureInfo.InvariantCulture),
             user.FindFirstValue(ClaimTypes.Email)!,
-            AccountService.ParseRole(user.FindFirstValue(RoleClaim)) ?? PortalRole.ReadOnly,
+            PortalRoles.Parse(user.FindFirstValue(RoleClaim)) ?? PortalRole.ReadOnly,
             Enum.Parse<CallerKind>(user.FindFirstValue(KindClaim)!),
             long.Parse(user.FindFirstValue(CredentialClaim)!, CultureInfo.InvariantCulture),
             user.FindAll(ScopeClaim).Select(c => c.Value).ToArray(),

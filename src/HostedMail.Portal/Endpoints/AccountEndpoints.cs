@@ -2,6 +2,8 @@ using HostedMail.Core;
 using HostedMail.Core.Accounts;
 using HostedMail.Core.ApiTokens;
 using HostedMail.Core.Tenants;
+using HostedMail.Identity.Accounts;
+using HostedMail.Identity.Tokens;
 using HostedMail.Portal.Auth;
 using HostedMail.Portal.Mail;
 using HostedMail.Portal.RateLimiting;
@@ -231,7 +233,7 @@ internal static class AccountEndpoints
         foreach (var m in memberships)
         {
             var tenant = await tenants.GetAsync(m.TenantId.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
-            choices.Add(new TenantChoiceDto(tenant.TenantId, tenant.Name, tenant.DisplayName, AccountService.RoleName(m.Role)));
+            choices.Add(new TenantChoiceDto(tenant.TenantId, tenant.Name, tenant.DisplayName, m.Role.Name()));
         }
 
         return choices;

@@ -21,7 +21,7 @@ internal sealed record UserDto(long Id, string Email, string? DisplayName, [prop
     public static UserDto From(PortalUser u)
     {
         var confirmed = u.EmailConfirmedAt is not null;
-        return new(u.UserId, u.Email, u.DisplayName, AccountService.RoleName(u.Role), confirmed ? "active" : "invited", confirmed, confirmed && u.TotpEnabled, u.CreatedAt);
+        return new(u.UserId, u.Email, u.DisplayName, u.Role.Name(), confirmed ? "active" : "invited", confirmed, confirmed && u.TotpEnabled, u.CreatedAt);
     }
 }
 

@@ -8,6 +8,7 @@ using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Plans;
 using HostedMail.Core.Security;
 using HostedMail.Core.Tenants;
+using HostedMail.Identity.AppPasswords;
 using HostedMail.Portal.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

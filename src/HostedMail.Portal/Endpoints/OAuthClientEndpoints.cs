@@ -13,7 +13,7 @@ internal sealed record CreateOAuthClientBody(string? Name, string? Role);
 
 internal sealed record OAuthClientDto(string ClientId, string Name, [property: JsonValues("admin", "billing", "read_only")] string Role, DateTimeOffset CreatedAt, string CreatedBy)
 {
-    public static OAuthClientDto From(TenantOAuthClient c) => new(c.ClientId, c.Name, AccountService.RoleName(c.Role), c.CreatedAt, c.CreatedBy);
+    public static OAuthClientDto From(TenantOAuthClient c) => new(c.ClientId, c.Name, c.Role.Name(), c.CreatedAt, c.CreatedBy);
 }
 
 /// <summary>The new client with its secret (shown this once) and where to get tokens.</summary>

@@ -1,4 +1,5 @@
 using HostedMail.Core.Accounts;
+using HostedMail.Identity.Accounts;
 using HostedMail.Identity.Federation;
 using HostedMail.Portal.RateLimiting;
 using Microsoft.AspNetCore.Builder;

@@ -2,6 +2,7 @@ using HostedMail.Core.Accounts;
 using HostedMail.Core.Audit;
 using HostedMail.Core.Directory;
 using HostedMail.Core.Tenants;
+using HostedMail.Identity.Accounts;
 using HostedMail.Portal.Auth;
 using HostedMail.Portal.Mail;
 using Microsoft.AspNetCore.Builder;
@@ -50,7 +51,7 @@ internal static class TenantEndpoints
 
     private static async Task<IResult> InviteAsync(InviteUserBody body, PortalCaller caller, AccountService accounts, IPortalMail mail, PortalOptions options, CancellationToken ct)
     {
-        if (AccountService.ParseRole(body.Role) is not { } role)
+        if (PortalRoles.Parse(body.Role) is not { } role)
         {
             return Problems.Validation("role", "role must be owner, admin, billing or read_only");
         }
@@ -59,14 +60,14 @@ internal static class TenantEndpoints
         var user = invitation.User;
         // Only the mail, which reaches the invited person, depends on whether they have an account.
         await mail.SendAsync(caller.TenantId, user.Email, "You have been added to a HostedMail tenant", invitation.NewAccount
-            ? $"{caller.Email} added you to their HostedMail tenant as {AccountService.RoleName(role)}.\n\nChoose your password:\n{AccountEndpoints.Link(options, "reset-password", invitation.Token)}\n"
-            : $"{caller.Email} added you to their HostedMail tenant as {AccountService.RoleName(role)}.\n\nAccept with your existing HostedMail account:\n{AccountEndpoints.Link(options, "confirm-email", invitation.Token)}\n", ct);
+            ? $"{caller.Email} added you to their HostedMail tenant as {role.Name()}.\n\nChoose your password:\n{AccountEndpoints.Link(options, "reset-password", invitation.Token)}\n"
+            : $"{caller.Email} added you to their HostedMail tenant as {role.Name()}.\n\nAccept with your existing HostedMail account:\n{AccountEndpoints.Link(options, "confirm-email", invitation.Token)}\n", ct);
         return Results.Created($"/api/v1/users/{user.UserId}", UserDto.From(user));
     }
 
     private static async Task<IResult> SetRoleAsync(long id, SetRoleBody body, PortalCaller caller, AccountService accounts, CancellationToken ct)
     {
-        if (AccountService.ParseRole(body.Role) is not { } role)
+        if (PortalRoles.Parse(body.Role) is not { } role)
         {
             return Problems.Validation("role", "role must be owner, admin, billing or read_only");
         }

@@ -1,5 +1,6 @@
 using HostedMail.Billing;
 using HostedMail.Core.Accounts;
+using HostedMail.Identity.Accounts;
 
 namespace HostedMail.Portal.Mail;
 

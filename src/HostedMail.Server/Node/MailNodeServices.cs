@@ -1,8 +1,9 @@
 using System.Net;
-using HostedMail.Core.AppPasswords;
 using HostedMail.Core.Security;
 using HostedMail.Dns;
 using HostedMail.Grains;
+using HostedMail.Identity;
+using HostedMail.Identity.AppPasswords;
 using HostedMail.Net;
 using HostedMail.Imap.Server;
 using HostedMail.Pop3.Server;
@@ -26,11 +27,10 @@ internal static class MailNodeServices
         services.AddSingleton(configuration.GetSection("Grains:Coordination").Get<MailboxCoordinationOptions>() ?? new MailboxCoordinationOptions());
         services.AddHostedMailGrains(penalties);
         services.AddMailNet(certificates.Count > 0 ? ServerCertificateSelector.FromPemFiles(certificates) : null, cache);
-        services.AddSingleton<ICredentialVerifier, MailboxCredentialVerifier>();
+        // Mailbox passwords and app passwords are checked by HostedMail.Identity.
+        services.AddMailboxSignIn();
         // App passwords' last use, from verified and cached logins alike, written in batches.
-        services.AddSingleton(configuration.GetSection("Auth:AppPasswordUse").Get<AppPasswordUsageOptions>() ?? new AppPasswordUsageOptions());
-        services.AddSingleton<AppPasswordUsage>();
-        services.AddHostedService<AppPasswordUsageWriter>();
+        services.AddAppPasswordUsage(configuration.GetSection("Auth:AppPasswordUse").Get<AppPasswordUsageOptions>() ?? new AppPasswordUsageOptions());
 
         services.AddSmtp(configuration);
         services.AddImap(configuration);

@@ -30,6 +30,8 @@ internal static class NodeServices
         // Its writes after the addition: run by the domain's grain, or here when no node runs (operator commands).
         services.AddDomainOperations();
         services.AddSingleton<MailboxService>();
+        // Mailbox logins (the OAuth sign-in page too, not only the mail listeners).
+        services.AddMailboxSignIn();
         services.AddSingleton<AliasService>();
         services.AddSingleton<DkimKeyService>();
         services.AddServiceMail(configuration);

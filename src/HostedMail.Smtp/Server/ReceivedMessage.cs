@@ -1,4 +1,5 @@
 using HostedMail.Core.Mailboxes;
+using HostedMail.Core.Security;
 using HostedMail.Net;
 
 namespace HostedMail.Smtp.Server;

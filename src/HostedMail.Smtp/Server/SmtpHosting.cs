@@ -1,4 +1,5 @@
 using HostedMail.Core.Delivery;
+using HostedMail.Core.Security;
 using HostedMail.Dns;
 using HostedMail.MailAuth.Dkim;
 using HostedMail.MailAuth.Dmarc;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using HostedMail.Core.Mailboxes;
+using HostedMail.Core.Security;
 using HostedMail.Net;
 using HostedMail.Smtp.Protocol;
 using Microsoft.Extensions.Logging;

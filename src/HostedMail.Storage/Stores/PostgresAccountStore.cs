@@ -77,7 +77,7 @@ internal sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccou
                 INSERT INTO portal_users (tenant_id, account_id, display_name, role) VALUES (@tenant_id, @account_id, @display_name, @role)
                 RETURNING *)
             SELECT {UserColumns} FROM u {UserJoin}
-            """, MapUser, cancellationToken, ("tenant_id", tenantId), ("account_id", accountId), ("display_name", displayName), ("role", AccountService.RoleName(role))))[0];
+            """, MapUser, cancellationToken, ("tenant_id", tenantId), ("account_id", accountId), ("display_name", displayName), ("role", role.Name())))[0];
 
     public async Task<PortalUser?> GetAsync(long tenantId, long userId, CancellationToken cancellationToken) =>
         (await Db.QueryAsync(dataSource, $"SELECT {UserColumns} FROM portal_users u {UserJoin} WHERE u.tenant_id = @tenant_id AND u.user_id = @user_id", MapUser, cancellationToken,
@@ -99,7 +99,7 @@ internal sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccou
             WITH u AS (UPDATE portal_users SET role = @role WHERE tenant_id = @tenant_id AND user_id = @user_id RETURNING *)
             SELECT {UserColumns} FROM u {UserJoin}
             """,
-            MapUser, cancellationToken, ("role", AccountService.RoleName(role)), ("tenant_id", tenantId), ("user_id", userId))).FirstOrDefault();
+            MapUser, cancellationToken, ("role", role.Name()), ("tenant_id", tenantId), ("user_id", userId))).FirstOrDefault();
         if (user is not null)
         {
             await Db.InsertAuditAsync(connection, transaction, audit, cancellationToken);
@@ -330,7 +330,7 @@ internal sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccou
 
     internal static PortalUser MapUser(NpgsqlDataReader r, int o) => new(
         r.GetInt64(o), r.GetInt64(o + 1), r.GetString(o + 2), Db.NullableString(r, o + 3),
-        AccountService.ParseRole(r.GetString(o + 4)) ?? PortalRole.ReadOnly, r.GetBoolean(o + 5), Db.Nullable<DateTimeOffset>(r, o + 6),
+        PortalRoles.Parse(r.GetString(o + 4)) ?? PortalRole.ReadOnly, r.GetBoolean(o + 5), Db.Nullable<DateTimeOffset>(r, o + 6),
         r.GetBoolean(o + 7), r.GetInt32(o + 8), Db.Nullable<DateTimeOffset>(r, o + 9), r.GetFieldValue<DateTimeOffset>(o + 10));
 
     private static PortalSession MapSession(NpgsqlDataReader r) => new(

@@ -14,7 +14,7 @@ internal sealed class PostgresTenantOAuthClientStore(NpgsqlDataSource dataSource
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await Db.ExecuteAsync(connection, transaction, $"INSERT INTO tenant_oauth_clients ({Columns}) VALUES (@tenant_id, @client_id, @name, @role, @created_at, @created_by)",
-            cancellationToken, ("tenant_id", client.TenantId), ("client_id", client.ClientId), ("name", client.Name), ("role", AccountService.RoleName(client.Role)),
+            cancellationToken, ("tenant_id", client.TenantId), ("client_id", client.ClientId), ("name", client.Name), ("role", client.Role.Name()),
             ("created_at", client.CreatedAt), ("created_by", client.CreatedBy));
         await Db.InsertAuditAsync(connection, transaction, audit, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -45,6 +45,6 @@ internal sealed class PostgresTenantOAuthClientStore(NpgsqlDataSource dataSource
     }
 
     private static TenantOAuthClient Map(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), AccountService.ParseRole(r.GetString(3)) ?? PortalRole.ReadOnly,
+        r.GetInt64(0), r.GetString(1), r.GetString(2), PortalRoles.Parse(r.GetString(3)) ?? PortalRole.ReadOnly,
         r.GetFieldValue<DateTimeOffset>(4), r.GetString(5));
 }

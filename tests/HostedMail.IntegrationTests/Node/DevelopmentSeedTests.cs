@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using HostedMail.Core.Mailboxes;
+using HostedMail.Identity.MailLogin;
 using HostedMail.IntegrationTests.Cli;
 using HostedMail.Server.Node;
 using HostedMail.Testing;
@@ -72,7 +73,7 @@ public sealed class DevelopmentSeedTests
     {
         var configuration = NodeConfiguration.Build(new Dictionary<string, string?> { ["Database:ConnectionString"] = connectionString });
         await using var services = new ServiceCollection().AddHostedMailCore(configuration).BuildServiceProvider();
-        return await services.GetRequiredService<MailboxService>().AuthenticateAsync("demo@example.test", password);
+        return await services.GetRequiredService<MailboxSignIn>().AuthenticateAsync("demo@example.test", password);
     }
 
     private sealed class TemporaryDirectory : IDisposable

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using HostedMail.Core.Accounts;
 using HostedMail.Core.Security;
+using HostedMail.Identity.Accounts;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HostedMail.IntegrationTests.OAuth;

@@ -28,6 +28,30 @@ public sealed class OAuthGrantTests(OAuthAdminNode node) : IClassFixture<OAuthAd
 
     private static IEnumerable<JsonElement> Items(JsonElement list) => list.GetProperty("items").EnumerateArray();
 
+    /// <summary>A phone logged in with the token and IDLE in INBOX, and a desktop logged in with the password.</summary>
+    private static async Task<(LineClient Phone, LineClient Desktop)> SessionsAsync(OAuthNode node, string address, string access)
+    {
+        var phone = await LineClient.ConnectAsync(node.ImapsPort, implicitTls: true);
+        await phone.ReadLineAsync();
+        Assert.StartsWith("a OK", await phone.ImapAsync($"a AUTHENTICATE XOAUTH2 {OAuthSasl.XOAuth2(address, access)}\r\n", "a "), StringComparison.Ordinal);
+        Assert.StartsWith("b OK", await phone.ImapAsync("b SELECT INBOX\r\n", "b "), StringComparison.Ordinal);
+        await phone.SendAsync("c IDLE\r\n");
+        Assert.Equal("+ idling", await phone.ReadLineAsync());
+
+        var desktop = await LineClient.ConnectAsync(node.ImapsPort, implicitTls: true);
+        await desktop.ReadLineAsync();
+        Assert.StartsWith("a OK", await desktop.ImapAsync($"a LOGIN {address} \"{MailNode.Password}\"\r\n", "a "), StringComparison.Ordinal);
+        return (phone, desktop);
+    }
+
+    /// <summary>The token session was ended by the revocation, the password session goes on.</summary>
+    private static async Task AssertOnlyTheTokenSessionEndedAsync(LineClient phone, LineClient desktop)
+    {
+        Assert.Equal("* BYE " + HostedMail.Net.MailSessionRegistry.RevokedReason, await phone.ReadLineAsync());
+        Assert.True(await phone.IsClosedAsync());
+        Assert.Equal("b OK NOOP completed", await desktop.ImapAsync("b NOOP\r\n", "b "));
+    }
+
     [Fact]
     public async Task RevokingAGrantEndsTheSessionsLoggedInWithATokenButNotThePasswordOnes()
     {
@@ -36,25 +60,68 @@ public sealed class OAuthGrantTests(OAuthAdminNode node) : IClassFixture<OAuthAd
         const string address = "hana@grantend.example";
         var (access, _, browser) = await TokensAsync(node, address);
         using var _ = browser;
-
-        await using var phone = await LineClient.ConnectAsync(node.ImapsPort, implicitTls: true);
-        await phone.ReadLineAsync();
-        Assert.StartsWith("a OK", await phone.ImapAsync($"a AUTHENTICATE XOAUTH2 {OAuthSasl.XOAuth2(address, access)}\r\n", "a "), StringComparison.Ordinal);
-        Assert.StartsWith("b OK", await phone.ImapAsync("b SELECT INBOX\r\n", "b "), StringComparison.Ordinal);
-        await phone.SendAsync("c IDLE\r\n");
-        Assert.Equal("+ idling", await phone.ReadLineAsync());
-
-        await using var desktop = await LineClient.ConnectAsync(node.ImapsPort, implicitTls: true);
-        await desktop.ReadLineAsync();
-        Assert.StartsWith("a OK", await desktop.ImapAsync($"a LOGIN {address} \"{MailNode.Password}\"\r\n", "a "), StringComparison.Ordinal);
+        var (phone, desktop) = await SessionsAsync(node, address, access);
+        await using var p = phone;
+        await using var d = desktop;
 
         var (_, list) = await tenant.SendAsync(HttpMethod.Get, "api/v1/oauth/grants");
         var grantId = Items(list).Single().GetProperty("id").GetString()!;
         Assert.Equal(HttpStatusCode.NoContent, (await tenant.SendAsync(HttpMethod.Delete, $"api/v1/oauth/grants/{grantId}")).Status);
 
-        Assert.Equal("* BYE " + HostedMail.Net.MailSessionRegistry.RevokedReason, await phone.ReadLineAsync());
-        Assert.True(await phone.IsClosedAsync());
-        Assert.Equal("b OK NOOP completed", await desktop.ImapAsync("b NOOP\r\n", "b "));
+        await AssertOnlyTheTokenSessionEndedAsync(phone, desktop);
+    }
+
+    [Theory]
+    [InlineData("access_token")]
+    [InlineData("refresh_token")]
+    public async Task ATokenRevokedByItsClientEndsTheSessionsLoggedInWithATokenButNotThePasswordOnes(string kind)
+    {
+        // RFC 7009: a mail app signing out revokes its token itself; its open sessions end like a revoked grant's.
+        var slug = "clientrevoke" + kind[0];
+        await node.TenantAsync(slug, "ines");
+        var address = $"ines@{slug}.example";
+        var (access, refresh, browser) = await TokensAsync(node, address);
+        using var _ = browser;
+        var (phone, desktop) = await SessionsAsync(node, address, access);
+        await using var p = phone;
+        await using var d = desktop;
+
+        var revoked = await browser.Http.PostAsync("connect/revoke", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = kind == "access_token" ? access : refresh,
+            ["token_type_hint"] = kind,
+            ["client_id"] = OAuthBrowser.ClientId,
+        }));
+        Assert.True(revoked.IsSuccessStatusCode, await revoked.Content.ReadAsStringAsync());
+
+        await AssertOnlyTheTokenSessionEndedAsync(phone, desktop);
+    }
+
+    [Fact]
+    public async Task AReusedRefreshTokenEndsTheSessionsLoggedInWithATokenOfItsChain()
+    {
+        // RFC 9700 section 4.14.2: reuse means the refresh token was stolen; the chain is revoked, and
+        // a session opened with one of its access tokens (perhaps by the thief) must end with it.
+        await node.TenantAsync("reuseend", "jon");
+        const string address = "jon@reuseend.example";
+        var (_, refresh, browser) = await TokensAsync(node, address);
+        using var _ = browser;
+        var (status, rotated) = await browser.TokenAsync(("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", OAuthBrowser.ClientId));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var (phone, desktop) = await SessionsAsync(node, address, rotated.GetProperty("access_token").GetString()!);
+        await using var p = phone;
+        await using var d = desktop;
+
+        // An ordinary rotation (the spent token is redeemed, not revoked) ends nothing.
+        var (again, _) = await browser.TokenAsync(("grant_type", "refresh_token"), ("refresh_token", rotated.GetProperty("refresh_token").GetString()!), ("client_id", OAuthBrowser.ClientId));
+        Assert.Equal(HttpStatusCode.OK, again);
+        Assert.StartsWith("c OK", await phone.ImapAsync("DONE\r\n", "c "), StringComparison.Ordinal);
+        await phone.SendAsync("d IDLE\r\n");
+        Assert.Equal("+ idling", await phone.ReadLineAsync());
+
+        await AssertRefreshRefusedAsync(browser, refresh);
+
+        await AssertOnlyTheTokenSessionEndedAsync(phone, desktop);
     }
 
     [Fact]

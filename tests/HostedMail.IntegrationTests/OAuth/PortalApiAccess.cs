@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using HostedMail.Core.Accounts;
 using HostedMail.Core.Audit;
+using HostedMail.Identity.Accounts;
 using HostedMail.Identity.OAuth;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using HostedMail.Identity.Accounts;
 using HostedMail.Identity.OAuth;
 
 namespace HostedMail.IntegrationTests.OAuth;

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using HostedMail.Core.Accounts;
 using HostedMail.Core.Audit;
+using HostedMail.Identity.Accounts;
 using HostedMail.Identity.Federation;
 using Microsoft.Extensions.DependencyInjection;
 

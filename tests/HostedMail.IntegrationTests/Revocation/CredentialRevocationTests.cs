@@ -4,6 +4,8 @@ using HostedMail.Core.Audit;
 using HostedMail.Core.Directory;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Tenants;
+using HostedMail.Identity.AppPasswords;
+using HostedMail.Identity.MailLogin;
 using HostedMail.IntegrationTests.Fuzz;
 using HostedMail.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,7 +50,7 @@ public sealed class CredentialRevocationTests(FuzzNode node) : IClassFixture<Fuz
     {
         var address = $"app{Guid.NewGuid().ToString("N")[..8]}@acme.example";
         await node.Cli.OkAsync("mailbox", "create", address, "--tenant", "acme", "--password", MailNode.Password);
-        var mailbox = (await node.Services.GetRequiredService<MailboxService>().AuthenticateAsync(address, MailNode.Password))!;
+        var mailbox = (await node.Services.GetRequiredService<MailboxSignIn>().AuthenticateAsync(address, MailNode.Password))!;
         var apps = node.Services.GetRequiredService<AppPasswordService>();
         var (app, password) = await apps.CreateAsync(mailbox, "phone", Actor.OperatorCli);
         for (var i = 0; i < 2; i++)

@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using HostedMail.Core.Accounts;
 using HostedMail.Core.ApiTokens;
 using HostedMail.Core.Audit;
+using HostedMail.Identity.Accounts;
+using HostedMail.Identity.Tokens;
 using HostedMail.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -37,8 +37,7 @@ public sealed partial class OAuthGrants(
     IOpenIddictTokenManager tokens,
     IAuditLog audit,
     TimeProvider time,
-    ILogger<OAuthGrants> logger,
-    Core.Mailboxes.ICredentialRevocationNotifier? revocations = null)
+    ILogger<OAuthGrants> logger)
 {
     /// <summary>At most this many grants are listed (newest first).</summary>
     public const int ListLimit = 500;
@@ -126,7 +125,7 @@ public sealed partial class OAuthGrants(
             return false;
         }
 
-        await RevokeAuthorizationAsync(authorization, grantId, grant.TenantId, grant.MailboxId, cancellationToken);
+        await RevokeAuthorizationAsync(authorization, grantId, cancellationToken);
         GrantRevoked(logger, grantId, grant.TenantId, grant.ClientId, actor.Name);
         await audit.AppendAsync(new AuditEntry(grant.TenantId, actor, "oauth-grant.revoke", grantId, new Dictionary<string, string>
         {
@@ -140,13 +139,13 @@ public sealed partial class OAuthGrants(
     public async Task<int> RevokeClientAsync(long tenantId, string clientId, CancellationToken cancellationToken)
     {
         var grants = await records.Grants.AsNoTracking().Where(g => g.TenantId == tenantId && g.ClientId == clientId)
-            .Select(g => new { g.AuthorizationId, g.MailboxId }).ToListAsync(cancellationToken);
+            .Select(g => g.AuthorizationId).ToListAsync(cancellationToken);
         var count = 0;
-        foreach (var grant in grants)
+        foreach (var grantId in grants)
         {
-            if (await authorizations.FindByIdAsync(grant.AuthorizationId, cancellationToken) is { } authorization && await authorizations.HasStatusAsync(authorization, Statuses.Valid, cancellationToken))
+            if (await authorizations.FindByIdAsync(grantId, cancellationToken) is { } authorization && await authorizations.HasStatusAsync(authorization, Statuses.Valid, cancellationToken))
             {
-                await RevokeAuthorizationAsync(authorization, grant.AuthorizationId, tenantId, grant.MailboxId, cancellationToken);
+                await RevokeAuthorizationAsync(authorization, grantId, cancellationToken);
                 count++;
             }
         }
@@ -162,19 +161,14 @@ public sealed partial class OAuthGrants(
         return (int)ended;
     }
 
-    private async Task RevokeAuthorizationAsync(object authorization, string id, long tenantId, long mailboxId, CancellationToken cancellationToken)
+    private async Task RevokeAuthorizationAsync(object authorization, string id, CancellationToken cancellationToken)
     {
         await authorizations.TryRevokeAsync(authorization, cancellationToken);
         // The mail protocols read each token's status at login, so this takes effect on every node at once.
+        // Sessions already logged in with a token (an IDLE phone that was lost) end too: the token
+        // manager (SessionEndingTokenManager) tells the mailbox's grain, like for a token revoked by
+        // its client or a refresh-token chain revoked for reuse.
         await tokens.RevokeByAuthorizationIdAsync(id, cancellationToken);
-        // Sessions already logged in with a token (an IDLE phone that was lost) end too: the
-        // mailbox's grain tells every node, whose sessions logged in with a token end (they have no
-        // credential stamp to compare; a client whose own grant is still valid logs in again),
-        // while password and app-password sessions keep going (their stamps did not change).
-        if (revocations is not null)
-        {
-            await revocations.MailboxRevokedAsync(tenantId, mailboxId, cancellationToken);
-        }
     }
 
     [LoggerMessage(EventId = 9020, Level = LogLevel.Information, Message = "OAuth grant {GrantId} of tenant {TenantId} for client {ClientId} revoked by {Actor}")]

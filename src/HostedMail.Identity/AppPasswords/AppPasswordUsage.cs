@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using HostedMail.Core.AppPasswords;
 
-namespace HostedMail.Core.AppPasswords;
+namespace HostedMail.Identity.AppPasswords;
 
 /// <summary>Settings of <see cref="AppPasswordUsage"/> (<c>Auth:AppPasswordUse</c>).</summary>
 public sealed class AppPasswordUsageOptions

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace HostedMail.Core.Accounts;
+namespace HostedMail.Identity.Tokens;
 
 /// <summary>
 /// Random secrets handed to people once (session cookies, API tokens, app passwords, mailed

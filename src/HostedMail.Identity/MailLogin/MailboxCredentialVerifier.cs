@@ -1,18 +1,20 @@
 using HostedMail.Core.Mailboxes;
+using HostedMail.Core.Security;
 
-namespace HostedMail.Net;
+namespace HostedMail.Identity.MailLogin;
 
 /// <summary>
-/// Checks mailbox logins (SMTP AUTH, IMAP, POP3) against the database through
-/// <see cref="MailboxService"/>; on success the principal is the <see cref="Mailbox"/>.
+/// Checks mailbox logins (SMTP AUTH, IMAP, POP3) for HostedMail.Net's <c>MailAuthenticator</c>
+/// against the database through <see cref="MailboxSignIn"/>; on success the principal is the
+/// <see cref="Mailbox"/>.
 /// </summary>
-public sealed class MailboxCredentialVerifier(MailboxService mailboxes) : ICredentialVerifier
+public sealed class MailboxCredentialVerifier(MailboxSignIn signIn, MailboxService mailboxes) : ICredentialVerifier
 {
     public async ValueTask<AuthResult> VerifyAsync(string username, string password, ConnectionInfo connection, CancellationToken cancellationToken)
     {
         try
         {
-            var login = await mailboxes.LoginAsync(username, password, cancellationToken);
+            var login = await signIn.LoginAsync(username, password, cancellationToken);
             return login is null ? AuthResult.Failed : new AuthResult(AuthStatus.Succeeded, login.Mailbox.Address, login.Mailbox, Credential: login);
         }
         catch (System.Data.Common.DbException)
@@ -44,7 +46,7 @@ public sealed class MailboxCredentialVerifier(MailboxService mailboxes) : ICrede
 
         try
         {
-            await mailboxes.RecordCachedLoginAsync(login, cancellationToken);
+            await signIn.RecordCachedLoginAsync(login, cancellationToken);
         }
         catch (System.Data.Common.DbException)
         {

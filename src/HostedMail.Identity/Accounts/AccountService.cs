@@ -1,10 +1,13 @@
 using System.Net;
+using HostedMail.Core;
+using HostedMail.Core.Accounts;
 using HostedMail.Core.Audit;
 using HostedMail.Core.Mailboxes;
 using HostedMail.Core.Security;
 using HostedMail.Core.Tenants;
+using HostedMail.Identity.Tokens;
 
-namespace HostedMail.Core.Accounts;
+namespace HostedMail.Identity.Accounts;
 
 /// <summary>Sign-up, login with optional TOTP, sessions, password reset and the tenant's portal users.</summary>
 public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, AccountOptions options, TimeProvider timeProvider)
@@ -380,7 +383,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
 
         CheckMayAssign(inviterRole, role);
         var (user, newAccount) = await store.CreateUserAsync(tenantId, clean!, displayName, role,
-            new AuditEntry(tenantId, actor, "user.invite", clean!, new Dictionary<string, string> { ["role"] = RoleName(role) }), cancellationToken);
+            new AuditEntry(tenantId, actor, "user.invite", clean!, new Dictionary<string, string> { ["role"] = role.Name() }), cancellationToken);
         var purpose = newAccount ? UserTokenPurpose.ResetPassword : UserTokenPurpose.ConfirmEmail;
         return new Invitation(user, await IssueUserTokenAsync(user, purpose, options.EmailConfirmationLifetime, cancellationToken), newAccount);
     }
@@ -395,7 +398,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
             throw HostedMailException.Conflict("the last owner cannot be given another role");
         }
 
-        return await store.SetRoleAsync(tenantId, userId, role, new AuditEntry(tenantId, actor, "user.set-role", user.Email, new Dictionary<string, string> { ["role"] = RoleName(role) }), cancellationToken)
+        return await store.SetRoleAsync(tenantId, userId, role, new AuditEntry(tenantId, actor, "user.set-role", user.Email, new Dictionary<string, string> { ["role"] = role.Name() }), cancellationToken)
             ?? throw HostedMailException.NotFound("unknown user");
     }
 
@@ -418,23 +421,6 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
     public Task<PortalUser?> GetUserAsync(long tenantId, long userId, CancellationToken cancellationToken = default) => store.GetAsync(tenantId, userId, cancellationToken);
 
     public Task<IReadOnlyList<PortalUser>> ListUsersAsync(long tenantId, CancellationToken cancellationToken = default) => store.ListAsync(tenantId, cancellationToken);
-
-    public static string RoleName(PortalRole role) => role switch
-    {
-        PortalRole.Owner => "owner",
-        PortalRole.Admin => "admin",
-        PortalRole.Billing => "billing",
-        _ => "read_only",
-    };
-
-    public static PortalRole? ParseRole(string? name) => name?.Trim().ToLowerInvariant() switch
-    {
-        "owner" => PortalRole.Owner,
-        "admin" => PortalRole.Admin,
-        "billing" => PortalRole.Billing,
-        "read_only" or "read-only" or "readonly" => PortalRole.ReadOnly,
-        _ => null,
-    };
 
     private static void CheckMayAssign(PortalRole callerRole, PortalRole role)
     {
@@ -556,27 +542,3 @@ public sealed record LoginResult(LoginStatus Status, PortalUser? User, PortalSes
 }
 
 public sealed record TotpEnrolment(string Secret, string KeyUri);
-
-/// <summary>Invalid input, with a message per field (becomes RFC 9457 problem details with an <c>errors</c> member).</summary>
-public sealed class FieldValidationException : Exception
-{
-    public FieldValidationException(IReadOnlyDictionary<string, string> errors) : base(string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value}"))) => Errors = errors;
-
-    public FieldValidationException() : this(new Dictionary<string, string>()) { }
-
-    public FieldValidationException(string message) : base(message) => Errors = new Dictionary<string, string>();
-
-    public FieldValidationException(string message, Exception innerException) : base(message, innerException) => Errors = new Dictionary<string, string>();
-
-    public IReadOnlyDictionary<string, string> Errors { get; }
-}
-
-/// <summary>The caller is known but their role does not allow the change.</summary>
-public sealed class PortalForbiddenException : Exception
-{
-    public PortalForbiddenException() : base("forbidden") { }
-
-    public PortalForbiddenException(string message) : base(message) { }
-
-    public PortalForbiddenException(string message, Exception innerException) : base(message, innerException) { }
-}

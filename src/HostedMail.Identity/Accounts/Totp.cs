@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
+using HostedMail.Identity.Tokens;
 
-namespace HostedMail.Core.Accounts;
+namespace HostedMail.Identity.Accounts;
 
 /// <summary>Time-based one-time passwords (RFC 6238) with HMAC-SHA1, 30-second steps and 6 digits, the profile every authenticator app supports.</summary>
 public static class Totp

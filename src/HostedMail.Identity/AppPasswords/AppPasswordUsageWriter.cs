@@ -1,8 +1,7 @@
-using HostedMail.Core.AppPasswords;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace HostedMail.Net;
+namespace HostedMail.Identity.AppPasswords;
 
 /// <summary>
 /// Writes the app password logins <see cref="AppPasswordUsage"/> gathered, one batch per
@@ -40,7 +39,7 @@ public sealed class AppPasswordUsageWriter(AppPasswordUsage usage, TimeProvider 
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException or InvalidOperationException)
         {
-            NetLog.AppPasswordUsesNotRecorded(logger, ex);
+            AppPasswordLog.AppPasswordUsesNotRecorded(logger, ex);
         }
     }
 }

@@ -1,4 +1,4 @@
-namespace HostedMail.Core.Accounts;
+namespace HostedMail.Identity.Accounts;
 
 /// <summary>Lifetimes and lockout rules of portal accounts.</summary>
 public sealed class AccountOptions
