@@ -25,7 +25,7 @@ public sealed class JsonValuesTests
         Assert.Equal(Enum.GetValues<RecordStatus>().Select(s => DomainDto.Status(s)!).Order(), Declared<RecordCheckDto>(nameof(RecordCheckDto.Status)).Order());
         Assert.Equal(Declared<RecordCheckDto>(nameof(RecordCheckDto.Status)), Declared<DomainHealthDto>(nameof(DomainHealthDto.MxStatus)));
         Assert.Equal(Declared<RecordCheckDto>(nameof(RecordCheckDto.Status)), Declared<VerificationResultDto>(nameof(VerificationResultDto.Status)));
-        Assert.Equal(Enum.GetValues<PortalRole>().Select(AccountService.RoleName).Order(), Declared<UserDto>(nameof(UserDto.Role)).Order());
+        Assert.Equal(Enum.GetValues<PortalRole>().Select(PortalRoles.Name).Order(), Declared<UserDto>(nameof(UserDto.Role)).Order());
         Assert.Equal(Declared<UserDto>(nameof(UserDto.Role)), Declared<TenantChoiceDto>(nameof(TenantChoiceDto.Role)));
         Assert.Equal(Enum.GetValues<DunningPhase>().Select(SubscriptionSync.Name).Order(), Declared<StandingDto>(nameof(StandingDto.Phase)).Order());
         var statuses = typeof(SubscriptionStatus).GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!);
