@@ -87,6 +87,25 @@ describe('the billing page', () => {
     expect(screen.getByText('Opening Stripe…')).toBeInTheDocument();
   });
 
+  it('is usable again when the browser comes back from Stripe with Back (restored from the back/forward cache)', async () => {
+    vi.spyOn(browser, 'assign').mockImplementation(() => {});
+    answerFetch({
+      'GET /api/v1/auth/session': sessionAs('owner'),
+      'GET /api/v1/billing': billing(),
+      'POST /api/v1/billing/checkout': { status: 200, body: { url: 'https://checkout.stripe.com/c/pay/cs_test_1' } },
+    });
+    renderWithApp(<BillingPage />, '/billing');
+    const monthly = await screen.findByRole('button', { name: /^Subscribe monthly\s*\(Business\)$/ });
+    await userEvent.click(monthly);
+    await waitFor(() => expect(monthly).toBeDisabled());
+    // A page shown again without being loaded (not restored: a first show) changes nothing.
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false }));
+    expect(monthly).toBeDisabled();
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    await waitFor(() => expect(monthly).toBeEnabled());
+    expect(screen.queryByText('Opening Stripe…')).toBeNull();
+  });
+
   it('never sends the browser to an address that is not https', async () => {
     const assign = vi.spyOn(browser, 'assign').mockImplementation(() => {});
     answerFetch({
