@@ -175,6 +175,8 @@ test('a tenant subscribes through Stripe Checkout, manages it in the customer po
   const subscription = stripe!.subscriptionOf(customer)!;
   expect(subscription.price).toBe(price);
   await expect(fact(s.billing.planName)).toHaveText('Business');
+  await expect(page.getByRole('status').filter({ hasText: s.billing.checkoutDone.replace('{{plan}}', 'Business') })).toBeVisible();
+  await expect(page.getByText(s.billing.checkoutSuccess)).toHaveCount(0);
   await expect(fact(s.billing.interval)).toHaveText(s.billing.intervals[interval]);
   await expect(fact(s.billing.renews)).toHaveText(day(subscription.periodEnd));
   await expect(fact(s.billing.nextInvoice)).toHaveText(s.billing.nextInvoiceOn.replace('{{amount}}', money(prices[price].amount)).replace('{{date}}', day(subscription.periodEnd)));
@@ -211,6 +213,7 @@ test('a tenant subscribes through Stripe Checkout, manages it in the customer po
   await expect(fact(s.billing.ends)).toHaveText(day(subscription.periodEnd));
   await expect(fact(s.billing.renews)).toHaveCount(0);
   await expect(fact(s.billing.nextInvoice)).toHaveCount(0);
+  await expect(planRegion.getByText(s.billing.canceling.replace('{{plan}}', 'Business').replace('{{date}}', day(subscription.periodEnd)))).toBeVisible();
   await expect(fact(s.billing.status)).toHaveText(s.billing.statuses.active);
   await expect(fact(s.billing.planName)).toHaveText('Business');
   await visit(page, info, 'billing-05-canceling');
@@ -222,6 +225,7 @@ test('a tenant subscribes through Stripe Checkout, manages it in the customer po
   await page.getByRole('link', { name: 'Return to HostedMail' }).click();
   await expect(fact(s.billing.renews)).toHaveText(day(subscription.periodEnd));
   await expect(fact(s.billing.ends)).toHaveCount(0);
+  await expect(planRegion.getByText(s.billing.canceling.split('{{plan}}')[0])).toHaveCount(0);
 
   // The renewal's payment fails: the past-due banner above every page, the plan still applies.
   await stripe!.failRenewal(subscription.id);
