@@ -187,7 +187,12 @@ test('a tenant subscribes through Stripe Checkout, manages it in the customer po
   await expect(page.getByText(s.billing.changeIntro)).toBeVisible();
   await expect(page.getByRole('button', { name: s.billing.subscribeMonthly })).toHaveCount(0);
   await visit(page, info, 'billing-03-subscribed');
-  expect(cli('billing', 'show', tenant)).toMatch(/active/);
+  // The operator sees the same (hostedmail billing show).
+  const shown = cli('billing', 'show', tenant);
+  expect(shown).toMatch(/^plan +business$/m);
+  expect(shown).toMatch(/^status +active$/m);
+  expect(shown).toMatch(new RegExp(`^customer +${customer}$`, 'm'));
+  expect(shown).toMatch(new RegExp(`^subscription +${subscription.id} business ${interval} seats 1$`, 'm'));
 
   // The higher limit holds: the second domain is accepted now.
   await addDomain(`second-${domain}`);
