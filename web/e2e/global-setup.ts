@@ -12,6 +12,7 @@ export default async function globalSetup(config: FullConfig) {
   process.env.E2E_POP3_PORT = String(env.pop3Port);
   process.env.E2E_ZONE_DIR = env.zoneDir;
   process.env.E2E_DATABASE = env.database;
+  process.env.E2E_NODE_ENV = env.nodeEnv;
   return async () => {
     await node.stop();
   };

@@ -14,9 +14,12 @@ export const zoneDir = () => process.env.E2E_ZONE_DIR!;
 /** Runs SQL on the node's database: for state no API sets, such as a subscription Stripe reported past due. */
 export const sql = (statement: string) => psql(statement, process.env.E2E_DATABASE!);
 
+/** An operator command (`hostedmail ...`) against the node whose settings `nodeEnv` holds (node.ts Environment.nodeEnv). */
+export const cliOf = (nodeEnv: string) => (...args: string[]) =>
+  execFileSync('dotnet', [nodeDll(), ...args], { env: JSON.parse(readFileSync(nodeEnv, 'utf8')), stdio: 'pipe' }).toString();
+
 /** An operator command (`hostedmail ...`) against the test node, with its settings. */
-export const cli = (...args: string[]) =>
-  execFileSync('dotnet', [nodeDll(), ...args], { env: JSON.parse(readFileSync(process.env.E2E_NODE_ENV!, 'utf8')), stdio: 'pipe' }).toString();
+export const cli = (...args: string[]) => cliOf(process.env.E2E_NODE_ENV!)(...args);
 
 /** An operator command that reads its standard input (e.g. `mailbox create ... --password-stdin`). */
 export const cliWithInput = (input: string, ...args: string[]) =>
@@ -44,10 +47,11 @@ function imap(url: string, command?: string): string {
 /**
  * Reads the newest portal mail to `to` from the development mailbox over IMAP (the node
  * delivers all portal mail there in Portal:MailMode=mailbox) and returns its #token= link
- * (one other than `except`, the token of an earlier mail, when given).
+ * (one other than `except`, the token of an earlier mail, when given). `imapPort`: another node's
+ * IMAP listener (a spec's own node, e2e/billing.spec.ts), not the run's.
  */
-export async function mailedToken(to: string, page: 'confirm-email' | 'reset-password', except?: string): Promise<string> {
-  const box = `imap://127.0.0.1:${process.env.E2E_IMAP_PORT}/INBOX`;
+export async function mailedToken(to: string, page: 'confirm-email' | 'reset-password', except?: string, imapPort = Number(process.env.E2E_IMAP_PORT)): Promise<string> {
+  const box = `imap://127.0.0.1:${imapPort}/INBOX`;
   for (let attempt = 0; attempt < 50; attempt++) {
     const uids = (imap(box, `UID SEARCH TO "${to}"`).match(/\* SEARCH([\d ]*)/)?.[1] ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
     if (uids.length > 0) {

@@ -368,6 +368,8 @@ test('a new tenant completes every journey', async ({ page }, info) => {
   // A forgotten password: the mailed link sets a new one, which then signs in.
   await page.getByRole('banner').getByRole('button', { name: s.app.signOut }).click();
   await page.getByRole('link', { name: s.login.forgot }).click();
+  // The sign-in page has a field of the same name: fill this page's, not the one it replaces.
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(s.reset.requestTitle);
   await page.getByLabel(s.common.email).fill(email);
   await page.getByRole('button', { name: s.reset.request }).click();
   await expect(page.getByRole('status')).toHaveText(s.reset.requested);

@@ -26,6 +26,8 @@ export interface Environment {
   outputDir: string;
   /** The node's database, for tests that set state no API sets (a past-due subscription). */
   database: string;
+  /** The node's settings as environment variables (JSON), for operator commands (helpers.ts cli()). */
+  nodeEnv: string;
 }
 
 function pgSettings() {
@@ -63,7 +65,8 @@ export class TestNode {
   private dns?: RunningDns;
   private database = `e2e_${process.pid}_${Date.now()}`;
 
-  async start(outputDir: string): Promise<Environment> {
+  /** `settings`: more HOSTEDMAIL__... variables (e2e/billing.spec.ts starts a node with Billing settings). */
+  async start(outputDir: string, settings: Record<string, string> = {}): Promise<Environment> {
     const pg = pgSettings();
     psql(`CREATE DATABASE ${this.database}`);
     const work = mkdtempSync(path.join(os.tmpdir(), 'hostedmail-e2e-'));
@@ -108,10 +111,14 @@ export class TestNode {
       HOSTEDMAIL__TLS__CERTIFICATES__0__CERTIFICATEPATH: path.join(work, 'cert.pem'),
       HOSTEDMAIL__TLS__CERTIFICATES__0__KEYPATH: path.join(work, 'key.pem'),
       HOSTEDMAIL__LOGGING__LOGLEVEL__DEFAULT: 'Warning',
+      // Free silo ports: a spec may run a node of its own beside the run's node.
+      HOSTEDMAIL__ORLEANS__SILOPORT: '0',
+      HOSTEDMAIL__ORLEANS__GATEWAYPORT: '0',
+      ...settings,
     };
     // Workers run operator commands with the node's settings (e2e/helpers.ts cli()).
-    writeFileSync(path.join(work, 'node-env.json'), JSON.stringify(env));
-    process.env.E2E_NODE_ENV = path.join(work, 'node-env.json');
+    const nodeEnv = path.join(work, 'node-env.json');
+    writeFileSync(nodeEnv, JSON.stringify(env));
     const cli = (...args: string[]) => execFileSync('dotnet', [nodeDll(), ...args], { env, stdio: 'pipe' });
     const cliWithInput = (input: string, ...args: string[]) => execFileSync('dotnet', [nodeDll(), ...args], { env, input, stdio: ['pipe', 'pipe', 'pipe'] });
     this.node = spawn('dotnet', [nodeDll(), 'serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -134,7 +141,7 @@ export class TestNode {
     cli('tenant', 'create', 'ops');
     cli('domain', 'add', 'ops.test', '--tenant', 'ops', '--verified');
     cliWithInput(devMailbox.password + '\n', 'mailbox', 'create', devMailbox.address, '--tenant', 'ops', '--password-stdin');
-    return { baseUrl, imapPort: imap, submissionPort: submission, pop3Port: pop3, zoneDir, outputDir, database: this.database };
+    return { baseUrl, imapPort: imap, submissionPort: submission, pop3Port: pop3, zoneDir, outputDir, database: this.database, nodeEnv };
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,7 @@
 // Billing as the pages share it: the GET /billing read (the Billing page, the past-due banner on
 // every page and the dashboard use one cached answer), what a tenant uses beyond its plan, and
 // the way to Stripe (Checkout and the customer portal are pages of Stripe's the browser is sent to).
+import { useEffect } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, call } from './api/client';
@@ -60,10 +61,14 @@ export function goToStripe(url: string): boolean {
 
 export type StripeRequest = { kind: 'portal' } | { kind: 'checkout'; plan: string; interval: 'month' | 'year' };
 
-/** Asks the API for a Checkout or customer-portal session and sends the browser there. */
+/**
+ * Asks the API for a Checkout or customer-portal session and sends the browser there. Coming back
+ * with the browser's Back button may restore this page from the back/forward cache exactly as it
+ * was left, "opening Stripe" with its buttons off: the finished request is forgotten then.
+ */
 export function useStripeSession() {
   const { t } = useTranslation();
-  return useMutation({
+  const mutation = useMutation({
     mutationFn: async (request: StripeRequest) => {
       const { url } = request.kind === 'portal'
         ? await call(api.POST('/api/v1/billing/portal'))
@@ -71,4 +76,13 @@ export function useStripeSession() {
       if (!goToStripe(url)) throw new Error(t('billing.badUrl'));
     },
   });
+  const { reset } = mutation;
+  useEffect(() => {
+    const restored = (event: PageTransitionEvent) => {
+      if (event.persisted) reset();
+    };
+    window.addEventListener('pageshow', restored);
+    return () => window.removeEventListener('pageshow', restored);
+  }, [reset]);
+  return mutation;
 }

@@ -416,6 +416,7 @@ const de: Strings = {
     trialEnds: 'Testphase endet',
     renews: 'Verlängert sich am',
     ends: 'Endet am',
+    canceling: 'Das Abonnement ist gekündigt: Der Tarif {{plan}} gilt bis {{date}}, dann endet es. Um es zu behalten, nutzen Sie „Abrechnung verwalten“.',
     nextInvoice: 'Nächste Rechnung',
     nextInvoiceOn: '{{amount}} am {{date}}',
     manage: 'Abrechnung verwalten',
@@ -445,6 +446,7 @@ const de: Strings = {
     redirecting: 'Stripe wird geöffnet …',
     badUrl: 'Die Adresse der Zahlungsseite ist nicht sicher, deshalb wurde sie nicht geöffnet.',
     checkoutSuccess: 'Vielen Dank. Der Tarif wechselt, sobald Stripe die Zahlung bestätigt; diese Seite aktualisiert sich von selbst.',
+    checkoutDone: 'Vielen Dank. Stripe hat die Zahlung bestätigt: Ab jetzt gilt der Tarif {{plan}}.',
     checkoutCanceled: 'Der Bezahlvorgang wurde abgebrochen: Es wurde nichts berechnet.',
     banner: {
       label: 'Zahlung überfällig',

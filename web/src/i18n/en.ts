@@ -414,6 +414,7 @@ const en = {
     trialEnds: 'Trial ends',
     renews: 'Renews',
     ends: 'Ends',
+    canceling: 'The subscription is canceled: the {{plan}} plan applies until {{date}}, then it ends. To keep it, use Manage billing.',
     nextInvoice: 'Next invoice',
     nextInvoiceOn: '{{amount}} on {{date}}',
     manage: 'Manage billing',
@@ -443,6 +444,7 @@ const en = {
     redirecting: 'Opening Stripe…',
     badUrl: 'The payment page\'s address is not a secure one, so it was not opened.',
     checkoutSuccess: 'Thank you. The plan changes as soon as Stripe confirms the payment; this page updates by itself.',
+    checkoutDone: 'Thank you. Stripe confirmed the payment: the {{plan}} plan applies now.',
     checkoutCanceled: 'Checkout was canceled: nothing was charged.',
     banner: {
       label: 'Payment overdue',

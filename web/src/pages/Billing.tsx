@@ -30,14 +30,19 @@ function Facts({ data }: { data: Billing }) {
       : formatMoney(data.nextInvoice.amountDue, data.nextInvoice.currency)]);
   }
   return (
-    <dl className="facts">
-      {rows.map(([term, value]) => (
-        <div key={term}>
-          <dt>{term}</dt>
-          <dd>{value}</dd>
-        </div>
-      ))}
-    </dl>
+    <>
+      <dl className="facts">
+        {rows.map(([term, value]) => (
+          <div key={term}>
+            <dt>{term}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+      {s.cancelAtPeriodEnd && s.currentPeriodEnd && subscribed(s.status) && (
+        <div className="callout"><p>{t('billing.canceling', { plan: planName(data.limits, data.plan), date: formatDay(s.currentPeriodEnd) })}</p></div>
+      )}
+    </>
   );
 }
 
@@ -113,7 +118,12 @@ export function BillingPage() {
   const plan = data ? planName(data.limits, data.plan) : '';
   return (
     <Page title={t('billing.title')}>
-      {checkout === 'success' && <p className="success" role="status">{t('billing.checkoutSuccess')}</p>}
+      {/* The status message changes when Stripe's confirmation arrives, so screen readers hear that the page updated. */}
+      {checkout === 'success' && (
+        <p className="success" role="status">
+          {data && subscribed(data.subscription.status) ? t('billing.checkoutDone', { plan: planName(data.limits, data.plan) }) : t('billing.checkoutSuccess')}
+        </p>
+      )}
       {checkout === 'canceled' && <p role="status">{t('billing.checkoutCanceled')}</p>}
       <Problem error={billing.error ?? stripe.error} />
       {busy && <p role="status">{t('billing.redirecting')}</p>}

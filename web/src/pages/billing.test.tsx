@@ -87,6 +87,25 @@ describe('the billing page', () => {
     expect(screen.getByText('Opening Stripe…')).toBeInTheDocument();
   });
 
+  it('is usable again when the browser comes back from Stripe with Back (restored from the back/forward cache)', async () => {
+    vi.spyOn(browser, 'assign').mockImplementation(() => {});
+    answerFetch({
+      'GET /api/v1/auth/session': sessionAs('owner'),
+      'GET /api/v1/billing': billing(),
+      'POST /api/v1/billing/checkout': { status: 200, body: { url: 'https://checkout.stripe.com/c/pay/cs_test_1' } },
+    });
+    renderWithApp(<BillingPage />, '/billing');
+    const monthly = await screen.findByRole('button', { name: /^Subscribe monthly\s*\(Business\)$/ });
+    await userEvent.click(monthly);
+    await waitFor(() => expect(monthly).toBeDisabled());
+    // A page shown again without being loaded (not restored: a first show) changes nothing.
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false }));
+    expect(monthly).toBeDisabled();
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    await waitFor(() => expect(monthly).toBeEnabled());
+    expect(screen.queryByText('Opening Stripe…')).toBeNull();
+  });
+
   it('never sends the browser to an address that is not https', async () => {
     const assign = vi.spyOn(browser, 'assign').mockImplementation(() => {});
     answerFetch({
@@ -166,12 +185,42 @@ describe('the billing page', () => {
       expect(facts).toHaveTextContent('Subscriptionnone');
       await vi.advanceTimersByTimeAsync(3500);
       await waitFor(() => expect(screen.getByRole('region', { name: 'Your plan' })).toHaveTextContent('Subscriptionactive'));
+      // Said where it was said that the page updates by itself (a status: screen readers hear it).
+      expect(screen.getByRole('status')).toHaveTextContent('Thank you. Stripe confirmed the payment: the Business plan applies now.');
+      expect(screen.queryByText(/The plan changes as soon as Stripe confirms the payment/)).toBeNull();
       const count = asked;
       await vi.advanceTimersByTimeAsync(10_000);
       expect(asked).toBe(count);
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('a subscription canceled at the end of its period', () => {
+  it('shows when it ends, that the plan applies until then, and no next invoice', async () => {
+    answerFetch({
+      'GET /api/v1/auth/session': sessionAs('owner'),
+      'GET /api/v1/billing': billing({ plan: 'business', limits: business, nextInvoice: null },
+        { status: 'active', plan: 'business', interval: 'year', currentPeriodEnd: '2027-12-06T12:00:00Z', cancelAtPeriodEnd: true }),
+    });
+    renderWithApp(<BillingPage />, '/billing');
+    const facts = await screen.findByRole('region', { name: 'Your plan' });
+    expect(facts).toHaveTextContent('EndsDecember 6, 2027');
+    expect(facts).not.toHaveTextContent('Renews');
+    expect(within(facts).getByText('The subscription is canceled: the Business plan applies until December 6, 2027, then it ends. To keep it, use Manage billing.')).toBeInTheDocument();
+    expect(within(facts).getByRole('button', { name: 'Manage billing' })).toBeEnabled();
+  });
+
+  it('says nothing of an end while the subscription renews', async () => {
+    answerFetch({
+      'GET /api/v1/auth/session': sessionAs('owner'),
+      'GET /api/v1/billing': billing({ plan: 'business', limits: business }, { status: 'active', plan: 'business', currentPeriodEnd: '2027-12-06T12:00:00Z' }),
+    });
+    renderWithApp(<BillingPage />, '/billing');
+    const facts = await screen.findByRole('region', { name: 'Your plan' });
+    expect(facts).toHaveTextContent('RenewsDecember 6, 2027');
+    expect(screen.queryByText(/The subscription is canceled/)).toBeNull();
   });
 });
 
