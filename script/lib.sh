@@ -19,10 +19,14 @@ pg_owns() {
   if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$@"; fi
 }
 
-# A port nobody listens on, from the given start upwards.
+# A port a listener can bind on 127.0.0.1, from the given start upwards. Probed by binding as
+# PostgreSQL and Kestrel do (SO_REUSEADDR), not by connecting: a closed outgoing connection whose
+# ephemeral port it was blocks the bind for a minute without listening (seen after a benchmark).
 free_port() {
   local port=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+  while ! python3 -c 'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1])))' "$port" 2>/dev/null; do
+    port=$((port + 1))
+  done
   echo "$port"
 }
 
