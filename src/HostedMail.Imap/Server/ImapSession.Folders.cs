@@ -44,7 +44,7 @@ internal sealed partial class ImapSession
             var recent = await _services.Store.ClaimRecentAsync(TenantId, MailboxId, folder.FolderId, folder.UidNext, claim: !selected.ReadOnly, _connection.ConnectionClosed);
             if (recent is { } r && r.ToUid > r.FromUid)
             {
-                selected.RecentRanges.Add((r.FromUid, r.ToUid));
+                selected.Recent.Add(r.FromUid, r.ToUid);
             }
 
             _w.Ascii("* ").Number(recent?.Count ?? 0).Ascii(" RECENT").Crlf();

@@ -115,7 +115,7 @@ internal sealed partial class ImapSession
         OrKey o => new OrKey(await ToStoreKeyAsync(o.Left, depth + 1), await ToStoreKeyAsync(o.Right, depth + 1)),
         NotKey n => new NotKey(await ToStoreKeyAsync(n.Key, depth + 1)),
         // \Recent is the session's (RFC 3501 section 2.3.2): its UIDs, never a store column.
-        RecentKey => Selected.RecentRanges.Count == 0 ? NoneKey.Instance : new UidSetKey(Selected.RecentRanges.Select(r => (r.From, r.To - 1)).ToList()),
+        RecentKey => Selected.Recent.IsEmpty ? NoneKey.Instance : new UidSetKey(Selected.Recent.Ranges.Select(r => (r.From, r.To - 1)).ToList()),
         _ => key,
     };
 

@@ -107,12 +107,16 @@ internal sealed partial class ImapSession
             if (!_rev2)
             {
                 // RFC 3501 section 2.3.2: the first session told of a new message has it as \Recent.
-                selected.RecentRanges.AddRange(selected.ClaimedByAppend);
+                foreach (var (from, to) in selected.ClaimedByAppend)
+                {
+                    selected.Recent.Add(from, to);
+                }
+
                 selected.ClaimedByAppend.Clear();
                 var recent = await _services.Store.ClaimRecentAsync(TenantId, MailboxId, selected.FolderId, selected.KnownUidNext, claim: !selected.ReadOnly, _connection.ConnectionClosed);
                 if (recent is { } r && r.ToUid > r.FromUid)
                 {
-                    selected.RecentRanges.Add((r.FromUid, r.ToUid));
+                    selected.Recent.Add(r.FromUid, r.ToUid);
                 }
             }
 

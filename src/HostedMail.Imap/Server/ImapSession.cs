@@ -605,7 +605,7 @@ internal sealed partial class ImapSession
 
         if (recent)
         {
-            // RFC 3501 section 2.3.2 (IMAP4rev1 sessions only: RecentRanges is empty for IMAP4rev2).
+            // RFC 3501 section 2.3.2 (IMAP4rev1 sessions only: Recent is empty for IMAP4rev2).
             Flag("\\Recent");
         }
 

@@ -61,29 +61,18 @@ internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
     public List<string> AnnouncedKeywords { get; } = [];
 
     /// <summary>
-    /// UID ranges [from, to) that are \Recent for this session (RFC 3501 section 2.3.2): claimed at
-    /// SELECT and whenever the session learns of new messages; empty for IMAP4rev2 sessions.
+    /// The UIDs that are \Recent for this session (RFC 3501 section 2.3.2): claimed at SELECT and
+    /// whenever the session learns of new messages; empty for IMAP4rev2 sessions.
     /// </summary>
-    public List<(long From, long To)> RecentRanges { get; } = [];
+    public RecentUids Recent { get; } = new();
 
-    /// <summary>Recent ranges this session's APPENDs claimed, joined to <see cref="RecentRanges"/> at the next EXISTS.</summary>
+    /// <summary>Recent ranges this session's APPENDs claimed, joined to <see cref="Recent"/> at the next EXISTS.</summary>
     public List<(long From, long To)> ClaimedByAppend { get; } = [];
 
-    public bool IsRecent(long uid)
-    {
-        foreach (var (from, to) in RecentRanges)
-        {
-            if (uid >= from && uid < to)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public bool IsRecent(long uid) => Recent.Contains(uid);
 
     /// <summary>Recent messages still in the map (the "* n RECENT" number).</summary>
-    public int RecentCount => RecentRanges.Count == 0 ? 0 : Uids.Count(u => IsRecent(u));
+    public int RecentCount => Recent.IsEmpty ? 0 : Recent.CountIn(Uids);
 
     /// <summary>(UID, MODSEQ) of flag changes this session already reported itself.</summary>
     public Dictionary<uint, long> OwnReports { get; } = [];
