@@ -98,7 +98,7 @@ internal static class Modes
             {
                 services.AddImap(configuration);
                 // Imap:DurableFlagChanges of a real node (docs/operations.md): "false" is Dovecot's flag-change policy.
-                services.AddSingleton(new ImapStoreOptions { DurableFlagChanges = options.Str("durable-flags", "true") == "true" });
+                services.AddSingleton(new ImapStoreOptions { DurableFlagChanges = bool.Parse(options.Str("durable-flags", "true")) });
             });
         var port = app.Services.GetRequiredService<MailListenerRegistry>().EndPoint("imap").Port;
 
