@@ -1,6 +1,5 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using HostedMail.Net;
 using Npgsql;
 
 namespace HostedMail.Testing;
@@ -36,7 +35,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
     public static async Task<PrivatePostgres> StartAsync(params string[] settings)
     {
         var directory = Directory.CreateTempSubdirectory("hm-private-pg-");
-        var cluster = new PrivatePostgres(directory, FreePort());
+        var cluster = new PrivatePostgres(directory, FreePorts.Next());
         if (Environment.UserName == "root")
         {
             await RunAsync("chown", "postgres", directory.FullName);
@@ -101,12 +100,5 @@ public sealed class PrivatePostgres : IAsyncDisposable
         {
             throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.Error}{result.Output}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -27,8 +27,6 @@ internal static class MailNodeServices
         services.AddSingleton(configuration.GetSection("Grains:Coordination").Get<MailboxCoordinationOptions>() ?? new MailboxCoordinationOptions());
         services.AddHostedMailGrains(penalties);
         services.AddMailNet(certificates.Count > 0 ? ServerCertificateSelector.FromPemFiles(certificates) : null, cache);
-        // Mailbox passwords and app passwords are checked by HostedMail.Identity.
-        services.AddMailboxSignIn();
         // App passwords' last use, from verified and cached logins alike, written in batches.
         services.AddAppPasswordUsage(configuration.GetSection("Auth:AppPasswordUse").Get<AppPasswordUsageOptions>() ?? new AppPasswordUsageOptions());
 
