@@ -125,7 +125,8 @@ public enum FetchExtras
 /// <summary>
 /// One message's state as IMAP reports it. <see cref="Content"/> is the header block or the whole
 /// blob when asked for (<see cref="FetchExtras"/>) and available; null otherwise (a message stored
-/// before header sizes were recorded, or a large one): read the blob.
+/// before header sizes were recorded, or a large one): read the blob. <see cref="Subject"/> is the
+/// decoded first Subject field (what SEARCH SUBJECT matches), when the store read it.
 /// </summary>
 public sealed record ImapMessage(
     long Uid,
@@ -137,7 +138,8 @@ public sealed record ImapMessage(
     byte[] BlobSha256,
     byte[]? Envelope,
     byte[]? BodyStructure,
-    byte[]? Content = null);
+    byte[]? Content = null,
+    string? Subject = null);
 
 /// <summary>
 /// A blob's ENVELOPE and IMAP4rev1 BODYSTRUCTURE as <see cref="Mime.ImapBodyStructure"/> of

@@ -38,6 +38,6 @@ public sealed class ImapServerOptions
     /// <summary>Bytes of header blocks and small messages the node keeps for FETCH (shared by every session; 0: none).</summary>
     public long ContentCacheBytes { get; set; } = 128L << 20;
 
-    /// <summary>Messages whose flags and sizes a session keeps between FETCHes (dropped at IDLE; 0: none).</summary>
+    /// <summary>Messages whose flags, sizes and subjects a session keeps between FETCHes and SEARCHes (dropped at IDLE; 0: none).</summary>
     public int SessionCacheMessages { get; set; } = 20_000;
 }

@@ -104,8 +104,55 @@ internal sealed partial class ImapSession
             _condStore = true;
         }
 
-        var found = await _services.Store.SearchAsync(TenantId, MailboxId, selected.FolderId, storeKey, sort, _connection.ConnectionClosed);
+        var cached = sort.Count == 0 && CachedSearch.CanEvaluate(storeKey) ? await MetadataOfAllAsync(selected) : null;
+        var found = cached is not null
+            ? CachedSearch.Run(storeKey, cached, _time.GetUtcNow())
+            : await _services.Store.SearchAsync(TenantId, MailboxId, selected.FolderId, storeKey, sort, _connection.ConnectionClosed);
         return found.Where(u => u <= uint.MaxValue && selected.SequenceOf((uint)u) > 0).ToList();
+    }
+
+    /// <summary>
+    /// The metadata of every message in the session's map: from its cache, the few it lacks (new
+    /// messages) read in one store query and cached. Null when the folder is larger than the cache
+    /// or too much is missing: then the store searches. A message expunged by another session and
+    /// not yet reported is in neither, so it matches nothing, as in the store's search.
+    /// </summary>
+    private async Task<List<ImapMessage>?> MetadataOfAllAsync(SelectedFolder selected)
+    {
+        if (selected.Count > _options.SessionCacheMessages)
+        {
+            return null;
+        }
+
+        var messages = new List<ImapMessage>(selected.Count);
+        var missing = new List<long>();
+        foreach (var uid in selected.Uids)
+        {
+            if (selected.TryGetCached(uid, out var message))
+            {
+                messages.Add(message);
+            }
+            else
+            {
+                missing.Add(uid);
+            }
+        }
+
+        if (missing.Count > _options.FetchBatchSize)
+        {
+            return null;
+        }
+
+        if (missing.Count > 0)
+        {
+            foreach (var message in await _services.Store.FetchAsync(TenantId, MailboxId, selected.FolderId, missing, FetchExtras.None, _connection.ConnectionClosed))
+            {
+                selected.Cache(message, _options.SessionCacheMessages);
+                messages.Add(message);
+            }
+        }
+
+        return messages;
     }
 
     private async Task<SearchKey> ToStoreKeyAsync(SearchKey key, int depth) => key switch

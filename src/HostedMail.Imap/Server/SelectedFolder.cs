@@ -80,8 +80,9 @@ internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
     public IDisposable? Subscription { get; set; }
 
     /// <summary>
-    /// Metadata (flags, MODSEQ, size, date, blob digest) of messages this session fetched, kept
-    /// current by every change the session learns of, so repeated FETCHes need no store query.
+    /// Metadata (flags, MODSEQ, size, date, blob digest, subject) of messages this session fetched,
+    /// kept current by every change the session learns of, so repeated FETCHes and most SEARCHes
+    /// need no store query.
     /// </summary>
     private Dictionary<uint, ImapMessage>? _cache;
 

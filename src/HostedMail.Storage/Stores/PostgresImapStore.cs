@@ -307,10 +307,11 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             : "NULL::bytea";
         var join = extras == FetchExtras.None ? string.Empty : "LEFT JOIN blobs b ON b.tenant_id = m.tenant_id AND b.sha256 = m.blob_sha256";
         return await Db.QueryAsync(dataSource, $"""
-            SELECT m.uid, m.modseq, m.flags, m.keywords, m.size, m.internal_date, m.blob_sha256, {views}, {content} FROM messages m {join}
+            SELECT m.uid, m.modseq, m.flags, m.keywords, m.size, m.internal_date, m.blob_sha256, {views}, {content}, m.subject FROM messages m {join}
             WHERE m.tenant_id = @tenant_id AND m.mailbox_id = @mailbox_id AND m.folder_id = @folder_id AND m.uid = ANY(@uids) ORDER BY m.uid
             """, r => new ImapMessage(r.GetInt64(0), r.GetInt64(1), (MessageFlags)r.GetInt32(2), r.GetFieldValue<string[]>(3), r.GetInt64(4),
-                r.GetFieldValue<DateTimeOffset>(5), r.GetFieldValue<byte[]>(6), NullableBytes(r, 7), NullableBytes(r, 8), NullableBytes(r, 9)),
+                r.GetFieldValue<DateTimeOffset>(5), r.GetFieldValue<byte[]>(6), NullableBytes(r, 7), NullableBytes(r, 8), NullableBytes(r, 9),
+                r.IsDBNull(10) ? null : r.GetString(10)),
             cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uids", uids.ToArray()));
     }
 
