@@ -21,7 +21,7 @@ public sealed class CachedSearchTests(DatabaseFixture database) : IClassFixture<
     [
         "Invoice 42 for November", "RE: invoice 42", "Fwd: Meeting notes", "meeting", "ÜBER die Größe der STRASSE", "straße und Strasse",
         "=?UTF-8?B?w4RyZ2VyIG1pdCBkZXIgUmVjaG51bmc=?=", "=?ISO-8859-1?Q?R=E9sum=E9_attached?=", "50% off_now!", "100%_real \\ backslash",
-        "日本語の件名です", "ΣΊΣΥΦΟΣ και σίσυφος", "İstanbul trip", "KELVIN \u212A scale", "  spaced   out  ", "[list] weekly report", null,
+        "日本語の件名です", "ΣΊΣΥΦΟΣ και σίσυφος", "İstanbul trip", "KELVIN \u212A scale", "Seasons greetings", "  spaced   out  ", "[list] weekly report", null,
     ];
 
     private static readonly string[] Keywords = ["$Forwarded", "Work", "$Label1", "Later"];
@@ -29,7 +29,7 @@ public sealed class CachedSearchTests(DatabaseFixture database) : IClassFixture<
     private static readonly string[] Needles =
     [
         "invoice", "INVOICE", "Invoice 42", "meeting", "größe", "GRÖSSE", "strasse", "STRASSE", "straße", "ärger", "RECHNUNG", "résumé", "RÉSUMÉ",
-        "50%", "%", "_", "off_now", "\\", "日本語", "σίσυφος", "ΣΊΣΥΦΟΣ", "istanbul", "kelvin k", "k scale", "  ", "[list]", "report", "nothing like it",
+        "50%", "%", "_", "off_now", "\\", "日本語", "σίσυφος", "ΣΊΣΥΦΟΣ", "istanbul", "kelvin k", "\u212Aelvin", "\u017Feason", "SEASON", "k scale", "  ", "[list]", "report", "nothing like it",
     ];
 
     private static readonly MessageFlags[] SystemFlags = [MessageFlags.Seen, MessageFlags.Answered, MessageFlags.Flagged, MessageFlags.Deleted, MessageFlags.Draft];

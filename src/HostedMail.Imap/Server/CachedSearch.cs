@@ -1,3 +1,4 @@
+using System.Text;
 using HostedMail.Core.Imap;
 using HostedMail.Core.Messages;
 
@@ -29,10 +30,18 @@ internal static class CachedSearch
     };
 
     /// <summary>The UIDs of the matching messages, ascending (the store's order).</summary>
-    public static List<long> Run(SearchKey key, IEnumerable<ImapMessage> messages, DateTimeOffset now)
+    public static List<long> Run(SearchKey key, IReadOnlyList<ImapMessage> messages, DateTimeOffset now)
     {
         var match = Compile(key, now);
-        var uids = messages.Where(match).Select(m => m.Uid).ToList();
+        var uids = new List<long>();
+        foreach (var message in messages)
+        {
+            if (match(message))
+            {
+                uids.Add(message.Uid);
+            }
+        }
+
         uids.Sort();
         return uids;
     }
@@ -40,6 +49,14 @@ internal static class CachedSearch
     // .NET's invariant casing keeps U+0130 (capital I with dot above); PostgreSQL's lower() maps it
     // to "i" (the simple mapping of UnicodeData.txt), so a search for "istanbul" finds "İstanbul".
     private static string Lower(string s) => s.ToLowerInvariant().Replace('\u0130', 'i');
+
+    /// <summary>Whether lower(<paramref name="text"/>) contains <paramref name="lowered"/>, without lowering ASCII text.</summary>
+    // OrdinalIgnoreCase folds to upper case, lower() to lower case: the two agree when both strings
+    // are ASCII, and only then is the allocation-free comparison used.
+    private static bool ContainsLowered(string text, string lowered, bool asciiLowered) =>
+        asciiLowered && Ascii.IsValid(text)
+            ? text.Contains(lowered, StringComparison.OrdinalIgnoreCase)
+            : Lower(text).Contains(lowered, StringComparison.Ordinal);
 
     private static bool IsSubject(HeaderKey h) => h.Field.Equals("subject", StringComparison.OrdinalIgnoreCase) && h.Value.Length > 0;
 
@@ -49,7 +66,18 @@ internal static class CachedSearch
         {
             case AndKey a:
                 var all = a.Keys.Select(k => Compile(k, now)).ToArray();
-                return m => all.All(f => f(m));
+                return m =>
+                {
+                    foreach (var f in all)
+                    {
+                        if (!f(m))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                };
             case OrKey o:
                 var left = Compile(o.Left, now);
                 var right = Compile(o.Right, now);
@@ -62,7 +90,18 @@ internal static class CachedSearch
             case NoneKey:
                 return _ => false;
             case UidSetKey u:
-                return m => u.Ranges.Any(r => m.Uid >= r.Start && m.Uid <= r.End);
+                return m =>
+                {
+                    foreach (var (start, end) in u.Ranges)
+                    {
+                        if (m.Uid >= start && m.Uid <= end)
+                        {
+                            return true;
+                        }
+                    }
+
+                    return false;
+                };
             case FlagKey f:
                 return m => ((m.Flags & f.Flag) != 0) == f.IsSet;
             case KeywordKey k:
@@ -88,7 +127,8 @@ internal static class CachedSearch
                 };
             case HeaderKey h when IsSubject(h):
                 var value = Lower(h.Value);
-                return m => m.Subject is { } subject && Lower(subject).Contains(value, StringComparison.Ordinal);
+                var asciiValue = Ascii.IsValid(value);
+                return m => m.Subject is { } subject && ContainsLowered(subject, value, asciiValue);
             default:
                 throw new NotSupportedException("not answered from metadata: " + key.GetType().Name);
         }
