@@ -39,8 +39,8 @@ if [ "$mode" = realistic ]; then
     dotnet "$BIN" mixed --port "$HM_PORT" --users "$USERS" --load "$MESSAGES" --seconds 1 --label "HostedMail (load)" | head -1
     dotnet "$BIN" mixed --port "$DC_PORT" --users "$USERS" --load "$MESSAGES" --seconds 1 --label "Dovecot (load)" | head -1
     for round in $(seq 1 "$ROUNDS"); do
-        dotnet "$BIN" realistic --port "$HM_PORT" --users "$USERS" --connections 10 --seconds "$SECONDS_PER_RUN" --label "HostedMail round $round"
-        dotnet "$BIN" realistic --port "$DC_PORT" --users "$USERS" --connections 10 --seconds "$SECONDS_PER_RUN" --label "Dovecot round $round"
+        dotnet "$BIN" realistic --port "$HM_PORT" --users "$USERS" --connections 10 --seconds "$SECONDS_PER_RUN" --seed "$round" --label "HostedMail round $round"
+        dotnet "$BIN" realistic --port "$DC_PORT" --users "$USERS" --connections 10 --seconds "$SECONDS_PER_RUN" --seed "$round" --label "Dovecot round $round"
     done
     exit 0
 fi
@@ -90,13 +90,13 @@ PG_PORT=$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$HOSTEDMAIL_TEST_PG")
 PG_PID=$(ss -ltnpH "sport = :$PG_PORT" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)
 HM_NODE=$(pgrep -P "$HM_PID" -f serve || echo "$HM_PID")
 DC_PID=$(cat "$DC/run/master.pid")
-run() {  # label port
+run() {  # label port round (each round appends new messages; both servers get the same ones)
     local hm0 pg0 dc0
     hm0=$(tree_cpu "$HM_NODE"); pg0=$(tree_cpu "$PG_PID"); dc0=$(tree_cpu "$DC_PID")
-    dotnet "$BIN" mixed --port "$2" --connections 10 --seconds "$SECONDS_PER_RUN" --label "$1"
+    dotnet "$BIN" mixed --port "$2" --connections 10 --seconds "$SECONDS_PER_RUN" --seed "$3" --label "$1"
     echo "$1: server CPU during the run: HostedMail node $(( $(tree_cpu "$HM_NODE") - hm0 )) s, PostgreSQL $(( $(tree_cpu "$PG_PID") - pg0 )) s, Dovecot $(( $(tree_cpu "$DC_PID") - dc0 )) s (of $(( 2 * SECONDS_PER_RUN )) s on 2 cores)"
 }
 for round in $(seq 1 "$ROUNDS"); do
-    run "HostedMail round $round" "$HM_PORT"
-    run "Dovecot round $round" "$DC_PORT"
+    run "HostedMail round $round" "$HM_PORT" "$round"
+    run "Dovecot round $round" "$DC_PORT" "$round"
 done

@@ -5,7 +5,7 @@
 //                                        starts "serve" as a child process, opens N authenticated IDLE sessions
 //                                        (session k on mailbox k % M), reports the server's memory per connection
 //                                        and the delivery-to-"* n EXISTS" latency of D deliveries (IMessageStore.StoreAsync).
-//   mixed  --host H --port P --password W [--users U] [--connections C] [--seconds S] [--load N]
+//   mixed  --host H --port P --password W [--users U] [--connections C] [--seconds S] [--load N] [--seed R]
 //                                        the mixed workload against any IMAP server; --load first APPENDs N messages to
 //                                        each user's INBOX (users u0..u{U-1}@bench.example, the same bytes for every server).
 //   realistic --host H --port P [--users 100] [--connections C] [--seconds S]
@@ -256,6 +256,7 @@ internal static class Modes
         var connections = options.Int("connections", 10);
         var seconds = options.Int("seconds", 30);
         var load = options.Int("load", 0);
+        var seed = options.Int("seed", 0);
         var label = options.Str("label", host + ":" + port);
 
         if (load > 0)
@@ -290,7 +291,9 @@ internal static class Modes
             await c.CommandAsync("SELECT INBOX");
             var originals = (await c.CommandAsync("UID SEARCH ALL")).SelectMany(l => l.StartsWith("* SEARCH", StringComparison.Ordinal) ? l[8..].Split(' ', StringSplitOptions.RemoveEmptyEntries) : []).Select(long.Parse).ToArray();
             var appended = new Queue<long>();
-            var random = new Random(n);
+            // A round of its own (--seed) appends messages no earlier round appended: a server that
+            // stores identical content once must not gain from the benchmark repeating itself.
+            var random = new Random(n + (seed * 7919));
             var local = names.Select(_ => new List<double>()).ToArray();
             while (DateTime.UtcNow < deadline)
             {

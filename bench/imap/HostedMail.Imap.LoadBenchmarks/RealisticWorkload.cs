@@ -19,6 +19,7 @@ internal static class RealisticWorkload
         var users = options.Int("users", 100);
         var connections = options.Int("connections", 10);
         var seconds = options.Int("seconds", 60);
+        var seed = options.Int("seed", 0);
         var label = options.Str("label", host + ":" + port);
         var perOp = Names.Select(_ => new List<double>()).ToArray();
         var gate = new object();
@@ -27,7 +28,7 @@ internal static class RealisticWorkload
         var wall = Stopwatch.StartNew();
         await Parallel.ForAsync(0, connections, new ParallelOptions { MaxDegreeOfParallelism = connections }, async (n, _) =>
         {
-            var random = new Random(7000 + n);
+            var random = new Random(7000 + n + (seed * 7919));
             var local = Names.Select(_ => new List<double>()).ToArray();
             while (DateTime.UtcNow < deadline)
             {
