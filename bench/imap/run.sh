@@ -45,7 +45,7 @@ if [ "$mode" = realistic ]; then
     exit 0
 fi
 
-: "${HOSTEDMAIL_TEST_PG:?set HOSTEDMAIL_TEST_PG, e.g. Host=127.0.0.1;Port=56700;Username=postgres}"
+: "${HOSTEDMAIL_TEST_PG:?set HOSTEDMAIL_TEST_PG, e.g. Host=127.0.0.1;Port=26700;Username=postgres}"
 export HOSTEDMAIL_TEST_PG
 
 if [ "$mode" = idle ]; then
@@ -53,7 +53,7 @@ if [ "$mode" = idle ]; then
 fi
 
 MESSAGES=${1:-1000}; SECONDS_PER_RUN=${2:-60}; ROUNDS=${3:-2}
-HM_PORT=${HM_PORT:-56711}; DC_PORT=${DC_PORT:-56710}
+HM_PORT=${HM_PORT:-26721}; DC_PORT=${DC_PORT:-26720}
 WORK=$(mktemp -d /tmp/imapbench-mixed.XXXXXX); chmod 755 "$WORK"
 DC=$WORK/dovecot
 mkdir -p "$DC"/run "$DC"/state "$DC"/mail "$DC"/home

@@ -22,7 +22,7 @@ trap stop_dns EXIT
 
 run_with() {  # NAME LOSS
   local port stats
-  port=$(free_port 56900)
+  port=$(free_port 26900)
   stats="$OUT/$1.dns"
   python3 bench/smtp/lossy_dns.py --port "$port" --loss "$2" $([ "$NO_SOA" = 1 ] && echo --no-soa) --stats "$stats" > "$OUT/$1.dns.log" 2>&1 &
   DNS_PID=$!

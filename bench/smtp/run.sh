@@ -76,7 +76,7 @@ fi
 dotnet build "$SRC/src/HostedMail.Server" -c Release -o "$BIN" -v quiet -nologo > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; die "build failed"; }
 
 # ---------------------------------------------------------------- PostgreSQL, durable
-PG_PORT=$(free_port 56600)
+PG_PORT=$(free_port 26600)
 say "PostgreSQL (durable: fsync on, synchronous_commit on) on 127.0.0.1:$PG_PORT"
 pg_init "$WORK/pg" "$PG_PORT"
 pg_start "$WORK/pg"
@@ -84,7 +84,7 @@ psql_at "$PG_PORT" -d postgres -c "CREATE DATABASE hostedmail" >/dev/null
 psql_at "$PG_PORT" -d postgres -tAc "SELECT name || '=' || setting FROM pg_settings WHERE name IN ('fsync','synchronous_commit','full_page_writes','wal_sync_method') ORDER BY name" > "$WORK/pg-settings.txt"
 
 # ---------------------------------------------------------------- HostedMail node
-SMTP_PORT=$(free_port 56625)
+SMTP_PORT=$(free_port 26625)
 HTTP_PORT=$(free_port $((SMTP_PORT + 1)))
 export HOSTEDMAIL__DATABASE__CONNECTIONSTRING="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=hostedmail"
 export HOSTEDMAIL__HTTP__URLS="http://127.0.0.1:$HTTP_PORT"
