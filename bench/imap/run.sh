@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 6 IMAP measures. Needs a PostgreSQL cluster in HOSTEDMAIL_TEST_PG and dovecot-imapd installed.
 #   bench/imap/run.sh idle  [SESSIONS] [MAILBOXES] [DELIVERIES]     default 10000 1000 200
-#   bench/imap/run.sh mixed [MESSAGES_PER_USER] [SECONDS] [ROUNDS]  default 1000 60 2
+#   bench/imap/run.sh mixed [MESSAGES_PER_USER] [SECONDS] [ROUNDS]  default 1000 60 2 (CONNECTIONS=10 over 10 users)
 #       DURABLE_FLAGS=false: the node's Imap:DurableFlagChanges off (STORE commits without waiting for
 #       the WAL flush, as Dovecot's default mail_fsync = optimized does not fsync flag changes)
 #   bench/imap/run.sh realistic [MESSAGES_PER_USER] [SECONDS] [ROUNDS]  default 200 60 2 (root; USERS=100)
@@ -93,7 +93,7 @@ DC_PID=$(cat "$DC/run/master.pid")
 run() {  # label port round (each round appends new messages; both servers get the same ones)
     local hm0 pg0 dc0
     hm0=$(tree_cpu "$HM_NODE"); pg0=$(tree_cpu "$PG_PID"); dc0=$(tree_cpu "$DC_PID")
-    dotnet "$BIN" mixed --port "$2" --connections 10 --seconds "$SECONDS_PER_RUN" --seed "$3" --label "$1"
+    dotnet "$BIN" mixed --port "$2" --connections "${CONNECTIONS:-10}" --seconds "$SECONDS_PER_RUN" --seed "$3" --label "$1"
     echo "$1: server CPU during the run: HostedMail node $(( $(tree_cpu "$HM_NODE") - hm0 )) s, PostgreSQL $(( $(tree_cpu "$PG_PID") - pg0 )) s, Dovecot $(( $(tree_cpu "$DC_PID") - dc0 )) s (of $(( 2 * SECONDS_PER_RUN )) s on 2 cores)"
 }
 for round in $(seq 1 "$ROUNDS"); do
