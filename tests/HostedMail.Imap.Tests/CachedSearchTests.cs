@@ -134,16 +134,8 @@ public sealed class CachedSearchTests(DatabaseFixture database) : IClassFixture<
         Assert.Contains("* SEARCH 4", await reader.CommandAsync("UID SEARCH UNFLAGGED SUBJECT \"report 3\""));
     }
 
-    private Task<long> InboxIdAsync(Mailbox mailbox) => ScalarAsync(
-        "SELECT folder_id FROM folders WHERE tenant_id = @t AND mailbox_id = @m AND name = 'INBOX'", mailbox.TenantId, mailbox.MailboxId);
-
-    private async Task<long> ScalarAsync(string sql, long tenantId, long mailboxId)
-    {
-        await using var command = database.Database.DataSource.CreateCommand(sql);
-        command.Parameters.AddWithValue("t", tenantId);
-        command.Parameters.AddWithValue("m", mailboxId);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
+    private async Task<long> InboxIdAsync(Mailbox mailbox) =>
+        (await _node.Services.GetRequiredService<IFolderStore>().GetFolderAsync(mailbox.TenantId, mailbox.MailboxId, "INBOX", CancellationToken.None))!.FolderId;
 
     private static SearchKey RandomKey(Random random, int depth, long[] sizes, long[] modSeqs)
     {

@@ -32,7 +32,7 @@ public sealed class StoreFlagsModelTests(DatabaseFixture database) : IClassFixtu
         var mailbox = await _node.CreateMailboxAsync("store-model");
         var store = _node.Services.GetRequiredService<IImapStore>();
         var (t, m) = (mailbox.TenantId, mailbox.MailboxId);
-        var inbox = await FolderIdAsync(t, m);
+        var inbox = (await _node.Services.GetRequiredService<IFolderStore>().GetFolderAsync(t, m, "INBOX", CancellationToken.None))!.FolderId;
         var flags = new Dictionary<long, MessageFlags>();
         var keywords = new Dictionary<long, List<string>>();
         for (var uid = 1L; uid <= 12; uid++)
@@ -111,12 +111,4 @@ public sealed class StoreFlagsModelTests(DatabaseFixture database) : IClassFixtu
     }
 
     private static bool SameKeywords(IEnumerable<string> a, IEnumerable<string> b) => a.Order(StringComparer.Ordinal).SequenceEqual(b.Order(StringComparer.Ordinal));
-
-    private async Task<long> FolderIdAsync(long tenantId, long mailboxId)
-    {
-        await using var command = database.Database.DataSource.CreateCommand("SELECT folder_id FROM folders WHERE tenant_id = @t AND mailbox_id = @m AND name = 'INBOX'");
-        command.Parameters.AddWithValue("t", tenantId);
-        command.Parameters.AddWithValue("m", mailboxId);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
 }

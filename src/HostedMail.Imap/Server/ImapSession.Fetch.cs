@@ -257,16 +257,26 @@ internal sealed partial class ImapSession
             return false;
         }
 
-        foreach (var chunk in selected.Uids.Chunk(_options.FetchBatchSize))
+        await CacheMetadataAsync(selected, selected.Uids.Select(u => (long)u));
+        return true;
+    }
+
+    /// <summary>Reads the metadata of these messages, a batch per query, into the session's cache; returns what was read.</summary>
+    private async Task<List<ImapMessage>> CacheMetadataAsync(SelectedFolder selected, IEnumerable<long> uids)
+    {
+        var loaded = new List<ImapMessage>();
+        foreach (var chunk in uids.Chunk(_options.FetchBatchSize))
         {
-            var messages = await _services.Store.FetchAsync(TenantId, MailboxId, selected.FolderId, chunk.Select(u => (long)u).ToList(), FetchExtras.None, _connection.ConnectionClosed);
+            var messages = await _services.Store.FetchAsync(TenantId, MailboxId, selected.FolderId, chunk, FetchExtras.None, _connection.ConnectionClosed);
             foreach (var message in messages)
             {
                 selected.Cache(message, _options.SessionCacheMessages);
             }
+
+            loaded.AddRange(messages);
         }
 
-        return true;
+        return loaded;
     }
 
     /// <summary>A whole blob the metadata query did not bring (a large message); cached when small enough.</summary>

@@ -104,10 +104,13 @@ internal sealed partial class ImapSession
             _condStore = true;
         }
 
-        var cached = sort.Count == 0 && CachedSearch.CanEvaluate(storeKey) ? await MetadataOfAllAsync(selected) : null;
-        var found = cached is not null
-            ? CachedSearch.Run(storeKey, cached, _time.GetUtcNow())
-            : await _services.Store.SearchAsync(TenantId, MailboxId, selected.FolderId, storeKey, sort, _connection.ConnectionClosed);
+        if (sort.Count == 0 && CachedSearch.CanEvaluate(storeKey) && await MetadataOfAllAsync(selected) is { } cached)
+        {
+            // Only messages of the map were looked at.
+            return CachedSearch.Run(storeKey, cached, _time.GetUtcNow());
+        }
+
+        var found = await _services.Store.SearchAsync(TenantId, MailboxId, selected.FolderId, storeKey, sort, _connection.ConnectionClosed);
         return found.Where(u => u <= uint.MaxValue && selected.SequenceOf((uint)u) > 0).ToList();
     }
 
@@ -143,15 +146,7 @@ internal sealed partial class ImapSession
             return null;
         }
 
-        if (missing.Count > 0)
-        {
-            foreach (var message in await _services.Store.FetchAsync(TenantId, MailboxId, selected.FolderId, missing, FetchExtras.None, _connection.ConnectionClosed))
-            {
-                selected.Cache(message, _options.SessionCacheMessages);
-                messages.Add(message);
-            }
-        }
-
+        messages.AddRange(await CacheMetadataAsync(selected, missing));
         return messages;
     }
 
