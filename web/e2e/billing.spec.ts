@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { test, expect } from '@playwright/test';
 import en from '../src/i18n/en';
 import de from '../src/i18n/de';
-import { cliOf, mailedToken, shoot, visit } from './helpers';
+import { cliOf, mailedToken, postApi, shoot, visit } from './helpers';
 import { TestNode, type Environment } from './node';
 import { startFakeStripe, type FakeStripe, type Price } from './fake-stripe';
 
@@ -71,10 +71,6 @@ test.afterAll(async () => {
   await stripe?.close();
 });
 
-async function api(path: string, body: unknown): Promise<Response> {
-  return fetch(`${env.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-}
-
 test('a tenant subscribes through Stripe Checkout, manages it in the customer portal, and sees a failed payment', async ({ page }, info) => {
   const lang = info.project.name as 'en' | 'de';
   const s = lang === 'de' ? de : en;
@@ -95,9 +91,9 @@ test('a tenant subscribes through Stripe Checkout, manages it in the customer po
   const banner = page.getByRole('region', { name: s.billing.banner.label, exact: true });
 
   // A new tenant (signed up and confirmed by mail as in the journey, through the API here).
-  const signup = await api('/api/v1/auth/signup', { tenantName: tenant, tenantDisplayName: `Pay ${lang.toUpperCase()} Ltd`, email, password, displayName: null });
+  const signup = await postApi('/api/v1/auth/signup', { tenantName: tenant, tenantDisplayName: `Pay ${lang.toUpperCase()} Ltd`, email, password, displayName: null }, env.baseUrl);
   expect(signup.status, await signup.clone().text()).toBeLessThan(300);
-  const confirmed = await api('/api/v1/auth/confirm-email', { token: await mailedToken(email, 'confirm-email', undefined, env.imapPort) });
+  const confirmed = await postApi('/api/v1/auth/confirm-email', { token: await mailedToken(email, 'confirm-email', undefined, env.imapPort) }, env.baseUrl);
   expect(confirmed.status).toBeLessThan(300);
   await page.goto(env.baseUrl + '/login');
   await page.getByLabel(s.login.email).fill(email);

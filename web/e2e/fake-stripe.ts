@@ -9,7 +9,6 @@
 // event in Stripe's envelope). tests/HostedMail.IntegrationTests/Billing/FakeStripe.cs is the .NET
 // twin the API-level tests use. The API is plain HTTP (the node's Billing:ApiBase); the pages are
 // HTTPS with a self-signed certificate, because the portal sends browsers only to https addresses.
-import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -17,6 +16,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { selfSignedCertificate } from './node';
 
 export interface Price {
   /** Minor units (cents), per unit and interval. */
@@ -99,11 +99,9 @@ export function stripeSignature(body: string, secret: string, at = now()): strin
   return `t=${at},v1=${createHmac('sha256', secret).update(`${at}.${body}`).digest('hex')}`;
 }
 
-function selfSignedCertificate(): { key: Buffer; cert: Buffer } {
+function pagesCertificate(): { key: Buffer; cert: Buffer } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hostedmail-fake-stripe-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-subj', '/CN=checkout.stripe.test', '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'pipe' });
+  selfSignedCertificate(dir, 'checkout.stripe.test', 'IP:127.0.0.1');
   return { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) };
 }
 
@@ -376,7 +374,7 @@ a{color:#0b57d0}.price{font-size:1.6rem;font-weight:bold}</style></head>
   const day = (unix: number) => new Date(unix * 1000).toISOString().slice(0, 10);
   const interval = (price: Price) => (price.interval === 'year' ? 'per year' : 'per month');
 
-  const pages = https.createServer(selfSignedCertificate(), async (req, res) => {
+  const pages = https.createServer(pagesCertificate(), async (req, res) => {
     const url = new URL(req.url ?? '/', pagesOrigin);
     const html = (status: number, text: string) => res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(text);
     const redirect = (to: string) => res.writeHead(303, { location: to }).end();

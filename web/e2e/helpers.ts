@@ -9,6 +9,10 @@ import AxeBuilder from '@axe-core/playwright';
 import { devMailbox, nodeDll, psql } from './node';
 
 export const baseUrl = () => process.env.E2E_BASE_URL!;
+
+/** POSTs JSON to the portal API of the run's node, or of the node at `base` (a spec's own). */
+export const postApi = (path: string, body: unknown, base = baseUrl()): Promise<Response> =>
+  fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 export const zoneDir = () => process.env.E2E_ZONE_DIR!;
 
 /** Runs SQL on the node's database: for state no API sets, such as a subscription Stripe reported past due. */

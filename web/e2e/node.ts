@@ -56,6 +56,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Writes a self-signed P-256 certificate for `commonName` (and optional subjectAltName) to dir/cert.pem and dir/key.pem. */
+export function selfSignedCertificate(dir: string, commonName: string, subjectAltName?: string): void {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+    '-subj', `/CN=${commonName}`, ...(subjectAltName ? ['-addext', `subjectAltName=${subjectAltName}`] : []),
+    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'pipe' });
+}
+
 export function nodeDll(): string {
   return process.env.HOSTEDMAIL_DLL ?? path.join(root, 'src/HostedMail.Server/bin/Debug/net10.0/hostedmail.dll');
 }
@@ -75,8 +82,7 @@ export class TestNode {
     this.dns = await startDns(zoneDir);
     const [http, imap, submission, pop3] = [await freePort(), await freePort(), await freePort(), await freePort()];
     // A self-signed certificate: SMTP AUTH is offered only after STARTTLS (RFC 4954 section 4).
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-subj', '/CN=mail.hostedmail.test', '-keyout', path.join(work, 'key.pem'), '-out', path.join(work, 'cert.pem')], { stdio: 'pipe' });
+    selfSignedCertificate(work, 'mail.hostedmail.test');
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       HOSTEDMAIL__DATABASE__CONNECTIONSTRING: `Host=${pg.host};Port=${pg.port};Username=${pg.user};Database=${this.database}`,

@@ -8,14 +8,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { test, expect, type Page } from '@playwright/test';
 import en from '../src/i18n/en';
 import de from '../src/i18n/de';
-import { baseUrl, cli, cliWithInput, loopbackRedirect, mailedToken, postJson, token, visit } from './helpers';
+import { baseUrl, cli, cliWithInput, loopbackRedirect, mailedToken, postApi, postJson, token, visit } from './helpers';
 import { oauthPageWords, type OAuthPageWords } from './oauth-pages';
 
 const base64url = (b: Buffer) => b.toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-
-async function api(path: string, body: unknown): Promise<Response> {
-  return fetch(`${baseUrl()}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-}
 
 /**
  * Opens the authorization of a registered native client for `mail` as a mailbox and returns what
@@ -60,9 +56,9 @@ test('a tenant admin manages apps, grants, clients and single sign-on in the por
   const section = (name: string) => page.getByRole('navigation', { name: s.oauth.sections }).getByRole('link', { name, exact: true }).click();
 
   // A tenant with a verified domain and a mailbox (the journey spec does this through the pages).
-  const signup = await api('/api/v1/auth/signup', { tenantName: tenant, tenantDisplayName: 'OAuth Ltd', email, password, displayName: null });
+  const signup = await postApi('/api/v1/auth/signup', { tenantName: tenant, tenantDisplayName: 'OAuth Ltd', email, password, displayName: null });
   expect(signup.status, await signup.clone().text()).toBeLessThan(300);
-  expect((await api('/api/v1/auth/confirm-email', { token: await mailedToken(email, 'confirm-email') })).status).toBeLessThan(300);
+  expect((await postApi('/api/v1/auth/confirm-email', { token: await mailedToken(email, 'confirm-email') })).status).toBeLessThan(300);
   cli('domain', 'add', domain, '--tenant', tenant, '--verified');
   cliWithInput(mailbox.password + '\n', 'mailbox', 'create', mailbox.address, '--tenant', tenant, '--password-stdin');
 

@@ -6,12 +6,8 @@
 import { test, expect } from '@playwright/test';
 import en from '../src/i18n/en';
 import de from '../src/i18n/de';
-import { baseUrl, cli, mailedToken, visit } from './helpers';
+import { baseUrl, cli, mailedToken, postApi, visit } from './helpers';
 import { clientId, clientSecret, startProvider } from './oidc-provider';
-
-async function api(path: string, body: unknown): Promise<Response> {
-  return fetch(`${baseUrl()}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-}
 
 test('a portal member signs in to the portal through the organisation\'s provider', async ({ page, browser }, info) => {
   const lang = info.project.name as 'en' | 'de';
@@ -22,9 +18,9 @@ test('a portal member signs in to the portal through the organisation\'s provide
   const password = 'correct horse battery staple';
   const provider = await startProvider(`${baseUrl()}/connect/federation/callback`);
   try {
-    const signup = await api('/api/v1/auth/signup', { tenantName: tenant, tenantDisplayName: 'SSO Ltd', email, password, displayName: null });
+    const signup = await postApi('/api/v1/auth/signup', { tenantName: tenant, tenantDisplayName: 'SSO Ltd', email, password, displayName: null });
     expect(signup.status, await signup.clone().text()).toBeLessThan(300);
-    expect((await api('/api/v1/auth/confirm-email', { token: await mailedToken(email, 'confirm-email') })).status).toBeLessThan(300);
+    expect((await postApi('/api/v1/auth/confirm-email', { token: await mailedToken(email, 'confirm-email') })).status).toBeLessThan(300);
     cli('domain', 'add', domain, '--tenant', tenant, '--verified');
 
     // The admin connects the provider (with the password, once).

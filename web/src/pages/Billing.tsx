@@ -121,7 +121,7 @@ export function BillingPage() {
       {/* The status message changes when Stripe's confirmation arrives, so screen readers hear that the page updated. */}
       {checkout === 'success' && (
         <p className="success" role="status">
-          {data && subscribed(data.subscription.status) ? t('billing.checkoutDone', { plan: planName(data.limits, data.plan) }) : t('billing.checkoutSuccess')}
+          {data && subscribed(data.subscription.status) ? t('billing.checkoutDone', { plan }) : t('billing.checkoutSuccess')}
         </p>
       )}
       {checkout === 'canceled' && <p role="status">{t('billing.checkoutCanceled')}</p>}
