@@ -39,7 +39,9 @@ if [ "$mode" = realistic ]; then
     dotnet "$BIN" mixed --port "$HM_PORT" --users "$USERS" --load "$MESSAGES" --seconds 1 --label "HostedMail (load)" | head -1
     dotnet "$BIN" mixed --port "$DC_PORT" --users "$USERS" --load "$MESSAGES" --seconds 1 --label "Dovecot (load)" | head -1
     for round in $(seq 1 "$ROUNDS"); do
+        sync  # as in mixed: neither server pays for the other's dirty pages
         dotnet "$BIN" realistic --port "$HM_PORT" --users "$USERS" --connections 10 --seconds "$SECONDS_PER_RUN" --seed "$round" --label "HostedMail round $round"
+        sync
         dotnet "$BIN" realistic --port "$DC_PORT" --users "$USERS" --connections 10 --seconds "$SECONDS_PER_RUN" --seed "$round" --label "Dovecot round $round"
     done
     exit 0
@@ -92,6 +94,9 @@ HM_NODE=$(pgrep -P "$HM_PID" -f serve || echo "$HM_PID")
 DC_PID=$(cat "$DC/run/master.pid")
 run() {  # label port round (each round appends new messages; both servers get the same ones)
     local hm0 pg0 dc0
+    # Neither server pays for the other's writes: the page cache's dirty pages (Dovecot's maildir
+    # files, PostgreSQL's WAL and data files) are written out before each round starts.
+    sync
     hm0=$(tree_cpu "$HM_NODE"); pg0=$(tree_cpu "$PG_PID"); dc0=$(tree_cpu "$DC_PID")
     dotnet "$BIN" mixed --port "$2" --connections "${CONNECTIONS:-10}" --seconds "$SECONDS_PER_RUN" --seed "$3" --label "$1"
     echo "$1: server CPU during the run: HostedMail node $(( $(tree_cpu "$HM_NODE") - hm0 )) s, PostgreSQL $(( $(tree_cpu "$PG_PID") - pg0 )) s, Dovecot $(( $(tree_cpu "$DC_PID") - dc0 )) s (of $(( 2 * SECONDS_PER_RUN )) s on 2 cores)"
