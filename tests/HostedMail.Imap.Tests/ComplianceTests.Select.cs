@@ -27,6 +27,12 @@ public sealed partial class ComplianceTests
         Assert.DoesNotContain(await rev2.CommandAsync("SELECT INBOX"), l => l.Contains("[UNSEEN", StringComparison.Ordinal));
         await using var rev1 = await LoginAsync(mailbox);
         Assert.Contains("* OK [UNSEEN 4] First unseen", await rev1.CommandAsync("EXAMINE INBOX"));
+
+        // A sequence number, not a UID: with a message before it expunged, the same message is 3.
+        await rev1.CommandAsync("SELECT INBOX");
+        await rev1.CommandAsync("STORE 1 +FLAGS.SILENT (\\Deleted)");
+        await rev1.CommandAsync("EXPUNGE");
+        Assert.Contains("* OK [UNSEEN 3] First unseen", await rev1.CommandAsync("SELECT INBOX"));
     }
 
     [Fact]

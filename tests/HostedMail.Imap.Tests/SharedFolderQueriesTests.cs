@@ -25,7 +25,7 @@ public sealed class SharedFolderQueriesTests
 
         held.Release();
         var answers = await Task.WhenAll(same);
-        Assert.All(answers, a => Assert.Equal(new uint[] { 1, 2, 3 }, a));
+        Assert.All(answers, a => Assert.Equal(new uint[] { 1, 2, 3 }, a.Uids));
         await otherSnapshot;
         await otherMailbox;
 
@@ -73,7 +73,7 @@ public sealed class SharedFolderQueriesTests
             _calls.AddOrUpdate(targetMethod!.Name, 1, (_, n) => n + 1);
             return targetMethod.Name switch
             {
-                nameof(IImapStore.ListUidsAsync) => AnswerAsync<uint[]>([1, 2, 3]),
+                nameof(IImapStore.ListUidsAsync) => AnswerAsync(new FolderUids([1, 2, 3], 0)),
                 nameof(IImapStore.GetChangesAsync) => AnswerAsync<FolderChanges?>(new FolderChanges(101, 41, 3, [], [])),
                 _ => throw new NotSupportedException(targetMethod.Name),
             };

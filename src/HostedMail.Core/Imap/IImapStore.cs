@@ -33,9 +33,10 @@ public interface IImapStore
 
     /// <summary>
     /// The UIDs a session selected at the folder state (<paramref name="uidNext"/>, <paramref name="highestModSeq"/>)
-    /// sees: messages below that UIDNEXT, plus those expunged after that MODSEQ (the session reports them later).
+    /// sees: messages below that UIDNEXT, plus those expunged after that MODSEQ (the session reports them later);
+    /// and, read with them, the first of those messages now without \Seen.
     /// </summary>
-    Task<uint[]> ListUidsAsync(long tenantId, long mailboxId, long folderId, long uidNext, long highestModSeq, CancellationToken cancellationToken);
+    Task<FolderUids> ListUidsAsync(long tenantId, long mailboxId, long folderId, long uidNext, long highestModSeq, CancellationToken cancellationToken);
 
     /// <summary>Everything that changed after <paramref name="sinceModSeq"/>, read in one snapshot; null when the folder is gone.</summary>
     Task<FolderChanges?> GetChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken);
@@ -93,12 +94,6 @@ public interface IImapStore
     /// <summary>Messages no session has seen as recent yet (STATUS RECENT).</summary>
     Task<int> CountRecentAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// The lowest UID below <paramref name="belowUid"/> of a message without \Seen, or null when there
-    /// is none (OK [UNSEEN n] of an IMAP4rev1 SELECT, RFC 3501 section 6.3.1).
-    /// </summary>
-    Task<long?> FirstUnseenUidAsync(long tenantId, long mailboxId, long folderId, long belowUid, CancellationToken cancellationToken);
-
     /// <summary>Number of messages flagged \Deleted (STATUS DELETED, RFC 9051 section 6.3.11).</summary>
     Task<int> CountDeletedAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken);
 
@@ -155,6 +150,13 @@ public sealed record CachedViews(byte[] BlobSha256, byte[] Envelope, byte[] Body
 public sealed record FlagState(long Uid, long ModSeq, MessageFlags Flags, IReadOnlyList<string> Keywords);
 
 /// <summary>The folder row now, messages changed or added after a MODSEQ (UID order), and UIDs expunged after it.</summary>
+/// <summary>
+/// A folder's UIDs for a session's sequence map (ascending) and the lowest UID among them of a message
+/// without \Seen when they were read, 0 when there is none: OK [UNSEEN n] of an IMAP4rev1 SELECT
+/// (RFC 3501 section 6.3.1) without a second scan of the folder.
+/// </summary>
+public sealed record FolderUids(uint[] Uids, uint FirstUnseen);
+
 public sealed record FolderChanges(long UidNext, long HighestModSeq, int MessageCount, IReadOnlyList<FlagState> Changed, IReadOnlyList<long> Vanished);
 
 /// <summary>How STORE combines the given flags with the current ones (RFC 9051 section 6.4.6).</summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using HostedMail.Core;
+using HostedMail.Core.Imap;
 using HostedMail.Core.Messages;
 using HostedMail.Imap.Protocol;
 
@@ -55,15 +56,12 @@ internal sealed partial class ImapSession
         {
             // RFC 3501 section 6.3.1 (erratum 3032): OK [UNSEEN n], the sequence number of the first
             // message without \Seen, is REQUIRED when there is one. RFC 9051 dropped it for rev2.
-            var firstUnseen = await _services.Store.FirstUnseenUidAsync(TenantId, MailboxId, folder.FolderId, folder.UidNext, _connection.ConnectionClosed);
-            if (firstUnseen is { } uid)
+            // The sequence map's read names it: one query, not a second scan of the folder.
+            var firstUnseen = (await LoadMapAsync(selected)).FirstUnseen;
+            var seq = firstUnseen > 0 ? selected.SequenceOf(firstUnseen) : 0;
+            if (seq > 0)
             {
-                await EnsureMapAsync(selected);
-                var seq = selected.SequenceOf((uint)uid);
-                if (seq > 0)
-                {
-                    _w.Ascii("* OK [UNSEEN ").Number(seq).Ascii("] First unseen").Crlf();
-                }
+                _w.Ascii("* OK [UNSEEN ").Number(seq).Ascii("] First unseen").Crlf();
             }
         }
 
@@ -167,8 +165,15 @@ internal sealed partial class ImapSession
     {
         if (!selected.IsLoaded)
         {
-            selected.Load(await _services.Shared.ListUidsAsync(TenantId, MailboxId, selected.FolderId, selected.SelectUidNext, selected.SelectModSeq, _connection.ConnectionClosed));
+            await LoadMapAsync(selected);
         }
+    }
+
+    private async Task<FolderUids> LoadMapAsync(SelectedFolder selected)
+    {
+        var uids = await _services.Shared.ListUidsAsync(TenantId, MailboxId, selected.FolderId, selected.SelectUidNext, selected.SelectModSeq, _connection.ConnectionClosed);
+        selected.Load(uids.Uids);
+        return uids;
     }
 
     private void Deselect()

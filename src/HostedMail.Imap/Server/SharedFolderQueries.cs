@@ -24,13 +24,13 @@ public sealed class SharedFolderQueries(IImapStore store)
     private readonly Shared<(long Tenant, long Mailbox, long Folder, long Since), FolderChanges?> _changes =
         new(key => store.GetChangesAsync(key.Tenant, key.Mailbox, key.Folder, key.Since, CancellationToken.None));
 
-    private readonly Shared<(long Tenant, long Mailbox, long Folder, long UidNext, long ModSeq), uint[]> _uids =
+    private readonly Shared<(long Tenant, long Mailbox, long Folder, long UidNext, long ModSeq), FolderUids> _uids =
         new(key => store.ListUidsAsync(key.Tenant, key.Mailbox, key.Folder, key.UidNext, key.ModSeq, CancellationToken.None));
 
     public Task<FolderChanges?> GetChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken) =>
         _changes.GetAsync((tenantId, mailboxId, folderId, sinceModSeq), cancellationToken);
 
-    public Task<uint[]> ListUidsAsync(long tenantId, long mailboxId, long folderId, long uidNext, long modSeq, CancellationToken cancellationToken) =>
+    public Task<FolderUids> ListUidsAsync(long tenantId, long mailboxId, long folderId, long uidNext, long modSeq, CancellationToken cancellationToken) =>
         _uids.GetAsync((tenantId, mailboxId, folderId, uidNext, modSeq), cancellationToken);
 
     private sealed class Shared<TKey, TResult>(Func<TKey, Task<TResult>> query)

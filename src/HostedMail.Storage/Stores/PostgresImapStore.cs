@@ -246,16 +246,34 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         await Db.QueryAsync(dataSource, "SELECT name FROM orphan_subscriptions WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id ORDER BY name",
             r => r.GetString(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId));
 
-    public async Task<uint[]> ListUidsAsync(long tenantId, long mailboxId, long folderId, long uidNext, long highestModSeq, CancellationToken cancellationToken)
+    public async Task<FolderUids> ListUidsAsync(long tenantId, long mailboxId, long folderId, long uidNext, long highestModSeq, CancellationToken cancellationToken)
     {
-        var uids = await Db.QueryAsync(dataSource, """
+        // The second column: the message is there and lacks \Seen (SELECT's [UNSEEN n] comes from this
+        // read, not from a second scan of the folder). One snapshot holds a UID on one side only (an
+        // expunge deletes and records in one transaction); the map still takes each UID once.
+        var rows = await Db.QueryAsync(dataSource, """
             WITH f AS (SELECT folder_id FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id)
-            SELECT m.uid FROM messages m JOIN f USING (folder_id) WHERE m.tenant_id = @tenant_id AND m.uid < @uid_next
-            UNION
-            SELECT e.uid FROM expunged_messages e JOIN f USING (folder_id) WHERE e.tenant_id = @tenant_id AND e.uid < @uid_next AND e.modseq > @modseq
+            SELECT m.uid, m.flags & 1 = 0 FROM messages m JOIN f USING (folder_id) WHERE m.tenant_id = @tenant_id AND m.uid < @uid_next
+            UNION ALL
+            SELECT e.uid, false FROM expunged_messages e JOIN f USING (folder_id) WHERE e.tenant_id = @tenant_id AND e.uid < @uid_next AND e.modseq > @modseq
             ORDER BY 1
-            """, r => (uint)r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uid_next", uidNext), ("modseq", highestModSeq));
-        return [.. uids];
+            """, r => ((uint)r.GetInt64(0), r.GetBoolean(1)), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uid_next", uidNext), ("modseq", highestModSeq));
+        var uids = new List<uint>(rows.Count);
+        uint firstUnseen = 0;
+        foreach (var (uid, unseen) in rows)
+        {
+            if (uids.Count == 0 || uids[^1] != uid)
+            {
+                uids.Add(uid);
+            }
+
+            if (unseen && firstUnseen == 0)
+            {
+                firstUnseen = uid;
+            }
+        }
+
+        return new FolderUids([.. uids], firstUnseen);
     }
 
     public async Task<FolderChanges?> GetChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken)
@@ -554,12 +572,6 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             SELECT count(*)::int FROM messages m JOIN folders f ON f.tenant_id = m.tenant_id AND f.folder_id = m.folder_id
             WHERE f.tenant_id = @tenant_id AND f.mailbox_id = @mailbox_id AND f.folder_id = @folder_id AND m.uid >= f.recent_uid
             """, r => r.GetInt32(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId)))[0];
-
-    public async Task<long?> FirstUnseenUidAsync(long tenantId, long mailboxId, long folderId, long belowUid, CancellationToken cancellationToken) =>
-        (await Db.QueryAsync(dataSource, """
-            SELECT min(uid) FROM messages
-            WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND uid < @below AND flags & 1 = 0
-            """, r => r.IsDBNull(0) ? (long?)null : r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("below", belowUid)))[0];
 
     public async Task<int> CountDeletedAsync(long tenantId, long mailboxId, long folderId, CancellationToken cancellationToken) =>
         (await Db.QueryAsync(dataSource, "SELECT count(*)::int FROM messages WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id AND flags & 8 <> 0",
