@@ -66,9 +66,6 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
         return (node, mailbox, client);
     }
 
-    private Task<long> InboxIdAsync(Mailbox mailbox) =>
-        ScalarAsync<long>("SELECT folder_id FROM folders WHERE tenant_id = @t AND mailbox_id = @m AND name = 'INBOX'", ("t", mailbox.TenantId), ("m", mailbox.MailboxId));
-
     [Fact]
     public async Task ASessionPollingWithNoopFindsAChangeWhoseNotificationWasLostOnceThePollIntervalHasPassed()
     {
@@ -495,7 +492,7 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
         await client.CommandAsync(AppendCommand(ImapTestNode.Message(encoded, "Best wishes for the new year.")));
         await client.CommandAsync(AppendCommand(noSubject));
         await client.CommandAsync("SELECT INBOX");
-        var folderId = await InboxIdAsync(mailbox);
+        var folderId = await _node.InboxIdAsync(mailbox);
         const string Unindexed = "SELECT count(*) FROM messages WHERE tenant_id = @t AND folder_id = @f AND NOT text_indexed";
 
         // SUBJECT needs no extracted text.
@@ -580,7 +577,7 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
             Assert.Equal(["A2 OK DELETE completed"], await client.CommandAsync("DELETE Gone"));
         }
 
-        var otherInbox = await InboxIdAsync(other);
+        var otherInbox = await _node.InboxIdAsync(other);
         const string FolderState = "SELECT uid_next::text || '/' || highest_modseq::text || '/' || message_count::text FROM folders WHERE tenant_id = @t AND folder_id = @f";
         var otherBefore = await ScalarAsync<string>(FolderState, ("t", other.TenantId), ("f", otherInbox));
         var store = _node.Services.GetRequiredService<IImapStore>();
@@ -615,7 +612,7 @@ public sealed partial class CacheAndConsistencyTests(DatabaseFixture database) :
             Assert.Equal(["A3 OK STORE completed"], await client.CommandAsync("STORE 1 +FLAGS.SILENT (\\Deleted)"));
         }
 
-        var inbox = await InboxIdAsync(owner);
+        var inbox = await _node.InboxIdAsync(owner);
         const string State = "SELECT f.highest_modseq::text || '/' || f.uid_next::text || '/' || m.flags::text FROM folders f JOIN messages m ON m.tenant_id = f.tenant_id AND m.folder_id = f.folder_id WHERE f.tenant_id = @t AND f.folder_id = @f";
         var before = await ScalarAsync<string>(State, ("t", owner.TenantId), ("f", inbox));
         var store = _node.Services.GetRequiredService<IImapStore>();

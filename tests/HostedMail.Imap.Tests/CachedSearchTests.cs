@@ -51,7 +51,7 @@ public sealed class CachedSearchTests(DatabaseFixture database) : IClassFixture<
         var random = new Random(seed);
         var mailbox = await _node.CreateMailboxAsync("cached-search");
         var store = _node.Services.GetRequiredService<IImapStore>();
-        var inbox = await InboxIdAsync(mailbox);
+        var inbox = await _node.InboxIdAsync(mailbox);
         for (var i = 0; i < 60; i++)
         {
             var subject = Subjects[random.Next(Subjects.Length)];
@@ -133,9 +133,6 @@ public sealed class CachedSearchTests(DatabaseFixture database) : IClassFixture<
         Assert.Contains("* SEARCH 1 2 4 5", all);
         Assert.Contains("* SEARCH 4", await reader.CommandAsync("UID SEARCH UNFLAGGED SUBJECT \"report 3\""));
     }
-
-    private async Task<long> InboxIdAsync(Mailbox mailbox) =>
-        (await _node.Services.GetRequiredService<IFolderStore>().GetFolderAsync(mailbox.TenantId, mailbox.MailboxId, "INBOX", CancellationToken.None))!.FolderId;
 
     private static SearchKey RandomKey(Random random, int depth, long[] sizes, long[] modSeqs)
     {

@@ -79,6 +79,10 @@ public sealed class ImapTestNode : IAsyncDisposable
         return await Services.GetRequiredService<MailboxService>().CreateAsync(tenant.TenantId, $"{name}@{name}.example", Password, quotaBytes, null, Actor.OperatorCli);
     }
 
+    /// <summary>The folder id of the mailbox's INBOX.</summary>
+    public async Task<long> InboxIdAsync(Mailbox mailbox) =>
+        (await Services.GetRequiredService<IFolderStore>().GetFolderAsync(mailbox.TenantId, mailbox.MailboxId, "INBOX", CancellationToken.None))!.FolderId;
+
     /// <summary>Delivers a message to the mailbox's INBOX (as SMTP does) and returns its UID.</summary>
     public async Task<long> DeliverAsync(Mailbox mailbox, string message)
     {

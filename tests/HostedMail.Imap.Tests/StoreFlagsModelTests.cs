@@ -32,7 +32,7 @@ public sealed class StoreFlagsModelTests(DatabaseFixture database) : IClassFixtu
         var mailbox = await _node.CreateMailboxAsync("store-model");
         var store = _node.Services.GetRequiredService<IImapStore>();
         var (t, m) = (mailbox.TenantId, mailbox.MailboxId);
-        var inbox = (await _node.Services.GetRequiredService<IFolderStore>().GetFolderAsync(t, m, "INBOX", CancellationToken.None))!.FolderId;
+        var inbox = await _node.InboxIdAsync(mailbox);
         var flags = new Dictionary<long, MessageFlags>();
         var keywords = new Dictionary<long, List<string>>();
         for (var uid = 1L; uid <= 12; uid++)

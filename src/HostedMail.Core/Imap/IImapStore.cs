@@ -149,7 +149,6 @@ public sealed record CachedViews(byte[] BlobSha256, byte[] Envelope, byte[] Body
 /// <summary>A message's flags at a MODSEQ.</summary>
 public sealed record FlagState(long Uid, long ModSeq, MessageFlags Flags, IReadOnlyList<string> Keywords);
 
-/// <summary>The folder row now, messages changed or added after a MODSEQ (UID order), and UIDs expunged after it.</summary>
 /// <summary>
 /// A folder's UIDs for a session's sequence map (ascending) and the lowest UID among them of a message
 /// without \Seen when they were read, 0 when there is none: OK [UNSEEN n] of an IMAP4rev1 SELECT
@@ -157,6 +156,7 @@ public sealed record FlagState(long Uid, long ModSeq, MessageFlags Flags, IReadO
 /// </summary>
 public sealed record FolderUids(uint[] Uids, uint FirstUnseen);
 
+/// <summary>The folder row now, messages changed or added after a MODSEQ (UID order), and UIDs expunged after it.</summary>
 public sealed record FolderChanges(long UidNext, long HighestModSeq, int MessageCount, IReadOnlyList<FlagState> Changed, IReadOnlyList<long> Vanished);
 
 /// <summary>How STORE combines the given flags with the current ones (RFC 9051 section 6.4.6).</summary>

@@ -249,30 +249,25 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     public async Task<FolderUids> ListUidsAsync(long tenantId, long mailboxId, long folderId, long uidNext, long highestModSeq, CancellationToken cancellationToken)
     {
         // The second column: the message is there and lacks \Seen (SELECT's [UNSEEN n] comes from this
-        // read, not from a second scan of the folder). One snapshot holds a UID on one side only (an
-        // expunge deletes and records in one transaction); the map still takes each UID once.
-        var rows = await Db.QueryAsync(dataSource, """
+        // read, not from a second scan of the folder). UNION ALL: one statement's snapshot holds a UID
+        // on one side only, since an expunge deletes and records it in one transaction.
+        uint firstUnseen = 0;
+        var uids = await Db.QueryAsync(dataSource, """
             WITH f AS (SELECT folder_id FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id)
             SELECT m.uid, m.flags & 1 = 0 FROM messages m JOIN f USING (folder_id) WHERE m.tenant_id = @tenant_id AND m.uid < @uid_next
             UNION ALL
             SELECT e.uid, false FROM expunged_messages e JOIN f USING (folder_id) WHERE e.tenant_id = @tenant_id AND e.uid < @uid_next AND e.modseq > @modseq
             ORDER BY 1
-            """, r => ((uint)r.GetInt64(0), r.GetBoolean(1)), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uid_next", uidNext), ("modseq", highestModSeq));
-        var uids = new List<uint>(rows.Count);
-        uint firstUnseen = 0;
-        foreach (var (uid, unseen) in rows)
-        {
-            if (uids.Count == 0 || uids[^1] != uid)
+            """, r =>
             {
-                uids.Add(uid);
-            }
+                var uid = (uint)r.GetInt64(0);
+                if (firstUnseen == 0 && r.GetBoolean(1))
+                {
+                    firstUnseen = uid;
+                }
 
-            if (unseen && firstUnseen == 0)
-            {
-                firstUnseen = uid;
-            }
-        }
-
+                return uid;
+            }, cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uid_next", uidNext), ("modseq", highestModSeq));
         return new FolderUids([.. uids], firstUnseen);
     }
 
