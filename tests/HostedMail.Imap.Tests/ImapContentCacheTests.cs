@@ -127,4 +127,15 @@ public sealed class ImapContentCacheTests
         cache.Add(1, Sha(2), header: false, Content(2, 500));
         Assert.True(cache.TryGet(1, Sha(2), header: false, out _));
     }
+
+    [Theory]
+    [InlineData(24L << 30, 1536L << 20)] // this benchmark machine: 24 GiB, a sixteenth
+    [InlineData(512L << 20, 64L << 20)] // a small container: the 64 MiB floor
+    [InlineData(256L << 30, 2L << 30)] // a large host: the 2 GiB ceiling
+    public void TheDefaultBudgetGrowsWithTheMemoryTheProcessMayUse(long available, long expected) =>
+        Assert.Equal(expected, ImapServerOptions.DefaultContentCacheBytes(available));
+
+    [Fact]
+    public void TheDefaultBudgetIsTakenFromThisProcesssMemory() =>
+        Assert.Equal(ImapServerOptions.DefaultContentCacheBytes(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes), new ImapServerOptions().ContentCacheBytes);
 }

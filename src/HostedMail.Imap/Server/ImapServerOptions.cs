@@ -35,8 +35,19 @@ public sealed class ImapServerOptions
     /// <summary>Messages read from the store per FETCH round trip.</summary>
     public int FetchBatchSize { get; set; } = 500;
 
-    /// <summary>Bytes of header blocks and small messages the node keeps for FETCH (shared by every session; 0: none).</summary>
-    public long ContentCacheBytes { get; set; } = 128L << 20;
+    /// <summary>
+    /// Bytes of header blocks and small messages the node keeps for FETCH (shared by every session; 0: none).
+    /// Default: <see cref="DefaultContentCacheBytes"/> of the memory the process may use.
+    /// </summary>
+    public long ContentCacheBytes { get; set; } = DefaultContentCacheBytes(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+
+    /// <summary>
+    /// A sixteenth of <paramref name="availableBytes"/> (the machine's memory, or the container's or
+    /// GC heap limit where one is set), at least 64 MiB and at most 2 GiB. A file-based server reads
+    /// hot messages from the kernel's page cache, which takes whatever memory is free; a miss here
+    /// costs a PostgreSQL query and the blob's decompression, so the cache grows with the machine.
+    /// </summary>
+    public static long DefaultContentCacheBytes(long availableBytes) => Math.Clamp(availableBytes / 16, 64L << 20, 2L << 30);
 
     /// <summary>Messages whose flags, sizes and subjects a session keeps between FETCHes and SEARCHes (dropped at IDLE; 0: none).</summary>
     public int SessionCacheMessages { get; set; } = 20_000;
