@@ -39,6 +39,17 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         WHERE e.tenant_id = @tenant_id AND e.folder_id = @folder_id AND e.modseq > @since AND EXISTS (SELECT 1 FROM f)
         """;
 
+    // The session's sequence map: UIDs with their unseen bit. The messages side reads only the
+    // columns of the unique (tenant_id, folder_id, uid) INCLUDE (flags) index: an index-only scan
+    // (migration 0098; SchemaRuleTests holds the query to it).
+    internal const string ListUidsSql = """
+        WITH f AS (SELECT folder_id FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id)
+        SELECT m.uid, m.flags & 1 = 0 FROM messages m JOIN f USING (folder_id) WHERE m.tenant_id = @tenant_id AND m.uid < @uid_next
+        UNION ALL
+        SELECT e.uid, false FROM expunged_messages e JOIN f USING (folder_id) WHERE e.tenant_id = @tenant_id AND e.uid < @uid_next AND e.modseq > @modseq
+        ORDER BY 1
+        """;
+
     private static readonly string StoreFlagsSql = Store(systemFlagsOnly: false);
     private static readonly string StoreSystemFlagsSql = Store(systemFlagsOnly: true);
 
@@ -252,13 +263,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         // read, not from a second scan of the folder). UNION ALL: one statement's snapshot holds a UID
         // on one side only, since an expunge deletes and records it in one transaction.
         uint firstUnseen = 0;
-        var uids = await Db.QueryAsync(dataSource, """
-            WITH f AS (SELECT folder_id FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id)
-            SELECT m.uid, m.flags & 1 = 0 FROM messages m JOIN f USING (folder_id) WHERE m.tenant_id = @tenant_id AND m.uid < @uid_next
-            UNION ALL
-            SELECT e.uid, false FROM expunged_messages e JOIN f USING (folder_id) WHERE e.tenant_id = @tenant_id AND e.uid < @uid_next AND e.modseq > @modseq
-            ORDER BY 1
-            """, r =>
+        var uids = await Db.QueryAsync(dataSource, ListUidsSql, r =>
             {
                 var uid = (uint)r.GetInt64(0);
                 if (firstUnseen == 0 && r.GetBoolean(1))

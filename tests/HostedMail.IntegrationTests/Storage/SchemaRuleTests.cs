@@ -66,6 +66,52 @@ public sealed class SchemaRuleTests : IAsyncLifetime
         Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM pg_constraint WHERE contype = 'c' AND conrelid IN ('folders'::regclass, 'mailboxes'::regclass, 'messages'::regclass, 'blobs'::regclass)"));
     }
 
+    [Fact]
+    public async Task SelectsSequenceMapReadsTheUidIndexAlone()
+    {
+        // Migration 0098: SELECT's read of UIDs and unseen bits is an index-only scan (no heap page
+        // per message). A column added to the query's messages side, or flags dropped from the
+        // index, makes it a heap scan again, and this fails.
+        await ExecuteAsync($"INSERT INTO blobs (tenant_id, sha256, size, data) VALUES ({tenant}, decode(repeat('cd', 32), 'hex'), 1, '\\x00')");
+        await ExecuteAsync($"""
+            INSERT INTO messages (tenant_id, mailbox_id, folder_id, uid, modseq, blob_sha256, size, internal_date, flags)
+            SELECT {tenant}, {mailbox}, {folder}, n, 1, decode(repeat('cd', 32), 'hex'), 1, now(), n % 2 FROM generate_series(1, 300) n
+            """);
+        await ExecuteAsync("VACUUM ANALYZE messages");
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        await using (var settings = new NpgsqlCommand("SET enable_seqscan = off; SET enable_bitmapscan = off", connection))
+        {
+            await settings.ExecuteNonQueryAsync();
+        }
+
+        await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + global::HostedMail.Storage.Stores.PostgresImapStore.ListUidsSql, connection);
+        foreach (var (name, value) in new (string, long)[] { ("tenant_id", tenant), ("mailbox_id", mailbox), ("folder_id", folder), ("uid_next", 1000), ("modseq", 0) })
+        {
+            explain.Parameters.AddWithValue(name, value);
+        }
+
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0).Trim());
+            }
+        }
+
+        var text = string.Join("\n", plan);
+        Assert.Contains("Index Only Scan using messages_tenant_id_folder_id_uid_key on messages", text);
+        Assert.Contains("rows=300", text);
+        Assert.Contains("Heap Fetches: 0", text);
+
+        // Still the unique key of a folder's UIDs.
+        var ex = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync($"""
+            INSERT INTO messages (tenant_id, mailbox_id, folder_id, uid, modseq, blob_sha256, size, internal_date)
+            VALUES ({tenant}, {mailbox}, {folder}, 7, 1, decode(repeat('cd', 32), 'hex'), 1, now())
+            """));
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, ex.SqlState);
+    }
+
     private async Task RefusedAsync(string sql)
     {
         var ex = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(sql));
