@@ -44,6 +44,10 @@ pg_init() {
     echo "shared_buffers = 256MB"
     if [ "$mode" = fast ]; then
       echo "fsync = off"; echo "synchronous_commit = off"; echo "full_page_writes = off"
+    else
+      # Group commit (docs/operations.md, "PostgreSQL settings"): a committing backend waits 200 us
+      # for others' commits to share its WAL flush when another transaction is running.
+      echo "commit_delay = 200"; echo "commit_siblings = 1"
     fi
   } >> "$dir/postgresql.conf"
 }
