@@ -1,6 +1,6 @@
 // IMAP load measurements for issue 6, with the load client in a process of its own:
 //   serve  --mailboxes M [--port P] [--durable-flags false]   a node (Kestrel + PostgreSQL test database) with mailboxes u0..u{M-1}@bench.example;
-//                                        prints "PORT p" and "READY", then obeys stdin: "deliver i", "mem", "quit".
+//                                        prints "PORT p" and "READY", then obeys stdin: "deliver i", "mem", "vacuum" (VACUUM ANALYZE), "quit".
 //   idle   --sessions N --mailboxes M --deliveries D
 //                                        starts "serve" as a child process, opens N authenticated IDLE sessions
 //                                        (session k on mailbox k % M), reports the server's memory per connection
@@ -129,6 +129,17 @@ internal static class Modes
                     GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
                     var info = GC.GetGCMemoryInfo();
                     Console.WriteLine($"MEM {GC.GetTotalMemory(false)} {ProcessStat.Rss()} {info.HeapSizeBytes} {GC.GetTotalAllocatedBytes()}");
+                    break;
+                case "vacuum":
+                    // After a bulk load, as pgbench's initialisation does: statistics and the visibility
+                    // map in the state autovacuum brings a database to within a minute or two.
+                    await using (var vacuum = database.DataSource.CreateCommand("VACUUM ANALYZE"))
+                    {
+                        vacuum.CommandTimeout = 600;
+                        await vacuum.ExecuteNonQueryAsync();
+                    }
+
+                    Console.WriteLine("OK");
                     break;
                 case "quit":
                     await app.StopAsync();
