@@ -4,9 +4,10 @@ using Npgsql;
 namespace HostedMail.IntegrationTests.Storage;
 
 /// <summary>
-/// The column rules that migration 0097 moved from table CHECK constraints to domains (so a
-/// counter update of a folder or mailbox row no longer evaluates them) still refuse every bad
-/// value, on INSERT and on an UPDATE that sets the column, while updates of other columns pass.
+/// Schema choices made for the hot IMAP rows: the column rules that migration 0097 moved from table
+/// CHECK constraints to domains (so a counter update of a folder or mailbox row no longer evaluates
+/// them) still refuse every bad value, on INSERT and on an UPDATE that sets the column, while
+/// updates of other columns pass; and SELECT's sequence map is read from an index alone (0098).
 /// </summary>
 public sealed class SchemaRuleTests : IAsyncLifetime
 {
