@@ -16,6 +16,8 @@ PROJECT=bench/imap/HostedMail.Imap.LoadBenchmarks
 BIN=$PROJECT/bin/Release/net10.0/HostedMail.Imap.LoadBenchmarks.dll
 [ -f "$BIN" ] || dotnet build -c Release "$PROJECT" >/dev/null
 mode=${1:-idle}; shift || true
+# Seconds of an unmeasured warm-up round per server before the measured ones (mixed, realistic; 0: none).
+WARMUP=${WARMUP:-20}
 
 if [ "$mode" = realistic ]; then
     source script/lib.sh
@@ -40,16 +42,17 @@ if [ "$mode" = realistic ]; then
     dotnet "$BIN" mixed --port "$HM_PORT" --users "$USERS" --load "$MESSAGES" --seconds 1 --label "HostedMail (load)" | head -1
     dotnet "$BIN" mixed --port "$DC_PORT" --users "$USERS" --load "$MESSAGES" --seconds 1 --label "Dovecot (load)" | head -1
     psql_at "$BENCH_PG_PORT" -d hostedmail -qc "VACUUM ANALYZE"  # as in mixed: after the bulk load
-    WARMUP=${WARMUP:-20}  # as in mixed: an unmeasured round per server first
+    realistic_round() {  # label port seconds seed; as in mixed, neither server pays for the other's dirty pages
+        sync
+        dotnet "$BIN" realistic --port "$2" --users "$USERS" --connections 10 --seconds "$3" --seed "$4" --label "$1"
+    }
     if [ "$WARMUP" -gt 0 ]; then
-        dotnet "$BIN" realistic --port "$HM_PORT" --users "$USERS" --connections 10 --seconds "$WARMUP" --seed 0 --label "HostedMail warm-up" | head -1
-        dotnet "$BIN" realistic --port "$DC_PORT" --users "$USERS" --connections 10 --seconds "$WARMUP" --seed 0 --label "Dovecot warm-up" | head -1
+        realistic_round "HostedMail warm-up" "$HM_PORT" "$WARMUP" 0 | head -1
+        realistic_round "Dovecot warm-up" "$DC_PORT" "$WARMUP" 0 | head -1
     fi
     for round in $(seq 1 "$ROUNDS"); do
-        sync  # as in mixed: neither server pays for the other's dirty pages
-        dotnet "$BIN" realistic --port "$HM_PORT" --users "$USERS" --connections 10 --seconds "$SECONDS_PER_RUN" --seed "$round" --label "HostedMail round $round"
-        sync
-        dotnet "$BIN" realistic --port "$DC_PORT" --users "$USERS" --connections 10 --seconds "$SECONDS_PER_RUN" --seed "$round" --label "Dovecot round $round"
+        realistic_round "HostedMail round $round" "$HM_PORT" "$SECONDS_PER_RUN" "$round"
+        realistic_round "Dovecot round $round" "$DC_PORT" "$SECONDS_PER_RUN" "$round"
     done
     exit 0
 fi
@@ -93,7 +96,7 @@ dotnet "$BIN" mixed --port "$DC_PORT" --load "$MESSAGES" --seconds 1 --label "Do
 # rounds run on the statistics and visibility map autovacuum would have within a minute or two
 # (until autoanalyze ran, STORE's plan read ~196 buffers instead of ~24: bench/RESULTS.md).
 echo vacuum >&3
-until [ "$(grep -c '^OK' "$WORK/hm.out")" -ge 1 ]; do sleep 1; kill -0 "$HM_PID"; done
+until grep -q '^OK' "$WORK/hm.out"; do sleep 1; kill -0 "$HM_PID"; done
 # CPU seconds of a process and its children (PostgreSQL backends, Dovecot imap/imap-login/auth).
 tree_cpu() {  # seconds: utime+stime of the process and its live children, plus the children that ended (cutime+cstime)
     local t=0 p f root=$1
@@ -122,7 +125,6 @@ run() {  # label port round [seconds] (each round appends new messages; both ser
 # operation ~250 us in the first 5 s, ~85 us from ~30 s on) and PostgreSQL's new backends fill their
 # caches, where Dovecot's C code is at full speed from the start. Measured rounds are the steady
 # state a server that runs for weeks lives in; the warm-up's figures stay in the output.
-WARMUP=${WARMUP:-20}
 if [ "$WARMUP" -gt 0 ]; then
     run "HostedMail warm-up" "$HM_PORT" 0 "$WARMUP"
     run "Dovecot warm-up" "$DC_PORT" 0 "$WARMUP"

@@ -39,9 +39,12 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         WHERE e.tenant_id = @tenant_id AND e.folder_id = @folder_id AND e.modseq > @since AND EXISTS (SELECT 1 FROM f)
         """;
 
-    // The session's sequence map: UIDs with their unseen bit. The messages side reads only the
-    // columns of the unique (tenant_id, folder_id, uid) INCLUDE (flags) index: an index-only scan
-    // (migration 0098; SchemaRuleTests holds the query to it).
+    // The session's sequence map: UIDs, each with whether the message is there and lacks \Seen
+    // (SELECT's [UNSEEN n] comes from this read, not from a second scan of the folder). The messages
+    // side reads only the columns of the unique (tenant_id, folder_id, uid) INCLUDE (flags) index: an
+    // index-only scan (migration 0098; SchemaRuleTests holds the query to it). UNION ALL: one
+    // statement's snapshot holds a UID on one side only, since an expunge deletes and records it in
+    // one transaction.
     internal const string ListUidsSql = """
         WITH f AS (SELECT folder_id FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id)
         SELECT m.uid, m.flags & 1 = 0 FROM messages m JOIN f USING (folder_id) WHERE m.tenant_id = @tenant_id AND m.uid < @uid_next
@@ -259,9 +262,6 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
 
     public async Task<FolderUids> ListUidsAsync(long tenantId, long mailboxId, long folderId, long uidNext, long highestModSeq, CancellationToken cancellationToken)
     {
-        // The second column: the message is there and lacks \Seen (SELECT's [UNSEEN n] comes from this
-        // read, not from a second scan of the folder). UNION ALL: one statement's snapshot holds a UID
-        // on one side only, since an expunge deletes and records it in one transaction.
         uint firstUnseen = 0;
         var uids = await Db.QueryAsync(dataSource, ListUidsSql, r =>
             {

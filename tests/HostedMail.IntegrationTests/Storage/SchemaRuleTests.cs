@@ -1,3 +1,4 @@
+using HostedMail.Storage.Stores;
 using HostedMail.Testing;
 using Npgsql;
 
@@ -76,29 +77,16 @@ public sealed class SchemaRuleTests : IAsyncLifetime
         await using var connection = await database.DataSource.OpenConnectionAsync();
         // The rows' commit is flushed before VACUUM (the test cluster commits asynchronously, and
         // VACUUM does not mark a page all-visible while a commit on it may still be lost).
-        await RunAsync(connection, "SET synchronous_commit = on; SET enable_seqscan = off; SET enable_bitmapscan = off");
-        await RunAsync(connection, $"INSERT INTO blobs (tenant_id, sha256, size, data) VALUES ({tenant}, decode(repeat('cd', 32), 'hex'), 1, '\\x00')");
-        await RunAsync(connection, $"""
+        await Db.ExecuteAsync(connection, null, "SET synchronous_commit = on; SET enable_seqscan = off; SET enable_bitmapscan = off", CancellationToken.None);
+        await Db.ExecuteAsync(connection, null, $"INSERT INTO blobs (tenant_id, sha256, size, data) VALUES ({tenant}, decode(repeat('cd', 32), 'hex'), 1, '\\x00')", CancellationToken.None);
+        await Db.ExecuteAsync(connection, null, $"""
             INSERT INTO messages (tenant_id, mailbox_id, folder_id, uid, modseq, blob_sha256, size, internal_date, flags)
             SELECT {tenant}, {mailbox}, {folder}, n, 1, decode(repeat('cd', 32), 'hex'), 1, now(), n % 2 FROM generate_series(1, 300) n
-            """);
-        await RunAsync(connection, "VACUUM ANALYZE messages");
+            """, CancellationToken.None);
+        await Db.ExecuteAsync(connection, null, "VACUUM ANALYZE messages", CancellationToken.None);
 
-        await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + global::HostedMail.Storage.Stores.PostgresImapStore.ListUidsSql, connection);
-        foreach (var (name, value) in new (string, long)[] { ("tenant_id", tenant), ("mailbox_id", mailbox), ("folder_id", folder), ("uid_next", 1000), ("modseq", 0) })
-        {
-            explain.Parameters.AddWithValue(name, value);
-        }
-
-        var plan = new List<string>();
-        await using (var reader = await explain.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                plan.Add(reader.GetString(0).Trim());
-            }
-        }
-
+        var plan = await Db.QueryAsync(connection, null, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + PostgresImapStore.ListUidsSql, r => r.GetString(0).Trim(), CancellationToken.None,
+            ("tenant_id", tenant), ("mailbox_id", mailbox), ("folder_id", folder), ("uid_next", 1000L), ("modseq", 0L));
         var text = string.Join("\n", plan);
         Assert.True(text.Contains("Index Only Scan using messages_tenant_id_folder_id_uid_key on messages", StringComparison.Ordinal)
             && text.Contains("rows=300", StringComparison.Ordinal) && text.Contains("Heap Fetches: 0", StringComparison.Ordinal), text);
@@ -109,12 +97,6 @@ public sealed class SchemaRuleTests : IAsyncLifetime
             VALUES ({tenant}, {mailbox}, {folder}, 7, 1, decode(repeat('cd', 32), 'hex'), 1, now())
             """));
         Assert.Equal(PostgresErrorCodes.UniqueViolation, ex.SqlState);
-    }
-
-    private static async Task RunAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 
     private async Task RefusedAsync(string sql)
