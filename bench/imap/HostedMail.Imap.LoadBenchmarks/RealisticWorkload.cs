@@ -26,7 +26,7 @@ internal static class RealisticWorkload
         long cycles = 0;
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         var wall = Stopwatch.StartNew();
-        await Parallel.ForAsync(0, connections, new ParallelOptions { MaxDegreeOfParallelism = connections }, async (n, _) =>
+        await ConnectionThreads.RunAsync(connections, async n =>
         {
             var random = new Random(7000 + n + (seed * 7919));
             var local = Names.Select(_ => new List<double>()).ToArray();
@@ -34,7 +34,7 @@ internal static class RealisticWorkload
             {
                 var user = random.Next(users);
                 var clock = Stopwatch.StartNew();
-                using var c = await ImapClient.ConnectAsync(host, port);
+                using var c = ImapClient.ConnectBlocking(host, port);
                 await c.CommandAsync($"LOGIN u{user}@{Modes.Domain} {password}");
                 Lap(0);
                 await c.CommandAsync("LIST \"\" \"*\"");
