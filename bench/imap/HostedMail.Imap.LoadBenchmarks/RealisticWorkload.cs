@@ -24,6 +24,7 @@ internal static class RealisticWorkload
         var perOp = Names.Select(_ => new List<double>()).ToArray();
         var gate = new object();
         long cycles = 0;
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         var wall = Stopwatch.StartNew();
         await ConnectionThreads.RunAsync(connections, async n =>
@@ -84,7 +85,8 @@ internal static class RealisticWorkload
             Stats.Report($"{label} {Names[i]}", perOp[i]);
         }
 
-        Console.WriteLine($"{label}: load client CPU {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F1} s");
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        Console.WriteLine($"{label}: load client CPU {cpu.TotalSeconds:F1} s during the round ({cpu.TotalMicroseconds / Math.Max(1, operations):F0} µs per operation)");
         return 0;
     }
 }
