@@ -403,7 +403,7 @@ internal static class Modes
     }
 }
 
-/// <summary>Runs each connection of a throughput workload on a thread of its own, for <see cref="ImapClient.ConnectBlocking"/>.</summary>
+/// <summary>Runs each connection of the mixed workload on a thread of its own, for <see cref="ImapClient.ConnectBlocking"/>.</summary>
 internal static class ConnectionThreads
 {
     public static Task RunAsync(int count, Func<int, Task> connection)
@@ -506,8 +506,8 @@ internal static class MessageFactory
 /// <summary>
 /// A small IMAP client for load generation: tagged commands, literals in responses, LITERAL+ APPEND.
 /// A blocking client (<see cref="ConnectBlocking"/>) does its I/O with blocking system calls, so its
-/// async methods complete at once on the caller's thread: the throughput workloads run one thread
-/// per connection with it, as a C load generator would. Each response then costs the client one
+/// async methods complete at once on the caller's thread: the mixed workload runs one thread per
+/// connection with it, as a C load generator would. Each response then costs the client one
 /// kernel wake-up of the waiting thread instead of the socket engine's epoll thread handing the
 /// completion to a thread-pool worker (two thread switches), CPU a shared machine takes from the
 /// server under test.
