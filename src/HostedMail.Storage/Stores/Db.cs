@@ -74,6 +74,23 @@ internal static class Db
         return command;
     }
 
+    /// <summary>
+    /// Runs a command with its named parameters made positional first (<see cref="PositionalSql"/>):
+    /// Npgsql then sends it without parsing and rewriting its text on every execution.
+    /// </summary>
+    public static Task<NpgsqlDataReader> ExecuteReaderAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        PositionalSql.Apply(command);
+        return command.ExecuteReaderAsync(cancellationToken);
+    }
+
+    /// <summary>The same for a batch: every statement's parameters positional, then one round trip.</summary>
+    public static Task<NpgsqlDataReader> ExecuteReaderAsync(NpgsqlBatch batch, CancellationToken cancellationToken)
+    {
+        PositionalSql.Apply(batch);
+        return batch.ExecuteReaderAsync(cancellationToken);
+    }
+
     public static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var command = Command(connection, transaction, sql, parameters);
@@ -91,8 +108,7 @@ internal static class Db
     public static async Task<List<T>> QueryAsync<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var command = Command(connection, transaction, sql, parameters);
-        PositionalSql.Apply(command);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var reader = await ExecuteReaderAsync(command, cancellationToken);
         var list = new List<T>();
         while (await reader.ReadAsync(cancellationToken))
         {

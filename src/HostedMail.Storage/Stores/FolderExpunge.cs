@@ -73,8 +73,7 @@ internal static class FolderExpunge
     public static async Task<IReadOnlyList<ExpungedMessage>> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tenantId, long mailboxId, long folderId, long[]? uids, bool onlyDeleted, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Statement(tenantId, mailboxId, folderId, uids, onlyDeleted) } };
-        PositionalSql.Apply(batch);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await using var reader = await Db.ExecuteReaderAsync(batch, cancellationToken);
         return await ReadAsync(reader, cancellationToken);
     }
 

@@ -9,8 +9,9 @@ namespace HostedMail.Storage.Stores;
 /// parses and rewrites the text of every command that has named parameters, each time it runs
 /// (<c>SqlQueryParser</c>: ~3 % of the node's CPU under the mixed IMAP workload), and sends a command
 /// whose parameters are all positional as it is. The stores keep writing readable named statements;
-/// the hot paths pass their commands through <see cref="Apply(NpgsqlBatch)"/> before they run, and each
-/// statement text is rewritten once (statement texts are constants or a few fixed variants).
+/// the stores run their commands through <see cref="Db.ExecuteReaderAsync(NpgsqlBatch, CancellationToken)"/>
+/// and its siblings, which apply this first, and each statement text is rewritten once (statement
+/// texts are constants or a few fixed variants).
 /// </summary>
 internal sealed class PositionalSql
 {
@@ -71,13 +72,13 @@ internal sealed class PositionalSql
 
     private static string Reorder(string sql, NpgsqlParameterCollection parameters)
     {
-        if (parameters.Count == 0 || parameters.Any(p => p.ParameterName.Length == 0))
+        var named = parameters.ToArray();
+        if (named.Length == 0 || Array.Exists(named, p => p.ParameterName.Length == 0))
         {
             return sql;
         }
 
         var positional = Of(sql);
-        var named = parameters.ToArray();
         parameters.Clear();
         foreach (var name in positional.Names)
         {

@@ -284,8 +284,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         var vanished = new List<long>();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = Db.Command(connection, null, ChangesSql, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("since", sinceModSeq));
-        PositionalSql.Apply(command);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var reader = await Db.ExecuteReaderAsync(command, cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             switch (reader.GetInt32(0))
@@ -380,10 +379,9 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             }
 
             batch.BatchCommands.Add(store);
-            PositionalSql.Apply(batch);
             var messages = new List<StoredFlags>();
             var modified = new List<long>();
-            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            await using (var reader = await Db.ExecuteReaderAsync(batch, cancellationToken))
             {
                 // Past the results of the statements before the store (the lock, the commit setting).
                 for (var i = 1; i < batch.BatchCommands.Count; i++)
@@ -483,10 +481,9 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             append.Parameters.Add(Db.Parameter("body_structure", NpgsqlDbType.Bytea, s.BodyStructure));
             append.Parameters.Add(message.Header is { } header ? Db.Parameter("header", header) : Db.Parameter("header", NpgsqlDbType.Bytea, null));
             batch.BatchCommands.Add(append);
-            PositionalSql.Apply(batch);
             AppendResult? result = null;
             bool folderFound;
-            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            await using (var reader = await Db.ExecuteReaderAsync(batch, cancellationToken))
             {
                 folderFound = await reader.ReadAsync(cancellationToken);
                 await reader.NextResultAsync(cancellationToken);
@@ -518,9 +515,8 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             // A folder of another mailbox is locked by nothing and expunges nothing (both statements check the mailbox).
             batch.BatchCommands.Add(FolderExpunge.LockStatement(tenantId, mailboxId, folderId));
             batch.BatchCommands.Add(FolderExpunge.Statement(tenantId, mailboxId, folderId, uids?.ToArray(), onlyDeleted: true));
-            PositionalSql.Apply(batch);
             IReadOnlyList<ExpungedMessage> expunged;
-            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            await using (var reader = await Db.ExecuteReaderAsync(batch, cancellationToken))
             {
                 await reader.NextResultAsync(cancellationToken);
                 expunged = await FolderExpunge.ReadAsync(reader, cancellationToken);
