@@ -9,6 +9,9 @@
 #       client-shaped sessions (LOGIN LIST STATUS SELECT FETCH STORE APPEND EXPUNGE LOGOUT in cycles over
 #       USERS users) against a real `hostedmail serve` node (Release, HEAD, own PostgreSQL) and Dovecot,
 #       alternating, in one run; no HOSTEDMAIL_TEST_PG needed.
+#   bench/imap/run.sh imaplib [MESSAGES_PER_USER] [SECONDS] [ROUNDS]  default 200 60 2 (root; USERS=100; PROCS=6; WARMUP=20)
+#       the same setup with a real client: PROCS Python imaplib processes in cycles of CONNECT LOGIN LIST
+#       STATUS SELECT FETCH STORE APPEND LOGOUT (bench/imap/imaplib_cycles.py; Nagle on, as imaplib leaves it)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ulimit -n 20000
@@ -19,7 +22,7 @@ mode=${1:-idle}; shift || true
 # Seconds of an unmeasured warm-up round per server before the measured ones (mixed, realistic; 0: none).
 WARMUP=${WARMUP:-20}
 
-if [ "$mode" = realistic ]; then
+if [ "$mode" = realistic ] || [ "$mode" = imaplib ]; then
     source script/lib.sh
     source bench/cluster/nodes.sh
     [ "$(id -u)" = 0 ] || die "run as root (PostgreSQL as the postgres user, Dovecot)"
@@ -44,11 +47,15 @@ if [ "$mode" = realistic ]; then
     psql_at "$BENCH_PG_PORT" -d hostedmail -qc "VACUUM ANALYZE"  # as in mixed: after the bulk load
     realistic_round() {  # label port seconds seed; as in mixed, neither server pays for the other's dirty pages
         sync
-        dotnet "$BIN" realistic --port "$2" --users "$USERS" --connections 10 --seconds "$3" --seed "$4" --label "$1"
+        if [ "$mode" = imaplib ]; then
+            python3 bench/imap/imaplib_cycles.py "$2" "$3" "${PROCS:-6}" "$4" "$1" "$USERS"
+        else
+            dotnet "$BIN" realistic --port "$2" --users "$USERS" --connections 10 --seconds "$3" --seed "$4" --label "$1"
+        fi
     }
     if [ "$WARMUP" -gt 0 ]; then
-        realistic_round "HostedMail warm-up" "$HM_PORT" "$WARMUP" 0 | head -1
-        realistic_round "Dovecot warm-up" "$DC_PORT" "$WARMUP" 0 | head -1
+        realistic_round "HostedMail warm-up" "$HM_PORT" "$WARMUP" 0 | sed -n 1p
+        realistic_round "Dovecot warm-up" "$DC_PORT" "$WARMUP" 0 | sed -n 1p
     fi
     for round in $(seq 1 "$ROUNDS"); do
         realistic_round "HostedMail round $round" "$HM_PORT" "$SECONDS_PER_RUN" "$round"

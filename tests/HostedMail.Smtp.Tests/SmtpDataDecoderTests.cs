@@ -136,6 +136,60 @@ public class SmtpDataDecoderTests
     }
 
     [Fact]
+    public async Task BodyReaderAsksForTheAcknowledgementWhenItHasUsedUpAPieceOfTheBody()
+    {
+        var input = new Pipe();
+        var store = new Pipe();
+        var asked = 0;
+        var read = SmtpBodyReader.ReadDataAsync(input.Reader, new SmtpDataDecoder(1 << 20), store.Writer, TestContext.Token, () => Interlocked.Increment(ref asked)).AsTask();
+        var drained = DrainAsync(store.Reader);
+        foreach (var (piece, askedAfter) in new[] { ("Subject: first piece\r\n\r\nbody\r\n", 1), ("more body\r\n", 2) })
+        {
+            await input.Writer.WriteAsync(Encoding.ASCII.GetBytes(piece), TestContext.Token);
+            // The reader has used up the piece and waits for more: that is when it asks.
+            while (Volatile.Read(ref asked) < askedAfter)
+            {
+                Assert.False(read.IsCompleted);
+                await Task.Delay(1, TestContext.Token);
+            }
+        }
+
+        await input.Writer.WriteAsync(".\r\n"u8.ToArray(), TestContext.Token);
+        Assert.Equal(SmtpBodyReadResult.Completed, await read.WaitAsync(TestContext.Timeout, TestContext.Token));
+        await store.Writer.CompleteAsync();
+        await drained.WaitAsync(TestContext.Timeout, TestContext.Token);
+        Assert.Equal(2, asked);
+    }
+
+    [Fact]
+    public async Task BodyReaderDoesNotAskForTheAcknowledgementWhenTheBodyArrivesWhole()
+    {
+        var input = new Pipe();
+        var store = new Pipe();
+        var asked = 0;
+        await input.Writer.WriteAsync("Subject: whole\r\n\r\nbody\r\n.\r\n"u8.ToArray(), TestContext.Token);
+        var result = await SmtpBodyReader.ReadDataAsync(input.Reader, new SmtpDataDecoder(1 << 20), store.Writer, TestContext.Token, () => asked++);
+        Assert.Equal(SmtpBodyReadResult.Completed, result);
+        Assert.Equal(0, asked);
+    }
+
+    [Fact]
+    public async Task ChunkReaderAsksForTheAcknowledgementBeforeReadingAChunkAndNotForAnEmptyOne()
+    {
+        var input = new Pipe();
+        var store = new Pipe();
+        var asked = 0;
+        var decoder = new SmtpBdatDecoder(1000, checkLineEndings: true);
+        decoder.BeginChunk(0, isLast: false);
+        Assert.Equal(SmtpBodyReadResult.Completed, await SmtpBodyReader.ReadChunkAsync(input.Reader, decoder, store.Writer, TestContext.Token, () => asked++));
+        Assert.Equal(0, asked);
+        await input.Writer.WriteAsync("abc\r\n"u8.ToArray(), TestContext.Token);
+        decoder.BeginChunk(5, isLast: true);
+        Assert.Equal(SmtpBodyReadResult.Completed, await SmtpBodyReader.ReadChunkAsync(input.Reader, decoder, store.Writer, TestContext.Token, () => asked++));
+        Assert.Equal(1, asked);
+    }
+
+    [Fact]
     public async Task BodyReaderReportsAClosedConnection()
     {
         var input = new Pipe();

@@ -413,6 +413,12 @@ internal sealed partial class ImapSession
                     _w.Ascii("+ Ready for literal data").Crlf();
                     await FlushAsync();
                 }
+                else
+                {
+                    // RFC 7888: the literal follows without a go-ahead, which a client may hold
+                    // until this line is acknowledged if it writes the two apart.
+                    _connection.AcknowledgeReceived();
+                }
 
                 _command.Write("\r\n"u8);
                 if (!await ReadExactlyIntoCommandAsync(announced.Size, linked.Token))
@@ -491,6 +497,9 @@ internal sealed partial class ImapSession
             {
                 return false;
             }
+
+            // Part of a line is here and the rest is not: the client may be holding it until this is acknowledged.
+            _connection.AcknowledgeReceived();
         }
     }
 
@@ -502,6 +511,7 @@ internal sealed partial class ImapSession
             var result = await _input.ReadAsync(cancellationToken);
             var buffer = result.Buffer;
             var take = Math.Min(remaining, buffer.Length);
+            var usedAll = take == buffer.Length;
             foreach (var segment in buffer.Slice(0, take))
             {
                 _command.Write(segment.Span);
@@ -512,6 +522,13 @@ internal sealed partial class ImapSession
             if (remaining > 0 && result.IsCompleted)
             {
                 return false;
+            }
+
+            // Everything that arrived is used and the command goes on after the literal (at least
+            // its CRLF), which a client often writes apart: acknowledge now.
+            if (usedAll)
+            {
+                _connection.AcknowledgeReceived();
             }
         }
 

@@ -177,6 +177,7 @@ internal sealed partial class Pop3Session
             {
                 return null;
             }
+            _connection.AcknowledgeReceived();
         }
     }
 }

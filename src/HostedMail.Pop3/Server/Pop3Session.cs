@@ -206,6 +206,8 @@ internal sealed partial class Pop3Session
                         return null;
                     }
 
+                    // Part of a line: the client may hold the rest until this is acknowledged.
+                    _connection.AcknowledgeReceived();
                     mustWait = true;
                     break;
             }

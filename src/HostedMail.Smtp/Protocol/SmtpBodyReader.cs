@@ -22,7 +22,9 @@ public static class SmtpBodyReader
     public const int FlushThreshold = 64 * 1024;
 
     /// <summary>Reads DATA content up to CRLF.CRLF. Octets after it stay in <paramref name="input"/> for the next command.</summary>
-    public static async ValueTask<SmtpBodyReadResult> ReadDataAsync(PipeReader input, SmtpDataDecoder decoder, PipeWriter output, CancellationToken cancellationToken)
+    /// <param name="acknowledge">Called each time everything that arrived is used and the content goes on (the session's
+    /// <c>MailConnection.AcknowledgeReceived</c>: a client may hold the rest until then).</param>
+    public static async ValueTask<SmtpBodyReadResult> ReadDataAsync(PipeReader input, SmtpDataDecoder decoder, PipeWriter output, CancellationToken cancellationToken, Action? acknowledge = null)
     {
         while (true)
         {
@@ -46,14 +48,18 @@ public static class SmtpBodyReader
             {
                 return SmtpBodyReadResult.ConnectionClosed;
             }
+            acknowledge?.Invoke();
         }
     }
 
     /// <summary>Reads the current BDAT chunk (after <see cref="SmtpBdatDecoder.BeginChunk"/>).</summary>
-    public static async ValueTask<SmtpBodyReadResult> ReadChunkAsync(PipeReader input, SmtpBdatDecoder decoder, PipeWriter output, CancellationToken cancellationToken)
+    /// <param name="acknowledge">Called before each read of the chunk: it follows its command line without a go-ahead,
+    /// and a client that writes them apart may hold the rest until what came is acknowledged.</param>
+    public static async ValueTask<SmtpBodyReadResult> ReadChunkAsync(PipeReader input, SmtpBdatDecoder decoder, PipeWriter output, CancellationToken cancellationToken, Action? acknowledge = null)
     {
         while (decoder.ChunkRemaining > 0)
         {
+            acknowledge?.Invoke();
             var result = await input.ReadAsync(cancellationToken);
             var buffer = result.Buffer;
             var reader = new SequenceReader<byte>(buffer);

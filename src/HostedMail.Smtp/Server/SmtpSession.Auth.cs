@@ -156,6 +156,7 @@ internal sealed partial class SmtpSession
             {
                 return null;
             }
+            _connection.AcknowledgeReceived();
         }
     }
 }

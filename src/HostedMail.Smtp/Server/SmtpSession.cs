@@ -186,6 +186,8 @@ internal sealed partial class SmtpSession
                         return null;
                     }
 
+                    // Part of a line: the client may hold the rest until this is acknowledged.
+                    _connection.AcknowledgeReceived();
                     break;
             }
         }
