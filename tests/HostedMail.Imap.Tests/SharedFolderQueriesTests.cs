@@ -29,10 +29,14 @@ public sealed class SharedFolderQueriesTests
         await otherSnapshot;
         await otherMailbox;
 
-        // Once answered, the next question is asked again (nothing is cached beyond the query).
-        var later = shared.ListUidsAsync(1, 2, 3, uidNext: 101, modSeq: 40, CancellationToken.None);
-        Assert.Equal(4, held.Calls(nameof(IImapStore.ListUidsAsync)));
-        await later;
+        // Once answered, the folder's latest state asked for (102/41) is answered from the list kept
+        // (FolderUidCache), and a later state from the rows changed since it, not the whole folder again.
+        Assert.Equal(new uint[] { 1, 2, 3 }, (await shared.ListUidsAsync(1, 2, 3, uidNext: 102, modSeq: 41, CancellationToken.None)).Uids);
+        Assert.Equal(3, held.Calls(nameof(IImapStore.ListUidsAsync)));
+        var later = await shared.ListUidsAsync(1, 2, 3, uidNext: 103, modSeq: 45, CancellationToken.None);
+        Assert.Equal(3, held.Calls(nameof(IImapStore.ListUidsAsync)));
+        Assert.Equal(1, held.Calls(nameof(IImapStore.ListUidChangesAsync)));
+        Assert.Equal(new uint[] { 1, 3, 102 }, later.Uids);
     }
 
     [Fact]
@@ -73,7 +77,8 @@ public sealed class SharedFolderQueriesTests
             _calls.AddOrUpdate(targetMethod!.Name, 1, (_, n) => n + 1);
             return targetMethod.Name switch
             {
-                nameof(IImapStore.ListUidsAsync) => AnswerAsync(new FolderUids([1, 2, 3], 0)),
+                nameof(IImapStore.ListUidsAsync) => AnswerAsync(new FolderUids([1, 2, 3], 0, [false, false, false])),
+                nameof(IImapStore.ListUidChangesAsync) => AnswerAsync<IReadOnlyList<UidChange>>([new UidChange(2, UidChangeKind.ExpungedByThen), new UidChange(102, UidChangeKind.Seen)]),
                 nameof(IImapStore.GetChangesAsync) => AnswerAsync<FolderChanges?>(new FolderChanges(101, 41, 3, [], [])),
                 _ => throw new NotSupportedException(targetMethod.Name),
             };

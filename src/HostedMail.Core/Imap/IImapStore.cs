@@ -38,6 +38,14 @@ public interface IImapStore
     /// </summary>
     Task<FolderUids> ListUidsAsync(long tenantId, long mailboxId, long folderId, long uidNext, long highestModSeq, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// How the UIDs of the folder state (<paramref name="uidNext"/>, <paramref name="highestModSeq"/>) differ from those of an
+    /// earlier state at <paramref name="sinceModSeq"/>: every UID below that UIDNEXT of a message added, changed or expunged
+    /// after <paramref name="sinceModSeq"/>, in UID order. Applied to the earlier state's <see cref="ListUidsAsync"/> answer,
+    /// it gives the later state's.
+    /// </summary>
+    Task<IReadOnlyList<UidChange>> ListUidChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, long uidNext, long highestModSeq, CancellationToken cancellationToken);
+
     /// <summary>Everything that changed after <paramref name="sinceModSeq"/>, read in one snapshot; null when the folder is gone.</summary>
     Task<FolderChanges?> GetChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken);
 
@@ -154,7 +162,29 @@ public sealed record FlagState(long Uid, long ModSeq, MessageFlags Flags, IReadO
 /// without \Seen when they were read, 0 when there is none: OK [UNSEEN n] of an IMAP4rev1 SELECT
 /// (RFC 3501 section 6.3.1) without a second scan of the folder.
 /// </summary>
-public sealed record FolderUids(uint[] Uids, uint FirstUnseen);
+/// <param name="Uids">The UIDs in ascending order.</param>
+/// <param name="FirstUnseen">The first of them whose message is there without \Seen now; 0 if none.</param>
+/// <param name="Unseen">Per UID, whether its message is there without \Seen now (what <see cref="IImapStore.ListUidChangesAsync"/> updates).</param>
+public sealed record FolderUids(uint[] Uids, uint FirstUnseen, bool[] Unseen);
+
+/// <summary>What became of a UID after a MODSEQ (<see cref="IImapStore.ListUidChangesAsync"/>).</summary>
+public readonly record struct UidChange(uint Uid, UidChangeKind Kind);
+
+/// <summary>The kinds of <see cref="UidChange"/>.</summary>
+public enum UidChangeKind : byte
+{
+    /// <summary>Added or changed, there now with \Seen.</summary>
+    Seen,
+
+    /// <summary>Added or changed, there now without \Seen.</summary>
+    Unseen,
+
+    /// <summary>Expunged by the later state's MODSEQ: not among its UIDs.</summary>
+    ExpungedByThen,
+
+    /// <summary>Expunged after the later state's MODSEQ: still among its UIDs (the session reports the expunge later).</summary>
+    ExpungedSince,
+}
 
 /// <summary>The folder row now, messages changed or added after a MODSEQ (UID order), and UIDs expunged after it.</summary>
 public sealed record FolderChanges(long UidNext, long HighestModSeq, int MessageCount, IReadOnlyList<FlagState> Changed, IReadOnlyList<long> Vanished);

@@ -18,20 +18,41 @@ namespace HostedMail.Imap.Server;
 // - A change answer can be older than a change announced just before the session asked (it joined
 //   a query already running): SelectedFolder.RecheckAnnounced marks the session dirty again then.
 // - A UID list answers for a fixed snapshot (UIDs below UIDNEXT, not expunged at MODSEQ), the same
-//   whenever it runs; each session copies the shared array into its own map.
-public sealed class SharedFolderQueries(IImapStore store)
+//   whenever it runs; each session copies the shared array into its own map. So it is also kept
+//   (FolderUidCache): the same snapshot again is answered from memory, a later one from the rows
+//   changed since the one kept.
+public sealed class SharedFolderQueries
 {
-    private readonly Shared<(long Tenant, long Mailbox, long Folder, long Since), FolderChanges?> _changes =
-        new(key => store.GetChangesAsync(key.Tenant, key.Mailbox, key.Folder, key.Since, CancellationToken.None));
+    private readonly Shared<(long Tenant, long Mailbox, long Folder, long Since), FolderChanges?> _changes;
+    private readonly Shared<(long Tenant, long Mailbox, long Folder, long UidNext, long ModSeq), FolderUids> _uids;
+    private readonly IImapStore _store;
+    private readonly FolderUidCache _kept;
 
-    private readonly Shared<(long Tenant, long Mailbox, long Folder, long UidNext, long ModSeq), FolderUids> _uids =
-        new(key => store.ListUidsAsync(key.Tenant, key.Mailbox, key.Folder, key.UidNext, key.ModSeq, CancellationToken.None));
+    public SharedFolderQueries(IImapStore store, FolderUidCache? kept = null)
+    {
+        _store = store;
+        _kept = kept ?? new FolderUidCache();
+        _changes = new(key => store.GetChangesAsync(key.Tenant, key.Mailbox, key.Folder, key.Since, CancellationToken.None));
+        _uids = new(LoadUidsAsync);
+    }
 
     public Task<FolderChanges?> GetChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken) =>
         _changes.GetAsync((tenantId, mailboxId, folderId, sinceModSeq), cancellationToken);
 
     public Task<FolderUids> ListUidsAsync(long tenantId, long mailboxId, long folderId, long uidNext, long modSeq, CancellationToken cancellationToken) =>
-        _uids.GetAsync((tenantId, mailboxId, folderId, uidNext, modSeq), cancellationToken);
+        _kept.TryGet((tenantId, mailboxId, folderId), uidNext, modSeq, out var kept) && kept.ModSeq == modSeq && kept.UidNext == uidNext
+            ? Task.FromResult(kept.Uids)
+            : _uids.GetAsync((tenantId, mailboxId, folderId, uidNext, modSeq), cancellationToken);
+
+    private async Task<FolderUids> LoadUidsAsync((long Tenant, long Mailbox, long Folder, long UidNext, long ModSeq) key)
+    {
+        var folder = (key.Tenant, key.Mailbox, key.Folder);
+        var uids = _kept.TryGet(folder, key.UidNext, key.ModSeq, out var kept)
+            ? FolderUidCache.Apply(kept.Uids, await _store.ListUidChangesAsync(key.Tenant, key.Mailbox, key.Folder, kept.ModSeq, key.UidNext, key.ModSeq, CancellationToken.None))
+            : await _store.ListUidsAsync(key.Tenant, key.Mailbox, key.Folder, key.UidNext, key.ModSeq, CancellationToken.None);
+        _kept.Offer(folder, key.UidNext, key.ModSeq, uids);
+        return uids;
+    }
 
     private sealed class Shared<TKey, TResult>(Func<TKey, Task<TResult>> query)
         where TKey : notnull

@@ -53,6 +53,20 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         ORDER BY 1
         """;
 
+    // How a later state's UIDs differ from an earlier one's (SharedFolderQueries applies it to the UID
+    // list it read for the earlier state): both sides read the (tenant_id, folder_id, modseq) indexes,
+    // so the cost follows the changes, not the folder's size. Correct only while expunged_messages
+    // keeps every row (nothing deletes them): a purged tombstone would leave its UID in the list.
+    internal const string ListUidChangesSql = """
+        WITH f AS (SELECT folder_id FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id)
+        SELECT m.uid, CASE WHEN m.flags & 1 = 0 THEN 1 ELSE 0 END FROM messages m JOIN f USING (folder_id)
+        WHERE m.tenant_id = @tenant_id AND m.modseq > @since AND m.uid < @uid_next
+        UNION ALL
+        SELECT e.uid, CASE WHEN e.modseq <= @modseq THEN 2 ELSE 3 END FROM expunged_messages e JOIN f USING (folder_id)
+        WHERE e.tenant_id = @tenant_id AND e.modseq > @since AND e.uid < @uid_next
+        ORDER BY 1
+        """;
+
     private static readonly string StoreFlagsSql = Store(systemFlagsOnly: false);
     private static readonly string StoreSystemFlagsSql = Store(systemFlagsOnly: true);
 
@@ -262,19 +276,26 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
 
     public async Task<FolderUids> ListUidsAsync(long tenantId, long mailboxId, long folderId, long uidNext, long highestModSeq, CancellationToken cancellationToken)
     {
+        var rows = await Db.QueryAsync(dataSource, ListUidsSql, r => ((uint)r.GetInt64(0), r.GetBoolean(1)),
+            cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uid_next", uidNext), ("modseq", highestModSeq));
+        var uids = new uint[rows.Count];
+        var unseen = new bool[rows.Count];
         uint firstUnseen = 0;
-        var uids = await Db.QueryAsync(dataSource, ListUidsSql, r =>
+        for (var i = 0; i < rows.Count; i++)
+        {
+            (uids[i], unseen[i]) = rows[i];
+            if (firstUnseen == 0 && unseen[i])
             {
-                var uid = (uint)r.GetInt64(0);
-                if (firstUnseen == 0 && r.GetBoolean(1))
-                {
-                    firstUnseen = uid;
-                }
+                firstUnseen = uids[i];
+            }
+        }
 
-                return uid;
-            }, cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uid_next", uidNext), ("modseq", highestModSeq));
-        return new FolderUids([.. uids], firstUnseen);
+        return new FolderUids(uids, firstUnseen, unseen);
     }
+
+    public async Task<IReadOnlyList<UidChange>> ListUidChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, long uidNext, long highestModSeq, CancellationToken cancellationToken) =>
+        await Db.QueryAsync(dataSource, ListUidChangesSql, r => new UidChange((uint)r.GetInt64(0), (UidChangeKind)r.GetInt32(1)),
+            cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("since", sinceModSeq), ("uid_next", uidNext), ("modseq", highestModSeq));
 
     public async Task<FolderChanges?> GetChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken)
     {
