@@ -33,7 +33,7 @@ public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, Dom
             throw HostedMailException.Conflict($"{parsed.Value} is already an alias");
         }
 
-        var mailbox = new NewMailbox(tenantId, domain.DomainId, parsed.Value, displayName, hasher.Hash(password), quota);
+        var mailbox = new NewMailbox(tenantId, domain.DomainId, parsed.Value, displayName, await hasher.HashAsync(password, cancellationToken), quota);
         var audit = new AuditEntry(tenantId, actor, "mailbox.create", parsed.Value, new Dictionary<string, string> { ["quota_bytes"] = quota.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         var created = await store.CreateAsync(mailbox, DefaultFolder.All, audit, cancellationToken);
         await NotifyCountAsync(tenantId, cancellationToken);
@@ -48,7 +48,7 @@ public sealed class MailboxService(IMailboxStore store, IAliasStore aliases, Dom
     {
         var mailbox = await GetAsync(tenantId, address, cancellationToken);
         CheckPassword(password, mailbox.Address);
-        await store.SetPasswordHashAsync(tenantId, mailbox.MailboxId, hasher.Hash(password), new AuditEntry(tenantId, actor, "mailbox.set-password", mailbox.Address), cancellationToken);
+        await store.SetPasswordHashAsync(tenantId, mailbox.MailboxId, await hasher.HashAsync(password, cancellationToken), new AuditEntry(tenantId, actor, "mailbox.set-password", mailbox.Address), cancellationToken);
         // RFC 9700 section 4.14: OAuth grants end with the password they were given under.
         await RevokeOAuthGrantsAsync(mailbox, cancellationToken);
     }

@@ -56,7 +56,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
         var actor = new Actor("user:" + cleanEmail, remoteAddress);
         var audit = new AuditEntry(null, actor, "tenant.signup", slug, new Dictionary<string, string> { ["plan"] = options.SignUpPlan });
         // Hashed in every case, so the time taken does not tell whether the account existed.
-        var hash = hasher.Hash(password!);
+        var hash = await hasher.HashAsync(password!, cancellationToken);
         var record = await store.SignUpAsync(slug, TenantName.NormalizeDisplayName(tenantDisplayName, slug), options.SignUpPlan, cleanEmail!, displayName, hash, audit, cancellationToken);
         var token = await IssueUserTokenAsync(record.Owner, UserTokenPurpose.ConfirmEmail, options.EmailConfirmationLifetime, cancellationToken);
         return new SignUpResult(record.TenantId, slug, record.Owner, token, record.NewAccount);
@@ -171,11 +171,11 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
         var secrets = account is null ? null : await store.GetSecretsAsync(account.TenantId, account.UserId, cancellationToken);
         if (account is null || secrets?.PasswordHash is null)
         {
-            hasher.Verify(_dummyHash.Value, request.Password ?? string.Empty);
+            await hasher.VerifyAsync(_dummyHash.Value, request.Password ?? string.Empty, cancellationToken);
             return (LoginResult.Failed, "none");
         }
 
-        var check = hasher.Verify(secrets.PasswordHash, request.Password ?? string.Empty);
+        var check = await hasher.VerifyAsync(secrets.PasswordHash, request.Password ?? string.Empty, cancellationToken);
         if (account.LockedUntil is { } locked && locked > now)
         {
             // Checked after hashing so a locked account costs and looks the same as a wrong password.
@@ -215,7 +215,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
 
         if (check == PasswordCheck.SuccessRehashNeeded)
         {
-            await store.SetPasswordHashAsync(user.TenantId, user.UserId, hasher.Hash(request.Password!), endSessions: false, audit: null, cancellationToken);
+            await store.SetPasswordHashAsync(user.TenantId, user.UserId, await hasher.HashAsync(request.Password!, cancellationToken), endSessions: false, audit: null, cancellationToken);
         }
 
         await store.ResetFailedLoginsAsync(user.TenantId, user.UserId, cancellationToken);
@@ -282,7 +282,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
         }
 
         var actor = new Actor("user:" + user.Email, remoteAddress);
-        await store.SetPasswordHashAsync(user.TenantId, user.UserId, hasher.Hash(newPassword!), endSessions: true, new AuditEntry(user.TenantId, actor, "user.password-reset", user.Email), cancellationToken);
+        await store.SetPasswordHashAsync(user.TenantId, user.UserId, await hasher.HashAsync(newPassword!, cancellationToken), endSessions: true, new AuditEntry(user.TenantId, actor, "user.password-reset", user.Email), cancellationToken);
         await store.ResetFailedLoginsAsync(user.TenantId, user.UserId, cancellationToken);
         if (user.EmailConfirmedAt is null)
         {
@@ -293,7 +293,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
     public async Task ChangePasswordAsync(PortalUser user, string currentPassword, string newPassword, Actor actor, CancellationToken cancellationToken = default)
     {
         var secrets = await store.GetSecretsAsync(user.TenantId, user.UserId, cancellationToken);
-        if (secrets?.PasswordHash is null || hasher.Verify(secrets.PasswordHash, currentPassword ?? string.Empty) == PasswordCheck.Failed)
+        if (secrets?.PasswordHash is null || await hasher.VerifyAsync(secrets.PasswordHash, currentPassword ?? string.Empty, cancellationToken) == PasswordCheck.Failed)
         {
             throw new FieldValidationException(new Dictionary<string, string> { ["currentPassword"] = "the current password is not correct" });
         }
@@ -304,7 +304,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
         }
 
         // Other sessions end: a changed password is often a response to a suspected compromise.
-        await store.SetPasswordHashAsync(user.TenantId, user.UserId, hasher.Hash(newPassword!), endSessions: true, new AuditEntry(user.TenantId, actor, "user.password-change", user.Email), cancellationToken);
+        await store.SetPasswordHashAsync(user.TenantId, user.UserId, await hasher.HashAsync(newPassword!, cancellationToken), endSessions: true, new AuditEntry(user.TenantId, actor, "user.password-change", user.Email), cancellationToken);
     }
 
     /// <summary>Starts TOTP enrolment: a new secret, shown once as a key URI, active only after a code confirms it.</summary>
@@ -434,7 +434,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
     private async Task RequirePasswordAsync(PortalUser user, string password, CancellationToken cancellationToken)
     {
         var secrets = await store.GetSecretsAsync(user.TenantId, user.UserId, cancellationToken);
-        if (secrets?.PasswordHash is null || hasher.Verify(secrets.PasswordHash, password ?? string.Empty) == PasswordCheck.Failed)
+        if (secrets?.PasswordHash is null || await hasher.VerifyAsync(secrets.PasswordHash, password ?? string.Empty, cancellationToken) == PasswordCheck.Failed)
         {
             throw new FieldValidationException(new Dictionary<string, string> { ["password"] = "the password is not correct" });
         }

@@ -37,7 +37,7 @@ public sealed class MailboxSignIn(IMailboxStore store, IPasswordHasher hasher, I
         if (mailbox is null || hash is null)
         {
             // Spend the same hashing work as a real check so response time does not reveal the address exists.
-            hasher.Verify(dummyHash.Value, password);
+            await hasher.VerifyAsync(dummyHash.Value, password, cancellationToken);
             return null;
         }
 
@@ -49,10 +49,10 @@ public sealed class MailboxSignIn(IMailboxStore store, IPasswordHasher hasher, I
             return new MailboxLogin(mailbox, appPasswordId);
         }
 
-        var check = hasher.Verify(hash, password);
+        var check = await hasher.VerifyAsync(hash, password, cancellationToken);
         if (check == PasswordCheck.SuccessRehashNeeded)
         {
-            await store.SetPasswordHashAsync(mailbox.TenantId, mailbox.MailboxId, hasher.Hash(password), null, cancellationToken);
+            await store.SetPasswordHashAsync(mailbox.TenantId, mailbox.MailboxId, await hasher.HashAsync(password, cancellationToken), null, cancellationToken);
         }
 
         return check == PasswordCheck.Failed ? null : new MailboxLogin(mailbox, null);
