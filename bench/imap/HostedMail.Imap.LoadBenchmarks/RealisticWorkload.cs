@@ -30,7 +30,9 @@ internal static class RealisticWorkload
         // Async connections, not ConnectionThreads' blocking ones: with a blocking client every
         // command of HostedMail's sessions stalled now and then for ~100 ms (p99 LOGIN 95 ms, max
         // 294 ms; bench/RESULTS.md, 2026-12-06 23:50) and the rate fell 14-18 %, while Dovecot's rose
-        // 3-9 %: not understood, so this mode keeps the client its records were made with.
+        // 3-9 %. The likely cause, found later and not re-measured with this client: PBKDF2 ran on
+        // thread-pool workers and two at once held up every session (fixed in e2f4cf2; RESULTS.md,
+        // 2026-12-07 02:56). This mode keeps the client its records were made with.
         await Parallel.ForAsync(0, connections, new ParallelOptions { MaxDegreeOfParallelism = connections }, async (n, _) =>
         {
             var random = new Random(7000 + n + (seed * 7919));
