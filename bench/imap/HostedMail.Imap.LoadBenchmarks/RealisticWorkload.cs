@@ -27,13 +27,12 @@ internal static class RealisticWorkload
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         var wall = Stopwatch.StartNew();
-        // Async connections, not ConnectionThreads' blocking ones: with a blocking client every
-        // command of HostedMail's sessions stalled now and then for ~100 ms (p99 LOGIN 95 ms, max
-        // 294 ms; bench/RESULTS.md, 2026-12-06 23:50) and the rate fell 14-18 %, while Dovecot's rose
-        // 3-9 %. The likely cause, found later and not re-measured with this client: PBKDF2 ran on
-        // thread-pool workers and two at once held up every session (fixed in e2f4cf2; RESULTS.md,
-        // 2026-12-07 02:56). This mode keeps the client its records were made with.
-        await Parallel.ForAsync(0, connections, new ParallelOptions { MaxDegreeOfParallelism = connections }, async (n, _) =>
+        // One thread per connection with blocking sockets, as in the mixed mode (ConnectionThreads):
+        // the cheaper client. From 2026-12-06 23:50 to 2026-12-07 03:16 this mode ran async
+        // connections instead, because with blocking ones HostedMail's sessions stalled ~100 ms now
+        // and then; the cause was the node's password hashes on thread-pool workers (e2f4cf2), and
+        // with it fixed the blocking client shows no stalls (bench/RESULTS.md, 2026-12-07 03:16).
+        await ConnectionThreads.RunAsync(connections, async n =>
         {
             var random = new Random(7000 + n + (seed * 7919));
             var local = Names.Select(_ => new List<double>()).ToArray();
@@ -41,7 +40,7 @@ internal static class RealisticWorkload
             {
                 var user = random.Next(users);
                 var clock = Stopwatch.StartNew();
-                using var c = await ImapClient.ConnectAsync(host, port);
+                using var c = ImapClient.ConnectBlocking(host, port);
                 await c.CommandAsync($"LOGIN u{user}@{Modes.Domain} {password}");
                 Lap(0);
                 await c.CommandAsync("LIST \"\" \"*\"");

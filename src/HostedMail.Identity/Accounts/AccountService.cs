@@ -17,7 +17,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
     //   enumeration); the password hash is computed in every case so timing does not tell either.
     // - Session, API and mailed tokens are random and stored as SHA-256 only (SecretTokens).
     // - A password change or reset ends every session of the user in the same transaction.
-    private readonly Lazy<string> _dummyHash = new(() => hasher.Hash(Guid.NewGuid().ToString()));
+    private readonly Lazy<Task<string>> _dummyHash = new(() => hasher.HashAsync(Guid.NewGuid().ToString()));
 
     public AccountOptions Options => options;
 
@@ -171,7 +171,7 @@ public sealed class AccountService(IAccountStore store, IPasswordHasher hasher, 
         var secrets = account is null ? null : await store.GetSecretsAsync(account.TenantId, account.UserId, cancellationToken);
         if (account is null || secrets?.PasswordHash is null)
         {
-            await hasher.VerifyAsync(_dummyHash.Value, request.Password ?? string.Empty, cancellationToken);
+            await hasher.VerifyAsync(await _dummyHash.Value, request.Password ?? string.Empty, cancellationToken);
             return (LoginResult.Failed, "none");
         }
 

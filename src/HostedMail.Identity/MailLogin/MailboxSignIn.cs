@@ -12,7 +12,7 @@ namespace HostedMail.Identity.MailLogin;
 public sealed class MailboxSignIn(IMailboxStore store, IPasswordHasher hasher, IAppPasswordStore? appPasswords = null,
     TimeProvider? timeProvider = null, AppPasswordUsage? appPasswordUsage = null)
 {
-    private readonly Lazy<string> dummyHash = new(() => hasher.Hash(Guid.NewGuid().ToString()));
+    private readonly Lazy<Task<string>> dummyHash = new(() => hasher.HashAsync(Guid.NewGuid().ToString()));
 
     /// <summary>
     /// Checks a login. Unknown address, disabled mailbox and wrong password look the same to the
@@ -37,7 +37,7 @@ public sealed class MailboxSignIn(IMailboxStore store, IPasswordHasher hasher, I
         if (mailbox is null || hash is null)
         {
             // Spend the same hashing work as a real check so response time does not reveal the address exists.
-            await hasher.VerifyAsync(dummyHash.Value, password, cancellationToken);
+            await hasher.VerifyAsync(await dummyHash.Value, password, cancellationToken);
             return null;
         }
 
