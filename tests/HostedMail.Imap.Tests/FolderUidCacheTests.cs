@@ -21,7 +21,7 @@ public sealed class FolderUidCacheTests(DatabaseFixture database) : IClassFixtur
     [Fact]
     public void ApplyAddsChangesRemovesWhatWasExpungedByThenAndKeepsWhatWasExpungedSince()
     {
-        var from = new FolderUids([2, 4, 6, 8], 4, [false, true, false, true]);
+        var from = new FolderUids([2, 4, 6, 8], [false, true, false, true]);
         var later = FolderUidCache.Apply(from,
         [
             new UidChange(2, UidChangeKind.Unseen),          // \Seen removed
@@ -41,7 +41,7 @@ public sealed class FolderUidCacheTests(DatabaseFixture database) : IClassFixtur
     public void EntriesAreKeptWithinTheBudgetLeastRecentlyUsedFirst()
     {
         var cache = new FolderUidCache(maxUids: 400);
-        static FolderUids Of(int count) => new([.. Enumerable.Range(1, count).Select(i => (uint)i)], 0, new bool[count]);
+        static FolderUids Of(int count) => new([.. Enumerable.Range(1, count).Select(i => (uint)i)], new bool[count]);
         cache.Offer((1, 1, 1), 101, 10, Of(100));
         cache.Offer((1, 1, 2), 101, 10, Of(100));
         cache.Offer((1, 1, 3), 101, 10, Of(100));

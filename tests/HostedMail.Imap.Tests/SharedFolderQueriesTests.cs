@@ -77,7 +77,7 @@ public sealed class SharedFolderQueriesTests
             _calls.AddOrUpdate(targetMethod!.Name, 1, (_, n) => n + 1);
             return targetMethod.Name switch
             {
-                nameof(IImapStore.ListUidsAsync) => AnswerAsync(new FolderUids([1, 2, 3], 0, [false, false, false])),
+                nameof(IImapStore.ListUidsAsync) => AnswerAsync(new FolderUids([1, 2, 3], [false, false, false])),
                 nameof(IImapStore.ListUidChangesAsync) => AnswerAsync<IReadOnlyList<UidChange>>([new UidChange(2, UidChangeKind.ExpungedByThen), new UidChange(102, UidChangeKind.Seen)]),
                 nameof(IImapStore.GetChangesAsync) => AnswerAsync<FolderChanges?>(new FolderChanges(101, 41, 3, [], [])),
                 _ => throw new NotSupportedException(targetMethod.Name),

@@ -163,27 +163,31 @@ public sealed record FlagState(long Uid, long ModSeq, MessageFlags Flags, IReadO
 /// (RFC 3501 section 6.3.1) without a second scan of the folder.
 /// </summary>
 /// <param name="Uids">The UIDs in ascending order.</param>
-/// <param name="FirstUnseen">The first of them whose message is there without \Seen now; 0 if none.</param>
 /// <param name="Unseen">Per UID, whether its message is there without \Seen now (what <see cref="IImapStore.ListUidChangesAsync"/> updates).</param>
-public sealed record FolderUids(uint[] Uids, uint FirstUnseen, bool[] Unseen);
+public sealed record FolderUids(uint[] Uids, bool[] Unseen)
+{
+    /// <summary>The first UID whose message is there without \Seen; 0 if none.</summary>
+    public uint FirstUnseen { get; } = Array.IndexOf(Unseen, true) is var first and >= 0 ? Uids[first] : 0;
+}
 
 /// <summary>What became of a UID after a MODSEQ (<see cref="IImapStore.ListUidChangesAsync"/>).</summary>
 public readonly record struct UidChange(uint Uid, UidChangeKind Kind);
 
 /// <summary>The kinds of <see cref="UidChange"/>.</summary>
+/// <remarks>The numbers are the ones the store's statement returns.</remarks>
 public enum UidChangeKind : byte
 {
     /// <summary>Added or changed, there now with \Seen.</summary>
-    Seen,
+    Seen = 0,
 
     /// <summary>Added or changed, there now without \Seen.</summary>
-    Unseen,
+    Unseen = 1,
 
     /// <summary>Expunged by the later state's MODSEQ: not among its UIDs.</summary>
-    ExpungedByThen,
+    ExpungedByThen = 2,
 
     /// <summary>Expunged after the later state's MODSEQ: still among its UIDs (the session reports the expunge later).</summary>
-    ExpungedSince,
+    ExpungedSince = 3,
 }
 
 /// <summary>The folder row now, messages changed or added after a MODSEQ (UID order), and UIDs expunged after it.</summary>

@@ -110,8 +110,7 @@ public sealed class FolderUidCache(long maxUids = FolderUidCache.DefaultMaxUids)
             }
         }
 
-        var firstUnseen = unseen.IndexOf(true);
-        return new FolderUids([.. uids], firstUnseen < 0 ? 0 : uids[firstUnseen], [.. unseen]);
+        return new FolderUids([.. uids], [.. unseen]);
     }
 
     private void Trim()

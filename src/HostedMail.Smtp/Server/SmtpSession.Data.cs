@@ -23,7 +23,7 @@ internal sealed partial class SmtpSession
         var writer = PipeWriter.Create(body, new StreamPipeWriterOptions(leaveOpen: true));
         using var timeout = new CancellationTokenSource(_options.DataTimeout, _connection.TimeProvider);
         _readingPastCommandLine = true;
-        var read = await SmtpBodyReader.ReadDataAsync(_input, decoder, writer, timeout.Token, _connection.AcknowledgeReceived);
+        var read = await SmtpBodyReader.ReadDataAsync(_input, decoder, writer, timeout.Token, _acknowledgeReceived);
         _readingPastCommandLine = false;
         await writer.CompleteAsync();
         if (read == SmtpBodyReadResult.ConnectionClosed)
@@ -54,7 +54,7 @@ internal sealed partial class SmtpSession
         var writer = PipeWriter.Create(transaction.BdatBody!, new StreamPipeWriterOptions(leaveOpen: true));
         using var timeout = new CancellationTokenSource(_options.DataTimeout, _connection.TimeProvider);
         _readingPastCommandLine = true;
-        var read = await SmtpBodyReader.ReadChunkAsync(_input, transaction.Bdat, writer, timeout.Token, _connection.AcknowledgeReceived);
+        var read = await SmtpBodyReader.ReadChunkAsync(_input, transaction.Bdat, writer, timeout.Token, _acknowledgeReceived);
         _readingPastCommandLine = false;
         await writer.CompleteAsync();
         if (read == SmtpBodyReadResult.ConnectionClosed)

@@ -39,6 +39,7 @@ internal enum SmtpSessionState
 internal sealed partial class SmtpSession
 {
     private readonly MailConnection _connection;
+    private readonly Action _acknowledgeReceived;
     private readonly SmtpRole _role;
     private readonly SmtpServices _services;
     private readonly SmtpServerOptions _options;
@@ -64,6 +65,7 @@ internal sealed partial class SmtpSession
     public SmtpSession(MailConnection connection, SmtpRole role, SmtpServices services)
     {
         _connection = connection;
+        _acknowledgeReceived = connection.AcknowledgeReceived; // one delegate per session, not one per message
         _role = role;
         _services = services;
         _options = services.Options;

@@ -276,21 +276,9 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
 
     public async Task<FolderUids> ListUidsAsync(long tenantId, long mailboxId, long folderId, long uidNext, long highestModSeq, CancellationToken cancellationToken)
     {
-        var rows = await Db.QueryAsync(dataSource, ListUidsSql, r => ((uint)r.GetInt64(0), r.GetBoolean(1)),
+        var rows = await Db.QueryAsync(dataSource, ListUidsSql, r => (Uid: (uint)r.GetInt64(0), Unseen: r.GetBoolean(1)),
             cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("uid_next", uidNext), ("modseq", highestModSeq));
-        var uids = new uint[rows.Count];
-        var unseen = new bool[rows.Count];
-        uint firstUnseen = 0;
-        for (var i = 0; i < rows.Count; i++)
-        {
-            (uids[i], unseen[i]) = rows[i];
-            if (firstUnseen == 0 && unseen[i])
-            {
-                firstUnseen = uids[i];
-            }
-        }
-
-        return new FolderUids(uids, firstUnseen, unseen);
+        return new FolderUids([.. rows.Select(r => r.Uid)], [.. rows.Select(r => r.Unseen)]);
     }
 
     public async Task<IReadOnlyList<UidChange>> ListUidChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, long uidNext, long highestModSeq, CancellationToken cancellationToken) =>

@@ -23,9 +23,12 @@ internal sealed partial class CorpusWire : IAsyncDisposable
         _stream = stream;
     }
 
-    public static async Task<CorpusWire> ConnectAsync(int port, bool tls = false)
+    /// <param name="port">The node's listener.</param>
+    /// <param name="tls">Implicit TLS.</param>
+    /// <param name="nagle">Leave Nagle's algorithm on, as many real clients do (each write then waits for the last one's ACK).</param>
+    public static async Task<CorpusWire> ConnectAsync(int port, bool tls = false, bool nagle = false)
     {
-        var tcp = new TcpClient { NoDelay = true };
+        var tcp = new TcpClient { NoDelay = !nagle };
         await tcp.ConnectAsync(IPAddress.Loopback, port);
         Stream stream = tcp.GetStream();
         if (tls)
