@@ -22,6 +22,28 @@ public class VerifiedCredentialCacheTests
     }
 
     [Fact]
+    public void EntriesVerifiedTogetherDoNotAllExpireTogether()
+    {
+        var time = new FakeTimeProvider();
+        var cache = new VerifiedCredentialCache(new CredentialCacheOptions { TimeToLive = TimeSpan.FromMinutes(2) }, time);
+        const int users = 1000;
+        for (var i = 0; i < users; i++)
+        {
+            cache.Add($"user{i}", "pw", Success, cache.Epoch, 1);
+        }
+        int Alive() => Enumerable.Range(0, users).Count(i => cache.TryGet($"user{i}", "pw", 1, out _));
+
+        // Every entry lives at least half the lifetime, none longer than all of it, and in between
+        // they run out one by one (roughly half at three quarters: binomial, 1,000 draws).
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(users, Alive());
+        time.Advance(TimeSpan.FromSeconds(31));
+        Assert.InRange(Alive(), 400, 600);
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, Alive());
+    }
+
+    [Fact]
     public void FailuresAreNotCached()
     {
         var cache = new VerifiedCredentialCache(new CredentialCacheOptions(), new FakeTimeProvider());
