@@ -198,6 +198,20 @@ public sealed class ProtocolTests
         }).Check(PropertyRuns.Config(100));
 
     [Fact]
+    public void AbsentRangesFormattedTogetherAreExactlyTheMissingUids() =>
+        Prop.ForAll(ArbMap.Default.ArbFor<byte[]>(), ArbMap.Default.ArbFor<(byte, byte)[]>(), (present, asked) =>
+        {
+            // What QRESYNC reports when the expunge history ran out: every asked-for UID the map lacks.
+            var uids = present.Where(b => b > 0).Select(b => (uint)b).Distinct().Order().ToArray();
+            using var selected = new Server.SelectedFolder(new Folder(1, 1, 1, "INBOX", null, true, 1, 256, 1, uids.Length, 0, 0), readOnly: false);
+            selected.Load(uids);
+            var ranges = asked.Select(a => (Low: (long)Math.Min(a.Item1, a.Item2), High: (long)Math.Max(a.Item1, a.Item2))).ToList();
+            var expected = ranges.SelectMany(r => Range((uint)r.Low, (uint)r.High)).Where(n => n > 0 && Array.BinarySearch(uids, (uint)n) < 0).Distinct().Order();
+            var formatted = SequenceSet.FormatRanges(ranges.SelectMany(r => selected.Absent(Math.Max(r.Low, 1), r.High)));
+            return formatted == SequenceSet.Format(expected);
+        }).Check(PropertyRuns.Config(200));
+
+    [Fact]
     public void LiteralDetectionNeverThrows() =>
         Prop.ForAll(ArbMap.Default.ArbFor<byte[]>(), bytes =>
         {

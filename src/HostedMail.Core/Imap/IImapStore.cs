@@ -42,15 +42,23 @@ public interface IImapStore
     /// How the UIDs of the folder state (<paramref name="uidNext"/>, <paramref name="highestModSeq"/>) differ from those of an
     /// earlier state at <paramref name="sinceModSeq"/>: every UID below that UIDNEXT of a message added, changed or expunged
     /// after <paramref name="sinceModSeq"/>, in UID order. Applied to the earlier state's <see cref="ListUidsAsync"/> answer,
-    /// it gives the later state's.
+    /// it gives the later state's. Null when the folder's expunge history no longer reaches back to
+    /// <paramref name="sinceModSeq"/> (<see cref="PruneExpungeHistoryAsync"/>): read the later state whole then.
     /// </summary>
-    Task<IReadOnlyList<UidChange>> ListUidChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, long uidNext, long highestModSeq, CancellationToken cancellationToken);
+    Task<IReadOnlyList<UidChange>?> ListUidChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, long uidNext, long highestModSeq, CancellationToken cancellationToken);
 
     /// <summary>Everything that changed after <paramref name="sinceModSeq"/>, read in one snapshot; null when the folder is gone.</summary>
     Task<FolderChanges?> GetChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken);
 
     /// <summary>UIDs expunged after a MODSEQ (QRESYNC VANISHED (EARLIER), RFC 7162 section 3.2.5.2).</summary>
-    Task<IReadOnlyList<long>> ListVanishedAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken);
+    Task<VanishedUids> ListVanishedAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Forgets which UIDs were expunged before <paramref name="before"/> in up to <paramref name="maxFolders"/>
+    /// folders, raising each one's expunge horizon to the highest MODSEQ forgotten; the number of folders
+    /// pruned (0 when none had such UIDs). Safe to run on several nodes at once.
+    /// </summary>
+    Task<int> PruneExpungeHistoryAsync(DateTimeOffset before, int maxFolders, CancellationToken cancellationToken);
 
     /// <summary>
     /// Metadata of these UIDs, in UID order, with the extras asked for (cached ENVELOPE/BODYSTRUCTURE,
@@ -191,7 +199,15 @@ public enum UidChangeKind : byte
 }
 
 /// <summary>The folder row now, messages changed or added after a MODSEQ (UID order), and UIDs expunged after it.</summary>
-public sealed record FolderChanges(long UidNext, long HighestModSeq, int MessageCount, IReadOnlyList<FlagState> Changed, IReadOnlyList<long> Vanished);
+/// <param name="VanishedComplete">
+/// False when the folder's expunge history no longer reaches back to the MODSEQ asked about
+/// (<see cref="IImapStore.PruneExpungeHistoryAsync"/>): <paramref name="Vanished"/> then lacks UIDs expunged
+/// long ago, and every UID below <paramref name="UidNext"/> the folder does not hold has to be taken as vanished.
+/// </param>
+public sealed record FolderChanges(long UidNext, long HighestModSeq, int MessageCount, IReadOnlyList<FlagState> Changed, IReadOnlyList<long> Vanished, bool VanishedComplete = true);
+
+/// <summary>UIDs expunged after a MODSEQ, ascending; <paramref name="Complete"/> as <see cref="FolderChanges.VanishedComplete"/>.</summary>
+public sealed record VanishedUids(IReadOnlyList<long> Uids, bool Complete);
 
 /// <summary>How STORE combines the given flags with the current ones (RFC 9051 section 6.4.6).</summary>
 public enum FlagStoreMode

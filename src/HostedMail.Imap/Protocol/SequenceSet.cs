@@ -58,6 +58,35 @@ internal sealed record SequenceSet(IReadOnlyList<(long Start, long End)> Ranges,
         return sb.ToString();
     }
 
+    /// <summary>Formats ranges in any order, overlapping or not, as one ascending sequence set.</summary>
+    public static string FormatRanges(IEnumerable<(long Low, long High)> ranges)
+    {
+        var sb = new StringBuilder();
+        long start = -1, end = -1;
+        foreach (var (low, high) in ranges.OrderBy(r => r.Low))
+        {
+            if (start >= 0 && low <= end + 1)
+            {
+                end = Math.Max(end, high);
+                continue;
+            }
+
+            if (start >= 0)
+            {
+                Append(sb, start, end);
+            }
+
+            (start, end) = (low, high);
+        }
+
+        if (start >= 0)
+        {
+            Append(sb, start, end);
+        }
+
+        return sb.ToString();
+    }
+
     private static void Append(StringBuilder sb, long start, long end)
     {
         if (sb.Length > 0)

@@ -19,4 +19,10 @@ internal static partial class ImapLog
 
     [LoggerMessage(6004, LogLevel.Information, "IMAP session ended: {Reason}")]
     public static partial void SessionEnded(ILogger logger, string reason);
+
+    [LoggerMessage(6005, LogLevel.Information, "Expunge history older than {Before:u} pruned in {Folders} folders")]
+    public static partial void ExpungeHistoryPruned(ILogger logger, DateTimeOffset before, int folders);
+
+    [LoggerMessage(6006, LogLevel.Warning, "Pruning the expunge history failed; next try in an hour")]
+    public static partial void ExpungeHistoryPruneFailed(ILogger logger, Exception exception);
 }

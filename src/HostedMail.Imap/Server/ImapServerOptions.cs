@@ -49,6 +49,13 @@ public sealed class ImapServerOptions
     /// </summary>
     public static long DefaultContentCacheBytes(long availableBytes) => Math.Clamp(availableBytes / 16, 64L << 20, 2L << 30);
 
+    /// <summary>
+    /// How long the node remembers which UIDs were expunged (QRESYNC VANISHED, RFC 7162): a client
+    /// resynchronising from longer ago is told that every UID it asks about and the folder no longer
+    /// holds has vanished. At least <see cref="ExpungeHistoryPruner.MinimumHistory"/>.
+    /// </summary>
+    public TimeSpan ExpungeHistory { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>Messages whose flags, sizes and subjects a session keeps between FETCHes and SEARCHes (dropped at IDLE; 0: none).</summary>
     public int SessionCacheMessages { get; set; } = 20_000;
 }

@@ -24,6 +24,7 @@ public static class ImapServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddSingleton(new ImapContentCache(options.ContentCacheBytes));
         services.AddSingleton<SharedFolderQueries>();
+        services.AddHostedService<ExpungeHistoryPruner>();
         services.AddSingleton(new MailProtocolBinding("imap", (listen, listener) => listen.UseMailListener<ImapConnectionHandler>(listener)));
         return services;
     }

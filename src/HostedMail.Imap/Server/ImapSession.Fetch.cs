@@ -112,10 +112,18 @@ internal sealed partial class ImapSession
         {
             var vanished = await _services.Store.ListVanishedAsync(TenantId, MailboxId, selected.FolderId, command.ChangedSince!.Value, _connection.ConnectionClosed);
             var requested = command.Set.IsSaved ? [] : command.Set.Resolve(selected.MaxUid).ToList();
-            var matching = vanished.Where(u => requested.Any(r => u >= r.Low && u <= r.High)).ToList();
+            var matching = vanished.Uids.Where(u => requested.Any(r => u >= r.Low && u <= r.High)).Select(u => (u, u)).ToList();
+            if (!vanished.Complete)
+            {
+                // CHANGEDSINCE is older than the expunges the folder remembers: every requested UID the
+                // session's map (brought up to date above) lacks below its UIDNEXT has vanished at some
+                // point (RFC 7162 section 3.2.6 allows UIDs expunged before the MODSEQ).
+                matching.AddRange(requested.SelectMany(r => selected.Absent(Math.Max(r.Low, 1), Math.Min(r.High, selected.KnownUidNext - 1))));
+            }
+
             if (matching.Count > 0)
             {
-                _w.Ascii("* VANISHED (EARLIER) ").Ascii(SequenceSet.Format(matching)).Crlf();
+                _w.Ascii("* VANISHED (EARLIER) ").Ascii(SequenceSet.FormatRanges(matching)).Crlf();
             }
         }
 

@@ -94,10 +94,20 @@ internal sealed partial class ImapSession
             return;
         }
 
-        var vanished = changes.Vanished.Where(uid => uid < selected.SelectUidNext && (q.KnownUids is null || InSet(q.KnownUids, uid, selected))).ToList();
+        var vanished = changes.Vanished.Where(uid => uid < selected.SelectUidNext && (q.KnownUids is null || InSet(q.KnownUids, uid, selected)))
+            .Select(uid => (uid, uid)).ToList();
+        if (!changes.VanishedComplete)
+        {
+            // The client's MODSEQ is older than the expunges the folder remembers: every UID it may
+            // know of that the folder no longer holds is reported (RFC 7162 section 3.2.5.2 allows
+            // UIDs expunged before the MODSEQ), as a server without expunge history would.
+            var known = q.KnownUids?.Resolve(selected.MaxUid) ?? [(1, selected.SelectUidNext - 1)];
+            vanished.AddRange(known.SelectMany(r => selected.Absent(Math.Max(r.Low, 1), Math.Min(r.High, selected.SelectUidNext - 1))));
+        }
+
         if (vanished.Count > 0)
         {
-            _w.Ascii("* VANISHED (EARLIER) ").Ascii(SequenceSet.Format(vanished)).Crlf();
+            _w.Ascii("* VANISHED (EARLIER) ").Ascii(SequenceSet.FormatRanges(vanished)).Crlf();
         }
 
         AnnounceKeywords(changes.Changed.Select(c => c.Keywords));

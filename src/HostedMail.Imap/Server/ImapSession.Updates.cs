@@ -32,7 +32,17 @@ internal sealed partial class ImapSession
             await EnsureMapAsync(selected);
             var changes = await _services.Shared.GetChangesAsync(TenantId, MailboxId, selected.FolderId, selected.KnownModSeq, _connection.ConnectionClosed)
                 ?? throw new ImapSessionEndException("[NONEXISTENT] The selected mailbox was deleted");
-            foreach (var uid in changes.Vanished)
+            var vanished = changes.Vanished;
+            if (!changes.VanishedComplete)
+            {
+                // The folder no longer remembers every expunge since this session last looked (a
+                // session looks within IdlePollInterval and the history is at least a day, so only a
+                // test prunes that fast): what the map holds and the folder's UIDs now lack has gone.
+                var now = await _services.Shared.ListUidsAsync(TenantId, MailboxId, selected.FolderId, changes.UidNext, changes.HighestModSeq, _connection.ConnectionClosed);
+                vanished = [.. selected.Uids.Where(uid => Array.BinarySearch(now.Uids, uid) < 0).Select(uid => (long)uid)];
+            }
+
+            foreach (var uid in vanished)
             {
                 selected.Uncache(uid);
                 if (uid <= uint.MaxValue && selected.SequenceOf((uint)uid) > 0)

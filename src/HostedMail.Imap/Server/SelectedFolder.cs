@@ -144,6 +144,22 @@ internal sealed class SelectedFolder(Folder folder, bool readOnly) : IDisposable
 
     public uint MaxUid => Uids.Count == 0 ? 0 : Uids[^1];
 
+    /// <summary>The ranges of UIDs from <paramref name="low"/> to <paramref name="high"/> that are not in the map, ascending.</summary>
+    public IEnumerable<(long Low, long High)> Absent(long low, long high)
+    {
+        var i = Uids.BinarySearch((uint)Math.Clamp(low, 0, uint.MaxValue));
+        for (i = i < 0 ? ~i : i; low <= high; i++)
+        {
+            var next = i < Uids.Count ? Uids[i] : high + 1;
+            if (next > low)
+            {
+                yield return (low, Math.Min(next - 1, high));
+            }
+
+            low = next + 1;
+        }
+    }
+
     /// <summary>Called by the change feed (any thread) with the MODSEQ a change committed at; long.MaxValue: resynchronise.</summary>
     public void Signal(long modSeq)
     {

@@ -47,8 +47,12 @@ public sealed class SharedFolderQueries
     private async Task<FolderUids> LoadUidsAsync((long Tenant, long Mailbox, long Folder, long UidNext, long ModSeq) key)
     {
         var folder = (key.Tenant, key.Mailbox, key.Folder);
-        var uids = _kept.TryGet(folder, key.UidNext, key.ModSeq, out var kept)
-            ? FolderUidCache.Apply(kept.Uids, await _store.ListUidChangesAsync(key.Tenant, key.Mailbox, key.Folder, kept.ModSeq, key.UidNext, key.ModSeq, CancellationToken.None))
+        // The changes since the kept list, unless the folder's expunge history no longer reaches back to it.
+        var changes = _kept.TryGet(folder, key.UidNext, key.ModSeq, out var kept)
+            ? await _store.ListUidChangesAsync(key.Tenant, key.Mailbox, key.Folder, kept.ModSeq, key.UidNext, key.ModSeq, CancellationToken.None)
+            : null;
+        var uids = changes is not null
+            ? FolderUidCache.Apply(kept!.Uids, changes)
             : await _store.ListUidsAsync(key.Tenant, key.Mailbox, key.Folder, key.UidNext, key.ModSeq, CancellationToken.None);
         _kept.Offer(folder, key.UidNext, key.ModSeq, uids);
         return uids;

@@ -28,14 +28,17 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     private const string DeferFlushSql = "SELECT set_config('synchronous_commit', 'off', true)";
 
     private const string FolderColumns = "tenant_id, folder_id, mailbox_id, name, special_use, subscribed, uid_validity, uid_next, highest_modseq, message_count, unseen_count, total_size";
+    // The folder row comes with its expunge horizon: above it the expunged side is complete
+    // (migration 0099; the pruner moves it in the transaction that deletes the tombstones, so one
+    // statement's snapshot sees the horizon that matches the rows).
     private const string ChangesSql = """
-        WITH f AS (SELECT uid_next, highest_modseq, message_count FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id)
-        SELECT 2 AS kind, uid_next, highest_modseq, message_count, NULL::text[] FROM f
+        WITH f AS (SELECT uid_next, highest_modseq, message_count, expunge_horizon FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id)
+        SELECT 2 AS kind, uid_next, highest_modseq, message_count, NULL::text[], expunge_horizon FROM f
         UNION ALL
-        SELECT 0, m.uid, m.modseq, m.flags, m.keywords FROM messages m
+        SELECT 0, m.uid, m.modseq, m.flags, m.keywords, 0 FROM messages m
         WHERE m.tenant_id = @tenant_id AND m.folder_id = @folder_id AND m.modseq > @since AND EXISTS (SELECT 1 FROM f)
         UNION ALL
-        SELECT 1, e.uid, e.modseq, 0, NULL FROM expunged_messages e
+        SELECT 1, e.uid, e.modseq, 0, NULL, 0 FROM expunged_messages e
         WHERE e.tenant_id = @tenant_id AND e.folder_id = @folder_id AND e.modseq > @since AND EXISTS (SELECT 1 FROM f)
         """;
 
@@ -44,7 +47,9 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
     // side reads only the columns of the unique (tenant_id, folder_id, uid) INCLUDE (flags) index: an
     // index-only scan (migration 0098; SchemaRuleTests holds the query to it). UNION ALL: one
     // statement's snapshot holds a UID on one side only, since an expunge deletes and records it in
-    // one transaction.
+    // one transaction. The tombstones it needs (expunged after the session's SELECT) are never pruned:
+    // the pruner keeps at least a day of them (ExpungeHistoryPruner.MinimumHistory), and a session
+    // reads its map within IdlePollInterval of SELECT or is logged out after IdleTimeout.
     internal const string ListUidsSql = """
         WITH f AS (SELECT folder_id FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id)
         SELECT m.uid, m.flags & 1 = 0 FROM messages m JOIN f USING (folder_id) WHERE m.tenant_id = @tenant_id AND m.uid < @uid_next
@@ -55,10 +60,13 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
 
     // How a later state's UIDs differ from an earlier one's (SharedFolderQueries applies it to the UID
     // list it read for the earlier state): both sides read the (tenant_id, folder_id, modseq) indexes,
-    // so the cost follows the changes, not the folder's size. Correct only while expunged_messages
-    // keeps every row (nothing deletes them): a purged tombstone would leave its UID in the list.
+    // so the cost follows the changes, not the folder's size. A pruned tombstone would leave its UID
+    // in the list: when the folder's expunge horizon is above @since, the first row is -1 instead
+    // (ListUidChangesAsync answers null and the caller reads the later state whole).
     internal const string ListUidChangesSql = """
-        WITH f AS (SELECT folder_id FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id)
+        WITH f AS (SELECT folder_id, expunge_horizon FROM folders WHERE tenant_id = @tenant_id AND mailbox_id = @mailbox_id AND folder_id = @folder_id)
+        SELECT -1, 0 FROM f WHERE f.expunge_horizon > @since
+        UNION ALL
         SELECT m.uid, CASE WHEN m.flags & 1 = 0 THEN 1 ELSE 0 END FROM messages m JOIN f USING (folder_id)
         WHERE m.tenant_id = @tenant_id AND m.modseq > @since AND m.uid < @uid_next
         UNION ALL
@@ -281,13 +289,16 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         return new FolderUids([.. rows.Select(r => r.Uid)], [.. rows.Select(r => r.Unseen)]);
     }
 
-    public async Task<IReadOnlyList<UidChange>> ListUidChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, long uidNext, long highestModSeq, CancellationToken cancellationToken) =>
-        await Db.QueryAsync(dataSource, ListUidChangesSql, r => new UidChange((uint)r.GetInt64(0), (UidChangeKind)r.GetInt32(1)),
+    public async Task<IReadOnlyList<UidChange>?> ListUidChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, long uidNext, long highestModSeq, CancellationToken cancellationToken)
+    {
+        var rows = await Db.QueryAsync(dataSource, ListUidChangesSql, r => (Uid: r.GetInt64(0), Kind: (UidChangeKind)r.GetInt32(1)),
             cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("since", sinceModSeq), ("uid_next", uidNext), ("modseq", highestModSeq));
+        return rows.Count > 0 && rows[0].Uid < 0 ? null : [.. rows.Select(r => new UidChange((uint)r.Uid, r.Kind))];
+    }
 
     public async Task<FolderChanges?> GetChangesAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken)
     {
-        long uidNext = 0, modSeq = 0;
+        long uidNext = 0, modSeq = 0, horizon = 0;
         var count = -1;
         var changed = new List<FlagState>();
         var vanished = new List<long>();
@@ -299,7 +310,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             switch (reader.GetInt32(0))
             {
                 case 2:
-                    (uidNext, modSeq, count) = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt32(3));
+                    (uidNext, modSeq, count, horizon) = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt32(3), reader.GetInt64(5));
                     break;
                 case 0:
                     changed.Add(new FlagState(reader.GetInt64(1), reader.GetInt64(2), (MessageFlags)reader.GetInt32(3), reader.GetFieldValue<string[]>(4)));
@@ -317,14 +328,47 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
 
         changed.Sort((a, b) => a.Uid.CompareTo(b.Uid));
         vanished.Sort();
-        return new FolderChanges(uidNext, modSeq, count, changed, vanished);
+        return new FolderChanges(uidNext, modSeq, count, changed, vanished, VanishedComplete: horizon <= sinceModSeq);
     }
 
-    public async Task<IReadOnlyList<long>> ListVanishedAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken) =>
-        await Db.QueryAsync(dataSource, """
+    public async Task<VanishedUids> ListVanishedAsync(long tenantId, long mailboxId, long folderId, long sinceModSeq, CancellationToken cancellationToken)
+    {
+        // -1 first when the folder's expunge horizon is above @since: the list is not complete.
+        var uids = await Db.QueryAsync(dataSource, """
+            SELECT -1 FROM folders f WHERE f.tenant_id = @tenant_id AND f.folder_id = @folder_id AND f.mailbox_id = @mailbox_id AND f.expunge_horizon > @since
+            UNION ALL
             SELECT e.uid FROM expunged_messages e JOIN folders f ON f.tenant_id = e.tenant_id AND f.folder_id = e.folder_id AND f.mailbox_id = @mailbox_id
-            WHERE e.tenant_id = @tenant_id AND e.folder_id = @folder_id AND e.modseq > @since ORDER BY e.uid
+            WHERE e.tenant_id = @tenant_id AND e.folder_id = @folder_id AND e.modseq > @since
+            ORDER BY 1
             """, r => r.GetInt64(0), cancellationToken, ("tenant_id", tenantId), ("mailbox_id", mailboxId), ("folder_id", folderId), ("since", sinceModSeq));
+        var complete = uids.Count == 0 || uids[0] >= 0;
+        return new VanishedUids(complete ? uids : uids[1..], complete);
+    }
+
+    public async Task<int> PruneExpungeHistoryAsync(DateTimeOffset before, int maxFolders, CancellationToken cancellationToken)
+    {
+        // One folder per statement (its own transaction), its row locked first, as every change to the
+        // folder locks it: the tombstones and the horizon move together, and a second node pruning the
+        // same folder waits, then finds nothing left to delete. The folder's MODSEQ does not move:
+        // nothing a session can see has changed.
+        var folders = await Db.QueryAsync(dataSource, "SELECT DISTINCT tenant_id, folder_id FROM expunged_messages WHERE expunged_at < @before LIMIT @max",
+            r => (Tenant: r.GetInt64(0), Folder: r.GetInt64(1)), cancellationToken, ("before", before), ("max", maxFolders));
+        foreach (var (tenant, folder) in folders)
+        {
+            await Db.QueryAsync(dataSource, """
+                WITH f AS (SELECT 1 FROM folders WHERE tenant_id = @tenant_id AND folder_id = @folder_id FOR UPDATE),
+                gone AS (
+                    DELETE FROM expunged_messages WHERE tenant_id = @tenant_id AND folder_id = @folder_id AND expunged_at < @before AND EXISTS (SELECT 1 FROM f)
+                    RETURNING modseq
+                )
+                UPDATE folders SET expunge_horizon = greatest(expunge_horizon, (SELECT max(modseq) FROM gone))
+                WHERE tenant_id = @tenant_id AND folder_id = @folder_id AND EXISTS (SELECT 1 FROM gone)
+                RETURNING expunge_horizon
+                """, r => r.GetInt64(0), cancellationToken, ("tenant_id", tenant), ("folder_id", folder), ("before", before));
+        }
+
+        return folders.Count;
+    }
 
     public async Task<IReadOnlyList<ImapMessage>> FetchAsync(long tenantId, long mailboxId, long folderId, IReadOnlyList<long> uids, FetchExtras extras, CancellationToken cancellationToken)
     {
