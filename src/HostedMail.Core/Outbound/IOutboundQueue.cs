@@ -29,6 +29,12 @@ public interface IOutboundQueue
     /// <summary>The delivery log of one tenant, newest first; <paramref name="queueId"/> narrows it to one message.</summary>
     Task<IReadOnlyList<DeliveryLogEntry>> QueryLogAsync(long tenantId, long? queueId, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Deletes up to <paramref name="limit"/> messages that finished before <paramref name="before"/>, with their
+    /// recipients and delivery log (their blob was released when they finished); the number deleted.
+    /// </summary>
+    Task<int> PruneFinishedAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken);
+
     /// <summary>Messages queued since <paramref name="since"/> by the tenant, and by the mailbox when given.</summary>
     Task<(int Tenant, int Mailbox)> CountSubmittedAsync(long tenantId, long? mailboxId, DateTimeOffset since, CancellationToken cancellationToken);
 }

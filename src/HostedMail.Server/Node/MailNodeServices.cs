@@ -8,6 +8,7 @@ using HostedMail.Net;
 using HostedMail.Imap.Server;
 using HostedMail.Pop3.Server;
 using HostedMail.Smtp.Server;
+using HostedMail.Storage.Stores;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -33,6 +34,8 @@ internal static class MailNodeServices
         services.AddSmtp(configuration);
         services.AddImap(configuration);
         services.AddPop3(configuration);
+        // Content of deleted mail and of expired tracking records.
+        services.AddStorageMaintenance();
         return services;
     }
 

@@ -23,6 +23,7 @@ public static class OutboundHosting
         services.AddSingleton(sp => CreateProcessor(sp, sp.GetRequiredService<TimeProvider>(), NodeName()));
         services.AddHostedService<OutboundWorker>();
         services.AddHostedService<OutboundQueueGauges>();
+        services.AddHostedService<OutboundHistoryPruner>();
         return services;
     }
 

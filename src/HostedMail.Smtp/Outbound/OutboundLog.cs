@@ -34,4 +34,10 @@ internal static partial class OutboundLog
 
     [LoggerMessage(EventId = 3109, Level = LogLevel.Warning, Message = "Queue {TenantId}/{QueueId}: {Lost} result(s) dropped, the claim was taken over by another node")]
     public static partial void ClaimLost(ILogger logger, long tenantId, long queueId, int lost);
+
+    [LoggerMessage(EventId = 3110, Level = LogLevel.Information, Message = "Deleted {Messages} outbound messages finished before {Before:u}, with their delivery log")]
+    public static partial void HistoryPruned(ILogger logger, int messages, DateTimeOffset before);
+
+    [LoggerMessage(EventId = 3111, Level = LogLevel.Warning, Message = "Pruning the outbound history failed; next try in an hour")]
+    public static partial void HistoryPruneFailed(ILogger logger, Exception exception);
 }

@@ -36,6 +36,13 @@ public sealed class OutboundOptions
     /// </summary>
     public List<TimeSpan> RetrySchedule { get; set; } = [];
 
+    /// <summary>
+    /// How long a message that has finished (every recipient delivered, failed or expired) is kept
+    /// with its delivery log for message tracking and the daily sending limits; then it and its
+    /// content go. At least <see cref="OutboundHistoryPruner.MinimumHistory"/>.
+    /// </summary>
+    public TimeSpan History { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>A "delayed" DSN is sent once a recipient has waited this long (RFC 3464 action "delayed").</summary>
     public TimeSpan DelayWarningAfter { get; set; } = TimeSpan.FromHours(4);
 

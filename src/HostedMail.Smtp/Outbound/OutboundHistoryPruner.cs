@@ -1,0 +1,55 @@
+using HostedMail.Core.Outbound;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace HostedMail.Smtp.Outbound;
+
+/// <summary>
+/// Deletes outbound messages finished longer than <see cref="OutboundOptions.History"/> ago, with
+/// their recipients and delivery log, at start and hourly; their content then goes with the next
+/// unreferenced-blob collection. Every node runs it; the deletes are idempotent.
+/// </summary>
+internal sealed class OutboundHistoryPruner(IOutboundQueue queue, OutboundOptions options, TimeProvider time, ILogger<OutboundHistoryPruner> logger) : BackgroundService
+{
+    /// <summary>The least kept whatever the setting: the daily sending limits count a day of submissions.</summary>
+    public static readonly TimeSpan MinimumHistory = TimeSpan.FromDays(2);
+
+    private const int BatchSize = 1000;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
+        do
+        {
+            try
+            {
+                await PruneAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                OutboundLog.HistoryPruneFailed(logger, ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>One pass, a batch at a time; the number of messages deleted.</summary>
+    internal async Task<int> PruneAsync(CancellationToken cancellationToken)
+    {
+        var before = time.GetUtcNow() - (options.History > MinimumHistory ? options.History : MinimumHistory);
+        int total = 0, pruned;
+        do
+        {
+            pruned = await queue.PruneFinishedAsync(before, BatchSize, cancellationToken);
+            total += pruned;
+        }
+        while (pruned == BatchSize);
+
+        if (total > 0)
+        {
+            OutboundLog.HistoryPruned(logger, total, before);
+        }
+
+        return total;
+    }
+}
