@@ -111,20 +111,8 @@ internal sealed partial class ImapSession
         if (command.Vanished)
         {
             var vanished = await _services.Store.ListVanishedAsync(TenantId, MailboxId, selected.FolderId, command.ChangedSince!.Value, _connection.ConnectionClosed);
-            var requested = command.Set.IsSaved ? [] : command.Set.Resolve(selected.MaxUid).ToList();
-            var matching = vanished.Uids.Where(u => requested.Any(r => u >= r.Low && u <= r.High)).Select(u => (u, u)).ToList();
-            if (!vanished.Complete)
-            {
-                // CHANGEDSINCE is older than the expunges the folder remembers: every requested UID the
-                // session's map (brought up to date above) lacks below its UIDNEXT has vanished at some
-                // point (RFC 7162 section 3.2.6 allows UIDs expunged before the MODSEQ).
-                matching.AddRange(requested.SelectMany(r => selected.Absent(Math.Max(r.Low, 1), Math.Min(r.High, selected.KnownUidNext - 1))));
-            }
-
-            if (matching.Count > 0)
-            {
-                _w.Ascii("* VANISHED (EARLIER) ").Ascii(SequenceSet.FormatRanges(matching)).Crlf();
-            }
+            // The session's map was brought up to date above: what it lacks below KnownUidNext is gone.
+            WriteVanishedEarlier(selected, vanished.Uids, vanished.Complete, command.Set.IsSaved ? [] : [.. command.Set.Resolve(selected.MaxUid)], selected.KnownUidNext);
         }
 
         var extras = items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.BodyStructure) ? FetchExtras.CachedViews : FetchExtras.None;

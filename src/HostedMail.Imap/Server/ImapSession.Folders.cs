@@ -94,21 +94,9 @@ internal sealed partial class ImapSession
             return;
         }
 
-        var vanished = changes.Vanished.Where(uid => uid < selected.SelectUidNext && (q.KnownUids is null || InSet(q.KnownUids, uid, selected)))
-            .Select(uid => (uid, uid)).ToList();
-        if (!changes.VanishedComplete)
-        {
-            // The client's MODSEQ is older than the expunges the folder remembers: every UID it may
-            // know of that the folder no longer holds is reported (RFC 7162 section 3.2.5.2 allows
-            // UIDs expunged before the MODSEQ), as a server without expunge history would.
-            var known = q.KnownUids?.Resolve(selected.MaxUid) ?? [(1, selected.SelectUidNext - 1)];
-            vanished.AddRange(known.SelectMany(r => selected.Absent(Math.Max(r.Low, 1), Math.Min(r.High, selected.SelectUidNext - 1))));
-        }
-
-        if (vanished.Count > 0)
-        {
-            _w.Ascii("* VANISHED (EARLIER) ").Ascii(SequenceSet.FormatRanges(vanished)).Crlf();
-        }
+        // Without known UIDs the client may know any UID below the UIDNEXT its SELECT saw.
+        IReadOnlyList<(long Low, long High)> known = q.KnownUids is { } set ? [.. set.Resolve(selected.MaxUid)] : [(1, selected.SelectUidNext - 1)];
+        WriteVanishedEarlier(selected, changes.Vanished, changes.VanishedComplete, known, selected.SelectUidNext);
 
         AnnounceKeywords(changes.Changed.Select(c => c.Keywords));
         foreach (var change in changes.Changed)
@@ -168,8 +156,26 @@ internal sealed partial class ImapSession
         }
     }
 
-    private static bool InSet(SequenceSet set, long uid, SelectedFolder selected) =>
-        set.Resolve(selected.MaxUid).Any(r => uid >= r.Low && uid <= r.High);
+    /// <summary>
+    /// VANISHED (EARLIER) for the UID ranges a client asked about (RFC 7162 sections 3.2.5.2 and 3.2.6):
+    /// the remembered expunges among them below <paramref name="uidNext"/> and, when the folder's
+    /// history no longer reaches back to the client's MODSEQ (<paramref name="complete"/> false),
+    /// every UID of them below <paramref name="uidNext"/> the session's map lacks. The RFC allows
+    /// UIDs expunged before the MODSEQ; it is what a server without expunge history sends.
+    /// </summary>
+    private void WriteVanishedEarlier(SelectedFolder selected, IReadOnlyList<long> remembered, bool complete, IReadOnlyList<(long Low, long High)> asked, long uidNext)
+    {
+        var vanished = remembered.Where(uid => uid < uidNext && asked.Any(r => uid >= r.Low && uid <= r.High)).Select(uid => (uid, uid)).ToList();
+        if (!complete)
+        {
+            vanished.AddRange(asked.SelectMany(r => selected.Absent(Math.Max(r.Low, 1), Math.Min(r.High, uidNext - 1))));
+        }
+
+        if (vanished.Count > 0)
+        {
+            _w.Ascii("* VANISHED (EARLIER) ").Ascii(SequenceSet.FormatRanges(vanished)).Crlf();
+        }
+    }
 
     private async Task EnsureMapAsync(SelectedFolder selected)
     {

@@ -38,7 +38,7 @@ public sealed class CorpusNode : MailNode
     protected override async Task SeedAsync()
     {
         await base.SeedAsync();
-        foreach (string mailbox in new[] { "carol", "dave", "erin" })
+        foreach (string mailbox in new[] { "carol", "dave", "erin", "frank" })
         {
             await Cli.OkAsync("mailbox", "create", mailbox + "@acme.example", "--tenant", "acme", "--password", Password);
         }

@@ -7,6 +7,7 @@ using MailKit.Net.Pop3;
 using MailKit.Net.Smtp;
 using MailKit.Search;
 using MailKit.Security;
+using Microsoft.Extensions.DependencyInjection;
 using Mk = MimeKit;
 
 namespace HostedMail.IntegrationTests.Interop;
@@ -131,6 +132,47 @@ public sealed class MailKitInteropTests(CorpusNode node) : IClassFixture<CorpusN
         await idle;
         Assert.True(arrived.IsCancellationRequested, "IDLE ended without the new message");
         Assert.Equal(before, inbox.Count);
+    }
+
+    [Fact]
+    public async Task MailKitResynchronisesWithQresyncFromBeforeTheExpungeHistory()
+    {
+        // RFC 7162 section 3.2.5.1: a client back after the node pruned the expunges it missed is
+        // told of every UID it knew that is gone (VANISHED (EARLIER)), remembered or not.
+        var corpus = RealWorldCorpus.Generate(60).Where(m => m.SmtpTransparent).Take(6).ToList();
+        await AppendRawAsync("frank@acme.example", "INBOX", corpus);
+        uint validity;
+        ulong modSeq;
+        IList<UniqueId> known;
+        using (var before = await ImapAsync("frank@acme.example"))
+        {
+            await before.EnableQuickResyncAsync();
+            await before.Inbox.OpenAsync(FolderAccess.ReadWrite);
+            (validity, modSeq) = (before.Inbox.UidValidity, before.Inbox.HighestModSeq);
+            known = await before.Inbox.SearchAsync(SearchQuery.All);
+            Assert.Equal(6, known.Count);
+            await before.Inbox.AddFlagsAsync([known[1], known[2]], MessageFlags.Deleted, true);
+            await before.Inbox.ExpungeAsync([known[1], known[2]]);
+            // Forgotten, as after Imap:ExpungeHistory; then one more expunge the folder remembers.
+            while (await node.Services.GetRequiredService<HostedMail.Core.Imap.IImapStore>().PruneExpungeHistoryAsync(DateTimeOffset.UtcNow.AddMinutes(1), 100, CancellationToken.None) > 0)
+            {
+            }
+
+            await before.Inbox.AddFlagsAsync(known[4], MessageFlags.Deleted, true);
+            await before.Inbox.ExpungeAsync([known[4]]);
+        }
+
+        using var back = await ImapAsync("frank@acme.example");
+        await back.EnableQuickResyncAsync();
+        var vanished = new List<UniqueId>();
+        back.Inbox.MessagesVanished += (_, e) =>
+        {
+            Assert.True(e.Earlier);
+            vanished.AddRange(e.UniqueIds);
+        };
+        await back.Inbox.OpenAsync(FolderAccess.ReadOnly, validity, modSeq, known);
+        Assert.Equal([known[1], known[2], known[4]], vanished.Order());
+        Assert.Equal(3, back.Inbox.Count);
     }
 
     [Fact]
