@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -114,12 +113,4 @@ internal sealed partial class UnreferencedBlobCollector(NpgsqlDataSource dataSou
 
     [LoggerMessage(EventId = 7302, Level = LogLevel.Warning, Message = "Collecting unreferenced blobs failed; next try in an hour")]
     private static partial void CollectFailed(ILogger logger, Exception exception);
-}
-
-/// <summary>Registration of the storage's own background work.</summary>
-public static class StorageMaintenanceExtensions
-{
-    /// <summary>Registers the unreferenced-blob collector: for serving nodes, not for operator commands.</summary>
-    public static IServiceCollection AddStorageMaintenance(this IServiceCollection services) =>
-        services.AddHostedService<UnreferencedBlobCollector>();
 }

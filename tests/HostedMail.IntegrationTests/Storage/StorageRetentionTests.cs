@@ -130,6 +130,28 @@ public sealed class StorageRetentionTests(DatabaseFixture database) : IClassFixt
         Assert.Equal("-", await RefCountsAsync(sender, message));
     }
 
+    [Fact]
+    public async Task ExpiredPortalSessionsAndLinksAreDeletedAndLiveOnesKept()
+    {
+        var tenant = (await CreateMailboxAsync("portal")).TenantId;
+        var accounts = _services.GetRequiredService<HostedMail.Core.Accounts.IAccountStore>();
+        var audit = new AuditEntry(tenant, Actor.OperatorCli, "test", "portal");
+        var (user, _) = await accounts.CreateUserAsync(tenant, "admin@portal.example", null, HostedMail.Core.Accounts.PortalRole.Admin, audit, CancellationToken.None);
+        var now = DateTimeOffset.UtcNow;
+        byte[] Token(int i) => System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(i + (tenant << 8)));
+        await accounts.CreateSessionAsync(tenant, user.UserId, Token(1), "csrf-1", now.AddDays(-31), now.AddMinutes(-1), System.Net.IPAddress.Loopback, "old browser", audit, CancellationToken.None);
+        var live = await accounts.CreateSessionAsync(tenant, user.UserId, Token(2), "csrf-2", now, now.AddDays(1), System.Net.IPAddress.Loopback, "new browser", audit, CancellationToken.None);
+        await accounts.CreateUserTokenAsync(tenant, user.UserId, HostedMail.Core.Accounts.UserTokenPurpose.ResetPassword, Token(3), now.AddDays(-2), now.AddDays(-1), CancellationToken.None);
+        await accounts.CreateUserTokenAsync(tenant, user.UserId, HostedMail.Core.Accounts.UserTokenPurpose.ConfirmEmail, Token(4), now, now.AddDays(1), CancellationToken.None);
+
+        var sweeper = new ExpiredPortalRecordsSweeper(_services.GetRequiredService<NpgsqlDataSource>(), TimeProvider.System, NullLogger<ExpiredPortalRecordsSweeper>.Instance);
+        Assert.Equal((1, 1), await sweeper.SweepAsync(CancellationToken.None));
+        Assert.Equal("new browser", await QueryAsync($"SELECT string_agg(user_agent, ',') FROM portal_sessions WHERE tenant_id = {tenant}"));
+        Assert.Equal(live.SessionId, (await accounts.FindSessionAsync(Token(2), now, CancellationToken.None))?.Session.SessionId);
+        Assert.NotNull(await accounts.ConsumeUserTokenAsync(Token(4), HostedMail.Core.Accounts.UserTokenPurpose.ConfirmEmail, now, CancellationToken.None));
+        Assert.Equal((0, 0), await sweeper.SweepAsync(CancellationToken.None));
+    }
+
     private async Task ExpungeAllAsync(Mailbox mailbox)
     {
         var inbox = (await Folders.GetFolderAsync(mailbox.TenantId, mailbox.MailboxId, "INBOX", CancellationToken.None))!;
