@@ -1,3 +1,4 @@
+using HostedMail.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,25 +16,15 @@ internal sealed partial class OAuthPruner(IServiceScopeFactory scopes, TimeProvi
     /// <summary>Kept a while after they end, so a reused refresh token is still recognised as reuse.</summary>
     internal static readonly TimeSpan Retention = TimeSpan.FromDays(14);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicWork.RunAsync(TimeSpan.FromHours(1), time, atStart: false, async cancellationToken =>
         {
-            try
-            {
-                using var scope = scopes.CreateScope();
-                var threshold = time.GetUtcNow() - Retention;
-                var tokens = await scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>().PruneAsync(threshold, stoppingToken);
-                var authorizations = await scope.ServiceProvider.GetRequiredService<IOpenIddictAuthorizationManager>().PruneAsync(threshold, stoppingToken);
-                Pruned(logger, tokens, authorizations);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                PruneFailed(logger, ex);
-            }
-        }
-    }
+            using var scope = scopes.CreateScope();
+            var threshold = time.GetUtcNow() - Retention;
+            var tokens = await scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>().PruneAsync(threshold, cancellationToken);
+            var authorizations = await scope.ServiceProvider.GetRequiredService<IOpenIddictAuthorizationManager>().PruneAsync(threshold, cancellationToken);
+            Pruned(logger, tokens, authorizations);
+        }, ex => PruneFailed(logger, ex), stoppingToken);
 
     [LoggerMessage(EventId = 9001, Level = LogLevel.Information, Message = "Pruned {Tokens} OAuth tokens and {Authorizations} authorizations")]
     private static partial void Pruned(ILogger logger, long tokens, long authorizations);

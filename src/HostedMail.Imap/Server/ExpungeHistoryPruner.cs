@@ -1,3 +1,4 @@
+using HostedMail.Core;
 using HostedMail.Core.Imap;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,22 +21,8 @@ internal sealed class ExpungeHistoryPruner(IImapStore store, ImapServerOptions o
 
     private const int FoldersPerRound = 500;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
-        do
-        {
-            try
-            {
-                await PruneAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                ImapLog.ExpungeHistoryPruneFailed(logger, ex);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicWork.RunAsync(TimeSpan.FromHours(1), time, atStart: true, PruneAsync, ex => ImapLog.ExpungeHistoryPruneFailed(logger, ex), stoppingToken);
 
     /// <summary>One pass: every folder with tombstones older than the history, a round of folders at a time.</summary>
     internal async Task<int> PruneAsync(CancellationToken cancellationToken)

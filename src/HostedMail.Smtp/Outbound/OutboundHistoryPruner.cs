@@ -1,3 +1,4 @@
+using HostedMail.Core;
 using HostedMail.Core.Outbound;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,22 +17,8 @@ internal sealed class OutboundHistoryPruner(IOutboundQueue queue, OutboundOption
 
     private const int BatchSize = 1000;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
-        do
-        {
-            try
-            {
-                await PruneAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                OutboundLog.HistoryPruneFailed(logger, ex);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicWork.RunAsync(TimeSpan.FromHours(1), time, atStart: true, PruneAsync, ex => OutboundLog.HistoryPruneFailed(logger, ex), stoppingToken);
 
     /// <summary>One pass, a batch at a time; the number of messages deleted.</summary>
     internal async Task<int> PruneAsync(CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using HostedMail.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -18,25 +19,15 @@ internal sealed partial class ExpiredPortalRecordsSweeper(NpgsqlDataSource dataS
         SELECT (SELECT count(*) FROM sessions)::int, (SELECT count(*) FROM links)::int
         """;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicWork.RunAsync(TimeSpan.FromHours(1), time, atStart: false, async cancellationToken =>
         {
-            try
+            var (sessions, links) = await SweepAsync(cancellationToken);
+            if (sessions + links > 0)
             {
-                var (sessions, links) = await SweepAsync(stoppingToken);
-                if (sessions + links > 0)
-                {
-                    Swept(logger, sessions, links);
-                }
+                Swept(logger, sessions, links);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                SweepFailed(logger, ex);
-            }
-        }
-    }
+        }, ex => SweepFailed(logger, ex), stoppingToken);
 
     /// <summary>One sweep: the numbers of sessions and links deleted.</summary>
     internal async Task<(int Sessions, int Links)> SweepAsync(CancellationToken cancellationToken) =>

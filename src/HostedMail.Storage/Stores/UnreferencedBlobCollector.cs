@@ -1,3 +1,4 @@
+using HostedMail.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -37,26 +38,16 @@ internal sealed partial class UnreferencedBlobCollector(NpgsqlDataSource dataSou
           AND NOT EXISTS (SELECT 1 FROM outbound_messages o WHERE o.tenant_id = b.tenant_id AND o.blob_sha256 = b.sha256)
         """;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        // The first pass an hour after start, not at once: a restart loop does not rescan each time.
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+    // The first pass an hour after start, not at once: a restart loop does not rescan each time.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicWork.RunAsync(TimeSpan.FromHours(1), time, atStart: false, async cancellationToken =>
         {
-            try
+            var deleted = await CollectAsync(cancellationToken);
+            if (deleted > 0)
             {
-                var deleted = await CollectAsync(stoppingToken);
-                if (deleted > 0)
-                {
-                    Collected(logger, deleted);
-                }
+                Collected(logger, deleted);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                CollectFailed(logger, ex);
-            }
-        }
-    }
+        }, ex => CollectFailed(logger, ex), stoppingToken);
 
     /// <summary>One pass over every blob whose count is at 0; the number deleted.</summary>
     internal async Task<int> CollectAsync(CancellationToken cancellationToken)
