@@ -30,4 +30,18 @@ public static class PeriodicWork
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
+
+    /// <summary>Runs <paramref name="batch"/> (given the batch size) until it does less than a full batch; the total done.</summary>
+    public static async Task<int> DrainAsync(int size, Func<int, CancellationToken, Task<int>> batch, CancellationToken cancellationToken)
+    {
+        int total = 0, done;
+        do
+        {
+            done = await batch(size, cancellationToken);
+            total += done;
+        }
+        while (done == size);
+
+        return total;
+    }
 }

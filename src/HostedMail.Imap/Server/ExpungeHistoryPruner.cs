@@ -28,14 +28,7 @@ internal sealed class ExpungeHistoryPruner(IImapStore store, ImapServerOptions o
     internal async Task<int> PruneAsync(CancellationToken cancellationToken)
     {
         var before = time.GetUtcNow() - (options.ExpungeHistory > MinimumHistory ? options.ExpungeHistory : MinimumHistory);
-        int total = 0, pruned;
-        do
-        {
-            pruned = await store.PruneExpungeHistoryAsync(before, FoldersPerRound, cancellationToken);
-            total += pruned;
-        }
-        while (pruned == FoldersPerRound);
-
+        var total = await PeriodicWork.DrainAsync(FoldersPerRound, (size, token) => store.PruneExpungeHistoryAsync(before, size, token), cancellationToken);
         if (total > 0)
         {
             ImapLog.ExpungeHistoryPruned(logger, before, total);

@@ -24,14 +24,7 @@ internal sealed class OutboundHistoryPruner(IOutboundQueue queue, OutboundOption
     internal async Task<int> PruneAsync(CancellationToken cancellationToken)
     {
         var before = time.GetUtcNow() - (options.History > MinimumHistory ? options.History : MinimumHistory);
-        int total = 0, pruned;
-        do
-        {
-            pruned = await queue.PruneFinishedAsync(before, BatchSize, cancellationToken);
-            total += pruned;
-        }
-        while (pruned == BatchSize);
-
+        var total = await PeriodicWork.DrainAsync(BatchSize, (size, token) => queue.PruneFinishedAsync(before, size, token), cancellationToken);
         if (total > 0)
         {
             OutboundLog.HistoryPruned(logger, total, before);

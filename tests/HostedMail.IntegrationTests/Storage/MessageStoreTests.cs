@@ -199,21 +199,8 @@ public sealed class MessageStoreTests(DatabaseFixture database) : IClassFixture<
     private static MessageData Message(string body) =>
         new(Encoding.ASCII.GetBytes($"From: a@example.org\r\nSubject: {body}\r\n\r\n{body}\r\n"), MessageSummary.Empty with { Subject = body });
 
-    /// <summary>A new mailbox: in a new tenant and domain, or beside <paramref name="sibling"/>.</summary>
-    private async Task<Mailbox> CreateMailboxAsync(string name, Mailbox? sibling = null)
-    {
-        var cli = new Cli.CliRunner(database.ConnectionString);
-        var domain = sibling?.Address.Split('@')[1] ?? name + ".example";
-        var tenant = sibling?.TenantId.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? name + "-co";
-        if (sibling is null)
-        {
-            await cli.OkAsync("tenant", "create", tenant);
-            await cli.OkAsync("domain", "add", domain, "--tenant", tenant, "--verified");
-        }
-
-        await cli.OkAsync("mailbox", "create", $"{name}@{domain}", "--tenant", tenant, "--password", "a long enough password");
-        return (await services.GetRequiredService<IMailboxStore>().ListAsync(null, null, CancellationToken.None)).Single(m => m.Address == $"{name}@{domain}");
-    }
+    private Task<Mailbox> CreateMailboxAsync(string name, Mailbox? sibling = null) =>
+        StorageTestMailboxes.CreateAsync(database.ConnectionString, services, name, sibling);
 
     private async Task<string> QueryAsync(string sql)
     {

@@ -191,21 +191,8 @@ public sealed class StorageRetentionTests(DatabaseFixture database) : IClassFixt
     private static MessageData Message(string subject) =>
         new(Encoding.ASCII.GetBytes($"From: a@example.org\r\nSubject: {subject}\r\n\r\nbody of {subject}\r\n"), MessageSummary.Empty with { Subject = subject });
 
-    /// <summary>A new mailbox: in a new tenant and domain, or beside <paramref name="sibling"/>.</summary>
-    private async Task<Mailbox> CreateMailboxAsync(string name, Mailbox? sibling = null)
-    {
-        var cli = new Cli.CliRunner(database.ConnectionString);
-        var domain = sibling?.Address.Split('@')[1] ?? name + ".example";
-        var tenant = sibling?.TenantId.ToString(CultureInfo.InvariantCulture) ?? name + "-co";
-        if (sibling is null)
-        {
-            await cli.OkAsync("tenant", "create", tenant);
-            await cli.OkAsync("domain", "add", domain, "--tenant", tenant, "--verified");
-        }
-
-        await cli.OkAsync("mailbox", "create", $"{name}@{domain}", "--tenant", tenant, "--password", "a long enough password");
-        return (await _services.GetRequiredService<IMailboxStore>().ListAsync(null, null, CancellationToken.None)).Single(m => m.Address == $"{name}@{domain}");
-    }
+    private Task<Mailbox> CreateMailboxAsync(string name, Mailbox? sibling = null) =>
+        StorageTestMailboxes.CreateAsync(database.ConnectionString, _services, name, sibling);
 
     private async Task<string> QueryAsync(string sql)
     {
