@@ -9,6 +9,46 @@ namespace HostedMail.Storage.Migrations;
 /// <summary>One numbered SQL migration file and the SHA-256 of its bytes.</summary>
 public sealed record Migration(int Version, string FileName, string Sql, string Sha256)
 {
+    /// <summary>
+    /// The first line of a migration that runs outside a transaction, one statement at a time: what
+    /// PostgreSQL refuses inside one (<c>CREATE INDEX CONCURRENTLY</c>, which builds an index on a big
+    /// table without holding its writers for the whole build). Such a file must be safe to run again
+    /// from its start (a failure leaves the statements before it done), and ends each statement with
+    /// a semicolon at the end of a line, outside any comment.
+    /// </summary>
+    public const string OutsideTransactionMarker = "-- migration: outside a transaction";
+
+    /// <summary>Whether the file starts with <see cref="OutsideTransactionMarker"/>.</summary>
+    public bool OutsideTransaction => Sql.StartsWith(OutsideTransactionMarker, StringComparison.Ordinal);
+
+    /// <summary>The statements of the file, comment lines left out (for <see cref="OutsideTransaction"/> files).</summary>
+    public IReadOnlyList<string> Statements()
+    {
+        var statements = new List<string>();
+        var current = new StringBuilder();
+        foreach (var line in Sql.Split('\n'))
+        {
+            if (line.TrimStart().StartsWith("--", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            current.AppendLine(line);
+            if (line.TrimEnd().EndsWith(';'))
+            {
+                statements.Add(current.ToString().Trim());
+                current.Clear();
+            }
+        }
+
+        if (current.ToString().Trim() is { Length: > 0 } rest)
+        {
+            statements.Add(rest);
+        }
+
+        return statements;
+    }
+
     /// <summary>Builds a migration from a file name of the form <c>NNNN_verb_object.sql</c> and its bytes.</summary>
     public static Migration FromFile(string fileName, byte[] content)
     {

@@ -4,8 +4,9 @@ using Npgsql;
 namespace HostedMail.Storage.Migrations;
 
 /// <summary>
-/// Applies migrations in order, each in its own transaction, and records each with its SHA-256
-/// in <c>schema_migrations</c>.
+/// Applies migrations in order, each in its own transaction (or, when marked
+/// <see cref="Migration.OutsideTransactionMarker"/>, statement by statement), and records each with
+/// its SHA-256 in <c>schema_migrations</c>.
 /// </summary>
 // Implementation notes:
 // - A session-level advisory lock serialises runners, so nodes that start together apply each
@@ -39,13 +40,9 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, IMigrationSourc
             var applied = new List<string>();
             foreach (var migration in status.Pending)
             {
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                 try
                 {
-                    await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken);
-                    await ExecuteAsync(connection, transaction, "INSERT INTO schema_migrations (version, file_name, sha256) VALUES (@v, @f, @s)", cancellationToken,
-                        ("v", migration.Version), ("f", migration.FileName), ("s", migration.Sha256));
-                    await transaction.CommitAsync(cancellationToken);
+                    await ApplyOneAsync(connection, migration, cancellationToken);
                 }
                 catch (PostgresException ex)
                 {
@@ -61,6 +58,29 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, IMigrationSourc
         {
             await ExecuteAsync(connection, null, "SELECT pg_advisory_unlock(@key)", CancellationToken.None, ("key", LockKey));
         }
+    }
+
+    private static async Task ApplyOneAsync(NpgsqlConnection connection, Migration migration, CancellationToken cancellationToken)
+    {
+        const string RecordSql = "INSERT INTO schema_migrations (version, file_name, sha256) VALUES (@v, @f, @s)";
+        (string, object)[] record = [("v", migration.Version), ("f", migration.FileName), ("s", migration.Sha256)];
+        if (migration.OutsideTransaction)
+        {
+            // Each statement on its own (several in one query string would share an implicit
+            // transaction); recorded only once all of them succeeded, so a failed file runs again whole.
+            foreach (var statement in migration.Statements())
+            {
+                await ExecuteAsync(connection, null, statement, cancellationToken);
+            }
+
+            await ExecuteAsync(connection, null, RecordSql, cancellationToken, record);
+            return;
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken);
+        await ExecuteAsync(connection, transaction, RecordSql, cancellationToken, record);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>Compares the database with the known migrations without changing anything.</summary>
@@ -111,7 +131,9 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, IMigrationSourc
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        // No timeout: rebuilding an index of a big table takes minutes, and a migration cut off by the
+        // default 30 s would stop every node from starting.
+        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
         foreach (var (name, value) in parameters)
         {
             command.Parameters.Add(Db.Parameter(name, value));

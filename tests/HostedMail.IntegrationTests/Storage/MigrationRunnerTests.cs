@@ -67,6 +67,32 @@ public sealed class MigrationRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AMigrationMarkedOutsideATransactionRunsStatementByStatementAndAgainWholeAfterAFailure()
+    {
+        Write("0001_create_a.sql", "CREATE TABLE a (tenant_id bigint NOT NULL, x int); INSERT INTO a SELECT 1, g FROM generate_series(1, 1000) g;");
+        const string First = """
+            -- migration: outside a transaction
+            -- Comment lines are not statements; this one even ends with a semicolon;
+            DROP INDEX CONCURRENTLY IF EXISTS a_x_idx;
+            CREATE INDEX CONCURRENTLY a_x_idx
+                ON a (x);
+            """;
+        Write("0002_index_a.sql", First + "\nCREATE INDEX CONCURRENTLY a_y_idx ON a (no_such_column);\n");
+
+        // CREATE INDEX CONCURRENTLY refuses to run in a transaction: it ran, so each statement was on its own.
+        var ex = await Assert.ThrowsAsync<MigrationException>(() => Runner().ApplyAsync());
+        Assert.Contains("migration 0002_index_a.sql failed", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(["1"], await QueryAsync("SELECT version::text FROM schema_migrations"));
+        Assert.Equal(["a_x_idx true"], await QueryAsync("SELECT c.relname || ' ' || i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname LIKE 'a\\_%'"));
+
+        // The file, mended (it was never recorded, so it may change), runs again from its start.
+        Write("0002_index_a.sql", First + "\nCREATE INDEX CONCURRENTLY a_tenant_idx ON a (tenant_id);\n");
+        Assert.Equal(["0002_index_a.sql"], await Runner().ApplyAsync());
+        Assert.Equal(["a_tenant_idx true", "a_x_idx true"], await QueryAsync("SELECT c.relname || ' ' || i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname LIKE 'a\\_%' ORDER BY 1"));
+        Assert.True((await Runner().GetStatusAsync()).IsCurrent);
+    }
+
+    [Fact]
     public async Task AnAppliedMigrationThisNodeDoesNotKnowIsReported()
     {
         Write("0001_create_a.sql", "CREATE TABLE a (tenant_id bigint NOT NULL);");
