@@ -46,8 +46,18 @@ public sealed class NagleClientTests(CorpusNode node) : IClassFixture<CorpusNode
 
         // RFC 7888 LITERAL+: command line, literal and CRLF in three writes, no go-ahead between.
         var message = "From: Ann <ann@example.org>\r\nSubject: nagle\r\nDate: Mon, 07 Dec 2026 10:00:00 +0100\r\n\r\n" + string.Concat(Enumerable.Repeat("a line of a message body, as long as mail is\r\n", 100));
-        var append = await MedianAsync(() => RoundTripAsync(imap, "a" + ++tag, [$" APPEND INBOX {{{message.Length}+}}\r\n", message, "\r\n"]));
-        Assert.True(append < MedianLimitMs, $"IMAP LITERAL+ APPEND in three writes: median {append:F1} ms");
+        // An APPEND also waits for its durable commit, which the other test classes' load on the
+        // machine can stretch past the limit: the pieces are judged against the same APPEND in one
+        // write, sent right before each time (a held acknowledgement adds 40 ms or more).
+        var whole = new List<double>();
+        var append = await MedianAsync(async () =>
+        {
+            whole.Add(await RoundTripAsync(imap, "w" + ++tag, [$" APPEND INBOX {{{message.Length}+}}\r\n{message}\r\n"]));
+            return await RoundTripAsync(imap, "a" + ++tag, [$" APPEND INBOX {{{message.Length}+}}\r\n", message, "\r\n"]);
+        });
+        whole.Sort();
+        var extra = append - whole[Rounds / 2];
+        Assert.True(extra < MedianLimitMs - 5, $"IMAP LITERAL+ APPEND in three writes: median {append:F1} ms, {extra:F1} ms more than in one write");
     }
 
     [Fact]
