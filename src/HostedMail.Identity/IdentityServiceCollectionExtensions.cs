@@ -11,13 +11,17 @@ namespace HostedMail.Identity;
 /// <summary>Registers Identity's credential services; each needs the Core services and stores (<c>AddHostedMailCore</c>) too.</summary>
 public static class IdentityServiceCollectionExtensions
 {
-    /// <summary>Portal accounts (sign-up, sign-in with TOTP, sessions: <see cref="AccountService"/>), their API tokens, and mailboxes' app passwords.</summary>
+    /// <summary>
+    /// Portal accounts (sign-up, sign-in with TOTP, sessions: <see cref="AccountService"/>, expired ones
+    /// swept hourly), their API tokens, and mailboxes' app passwords.
+    /// </summary>
     public static IServiceCollection AddAccounts(this IServiceCollection services, AccountOptions options)
     {
         services.TryAddSingleton(options);
         services.TryAddSingleton<AccountService>();
         services.TryAddSingleton<ApiTokenService>();
         services.TryAddSingleton<AppPasswordService>();
+        services.AddHostedService<ExpiredPortalRecordsSweeper>();
         return services;
     }
 

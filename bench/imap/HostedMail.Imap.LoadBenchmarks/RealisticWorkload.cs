@@ -28,10 +28,7 @@ internal static class RealisticWorkload
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         var wall = Stopwatch.StartNew();
         // One thread per connection with blocking sockets, as in the mixed mode (ConnectionThreads):
-        // the cheaper client. From 2026-12-06 23:50 to 2026-12-07 03:16 this mode ran async
-        // connections instead, because with blocking ones HostedMail's sessions stalled ~100 ms now
-        // and then; the cause was the node's password hashes on thread-pool workers (e2f4cf2), and
-        // with it fixed the blocking client shows no stalls (bench/RESULTS.md, 2026-12-07 03:16).
+        // the cheaper client (bench/README.md says when and why this mode ran async connections).
         await ConnectionThreads.RunAsync(connections, async n =>
         {
             var random = new Random(7000 + n + (seed * 7919));

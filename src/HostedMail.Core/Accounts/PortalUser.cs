@@ -148,6 +148,9 @@ public interface IAccountStore
 
     Task<bool> DeleteSessionAsync(long tenantId, long userId, long sessionId, AuditEntry? audit, CancellationToken cancellationToken);
 
+    /// <summary>Deletes every session and one-time link that expired before <paramref name="now"/>, of every tenant; how many of each.</summary>
+    Task<(int Sessions, int Links)> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
     Task CreateUserTokenAsync(long tenantId, long userId, UserTokenPurpose purpose, byte[] tokenHash, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken);
 
     /// <summary>Uses a single-use token once; returns its tenant and user, or null when unknown, used, expired or for another purpose.</summary>

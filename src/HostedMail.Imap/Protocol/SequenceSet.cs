@@ -28,42 +28,17 @@ internal sealed record SequenceSet(IReadOnlyList<(long Start, long End)> Ranges,
     }
 
     /// <summary>Formats ascending numbers compactly ("1:3,7,9:10"), as COPYUID and ESEARCH want.</summary>
-    public static string Format(IEnumerable<long> numbers)
-    {
-        var sb = new StringBuilder();
-        long start = -1, previous = -1;
-        foreach (var n in numbers)
-        {
-            if (start < 0)
-            {
-                start = previous = n;
-                continue;
-            }
-
-            if (n == previous + 1)
-            {
-                previous = n;
-                continue;
-            }
-
-            Append(sb, start, previous);
-            start = previous = n;
-        }
-
-        if (start >= 0)
-        {
-            Append(sb, start, previous);
-        }
-
-        return sb.ToString();
-    }
+    public static string Format(IEnumerable<long> numbers) => Join(numbers.Select(n => (n, n)));
 
     /// <summary>Formats ranges in any order, overlapping or not, as one ascending sequence set.</summary>
-    public static string FormatRanges(IEnumerable<(long Low, long High)> ranges)
+    public static string FormatRanges(IEnumerable<(long Low, long High)> ranges) => Join(ranges.OrderBy(r => r.Low));
+
+    /// <summary>Ranges in ascending order of their low ends, adjacent and overlapping ones joined.</summary>
+    private static string Join(IEnumerable<(long Low, long High)> ascending)
     {
         var sb = new StringBuilder();
         long start = -1, end = -1;
-        foreach (var (low, high) in ranges.OrderBy(r => r.Low))
+        foreach (var (low, high) in ascending)
         {
             if (start >= 0 && low <= end + 1)
             {

@@ -13,8 +13,9 @@ namespace HostedMail.Imap.Server;
 /// </summary>
 /// <remarks>
 /// A state (UIDNEXT, HIGHESTMODSEQ) names one UID list for good: every change to a folder raises
-/// its HIGHESTMODSEQ and expunges leave tombstones, so an entry is never stale, only old. Each
-/// node keeps its own; the database stays the record. Bounded by <c>maxUids</c> UIDs in all
+/// its HIGHESTMODSEQ and expunges leave tombstones, so an entry is never stale, only old; once the
+/// tombstones after it are pruned (the folder's expunge horizon passed it) it is read again whole.
+/// Each node keeps its own; the database stays the record. Bounded by <c>maxUids</c> UIDs in all
 /// (5 bytes each): past it, the least recently used entries go.
 /// </remarks>
 public sealed class FolderUidCache(long maxUids = FolderUidCache.DefaultMaxUids)

@@ -91,11 +91,19 @@ internal static class Db
         return batch.ExecuteReaderAsync(cancellationToken);
     }
 
-    public static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    /// <summary>Runs a statement; the number of rows it changed.</summary>
+    public static async Task<int> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var command = Command(connection, transaction, sql, parameters);
         PositionalSql.Apply(command);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The same on a connection of its own.</summary>
+    public static async Task<int> ExecuteAsync(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await ExecuteAsync(connection, null, sql, cancellationToken, parameters);
     }
 
     /// <summary>Runs a query and maps every row.</summary>

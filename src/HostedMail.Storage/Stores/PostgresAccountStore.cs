@@ -275,6 +275,13 @@ internal sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccou
             WHERE s.tenant_id = @tenant_id AND s.user_id = @user_id AND s.expires_at > @now ORDER BY s.last_seen_at DESC, s.session_id DESC
             """, MapSession, cancellationToken, ("tenant_id", tenantId), ("user_id", userId), ("now", now));
 
+    public async Task<(int Sessions, int Links)> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await Db.QueryAsync(dataSource, """
+            WITH sessions AS (DELETE FROM portal_sessions WHERE expires_at < @now RETURNING 1),
+                 links AS (DELETE FROM portal_user_tokens WHERE expires_at < @now RETURNING 1)
+            SELECT (SELECT count(*) FROM sessions)::int, (SELECT count(*) FROM links)::int
+            """, r => (r.GetInt32(0), r.GetInt32(1)), cancellationToken, ("now", now)))[0];
+
     public async Task<bool> DeleteSessionAsync(long tenantId, long userId, long sessionId, AuditEntry? audit, CancellationToken cancellationToken) =>
         await WriteAsync("DELETE FROM portal_sessions WHERE tenant_id = @tenant_id AND user_id = @user_id AND session_id = @session_id", audit, cancellationToken,
             ("tenant_id", tenantId), ("user_id", userId), ("session_id", sessionId)) > 0;

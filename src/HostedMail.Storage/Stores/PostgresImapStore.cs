@@ -355,7 +355,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
             r => (Tenant: r.GetInt64(0), Folder: r.GetInt64(1)), cancellationToken, ("before", before), ("max", maxFolders));
         foreach (var (tenant, folder) in folders)
         {
-            await Db.QueryAsync(dataSource, """
+            await Db.ExecuteAsync(dataSource, """
                 WITH f AS (SELECT 1 FROM folders WHERE tenant_id = @tenant_id AND folder_id = @folder_id FOR UPDATE),
                 gone AS (
                     DELETE FROM expunged_messages WHERE tenant_id = @tenant_id AND folder_id = @folder_id AND expunged_at < @before AND EXISTS (SELECT 1 FROM f)
@@ -363,8 +363,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
                 )
                 UPDATE folders SET expunge_horizon = greatest(expunge_horizon, (SELECT max(modseq) FROM gone))
                 WHERE tenant_id = @tenant_id AND folder_id = @folder_id AND EXISTS (SELECT 1 FROM gone)
-                RETURNING expunge_horizon
-                """, r => r.GetInt64(0), cancellationToken, ("tenant_id", tenant), ("folder_id", folder), ("before", before));
+                """, cancellationToken, ("tenant_id", tenant), ("folder_id", folder), ("before", before));
         }
 
         return folders.Count;
@@ -648,7 +647,7 @@ internal sealed partial class PostgresImapStore(NpgsqlDataSource dataSource, IFo
         WHERE message_text.version < EXCLUDED.version
         """;
 
-    private static Task InsertTextAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long tenantId, byte[] sha256, (string Headers, string Body, string PartHeaders) text, DateOnly? sentDay, CancellationToken cancellationToken) =>
+    private static Task<int> InsertTextAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long tenantId, byte[] sha256, (string Headers, string Body, string PartHeaders) text, DateOnly? sentDay, CancellationToken cancellationToken) =>
         Db.ExecuteAsync(connection, transaction, InsertTextSql, cancellationToken,
             ("tenant_id", tenantId), ("sha", sha256), ("headers", text.Headers), ("body", text.Body), ("part_headers", text.PartHeaders), ("sent_day", sentDay));
 

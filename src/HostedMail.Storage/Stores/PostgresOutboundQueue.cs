@@ -169,16 +169,12 @@ internal sealed class PostgresOutboundQueue(NpgsqlDataSource dataSource) : IOutb
         return rows[0];
     }
 
-    public async Task<int> PruneFinishedAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken) =>
-        (await Db.QueryAsync(dataSource, """
-            WITH gone AS (
-                DELETE FROM outbound_messages o
-                USING (SELECT tenant_id, queue_id FROM outbound_messages WHERE finished_at < @before LIMIT @limit) d
-                WHERE o.tenant_id = d.tenant_id AND o.queue_id = d.queue_id AND o.finished_at < @before
-                RETURNING 1
-            )
-            SELECT count(*)::int FROM gone
-            """, r => r.GetInt32(0), cancellationToken, ("before", before), ("limit", limit)))[0];
+    public Task<int> PruneFinishedAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken) =>
+        Db.ExecuteAsync(dataSource, """
+            DELETE FROM outbound_messages o
+            USING (SELECT tenant_id, queue_id FROM outbound_messages WHERE finished_at < @before LIMIT @limit) d
+            WHERE o.tenant_id = d.tenant_id AND o.queue_id = d.queue_id AND o.finished_at < @before
+            """, cancellationToken, ("before", before), ("limit", limit));
 
     /// <summary>Remote replies are untrusted input of any length; keep what tracking needs.</summary>
     private static string Truncate(string reply) => reply.Length <= 2000 ? reply : reply[..2000];

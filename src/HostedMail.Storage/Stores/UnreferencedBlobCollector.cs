@@ -72,7 +72,7 @@ internal sealed partial class UnreferencedBlobCollector(NpgsqlDataSource dataSou
     {
         try
         {
-            return await ExecuteDeleteAsync(blobs, cancellationToken);
+            return await Db.ExecuteAsync(dataSource, DeleteSql, cancellationToken, ("tenant_ids", blobs.Select(b => b.Tenant).ToArray()), ("sha256s", blobs.Select(b => b.Sha256).ToArray()));
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation && blobs.Count > 1)
         {
@@ -90,13 +90,6 @@ internal sealed partial class UnreferencedBlobCollector(NpgsqlDataSource dataSou
         {
             return 0;
         }
-    }
-
-    private async Task<int> ExecuteDeleteAsync(List<(long Tenant, byte[] Sha256)> blobs, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = Db.Command(connection, null, DeleteSql, ("tenant_ids", blobs.Select(b => b.Tenant).ToArray()), ("sha256s", blobs.Select(b => b.Sha256).ToArray()));
-        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     [LoggerMessage(EventId = 7301, Level = LogLevel.Information, Message = "Deleted {Blobs} blobs no message refers to any more")]

@@ -200,13 +200,7 @@ public sealed class MessageStoreTests(DatabaseFixture database) : IClassFixture<
         new(Encoding.ASCII.GetBytes($"From: a@example.org\r\nSubject: {body}\r\n\r\n{body}\r\n"), MessageSummary.Empty with { Subject = body });
 
     private Task<Mailbox> CreateMailboxAsync(string name, Mailbox? sibling = null) =>
-        StorageTestMailboxes.CreateAsync(database.ConnectionString, services, name, sibling);
+        StorageTestData.CreateMailboxAsync(database.ConnectionString, services, name, sibling);
 
-    private async Task<string> QueryAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
-    }
+    private Task<string> QueryAsync(string sql) => StorageTestData.QueryAsync(database.ConnectionString, sql);
 }

@@ -144,7 +144,7 @@ public sealed class StorageRetentionTests(DatabaseFixture database) : IClassFixt
         await accounts.CreateUserTokenAsync(tenant, user.UserId, HostedMail.Core.Accounts.UserTokenPurpose.ResetPassword, Token(3), now.AddDays(-2), now.AddDays(-1), CancellationToken.None);
         await accounts.CreateUserTokenAsync(tenant, user.UserId, HostedMail.Core.Accounts.UserTokenPurpose.ConfirmEmail, Token(4), now, now.AddDays(1), CancellationToken.None);
 
-        var sweeper = new ExpiredPortalRecordsSweeper(_services.GetRequiredService<NpgsqlDataSource>(), TimeProvider.System, NullLogger<ExpiredPortalRecordsSweeper>.Instance);
+        var sweeper = new HostedMail.Identity.Accounts.ExpiredPortalRecordsSweeper(accounts, TimeProvider.System, NullLogger<HostedMail.Identity.Accounts.ExpiredPortalRecordsSweeper>.Instance);
         Assert.Equal((1, 1), await sweeper.SweepAsync(CancellationToken.None));
         Assert.Equal("new browser", await QueryAsync($"SELECT string_agg(user_agent, ',') FROM portal_sessions WHERE tenant_id = {tenant}"));
         Assert.Equal(live.SessionId, (await accounts.FindSessionAsync(Token(2), now, CancellationToken.None))?.Session.SessionId);
@@ -192,15 +192,9 @@ public sealed class StorageRetentionTests(DatabaseFixture database) : IClassFixt
         new(Encoding.ASCII.GetBytes($"From: a@example.org\r\nSubject: {subject}\r\n\r\nbody of {subject}\r\n"), MessageSummary.Empty with { Subject = subject });
 
     private Task<Mailbox> CreateMailboxAsync(string name, Mailbox? sibling = null) =>
-        StorageTestMailboxes.CreateAsync(database.ConnectionString, _services, name, sibling);
+        StorageTestData.CreateMailboxAsync(database.ConnectionString, _services, name, sibling);
 
-    private async Task<string> QueryAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToString(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture) ?? string.Empty;
-    }
+    private Task<string> QueryAsync(string sql) => StorageTestData.QueryAsync(database.ConnectionString, sql);
 
     private sealed class NoNotifier : IFolderChangeNotifier
     {

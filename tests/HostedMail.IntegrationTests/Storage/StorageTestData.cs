@@ -1,14 +1,15 @@
 using System.Globalization;
 using HostedMail.Core.Mailboxes;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace HostedMail.IntegrationTests.Storage;
 
-/// <summary>Mailboxes for the storage tests, made as an operator makes them (the CLI).</summary>
-internal static class StorageTestMailboxes
+/// <summary>What the storage tests share: mailboxes made as an operator makes them (the CLI), and a look at the database.</summary>
+internal static class StorageTestData
 {
     /// <summary>A new mailbox: in a new tenant and domain, or beside <paramref name="sibling"/>.</summary>
-    public static async Task<Mailbox> CreateAsync(string connectionString, IServiceProvider services, string name, Mailbox? sibling = null)
+    public static async Task<Mailbox> CreateMailboxAsync(string connectionString, IServiceProvider services, string name, Mailbox? sibling = null)
     {
         var cli = new Cli.CliRunner(connectionString);
         var domain = sibling?.Address.Split('@')[1] ?? name + ".example";
@@ -21,5 +22,14 @@ internal static class StorageTestMailboxes
 
         await cli.OkAsync("mailbox", "create", $"{name}@{domain}", "--tenant", tenant, "--password", "a long enough password");
         return (await services.GetRequiredService<IMailboxStore>().ListAsync(null, null, CancellationToken.None)).Single(m => m.Address == $"{name}@{domain}");
+    }
+
+    /// <summary>The first column of the first row as text ("" for none or NULL).</summary>
+    public static async Task<string> QueryAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToString(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture) ?? string.Empty;
     }
 }
